@@ -1,0 +1,95 @@
+// The catalogue of telltale's coded errors and warnings: one stable code each, a message that names the problem and the fix.
+
+/**
+ * Every error code telltale can throw, with the text that explains it. Codes are stable across
+ * releases; messages may improve. Documented in `docs/errors.md`.
+ */
+export const ErrorCodes = {
+  TT_INVALID_METRIC_NAME: 'invalid metric name',
+  TT_INVALID_LABEL_NAME: 'invalid label name',
+  TT_RESERVED_LABEL: 'reserved label name',
+  TT_DUPLICATE_LABEL: 'duplicate label name',
+  TT_INVALID_HELP: 'invalid help text',
+  TT_INVALID_UNIT: 'invalid unit',
+  TT_CONFLICTING_REGISTRATION: 'conflicting registration',
+  TT_NAMING_RULE: 'metric name breaks a naming rule',
+  TT_INVALID_VALUE: 'invalid value',
+  TT_NEGATIVE_INCREMENT: 'negative counter increment',
+  TT_MISSING_LABEL: 'missing label',
+  TT_UNKNOWN_LABEL: 'unknown label',
+  TT_LABEL_COUNT: 'wrong number of label values',
+  TT_INVALID_LABEL_VALUE: 'invalid label value',
+  TT_LABEL_VALUE_TOO_LONG: 'label value too long',
+  TT_PII_LABEL_VALUE: 'label value looks like personal data',
+  TT_INVALID_BUCKETS: 'invalid histogram buckets',
+  TT_INVALID_QUANTILES: 'invalid summary quantiles',
+  TT_INVALID_STATE: 'invalid state',
+  TT_INVALID_OPTION: 'invalid option',
+  TT_COLLECT_TIMEOUT: 'collect callback timed out',
+  TT_COLLECT_FAILED: 'collect callback failed',
+  TT_DUPLICATE_SERIES: 'duplicate series across registries',
+  TT_LISTEN_FAILED: 'server could not listen',
+  TT_INVALID_EXEMPLAR: 'invalid exemplar',
+} as const;
+
+/** A stable telltale error code, such as `TT_INVALID_METRIC_NAME`. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/**
+ * The one error class telltale throws. `code` is stable and documented in `docs/errors.md`;
+ * the message names the metric or option at fault, the problem, and the fix.
+ *
+ * @example
+ * ```ts
+ * try { registry.counter({ name: 'bad name', help: 'x' }); }
+ * catch (err) { if (err instanceof TelltaleError && err.code === 'TT_INVALID_METRIC_NAME') … }
+ * ```
+ */
+export class TelltaleError extends Error {
+  /** The stable error code. */
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = 'TelltaleError';
+    this.code = code;
+  }
+}
+
+/** Throws a {@link TelltaleError}. A function so hot paths keep the throw out of line. */
+export function fail(code: ErrorCode, message: string): never {
+  throw new TelltaleError(code, message);
+}
+
+const warned = new Set<string>();
+
+/** Where telltale writes warnings. Replace with {@link setWarningSink}. Defaults to `process.emitWarning`. */
+export type WarningSink = (code: string, message: string) => void;
+
+let sink: WarningSink = (code, message) => {
+  process.emitWarning(message, { type: 'TelltaleWarning', code });
+};
+
+/** Routes telltale warnings somewhere else (a logger, or a test's array). Returns the previous sink. */
+export function setWarningSink(next: WarningSink): WarningSink {
+  const prev = sink;
+  sink = next;
+  return prev;
+}
+
+/**
+ * Emits a warning once per process per `key` (code + subject), so a hot path that keeps hitting
+ * the same problem does not flood the log.
+ */
+export function warnOnce(code: string, key: string, message: string): void {
+  const k = `${code}\u0000${key}`;
+  if (warned.has(k)) return;
+  // Bounded: after 10,000 distinct warnings, stop remembering (and stop warning) rather than grow.
+  if (warned.size >= 10_000) return;
+  warned.add(k);
+  sink(code, `${code}: ${message}`);
+}
+
+/** Forgets which warnings were emitted. For tests. */
+export function resetWarnings(): void {
+  warned.clear();
+}

@@ -1,0 +1,148 @@
+// The neutral data model that gathering produces and encoders consume: plain, immutable data.
+
+/** The kinds of metric family telltale gathers. `unknown` is OpenMetrics' name for untyped. */
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'stateset' | 'unknown';
+
+/**
+ * A label set with its preformatted, escaped text fragment. Shared between the live series and
+ * every gather, never mutated.
+ */
+export interface LabelSet {
+  /** Label names in declaration order (default labels first, when a registry adds them). */
+  readonly names: readonly string[];
+  /** Label values, aligned with `names`. Already normalised (well-formed UTF-16, length-bounded). */
+  readonly values: readonly string[];
+  /** `a="x",b="y"` with values escaped, without braces; `''` when there are no labels. */
+  readonly text: string;
+}
+
+/** An OpenMetrics exemplar: a trace link attached to a counter or a histogram bucket. */
+export interface Exemplar {
+  /** Exemplar labels, such as `{ trace_id: '…' }`. At most 128 UTF-8 characters in total. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The observed value (for a counter, the increment). */
+  readonly value: number;
+  /** Unix time in seconds (fractional), when it was recorded. */
+  readonly timestamp: number;
+}
+
+/** One counter series. */
+export interface CounterPoint {
+  readonly labels: LabelSet;
+  readonly value: number;
+  /** Unix seconds when the series was created (for OpenMetrics `_created`). */
+  readonly created: number;
+  readonly exemplar?: Exemplar | undefined;
+}
+
+/** One gauge (or unknown-type) series. */
+export interface GaugePoint {
+  readonly labels: LabelSet;
+  readonly value: number;
+}
+
+/** One histogram series. Bucket bounds live on the family. */
+export interface HistogramPoint {
+  readonly labels: LabelSet;
+  /** Cumulative counts, one per bound in `family.buckets`, then one for `+Inf` (equal to `count`). */
+  readonly cumulative: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+  readonly created: number;
+  /** Exemplars aligned with `cumulative` (the last is `+Inf`); absent when none was recorded. */
+  readonly exemplars?: readonly (Exemplar | undefined)[] | undefined;
+}
+
+/** One summary series. Quantile ranks live on the family. */
+export interface SummaryPoint {
+  readonly labels: LabelSet;
+  /** Estimated values aligned with `family.quantiles`; `NaN` when the window is empty. */
+  readonly values: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+  readonly created: number;
+}
+
+/** One info series: the labels carry the information, the value is always 1. */
+export interface InfoPoint {
+  readonly labels: LabelSet;
+}
+
+/** One stateset series: each state is on or off. The state label is named after the family. */
+export interface StateSetPoint {
+  readonly labels: LabelSet;
+  /** The escaped-ready state names, in declaration order. Shared with the family's `states`. */
+  readonly enabled: readonly boolean[];
+}
+
+interface FamilyBase {
+  /** The full metric name. For counters it has no `_total` suffix; encoders add it. */
+  readonly name: string;
+  readonly help: string;
+  /** The OpenMetrics unit (`seconds`, `bytes`, …), or `''`. The name ends with `_<unit>` when set. */
+  readonly unit: string;
+}
+
+/** A counter family. */
+export interface CounterFamily extends FamilyBase {
+  readonly type: 'counter';
+  readonly points: readonly CounterPoint[];
+}
+/** A gauge family. */
+export interface GaugeFamily extends FamilyBase {
+  readonly type: 'gauge';
+  readonly points: readonly GaugePoint[];
+}
+/** An untyped family (rendered as `untyped` in text 0.0.4, `unknown` in OpenMetrics). */
+export interface UnknownFamily extends FamilyBase {
+  readonly type: 'unknown';
+  readonly points: readonly GaugePoint[];
+}
+/** A histogram family with its bucket upper bounds (finite, ascending; `+Inf` implied). */
+export interface HistogramFamily extends FamilyBase {
+  readonly type: 'histogram';
+  readonly buckets: readonly number[];
+  readonly points: readonly HistogramPoint[];
+}
+/** A summary family with its quantile ranks (each in [0, 1]). */
+export interface SummaryFamily extends FamilyBase {
+  readonly type: 'summary';
+  readonly quantiles: readonly number[];
+  readonly points: readonly SummaryPoint[];
+}
+/** An info family. */
+export interface InfoFamily extends FamilyBase {
+  readonly type: 'info';
+  readonly points: readonly InfoPoint[];
+}
+/** A stateset family with its state names. */
+export interface StateSetFamily extends FamilyBase {
+  readonly type: 'stateset';
+  readonly states: readonly string[];
+  readonly points: readonly StateSetPoint[];
+}
+
+/** One gathered metric family: plain data, safe to hold, compare or serialise. */
+export type MetricFamily =
+  | CounterFamily
+  | GaugeFamily
+  | UnknownFamily
+  | HistogramFamily
+  | SummaryFamily
+  | InfoFamily
+  | StateSetFamily;
+
+/** Anything that can be gathered: a registry, several merged, or a test double. */
+export interface Gatherer {
+  /**
+   * Gathers every family, running collect callbacks (each under its own timeout). Families are
+   * sorted by name and never duplicated. Never rejects because of one failing callback.
+   */
+  gather(options?: GatherOptions): Promise<MetricFamily[]>;
+}
+
+/** Options for a gather. */
+export interface GatherOptions {
+  /** Only gather families with these names (the `name[]=` filter). Empty or absent means all. */
+  readonly names?: ReadonlySet<string> | undefined;
+}
