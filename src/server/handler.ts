@@ -1,0 +1,441 @@
+// The embeddable node:http metrics handler: per-request negotiation, gzip, name[] filter, shared gathers, streaming, hardening.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { createGzip } from 'node:zlib';
+import {
+  acceptsGzip,
+  CONTENT_TYPES,
+  type ExpositionFormat,
+  encodeChunks,
+  negotiate,
+} from '../exposition/index.js';
+import { fail } from '../internal/errors.js';
+import type { Gatherer, MetricFamily } from '../metrics/model.js';
+import { type AuthCheck, compileAuth, type MetricsAuth } from './auth.js';
+import { defaultLogger, type MinimalLogger } from './logger.js';
+import type { ScrapeRecorder } from './recorder.js';
+import { createSelfMetrics, type SelfMetricsRegistry } from './self-metrics.js';
+import { booleanOption, numberOption, pathOption } from './validate.js';
+
+/** Options for {@link createMetricsHandler}. Every field but `registry` is optional. */
+export interface MetricsHandlerOptions {
+  /**
+   * What to serve: one gatherer (usually a registry) or several. Several are gathered in parallel
+   * and merged by family name, sorted; when two return the same name, the first gatherer wins.
+   */
+  readonly registry: Gatherer | readonly Gatherer[];
+  /** The path the handler answers on. Must start with `/`. Default `'/metrics'`. */
+  readonly path?: string | undefined;
+  /**
+   * How many scrapes may be served at once (a HEAD does not count). Beyond it a scrape gets
+   * 503 with `Retry-After: 1`. An integer >= 1. Default 10.
+   */
+  readonly maxInFlight?: number | undefined;
+  /**
+   * The longest a scrape may take, gather to last byte, in milliseconds. Lowered per request to
+   * Prometheus's `X-Prometheus-Scrape-Timeout-Seconds` when that is smaller. On timeout the
+   * response is 503 if nothing was sent yet; otherwise the connection is destroyed so the client
+   * sees a truncated body rather than a valid-looking partial one. A number > 0. Default 10,000.
+   */
+  readonly scrapeTimeoutMs?: number | undefined;
+  /** Require a bearer token or basic credentials on the metrics path. Default: no auth. */
+  readonly auth?: MetricsAuth | undefined;
+  /** Emit OpenMetrics `_created` samples. Default `false` (Prometheus 2.x stores them as extra series). */
+  readonly created?: boolean | undefined;
+  /** Encoder chunk size in UTF-16 code units (one socket write each). Default: the encoder's (65,536). */
+  readonly chunkSize?: number | undefined;
+  /** Where gather and encode failures are logged. Default: errors to stderr, nothing else. */
+  readonly logger?: MinimalLogger | undefined;
+  /**
+   * Where the handler registers its `telltale_scrape_*` self-metrics. Default: the `registry`
+   * option itself when it is a single registry (it has `counter`, `gauge` and `histogram`), so
+   * the metrics appear on the endpoint they describe; with several gatherers, the first one if it
+   * is a registry. `false` turns them off.
+   */
+  readonly selfMetrics?: SelfMetricsRegistry | false | undefined;
+}
+
+/** A node:http request listener serving metrics, with a live count of scrapes in flight. */
+export interface MetricsHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Scrapes being served right now (admitted, not yet finished). */
+  readonly inFlight: number;
+}
+
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/** Text responses for errors: short, plain, never the internals. */
+function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** Splits `req.url` into its path and its raw query (without `?`). */
+function splitUrl(url: string): [path: string, query: string] {
+  const q = url.indexOf('?');
+  return q < 0 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+/**
+ * The `name[]` values of a query (Prometheus federation's filter; `name%5B%5D` is decoded too),
+ * or `undefined` when there are none. Empty values are ignored.
+ */
+export function requestedNames(query: string): Set<string> | undefined {
+  if (query === '' || !query.includes('name')) return undefined;
+  let out: Set<string> | undefined;
+  for (const name of new URLSearchParams(query).getAll('name[]')) {
+    if (name === '') continue;
+    out ??= new Set();
+    out.add(name);
+  }
+  return out;
+}
+
+/**
+ * The set passed to `gather`: each requested name, plus the family name it may stand for. A
+ * counter family `x` is exposed as `x_total` and an info family `x` as `x_info`, so a request for
+ * `x_total` or `x_info` also asks for `x`. The response is then filtered exactly by
+ * {@link familyMatches}, so a gauge `x` is not returned for `name[]=x_total`.
+ */
+export function gatherNames(requested: ReadonlySet<string>): Set<string> {
+  const out = new Set(requested);
+  for (const n of requested) {
+    if (n.endsWith('_total') && n.length > 6) out.add(n.slice(0, -6));
+    else if (n.endsWith('_info') && n.length > 5) out.add(n.slice(0, -5));
+  }
+  return out;
+}
+
+/** Whether a family answers a `name[]` request: by its own name, or `_total`/`_info` as exposed. */
+export function familyMatches(family: MetricFamily, requested: ReadonlySet<string>): boolean {
+  if (requested.has(family.name)) return true;
+  if (family.type === 'counter') return requested.has(`${family.name}_total`);
+  if (family.type === 'info') return requested.has(`${family.name}_info`);
+  return false;
+}
+
+/** Concatenates several gathers' families, keeping the first of any duplicate name, sorted by name. */
+export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): MetricFamily[] {
+  const seen = new Set<string>();
+  const out: MetricFamily[] = [];
+  for (const list of lists) {
+    for (const f of list) {
+      if (seen.has(f.name)) continue;
+      seen.add(f.name);
+      out.push(f);
+    }
+  }
+  // Code-unit order, as the registry sorts; Array#sort is stable.
+  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out;
+}
+
+function isGatherer(v: unknown): v is Gatherer {
+  return (
+    typeof v === 'object' && v !== null && typeof (v as { gather?: unknown }).gather === 'function'
+  );
+}
+
+/** Validates `registry` into a non-empty list of gatherers. */
+function resolveGatherers(registry: unknown): readonly Gatherer[] {
+  const list: unknown[] = Array.isArray(registry) ? registry : [registry];
+  if (list.length === 0 || !list.every(isGatherer)) {
+    fail(
+      'TT_INVALID_OPTION',
+      'registry must be a Gatherer (an object with a gather() method, such as a registry) or a non-empty array of them',
+    );
+  }
+  return list as Gatherer[];
+}
+
+/** Parses `X-Prometheus-Scrape-Timeout-Seconds` (e.g. `"10"`, `"0.5"`) into ms, or `undefined`. */
+function prometheusTimeoutMs(header: string | string[] | undefined): number | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+/** Resolves when `stream` can take more (`drain`), or has ended, closed or failed. */
+function drained(stream: Writable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      res.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Creates a node:http request listener that serves metrics on one path.
+ *
+ * Per request: `GET` or `HEAD` on `path` (else 404, or 405 with `Allow: GET, HEAD`); auth when
+ * configured (401 with `WWW-Authenticate`); the format negotiated from `Accept` (q-values
+ * honoured; none or unparseable → Prometheus text 0.0.4); gzip when `Accept-Encoding` allows it;
+ * `name[]=` filters families (repeatable; `x_total` finds counter `x`, `x_info` finds info `x`).
+ * A HEAD answers with the headers a GET would get and gathers nothing.
+ *
+ * Scrapes that arrive while a gather with the same filter is running share it instead of
+ * starting another. The body is written chunk by chunk (about 64 KiB each), yielding to the event
+ * loop between chunks and waiting for `drain` when the socket is full. A gather or encode error
+ * becomes a 500 with a short body (details go to the logger and `telltale_scrape_errors_total`);
+ * nothing is thrown to the server.
+ *
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when an option is invalid (checked once, here).
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * const metrics = createMetricsHandler({ registry });
+ * createServer((req, res) => {
+ *   if (req.url?.startsWith('/metrics')) return metrics(req, res);
+ *   app(req, res);
+ * }).listen(8080);
+ * ```
+ */
+export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHandler {
+  if (typeof options !== 'object' || options === null) {
+    fail('TT_INVALID_OPTION', 'createMetricsHandler needs an options object with a registry');
+  }
+  const gatherers = resolveGatherers(options.registry);
+  const path = pathOption('path', options.path, '/metrics');
+  const maxInFlight = numberOption('maxInFlight', options.maxInFlight, 10, {
+    min: 1,
+    integer: true,
+  });
+  const scrapeTimeoutMs = numberOption('scrapeTimeoutMs', options.scrapeTimeoutMs, 10_000, {
+    min: Number.MIN_VALUE,
+    max: 2_147_483_647, // setTimeout's limit
+  });
+  const created = booleanOption('created', options.created, false);
+  const chunkSize =
+    options.chunkSize === undefined
+      ? undefined
+      : numberOption('chunkSize', options.chunkSize, 65_536, { min: 1, integer: true });
+  const auth: AuthCheck | undefined =
+    options.auth === undefined ? undefined : compileAuth(options.auth);
+  const logger = options.logger ?? defaultLogger;
+  const recorder: ScrapeRecorder = createSelfMetrics(options.selfMetrics, gatherers);
+  const encodeOptions = { created, chunkSize };
+
+  let inFlight = 0;
+  // In-flight gathers by filter key, so concurrent scrapes share one. Bounded by maxInFlight.
+  const pending = new Map<string, Promise<MetricFamily[]>>();
+
+  async function gatherAll(names: ReadonlySet<string> | undefined): Promise<MetricFamily[]> {
+    const opts = names === undefined ? {} : { names };
+    if (gatherers.length === 1) return gatherers[0]!.gather(opts);
+    return mergeFamilies(await Promise.all(gatherers.map((g) => g.gather(opts))));
+  }
+
+  function sharedGather(requested: ReadonlySet<string> | undefined): Promise<MetricFamily[]> {
+    // '*' cannot collide with a JSON array key.
+    const key = requested === undefined ? '*' : JSON.stringify([...requested].sort());
+    let p = pending.get(key);
+    if (p === undefined) {
+      const gathered = gatherAll(requested === undefined ? undefined : gatherNames(requested));
+      p =
+        requested === undefined
+          ? gathered
+          : gathered.then((fs) => fs.filter((f) => familyMatches(f, requested)));
+      const current = p;
+      const clear = (): void => {
+        if (pending.get(key) === current) pending.delete(key);
+      };
+      p.then(clear, clear);
+      pending.set(key, p);
+    }
+    return p;
+  }
+
+  function okHeaders(format: ExpositionFormat, gzip: boolean): Record<string, string> {
+    const h: Record<string, string> = {
+      'Content-Type': CONTENT_TYPES[format],
+      Vary: 'Accept, Accept-Encoding',
+      'Cache-Control': 'no-store',
+    };
+    if (gzip) h['Content-Encoding'] = 'gzip';
+    return h;
+  }
+
+  async function scrape(
+    req: IncomingMessage,
+    res: ServerResponse,
+    format: ExpositionFormat,
+    gzip: boolean,
+    requested: ReadonlySet<string> | undefined,
+  ): Promise<void> {
+    const start = performance.now();
+    const promMs = prometheusTimeoutMs(req.headers['x-prometheus-scrape-timeout-seconds']);
+    const timeoutMs = promMs === undefined ? scrapeTimeoutMs : Math.min(promMs, scrapeTimeoutMs);
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        recorder.rejected('timeout');
+        if (!res.headersSent) {
+          sendText(res, 503, 'Scrape timed out\n', { 'Retry-After': '1' });
+        } else {
+          // Part of the body is out: a clean end would look like a complete scrape. Cut it.
+          res.destroy();
+        }
+        resolve(TIMED_OUT);
+      }, timeoutMs);
+    });
+
+    try {
+      let families: MetricFamily[];
+      try {
+        const result = await Promise.race([sharedGather(requested), timeout]);
+        if (result === TIMED_OUT) return;
+        families = result;
+      } catch (err) {
+        recorder.failed('gather');
+        logger.error('Metrics gather failed', { err, path });
+        sendText(res, 500, 'Error gathering metrics\n');
+        return;
+      }
+      if (res.destroyed) {
+        recorder.failed('write');
+        return;
+      }
+
+      let chunks: Iterator<string, void, undefined>;
+      let next: IteratorResult<string, void>;
+      try {
+        chunks = encodeChunks(families, format, encodeOptions)[Symbol.iterator]();
+        // The first chunk before the headers, so an encoder error can still be a 500.
+        next = chunks.next();
+      } catch (err) {
+        recorder.failed('encode');
+        logger.error('Metrics encoding failed', { err, path, format });
+        sendText(res, 500, 'Error encoding metrics\n');
+        return;
+      }
+
+      res.writeHead(200, okHeaders(format, gzip));
+      let bytes = 0;
+      let sink: Writable = res;
+      if (gzip) {
+        const gz = createGzip();
+        gz.on('data', (c: Buffer) => {
+          bytes += c.length;
+        });
+        gz.on('error', (err) => res.destroy(err));
+        res.on('close', () => {
+          if (!gz.destroyed) gz.destroy();
+        });
+        gz.pipe(res);
+        sink = gz;
+      }
+      const done = finished(res).then(
+        () => true,
+        () => false,
+      );
+
+      while (next.done !== true) {
+        if (timedOut || res.destroyed || sink.destroyed) break;
+        const chunk = next.value;
+        if (chunk.length > 0) {
+          if (!gzip) bytes += Buffer.byteLength(chunk);
+          if (sink.write(chunk)) {
+            // Let timers, I/O and other requests run between chunks.
+            await nextTurn();
+          } else {
+            await drained(sink, res);
+          }
+        }
+        if (timedOut || res.destroyed || sink.destroyed) break;
+        try {
+          next = chunks.next();
+        } catch (err) {
+          recorder.failed('encode');
+          logger.error('Metrics encoding failed mid-response', { err, path, format });
+          res.destroy();
+          return;
+        }
+      }
+      if (timedOut) return;
+      if (next.done !== true) {
+        recorder.failed('write');
+        return;
+      }
+      sink.end();
+      const ok = await done;
+      if (timedOut) return;
+      if (!ok) {
+        recorder.failed('write');
+        return;
+      }
+      recorder.served(format, (performance.now() - start) / 1000, bytes);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const [pathname, query] = splitUrl(req.url ?? '/');
+    if (pathname !== path) {
+      sendText(res, 404, 'Not Found\n');
+      return;
+    }
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') {
+      sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
+      return;
+    }
+    if (auth !== undefined && !auth.check(req.headers.authorization)) {
+      recorder.rejected('auth');
+      sendText(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': auth.challenge });
+      return;
+    }
+    const format = negotiate(req.headers.accept);
+    const gzip = acceptsGzip(req.headers['accept-encoding']);
+    if (method === 'HEAD') {
+      res.writeHead(200, okHeaders(format, gzip));
+      res.end();
+      return;
+    }
+    if (inFlight >= maxInFlight) {
+      recorder.rejected('in_flight');
+      sendText(res, 503, 'Too many concurrent scrapes\n', { 'Retry-After': '1' });
+      return;
+    }
+    inFlight++;
+    recorder.started();
+    scrape(req, res, format, gzip, requestedNames(query))
+      .catch((err: unknown) => {
+        // Not expected: every step above handles its own errors. Never let it reach the server.
+        recorder.failed('write');
+        logger.error('Metrics scrape failed', { err, path });
+        if (!res.headersSent) sendText(res, 500, 'Error serving metrics\n');
+        else res.destroy();
+      })
+      .finally(() => {
+        inFlight--;
+        recorder.ended();
+      });
+  };
+  Object.defineProperty(handler, 'inFlight', { get: () => inFlight, enumerable: true });
+  return handler as MetricsHandler;
+}

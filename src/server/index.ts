@@ -1,0 +1,25 @@
+// telltale/server: the metrics HTTP server, the embeddable node:http handler, and their configuration readers.
+
+export type { MetricsAuth } from './auth.js';
+export {
+  type MetricsServerConfig,
+  metricsServerOptionsFromEnv,
+  metricsServerOptionsFromYaml,
+} from './config.js';
+export {
+  createMetricsHandler,
+  type MetricsHandler,
+  type MetricsHandlerOptions,
+} from './handler.js';
+export { defaultLogger, type MinimalLogger } from './logger.js';
+export type { ScrapeErrorReason, ScrapeRejectReason } from './recorder.js';
+export type { SelfMetricsRegistry } from './self-metrics.js';
+export {
+  createMetricsServer,
+  DISABLED_MESSAGE,
+  type DisabledMetricsServer,
+  type MetricsServer,
+  type MetricsServerOptions,
+  type RouteHandler,
+  type RunningMetricsServer,
+} from './server.js';

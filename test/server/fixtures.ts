@@ -1,0 +1,169 @@
+// Plain-data gatherers and a raw HTTP client for the server tests: real model data, no consumer mocks.
+import { once } from 'node:events';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type RequestListener,
+  request,
+  type Server,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Gatherer, GatherOptions, LabelSet, MetricFamily } from '../../src/metrics/model.js';
+
+/** A label set with its preformatted fragment (values here never need escaping). */
+export function labels(pairs: Readonly<Record<string, string>> = {}): LabelSet {
+  const names = Object.keys(pairs);
+  const values = names.map((n) => pairs[n]!);
+  return { names, values, text: names.map((n, i) => `${n}="${values[i]}"`).join(',') };
+}
+
+/** A small, fixed set of families covering the types the filter cares about. */
+export const FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'app_build',
+    help: 'Build information.',
+    unit: '',
+    type: 'info',
+    points: [{ labels: labels({ version: '1.2.3' }) }],
+  },
+  {
+    name: 'http_requests',
+    help: 'HTTP requests served.',
+    unit: '',
+    type: 'counter',
+    points: [
+      { labels: labels({ code: '200' }), value: 7, created: 1_700_000_000 },
+      { labels: labels({ code: '500' }), value: 1, created: 1_700_000_000 },
+    ],
+  },
+  {
+    name: 'queue_depth',
+    help: 'Jobs waiting.',
+    unit: '',
+    type: 'gauge',
+    points: [{ labels: labels(), value: 3 }],
+  },
+];
+
+/** A gatherer over fixed families that honours the `names` filter and counts its calls. */
+export class StaticGatherer implements Gatherer {
+  calls = 0;
+  lastNames: ReadonlySet<string> | undefined;
+  readonly families: readonly MetricFamily[];
+  constructor(families: readonly MetricFamily[] = FAMILIES) {
+    this.families = families;
+  }
+  gather(options?: GatherOptions): Promise<MetricFamily[]> {
+    this.calls++;
+    const names = options?.names;
+    this.lastNames = names;
+    const out =
+      names === undefined || names.size === 0
+        ? [...this.families]
+        : this.families.filter((f) => names.has(f.name));
+    return Promise.resolve(out);
+  }
+}
+
+/** A gatherer whose gathers stay pending until the test releases (or fails) them. */
+export class HeldGatherer implements Gatherer {
+  calls = 0;
+  readonly #waiting: { resolve: (f: MetricFamily[]) => void; reject: (e: Error) => void }[] = [];
+  readonly families: readonly MetricFamily[];
+  constructor(families: readonly MetricFamily[] = FAMILIES) {
+    this.families = families;
+  }
+  gather(): Promise<MetricFamily[]> {
+    this.calls++;
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+  /** Resolves every pending gather. */
+  release(): void {
+    for (const w of this.#waiting.splice(0)) w.resolve([...this.families]);
+  }
+  /** Rejects every pending gather. */
+  failAll(err: Error): void {
+    for (const w of this.#waiting.splice(0)) w.reject(err);
+  }
+}
+
+/** A gatherer that always rejects. */
+export const failingGatherer: Gatherer = {
+  gather: () => Promise.reject(new Error('collector exploded')),
+};
+
+/** `count` gauge series in one family: `big_gauge{i="0"} 0` … */
+export function bigFamilies(count: number): MetricFamily[] {
+  const points = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = String(i);
+    points[i] = { labels: { names: ['i'], values: [v], text: `i="${v}"` }, value: i };
+  }
+  return [{ name: 'big_gauge', help: 'A large gauge family.', unit: '', type: 'gauge', points }];
+}
+
+/** A raw HTTP response: status, headers and the undecoded body bytes. */
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+/** One request on a fresh connection; resolves with the raw body (no gzip decoding). */
+export function fetchRaw(
+  url: string,
+  init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: init.method ?? 'GET', headers: init.headers ?? {}, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            text: body.toString('utf8'),
+          });
+        });
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error(`${url}: no response in 10 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Serves a request listener on 127.0.0.1:0 and returns its base URL and a closer. */
+export async function serve(
+  listener: RequestListener,
+): Promise<{ base: string; server: Server; close: () => Promise<void> }> {
+  const server = createServer(listener);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Polls `predicate` every few ms until it holds (or fails after `ms`). */
+export async function until(predicate: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
