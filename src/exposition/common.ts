@@ -1,0 +1,34 @@
+// Helpers shared by the text and OpenMetrics encoders: number formatting and chunk-size options.
+import { fail } from '../internal/errors.js';
+
+/**
+ * The default chunk size of the incremental encoders, in UTF-16 code units (64 KiB). Small enough
+ * that one chunk takes well under a millisecond to build, large enough that per-chunk overhead
+ * (a generator step, a socket write) is negligible.
+ */
+export const DEFAULT_CHUNK_SIZE = 65_536;
+
+/**
+ * Formats a sample value the way both formats spell it: `NaN`, `+Inf`, `-Inf`, otherwise the
+ * shortest string that round-trips (`String(n)`: `0.005`, `1`, `1e+21`; `-0` becomes `0`).
+ * Go's `strconv.ParseFloat` and Python's `float` read every string this produces.
+ */
+export function formatNumber(n: number): string {
+  // Finite first: it is the common case, and a template is V8's fast number-to-string path
+  // (with its small-integer cache). `n - n` is 0 for every finite number and NaN otherwise.
+  if (n - n === 0) return `${n}`;
+  if (Number.isNaN(n)) return 'NaN';
+  return n > 0 ? '+Inf' : '-Inf';
+}
+
+/** Validates the `chunkSize` option once per encode: a positive integer, or `Infinity` for one chunk. */
+export function resolveChunkSize(chunkSize: number | undefined): number {
+  if (chunkSize === undefined) return DEFAULT_CHUNK_SIZE;
+  if (chunkSize === Number.POSITIVE_INFINITY || (Number.isInteger(chunkSize) && chunkSize > 0)) {
+    return chunkSize;
+  }
+  return fail(
+    'TT_INVALID_OPTION',
+    `chunkSize must be a positive integer or Infinity, got ${String(chunkSize)}; omit it for the default of ${DEFAULT_CHUNK_SIZE}`,
+  );
+}

@@ -1,0 +1,16 @@
+// telltale/exposition: pure encoders from gathered families to the Prometheus text and OpenMetrics formats, plus content negotiation.
+
+export { DEFAULT_CHUNK_SIZE, formatNumber } from './common.js';
+export {
+  CONTENT_TYPES,
+  type EncodeOptions,
+  type ExpositionFormat,
+  encodeChunks,
+} from './format.js';
+export { acceptsGzip, negotiate } from './negotiate.js';
+export {
+  encodeOpenMetrics,
+  encodeOpenMetricsChunks,
+  type OpenMetricsOptions,
+} from './openmetrics.js';
+export { encodeText, encodeTextChunks, type TextOptions } from './text.js';

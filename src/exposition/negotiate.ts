@@ -1,0 +1,188 @@
+// Content negotiation for a scrape: picks the exposition format from Accept, and gzip from Accept-Encoding.
+import type { ExpositionFormat } from './format.js';
+
+/** One element of an Accept or Accept-Encoding list. */
+interface Range {
+  /** Lower-cased media type (`text`, `*`) or content coding (`gzip`, `*`). */
+  readonly type: string;
+  /** Lower-cased subtype (`plain`, `*`); `''` for a content coding. */
+  readonly subtype: string;
+  /** The `version` parameter, or `undefined` when absent. */
+  readonly version: string | undefined;
+  /** The weight in [0, 1]; 1 when absent. */
+  readonly q: number;
+}
+
+// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
+// RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
+// RFC 9110 §5.6.4: quoted-string, with qdtext and quoted-pair (obs-text allowed).
+const QUOTED = /^"((?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*)"/;
+
+/**
+ * Parses a comma-separated list of media ranges (`media: true`) or content codings, each with
+ * parameters, per RFC 9110 §12.5.1 and §12.5.3. Empty list elements are skipped (§5.6.1).
+ * Returns `undefined` when any element is malformed.
+ */
+function parseList(header: string, media: boolean): Range[] | undefined {
+  const out: Range[] = [];
+  let s = header;
+  const skipOws = () => {
+    let i = 0;
+    while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;
+    s = s.slice(i);
+  };
+  for (;;) {
+    skipOws();
+    if (s === '') return out;
+    if (s[0] === ',') {
+      s = s.slice(1);
+      continue;
+    }
+    const t = TOKEN.exec(s);
+    if (t === null) return undefined;
+    const type = t[0].toLowerCase();
+    s = s.slice(t[0].length);
+    let subtype = '';
+    if (media) {
+      if (s[0] !== '/') return undefined;
+      s = s.slice(1);
+      const st = TOKEN.exec(s);
+      if (st === null) return undefined;
+      subtype = st[0].toLowerCase();
+      s = s.slice(st[0].length);
+      // `*/plain` is not a media range: a wildcard type needs a wildcard subtype.
+      if (type === '*' && subtype !== '*') return undefined;
+    }
+    let version: string | undefined;
+    let q = 1;
+    for (;;) {
+      skipOws();
+      if (s === '' || s[0] === ',') break;
+      if (s[0] !== ';') return undefined;
+      s = s.slice(1);
+      skipOws();
+      const name = TOKEN.exec(s);
+      if (name === null || s[name[0].length] !== '=') return undefined;
+      s = s.slice(name[0].length + 1);
+      let value: string;
+      const quoted = s[0] === '"' ? QUOTED.exec(s) : null;
+      if (quoted !== null) {
+        value = quoted[1]!.replace(/\\(.)/g, '$1');
+        s = s.slice(quoted[0].length);
+      } else {
+        const v = TOKEN.exec(s);
+        if (v === null) return undefined;
+        value = v[0];
+        s = s.slice(v[0].length);
+      }
+      const key = name[0].toLowerCase();
+      if (key === 'q') {
+        if (!QVALUE.test(value)) return undefined;
+        q = Number(value);
+      } else if (key === 'version') {
+        version = value;
+      }
+      // Other parameters (`charset`, `escaping`, `proto`, `encoding`) do not change which of our
+      // formats a range matches: telltale's names and values are valid under every escaping.
+    }
+    out.push({ type, subtype, version, q });
+  }
+}
+
+/**
+ * How specifically `r` names `format`: 3 with a matching version, 2 for the bare type, 1 for
+ * `type/*`, 0 for `*\/*`, -1 when it does not match. RFC 9110 §12.5.1: the most specific range
+ * that matches decides a type's quality.
+ */
+function specificity(r: Range, format: ExpositionFormat): number {
+  if (r.type === '*') return 0;
+  const [type, subtype, versions] =
+    format === 'text'
+      ? ['text', 'plain', ['0.0.4']]
+      : // Prometheus asks for OpenMetrics 0.0.1 and 1.0.0; the two are the same text format.
+        ['application', 'openmetrics-text', ['1.0.0', '0.0.1']];
+  if (r.type !== type) return -1;
+  if (r.subtype === '*') return 1;
+  if (r.subtype !== subtype) return -1;
+  if (r.version === undefined) return 2;
+  return versions.includes(r.version) ? 3 : -1;
+}
+
+// Listed in tie-break order: when one range (`*/*`) matches both formats equally, text wins.
+const FORMATS: readonly ExpositionFormat[] = ['text', 'openmetrics'];
+
+/**
+ * Picks the exposition format for a scrape from its `Accept` header, honouring q-values
+ * (RFC 9110 §12.5.1): each format takes the quality of the most specific range that matches it,
+ * the highest quality wins, and a tie goes to the range listed first. `q=0` means "not
+ * acceptable".
+ *
+ * Matches: `application/openmetrics-text` with `version=1.0.0`, `version=0.0.1` or no version,
+ * and `application/*`, select OpenMetrics; `text/plain` with `version=0.0.4` or no version,
+ * `text/*` and `*\/*` select text. Delimited protobuf is not served yet, so
+ * `application/vnd.google.protobuf` ranges are skipped (Prometheus with native histograms, which
+ * lists protobuf first, gets OpenMetrics). Falls back to `'text'` when the header is absent,
+ * malformed, or accepts nothing we serve.
+ *
+ * @example
+ * ```ts
+ * negotiate('application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5'); // 'openmetrics'
+ * negotiate(undefined); // 'text'
+ * ```
+ */
+export function negotiate(accept: string | undefined): ExpositionFormat {
+  if (accept === undefined) return 'text';
+  const ranges = parseList(accept, true);
+  if (ranges === undefined) return 'text';
+  let chosen: ExpositionFormat = 'text';
+  let chosenQ = 0;
+  let chosenIndex = Number.POSITIVE_INFINITY;
+  for (const format of FORMATS) {
+    let spec = -1;
+    let q = 0;
+    let index = -1;
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i]!;
+      const s = specificity(r, format);
+      if (s > spec || (s === spec && s >= 0 && r.q > q)) {
+        spec = s;
+        q = r.q;
+        index = i;
+      }
+    }
+    if (spec < 0 || q === 0) continue;
+    if (q > chosenQ || (q === chosenQ && index < chosenIndex)) {
+      chosen = format;
+      chosenQ = q;
+      chosenIndex = index;
+    }
+  }
+  return chosen;
+}
+
+/**
+ * Whether the client accepts a gzip-compressed response, from its `Accept-Encoding` header
+ * (RFC 9110 §12.5.3): an explicit `gzip` (or `x-gzip`) with a non-zero q, or else `*` with a
+ * non-zero q. Returns `false` when the header is absent, empty or malformed, so an unknown client
+ * gets an uncompressed body.
+ *
+ * @example
+ * ```ts
+ * acceptsGzip('gzip'); // true (what Prometheus sends)
+ * acceptsGzip('gzip;q=0, *'); // false
+ * ```
+ */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (acceptEncoding === undefined) return false;
+  const codings = parseList(acceptEncoding, false);
+  if (codings === undefined) return false;
+  let explicit: number | undefined;
+  let wildcard: number | undefined;
+  for (const c of codings) {
+    if (c.type === 'gzip' || c.type === 'x-gzip') explicit = Math.max(explicit ?? 0, c.q);
+    else if (c.type === '*') wildcard = Math.max(wildcard ?? 0, c.q);
+  }
+  return (explicit ?? wildcard ?? 0) > 0;
+}

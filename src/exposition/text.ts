@@ -1,0 +1,191 @@
+// The Prometheus text format 0.0.4 encoder: a pure function from gathered families to text.
+import { escapeHelpText, escapeLabelValue } from '../internal/escape.js';
+import type { MetricFamily } from '../metrics/model.js';
+import { formatNumber as fmt, resolveChunkSize } from './common.js';
+
+/** Options for {@link encodeTextChunks}. */
+export interface TextOptions {
+  /**
+   * Roughly how many UTF-16 code units each yielded chunk holds (chunks end on a series
+   * boundary, so one may run over by one series). A positive integer, or `Infinity` for a single
+   * chunk. Default 65,536.
+   */
+  readonly chunkSize?: number | undefined;
+}
+
+/**
+ * Encodes families in the Prometheus text format 0.0.4, yielding chunks of about
+ * `options.chunkSize` UTF-16 code units so a server can yield to the event loop between them.
+ * Concatenated, the chunks are exactly {@link encodeText}'s output.
+ *
+ * Mapping (as client_golang does): counters render as `<name>_total` (HELP and TYPE included),
+ * info as a gauge `<name>_info` with value 1, a stateset as a gauge `<name>` with one sample per
+ * state (label `<name>="<state>"`, value 1 or 0), unknown as `untyped`. No exemplars, `_created`,
+ * `# UNIT` or `# EOF`: the format has none of them.
+ *
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `chunkSize` is not a positive integer or Infinity.
+ * @example
+ * ```ts
+ * for (const chunk of encodeTextChunks(await registry.gather())) {
+ *   if (!res.write(chunk)) await once(res, 'drain');
+ * }
+ * ```
+ */
+export function* encodeTextChunks(
+  families: readonly MetricFamily[],
+  options: TextOptions = {},
+): Generator<string, void, undefined> {
+  const limit = resolveChunkSize(options.chunkSize);
+  // One accumulator: `+=` builds a V8 rope, which is flattened once when it is written out.
+  // Measured faster than collecting lines in an array and joining them.
+  let out = '';
+  for (let f = 0; f < families.length; f++) {
+    const family = families[f]!;
+    const base = family.name;
+    switch (family.type) {
+      case 'counter': {
+        const name = `${base}_total`;
+        out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} counter\n`;
+        const lbl = `${name}{`;
+        const points = family.points;
+        for (let i = 0; i < points.length; i++) {
+          const p = points[i]!;
+          const t = p.labels.text;
+          out += t === '' ? `${name} ${fmt(p.value)}\n` : `${lbl}${t}} ${fmt(p.value)}\n`;
+          if (out.length >= limit) {
+            yield out;
+            out = '';
+          }
+        }
+        break;
+      }
+      case 'gauge':
+      case 'unknown': {
+        const type = family.type === 'gauge' ? 'gauge' : 'untyped';
+        out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} ${type}\n`;
+        const lbl = `${base}{`;
+        const points = family.points;
+        for (let i = 0; i < points.length; i++) {
+          const p = points[i]!;
+          const t = p.labels.text;
+          out += t === '' ? `${base} ${fmt(p.value)}\n` : `${lbl}${t}} ${fmt(p.value)}\n`;
+          if (out.length >= limit) {
+            yield out;
+            out = '';
+          }
+        }
+        break;
+      }
+      case 'histogram': {
+        out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} histogram\n`;
+        // Per family: `name_bucket{` and one `le="…"} ` fragment per bound, so a bucket line is
+        // four appends: head, bound, count, newline.
+        const bucket = `${base}_bucket{`;
+        const sum = `${base}_sum`;
+        const count = `${base}_count`;
+        const bounds = family.buckets;
+        const nb = bounds.length;
+        const le: string[] = new Array(nb + 1);
+        for (let j = 0; j < nb; j++) le[j] = `le="${fmt(bounds[j]!)}"} `;
+        le[nb] = 'le="+Inf"} ';
+        const points = family.points;
+        for (let i = 0; i < points.length; i++) {
+          const p = points[i]!;
+          const t = p.labels.text;
+          const head = t === '' ? bucket : `${bucket}${t},`;
+          const cum = p.cumulative;
+          for (let j = 0; j <= nb; j++) out += `${head}${le[j]}${fmt(cum[j]!)}\n`;
+          const lbl = t === '' ? ' ' : `{${t}} `;
+          out += `${sum}${lbl}${fmt(p.sum)}\n${count}${lbl}${fmt(p.count)}\n`;
+          if (out.length >= limit) {
+            yield out;
+            out = '';
+          }
+        }
+        break;
+      }
+      case 'summary': {
+        out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} summary\n`;
+        const open = `${base}{`;
+        const sum = `${base}_sum`;
+        const count = `${base}_count`;
+        const ranks = family.quantiles;
+        const nq = ranks.length;
+        const q: string[] = new Array(nq);
+        for (let j = 0; j < nq; j++) q[j] = `quantile="${fmt(ranks[j]!)}"} `;
+        const points = family.points;
+        for (let i = 0; i < points.length; i++) {
+          const p = points[i]!;
+          const t = p.labels.text;
+          const head = t === '' ? open : `${open}${t},`;
+          const values = p.values;
+          for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;
+          const lbl = t === '' ? ' ' : `{${t}} `;
+          out += `${sum}${lbl}${fmt(p.sum)}\n${count}${lbl}${fmt(p.count)}\n`;
+          if (out.length >= limit) {
+            yield out;
+            out = '';
+          }
+        }
+        break;
+      }
+      case 'info': {
+        const name = `${base}_info`;
+        out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} gauge\n`;
+        const lbl = `${name}{`;
+        const points = family.points;
+        for (let i = 0; i < points.length; i++) {
+          const t = points[i]!.labels.text;
+          out += t === '' ? `${name} 1\n` : `${lbl}${t}} 1\n`;
+          if (out.length >= limit) {
+            yield out;
+            out = '';
+          }
+        }
+        break;
+      }
+      case 'stateset': {
+        out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} gauge\n`;
+        const open = `${base}{`;
+        const states = family.states;
+        const ns = states.length;
+        // The state label comes after the series labels: `name{a="x",name="state"} 1`.
+        const state: string[] = new Array(ns);
+        for (let j = 0; j < ns; j++) state[j] = `${base}="${escapeLabelValue(states[j]!)}"} `;
+        const points = family.points;
+        for (let i = 0; i < points.length; i++) {
+          const p = points[i]!;
+          const t = p.labels.text;
+          const head = t === '' ? open : `${open}${t},`;
+          const on = p.enabled;
+          for (let j = 0; j < ns; j++) out += `${head}${state[j]}${on[j] === true ? '1' : '0'}\n`;
+          if (out.length >= limit) {
+            yield out;
+            out = '';
+          }
+        }
+        break;
+      }
+    }
+  }
+  if (out !== '') yield out;
+}
+
+/**
+ * Encodes families in the Prometheus text format 0.0.4 as one string (see
+ * {@link encodeTextChunks} for the mapping). An empty list gives `''`; otherwise the output ends
+ * with a newline.
+ *
+ * @example
+ * ```ts
+ * res.setHeader('Content-Type', CONTENT_TYPES.text);
+ * res.end(encodeText(await registry.gather()));
+ * ```
+ */
+export function encodeText(families: readonly MetricFamily[]): string {
+  let out = '';
+  for (const chunk of encodeTextChunks(families, { chunkSize: Number.POSITIVE_INFINITY })) {
+    out += chunk;
+  }
+  return out;
+}
