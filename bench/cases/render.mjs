@@ -1,0 +1,62 @@
+// One exposition case for one library: build the registry, then time full text renders.
+// Usage: node ... bench/cases/render.mjs --lib=ID --kind=counters|histograms [--reps=7]
+import { loadLib } from '../libs/index.mjs';
+import { median, parseArgs, report } from './args.mjs';
+import {
+  COUNTER_FAMILIES,
+  COUNTER_SERIES,
+  DEFAULT_BUCKETS,
+  expectedCounterTotal,
+  expectedHistogramSum,
+  HISTOGRAM_FAMILIES,
+  HISTOGRAM_SERIES,
+  OBSERVATIONS_PER_SERIES,
+} from './data.mjs';
+import { asText, byteLength, checkCounterText, checkHistogramText } from './parse.mjs';
+
+const args = parseArgs();
+const reps = Number(args.reps ?? 7);
+const warmup = Number(args.warmup ?? 2);
+const lib = await loadLib(args.lib);
+const counters = args.kind === 'counters';
+
+const t0 = performance.now();
+const built = counters
+  ? lib.buildCounters(COUNTER_FAMILIES)
+  : lib.buildHistograms(HISTOGRAM_FAMILIES, OBSERVATIONS_PER_SERIES);
+const buildMs = performance.now() - t0;
+
+// First render: checked against what was recorded, so nothing is missing or optimised away.
+const first = asText(await built.render());
+if (counters) checkCounterText(first, COUNTER_SERIES, expectedCounterTotal());
+else {
+  const series = HISTOGRAM_SERIES;
+  checkHistogramText(
+    first,
+    series,
+    series * OBSERVATIONS_PER_SERIES,
+    expectedHistogramSum(),
+    DEFAULT_BUCKETS.length,
+  );
+}
+const bytes = Buffer.byteLength(first);
+
+for (let i = 0; i < warmup; i++) await built.render();
+const samples = [];
+let sink = 0;
+for (let r = 0; r < reps; r++) {
+  const start = performance.now();
+  const out = await built.render();
+  samples.push(performance.now() - start);
+  sink += byteLength(out) === bytes ? 1 : 0;
+}
+if (sink !== reps) throw new Error('render output size changed between renders');
+report({
+  lib: args.lib,
+  case: `render-${args.kind}`,
+  unit: 'ms',
+  samples,
+  median: median(samples),
+  bytes,
+  buildMs,
+});

@@ -1,0 +1,83 @@
+// The longest event-loop block in a server process while it answers a 100,000-series scrape over
+// HTTP. The client runs in a worker thread; the server thread's loop is watched with
+// monitorEventLoopDelay at 1 ms resolution, reset before each scrape.
+// Usage: node ... bench/cases/scrape.mjs --lib=ID [--reps=7]
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import { loadLib } from '../libs/index.mjs';
+import { median, parseArgs, report } from './args.mjs';
+import { COUNTER_FAMILIES, COUNTER_SERIES, expectedCounterTotal } from './data.mjs';
+
+const args = parseArgs();
+const reps = Number(args.reps ?? 7);
+const warmup = Number(args.warmup ?? 2);
+const lib = await loadLib(args.lib);
+const total = expectedCounterTotal();
+const built = lib.buildCounters(COUNTER_FAMILIES);
+const server = await lib.serve(built);
+const worker = new Worker(new URL('./scrape-client.mjs', import.meta.url));
+
+function scrape(check) {
+  return new Promise((resolve, reject) => {
+    worker.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+    worker.postMessage({ url: server.url, series: COUNTER_SERIES, total, check });
+  });
+}
+
+const eld = monitorEventLoopDelay({ resolution: 1 });
+
+let first;
+for (let i = 0; i < warmup; i++) {
+  const m = await scrape(i === 0); // the first scrape's body is checked in full
+  first ??= m;
+}
+const samples = [];
+const scrapeMs = [];
+// Idle baseline: what the histogram reports with nothing to do (the timer's own period and jitter).
+eld.reset();
+eld.enable();
+await sleep(200);
+eld.disable();
+const idleMaxMs = eld.max / 1e6;
+
+// Cross-check: a plain 1 ms interval timer's longest gap between two ticks.
+let lastTick = 0;
+let maxGap = 0;
+const gaps = [];
+for (let r = 0; r < reps; r++) {
+  eld.reset();
+  eld.enable();
+  lastTick = performance.now();
+  maxGap = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    if (now - lastTick > maxGap) maxGap = now - lastTick;
+    lastTick = now;
+  }, 1);
+  // The histogram records the gap between two of its ticks, so it needs a first tick before the
+  // scrape starts: give both timers a few idle milliseconds.
+  await sleep(20);
+  const m = await scrape(false);
+  await sleep(5);
+  clearInterval(tick);
+  eld.disable();
+  samples.push(eld.max / 1e6);
+  gaps.push(maxGap);
+  scrapeMs.push(m.ms);
+}
+await worker.terminate();
+await server.close();
+report({
+  lib: args.lib,
+  case: 'scrape-block',
+  unit: 'ms',
+  samples,
+  median: median(samples),
+  worst: Math.max(...samples),
+  idleMaxMs,
+  intervalGapMs: median(gaps),
+  scrapeMs: median(scrapeMs),
+  bytes: first.bytes,
+  contentType: first.contentType,
+});

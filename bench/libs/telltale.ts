@@ -1,0 +1,228 @@
+// telltale, imported from the repository's TypeScript sources (run under `--import tsx` with the
+// `telltale-source` condition), driven through the same workloads as the peers.
+import { encodeText } from '../../src/exposition/index.ts';
+import { createRegistry } from '../../src/metrics/index.ts';
+import { createMetricsServer } from '../../src/server/index.ts';
+import {
+  DEFAULT_BUCKETS,
+  PAIRS,
+  SERIES_A,
+  SERIES_B,
+  seriesIncrement,
+  seriesObservation,
+  TRIPLES,
+  VALUES,
+} from '../cases/data.mjs';
+import { expectClose, expectEqual, expectedLastGaugeValues, observedSum } from './check.mjs';
+
+type Registry = ReturnType<typeof createRegistry>;
+interface Built {
+  registry: Registry;
+  render(): Promise<string>;
+}
+
+const ABC = ['a', 'b', 'c'] as const;
+const AB = ['a', 'b'] as const;
+const PAIR_LABELS = PAIRS.map(([a, b]) => ({ a, b }));
+
+export const hot = {
+  // 1. counter inc through a bound handle (one series).
+  'counter-bound': () => {
+    const r = createRegistry();
+    const c = r.counter({ name: 'bench_requests_total', help: 'h', labelNames: ABC });
+    const handle = c.labels('x', 'y', 'z');
+    return {
+      run(n: number) {
+        for (let i = 0; i < n; i++) handle.inc();
+      },
+      check(ops: number) {
+        expectEqual('series', c.seriesCount, 1);
+        expectEqual('counter total', c.get({ a: 'x', b: 'y', c: 'z' }), ops);
+      },
+    };
+  },
+  // 2. counter inc, 3 labels as an object literal, cycling 100 combinations.
+  'counter-labels': () => {
+    const r = createRegistry();
+    const c = r.counter({ name: 'bench_requests_total', help: 'h', labelNames: ABC });
+    return {
+      run(n: number) {
+        let j = 0;
+        for (let i = 0; i < n; i++) {
+          const t = TRIPLES[j];
+          c.inc({ a: t[0], b: t[1], c: t[2] });
+          if (++j === 100) j = 0;
+        }
+      },
+      check(ops: number) {
+        expectEqual('series', c.seriesCount, 100);
+        let total = 0;
+        for (const t of TRIPLES) total += c.get({ a: t[0], b: t[1], c: t[2] }) ?? Number.NaN;
+        expectEqual('counter total', total, ops);
+      },
+    };
+  },
+  // 3. gauge set, 2 labels, 100 combinations.
+  'gauge-labels': () => {
+    const r = createRegistry();
+    const g = r.gauge({ name: 'bench_gauge', help: 'h', labelNames: AB });
+    return {
+      run(n: number) {
+        let j = 0;
+        for (let i = 0; i < n; i++) {
+          const p = PAIRS[j];
+          g.set({ a: p[0], b: p[1] }, VALUES[i & 1023]);
+          if (++j === 100) j = 0;
+        }
+      },
+      check(_ops: number, lastN: number) {
+        expectEqual('series', g.seriesCount, 100);
+        for (const [k, v] of expectedLastGaugeValues(lastN, VALUES)) {
+          expectEqual(`gauge ${PAIRS[k]}`, g.get(PAIR_LABELS[k]), v);
+        }
+      },
+    };
+  },
+  // 4. histogram observe, 2 labels, 100 combinations, default buckets.
+  'histogram-labels': () => {
+    const r = createRegistry();
+    const h = r.histogram({
+      name: 'bench_seconds',
+      help: 'h',
+      labelNames: AB,
+      buckets: DEFAULT_BUCKETS,
+    });
+    return {
+      run(n: number) {
+        let j = 0;
+        for (let i = 0; i < n; i++) {
+          const p = PAIRS[j];
+          h.observe({ a: p[0], b: p[1] }, VALUES[i & 1023]);
+          if (++j === 100) j = 0;
+        }
+      },
+      check(ops: number, _lastN: number, runs: number[]) {
+        expectEqual('series', h.seriesCount, 100);
+        let count = 0;
+        let sum = 0;
+        for (const l of PAIR_LABELS) {
+          const p = h.point(l);
+          count += p?.count ?? Number.NaN;
+          sum += p?.sum ?? Number.NaN;
+        }
+        expectEqual('histogram count', count, ops);
+        expectClose('histogram sum', sum, observedSum(runs, VALUES));
+      },
+    };
+  },
+  // 5. histogram observe through a bound handle.
+  'histogram-bound': () => {
+    const r = createRegistry();
+    const h = r.histogram({
+      name: 'bench_seconds',
+      help: 'h',
+      labelNames: AB,
+      buckets: DEFAULT_BUCKETS,
+    });
+    const handle = h.labels('x', 'y');
+    return {
+      run(n: number) {
+        for (let i = 0; i < n; i++) handle.observe(VALUES[i & 1023]);
+      },
+      check(ops: number, _lastN: number, runs: number[]) {
+        const p = handle.get();
+        expectEqual('histogram count', p.count, ops);
+        expectClose('histogram sum', p.sum, observedSum(runs, VALUES));
+      },
+    };
+  },
+  // 6. summary observe, 2 labels, 100 combinations (default quantiles and window).
+  'summary-labels': () => {
+    const r = createRegistry();
+    const s = r.summary({ name: 'bench_summary_seconds', help: 'h', labelNames: AB });
+    return {
+      run(n: number) {
+        let j = 0;
+        for (let i = 0; i < n; i++) {
+          const p = PAIRS[j];
+          s.observe({ a: p[0], b: p[1] }, VALUES[i & 1023]);
+          if (++j === 100) j = 0;
+        }
+      },
+      check(ops: number, _lastN: number, runs: number[]) {
+        let count = 0;
+        let sum = 0;
+        for (const l of PAIR_LABELS) {
+          const p = s.point(l);
+          count += p?.count ?? Number.NaN;
+          sum += p?.sum ?? Number.NaN;
+        }
+        expectEqual('summary count', count, ops);
+        expectClose('summary sum', sum, observedSum(runs, VALUES));
+      },
+    };
+  },
+  // 7. counter inc, no labels.
+  'counter-plain': () => {
+    const r = createRegistry();
+    const c = r.counter({ name: 'plain_total', help: 'h' });
+    return {
+      run(n: number) {
+        for (let i = 0; i < n; i++) c.inc();
+      },
+      check(ops: number) {
+        expectEqual('counter total', c.get(), ops);
+      },
+    };
+  },
+};
+
+const render = async (r: Registry) => encodeText(await r.gather());
+
+/** 10 counter families × 10,000 series (2 labels). */
+export function buildCounters(families: number): Built {
+  const r = createRegistry();
+  for (let f = 0; f < families; f++) {
+    const c = r.counter({
+      name: `bench_c${f}_total`,
+      help: `Counter family ${f}.`,
+      labelNames: ['instance', 'path'] as const,
+    });
+    for (let a = 0; a < 100; a++) {
+      for (let b = 0; b < 100; b++)
+        c.inc({ instance: SERIES_A[a], path: SERIES_B[b] }, seriesIncrement(f, a * 100 + b));
+    }
+  }
+  return { registry: r, render: () => render(r) };
+}
+
+/** 10 histogram families × 1,000 series (2 labels, default buckets), `perSeries` observations each. */
+export function buildHistograms(families: number, perSeries: number): Built {
+  const r = createRegistry();
+  for (let f = 0; f < families; f++) {
+    const h = r.histogram({
+      name: `bench_h${f}_seconds`,
+      help: `Histogram family ${f}.`,
+      labelNames: ['instance', 'path'] as const,
+      buckets: DEFAULT_BUCKETS,
+    });
+    for (let a = 0; a < 10; a++) {
+      for (let b = 0; b < 100; b++) {
+        const labels = { instance: SERIES_A[a], path: SERIES_B[b] };
+        for (let m = 0; m < perSeries; m++) h.observe(labels, seriesObservation(f, a * 100 + b, m));
+      }
+    }
+  }
+  return { registry: r, render: () => render(r) };
+}
+
+/** telltale's own metrics server, with its defaults, on an ephemeral loopback port. */
+export async function serve(built: Built) {
+  const server = await createMetricsServer({
+    port: 0,
+    host: '127.0.0.1',
+    registry: built.registry,
+  });
+  if (!server.enabled) throw new Error('metrics server disabled');
+  return { url: server.url, close: () => server.close() };
+}

@@ -1,0 +1,533 @@
+// Runs every benchmark case for every library, each in its own process, and writes docs/benchmarks.md.
+// Usage (from the repo root): npm run bench [-- --libs=telltale,prom-client --groups=hot,render --rounds=2 --no-write]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, parseArgs } from './cases/args.mjs';
+import { LIBS } from './libs/index.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const root = dirname(benchDir);
+const args = parseArgs();
+const argv = process.argv.slice(2);
+const write = !argv.includes('--no-write');
+const libs = args.libs ? LIBS.filter((l) => args.libs.split(',').includes(l.id)) : LIBS;
+const groupsWanted = args.groups?.split(',');
+const rounds = Number(args.rounds ?? 2);
+
+/** Node flags for every case process, whatever the library, so no library runs under different flags. */
+const NODE_FLAGS = ['--expose-gc', '--conditions=telltale-source', '--import', 'tsx'];
+
+/** Floor of measurement: below this a per-op time is mostly the loop itself (see the notes). */
+const FLOOR_NS = 3;
+
+// Each case: what it measures, the runner and its arguments, and telltale's targets.
+// `max`: telltale's median must be at most this; `faster`: peer median / telltale median at least this.
+const GROUPS = [
+  {
+    id: 'hot',
+    title: 'Hot path',
+    unit: 'ns',
+    about:
+      'Nanoseconds per operation (median), lower is better. Labelled cases cycle through 100 pre-built label value combinations and build the labels object literal at the call site on every call. Observed values are 1,024 pre-built values spread over every default bucket.',
+    runner: 'hot.mjs',
+    rounds,
+    cases: [
+      {
+        id: 'counter-bound',
+        n: 1,
+        title: 'counter inc through a bound handle / `labels()` child (one series)',
+        args: ['--case=counter-bound'],
+        max: 5,
+      },
+      {
+        id: 'counter-labels',
+        n: 2,
+        title: 'counter inc, 3 labels as an object literal, 100 combinations',
+        args: ['--case=counter-labels'],
+        max: 40,
+        faster: { 'prom-client': 5 },
+      },
+      {
+        id: 'gauge-labels',
+        n: 3,
+        title: 'gauge set, 2 labels, 100 combinations',
+        args: ['--case=gauge-labels'],
+        max: 40,
+      },
+      {
+        id: 'histogram-labels',
+        n: 4,
+        title: 'histogram observe, 2 labels, 100 combinations, default buckets',
+        args: ['--case=histogram-labels'],
+        max: 50,
+        faster: { 'prom-client': 7 },
+      },
+      {
+        id: 'histogram-bound',
+        n: 5,
+        title: 'histogram observe through a bound handle / `labels()` child',
+        args: ['--case=histogram-bound'],
+        max: 15,
+      },
+      {
+        id: 'summary-labels',
+        n: 6,
+        title: 'summary observe, 2 labels, 100 combinations (OpenTelemetry has no summary)',
+        args: ['--case=summary-labels'],
+        max: 150,
+      },
+      {
+        id: 'counter-plain',
+        n: 7,
+        title: 'counter inc, no labels (the floor)',
+        args: ['--case=counter-plain'],
+      },
+    ],
+  },
+  {
+    id: 'render',
+    title: 'Exposition',
+    unit: 'ms',
+    about:
+      'Milliseconds per full text-format render (median), lower is better: gather + encode for telltale, `registry.metrics()` for prom-client and @prometheus-io/client, `collect()` + `PrometheusSerializer.serialize()` for OpenTelemetry. Series are spread over 10 families with 2 labels each. The first render of every run is parsed and its series count and totals checked.',
+    runner: 'render.mjs',
+    rounds,
+    cases: [
+      {
+        id: 'render-counters',
+        n: 8,
+        title: 'render 100,000 counter series (10 families × 10,000)',
+        args: ['--kind=counters'],
+        max: 20,
+        faster: { 'prom-client': 5 },
+      },
+      {
+        id: 'render-histograms',
+        n: 9,
+        title:
+          'render 10,000 histogram series (10 families × 1,000, default buckets, 10 observations each)',
+        args: ['--kind=histograms'],
+        max: 20,
+        faster: { 'prom-client': 6 },
+      },
+    ],
+  },
+  {
+    id: 'heap',
+    title: 'Memory',
+    unit: 'B',
+    about:
+      "Heap bytes per series (`heapUsed` delta after repeated `gc()`, divided by the series count), measured after building the registry and again after one scrape, lower is better. Label value strings are created before the baseline, so only the library's own structures count.",
+    runner: 'heap.mjs',
+    rounds: 1,
+    cases: [
+      {
+        id: 'heap-counters',
+        n: 10,
+        title: '100,000 counter series',
+        args: ['--kind=counters'],
+        max: 130,
+      },
+      {
+        id: 'heap-histograms',
+        n: 10,
+        title: '10,000 histogram series',
+        args: ['--kind=histograms'],
+        max: 400,
+      },
+    ],
+  },
+  {
+    id: 'scrape',
+    title: 'Event-loop block while serving a scrape',
+    unit: 'ms',
+    about:
+      "The longest event-loop block in the server process while it answers one scrape of 100,000 counter series over HTTP on loopback (uncompressed): `monitorEventLoopDelay({ resolution: 1 })` max, reset before each scrape; the client runs in a worker thread. The figure is the median over the timed scrapes of each scrape's longest block; it includes the 1 ms timer period (the idle figure shows that baseline). telltale: `createMetricsServer` (defaults); prom-client and @prometheus-io/client: `await registry.metrics()` in a node:http handler; OpenTelemetry: the exporter's `getMetricsRequestHandler` in a node:http server.",
+    runner: 'scrape.mjs',
+    rounds: 1,
+    cases: [
+      {
+        id: 'scrape-block',
+        n: 11,
+        title: 'longest block while serving a 100,000-series scrape',
+        args: [],
+        max: 10,
+      },
+    ],
+  },
+].filter((g) => !groupsWanted || groupsWanted.includes(g.id));
+
+function runCase(runner, lib, caseArgs) {
+  const script = join(benchDir, 'cases', runner);
+  const argList = [...NODE_FLAGS, script, `--lib=${lib}`, ...caseArgs];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argList, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      const cmd = `node ${argList.map((a) => (a.startsWith('/') ? relative(root, a) : a)).join(' ')}`;
+      if (code !== 0 || !line) {
+        reject(new Error(`${cmd} failed (${signal ?? `exit ${code}`}):\n${err || out}`));
+        return;
+      }
+      resolve({ ...JSON.parse(line.slice(7)), cmd });
+    });
+  });
+}
+
+const started = Date.now();
+const results = new Map(); // `${case}/${lib}` → merged result
+const failures = [];
+
+for (const group of GROUPS) {
+  for (const c of group.cases) {
+    for (let round = 0; round < group.rounds; round++) {
+      // Alternate the library order between rounds, so drift on the machine hits everyone alike.
+      const order = round % 2 === 0 ? libs : [...libs].reverse();
+      for (const lib of order) {
+        const key = `${c.id}/${lib.id}`;
+        if (failures.some((f) => f.key === key)) continue;
+        process.stderr.write(
+          `[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${c.id} ${lib.id} (round ${round + 1}/${group.rounds}) `,
+        );
+        try {
+          const r = await runCase(group.runner, lib.id, [
+            ...c.args,
+            ...(group.runner === 'hot.mjs' ? ['--reps=5'] : []),
+          ]);
+          const prev = results.get(key);
+          if (r.na) results.set(key, r);
+          else if (!prev) results.set(key, { ...r, processMedians: [r.median], rounds: [r] });
+          else {
+            prev.samples.push(...r.samples);
+            prev.processMedians.push(r.median);
+            prev.rounds.push(r);
+            prev.median = median(prev.samples);
+          }
+          process.stderr.write(r.na ? 'n/a\n' : `${fmt(r.median ?? r.afterBuild, group.unit)}\n`);
+        } catch (e) {
+          failures.push({ key, error: e.message });
+          process.stderr.write(`FAILED\n${e.message}\n`);
+        }
+      }
+    }
+  }
+}
+const elapsedS = (Date.now() - started) / 1000;
+
+if (failures.length > 0) {
+  process.stderr.write(`\n${failures.length} case(s) FAILED; docs/benchmarks.md not written:\n`);
+  for (const f of failures)
+    process.stderr.write(
+      `- ${f.key}: ${f.error.split('\n')[0]}\n${f.error.split('\n').slice(1).join('\n')}\n`,
+    );
+  process.exit(1);
+}
+
+function fmt(v, unit) {
+  if (v === undefined || Number.isNaN(v)) return '—';
+  if (unit === 'ns') return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ns`;
+  if (unit === 'ms') return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ms`;
+  if (unit === 'B') return `${v.toFixed(0)} B`;
+  return String(v);
+}
+const fmtRatio = (r) => (r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(1)}×`);
+const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
+
+// ---- the report ----
+function pkgVersion(pkg) {
+  return JSON.parse(readFileSync(join(benchDir, 'node_modules', pkg, 'package.json'), 'utf8'))
+    .version;
+}
+function git(...a) {
+  try {
+    return execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const commit = git('rev-parse', '--short', 'HEAD');
+const dirtySrc = git('status', '--porcelain', '--', 'src') !== '';
+const versions = {
+  telltale: `${rootPkg.version} (commit ${commit}${dirtySrc ? ', with uncommitted changes in src/' : ''}; TypeScript sources loaded through tsx ${JSON.parse(readFileSync(join(root, 'node_modules/tsx/package.json'), 'utf8')).version})`,
+  'prom-client': pkgVersion('prom-client'),
+  'prometheus-io': pkgVersion('@prometheus-io/client'),
+  otel: `@opentelemetry/sdk-metrics ${pkgVersion('@opentelemetry/sdk-metrics')}, @opentelemetry/api ${pkgVersion('@opentelemetry/api')}, @opentelemetry/exporter-prometheus ${pkgVersion('@opentelemetry/exporter-prometheus')}`,
+};
+
+const targetRows = [];
+const L = [];
+L.push('# Benchmarks');
+L.push('');
+L.push(
+  '<!-- Generated by bench/run.mjs (`npm run bench`). Do not edit by hand: rerun the benchmark. -->',
+);
+L.push('');
+L.push(
+  'telltale against prom-client, its successor @prometheus-io/client, and OpenTelemetry, on the same workloads in one run. Every case runs for every library in its own process, so no library shares a JIT state, an inline cache or a heap with another.',
+);
+L.push('');
+L.push('## Machine and versions');
+L.push('');
+L.push(`- Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`);
+L.push(
+  `- CPU: ${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores (\`os.availableParallelism()\` = ${os.availableParallelism()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB memory`,
+);
+L.push(`- OS: ${os.type()} ${os.release()} (${os.arch()})`);
+L.push(`- Node.js: ${process.version} (V8 ${process.versions.v8})`);
+for (const lib of libs) L.push(`- ${lib.name}: ${versions[lib.id]}`);
+L.push(`- Whole run: ${(elapsedS / 60).toFixed(1)} minutes`);
+L.push('');
+L.push('## How it was run');
+L.push('');
+L.push('```sh');
+L.push(
+  `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}    # = bash bench/run.sh: npm ci --prefix bench when needed, then node bench/run.mjs`,
+);
+L.push('```');
+L.push('');
+L.push('Each case process is started from the repository root as, for example:');
+L.push('');
+L.push('```sh');
+L.push(
+  `node ${NODE_FLAGS.join(' ')} bench/cases/hot.mjs --lib=telltale --case=counter-labels --reps=5`,
+);
+L.push('```');
+L.push('');
+L.push(
+  `Every library runs under the same flags. telltale is imported from its TypeScript sources (\`src/\`), transpiled by tsx at load time. Hot-path cases calibrate a batch size of about 100 ms, warm up for 500 ms at that size, then time 5 batches; each (case, library) pair runs in ${rounds} separate processes (library order alternating), and the figure is the median of all ${rounds * 5} batches. Exposition cases render twice to warm up, then time 7 renders, in ${rounds} processes. After timing, every case reads its counters, gauges, histograms and summaries back and checks the totals (and for gauges, each series' last value) against what it recorded; a mismatch fails the run and nothing is written. A figure under ${FLOOR_NS} ns is marked *floor*: it is at the floor of what this harness can measure (V8 may keep a no-label counter in a register; an empty loop with a Float64Array increment costs 0.8 to 2.8 ns here).`,
+);
+L.push('');
+
+const peerLibs = libs.filter((l) => l.id !== 'telltale');
+const hasTelltale = libs.some((l) => l.id === 'telltale');
+
+function cell(r, unit) {
+  if (!r) return 'not run';
+  if (r.na) return 'n/a';
+  const v = fmt(r.median, unit);
+  return unit === 'ns' && r.median < FLOOR_NS ? `${v} *floor*` : v;
+}
+
+function judge(c, value, lib) {
+  const checks = [];
+  if (c.max !== undefined)
+    checks.push({ text: `≤ ${fmt(c.max, c.unit)}`, ok: value <= c.max, value: fmt(value, c.unit) });
+  for (const [peer, factor] of Object.entries(c.faster ?? {})) {
+    const p = results.get(`${c.resultKey ?? c.id}/${peer}`);
+    if (!p || p.na) continue;
+    const pv = c.peerValue ? c.peerValue(p) : p.median;
+    checks.push({
+      text: `≥ ${factor}× faster than ${LIBS.find((l) => l.id === peer).name}`,
+      ok: pv / value >= factor,
+      value: fmtRatio(pv / value),
+    });
+  }
+  for (const ch of checks) targetRows.push({ n: c.n, title: c.label ?? c.title, ...ch, lib });
+  return checks;
+}
+
+for (const group of GROUPS) {
+  L.push(`## ${group.title}`);
+  L.push('');
+  L.push(group.about);
+  L.push('');
+  if (group.id === 'hot' || group.id === 'render' || group.id === 'scrape') {
+    const header = ['#', 'case', ...libs.map((l) => l.name)];
+    if (hasTelltale) header.push(...peerLibs.map((l) => `telltale vs ${l.name}`));
+    header.push('target');
+    L.push(`| ${header.join(' | ')} |`);
+    L.push(`|${header.map(() => '---').join('|')}|`);
+    for (const c of group.cases) {
+      const row = [
+        String(c.n),
+        c.title,
+        ...libs.map((l) => cell(results.get(`${c.id}/${l.id}`), group.unit)),
+      ];
+      const t = results.get(`${c.id}/telltale`);
+      if (hasTelltale) {
+        for (const p of peerLibs) {
+          const pr = results.get(`${c.id}/${p.id}`);
+          row.push(
+            t && !t.na && pr && !pr.na
+              ? `${fmtRatio(pr.median / t.median)} ${pr.median >= t.median ? 'faster' : 'slower'}`
+              : '—',
+          );
+        }
+      }
+      const goals = [
+        c.max !== undefined ? `≤ ${fmt(c.max, group.unit)}` : '',
+        ...Object.entries(c.faster ?? {}).map(
+          ([p, f]) => `≥ ${f}× vs ${LIBS.find((l) => l.id === p).name}`,
+        ),
+      ].filter(Boolean);
+      if (hasTelltale && t && !t.na && goals.length) {
+        const checks = judge({ ...c, unit: group.unit }, t.median, 'telltale');
+        row.push(checks.map((ch) => `${ch.text}: ${ch.ok ? '**met**' : '**not met**'}`).join('; '));
+      } else row.push(goals.join('; ') || '—');
+      L.push(`| ${row.join(' | ')} |`);
+    }
+    L.push('');
+    if (group.id === 'render') {
+      L.push(
+        'Output size (bytes of the text exposition) and build time (creating every series, once, not a target):',
+      );
+      L.push('');
+      L.push(`| case | ${libs.map((l) => l.name).join(' | ')} |`);
+      L.push(`|---|${libs.map(() => '---').join('|')}|`);
+      for (const c of group.cases) {
+        L.push(
+          `| ${c.title.split(' (')[0]} — bytes | ${libs
+            .map((l) => {
+              const r = results.get(`${c.id}/${l.id}`);
+              return r ? `${mb(r.bytes)}` : 'not run';
+            })
+            .join(' | ')} |`,
+        );
+        L.push(
+          `| ${c.title.split(' (')[0]} — build | ${libs
+            .map((l) => {
+              const r = results.get(`${c.id}/${l.id}`);
+              return r ? fmt(median(r.rounds.map((x) => x.buildMs)), 'ms') : 'not run';
+            })
+            .join(' | ')} |`,
+        );
+      }
+      L.push('');
+    }
+    if (group.id === 'scrape') {
+      L.push(
+        "Per library: worst block over the timed scrapes, the idle baseline (same histogram, 200 ms with nothing to do), the scrape's wall time seen by the client, and the body size.",
+      );
+      L.push('');
+      L.push(`| | ${libs.map((l) => l.name).join(' | ')} |`);
+      L.push(`|---|${libs.map(() => '---').join('|')}|`);
+      const r = (l) => results.get(`scrape-block/${l.id}`);
+      L.push(
+        `| worst block | ${libs.map((l) => (r(l) ? fmt(r(l).worst, 'ms') : 'not run')).join(' | ')} |`,
+      );
+      L.push(
+        `| idle baseline | ${libs.map((l) => (r(l) ? fmt(r(l).idleMaxMs, 'ms') : 'not run')).join(' | ')} |`,
+      );
+      L.push(
+        `| scrape wall time (median) | ${libs.map((l) => (r(l) ? fmt(r(l).scrapeMs, 'ms') : 'not run')).join(' | ')} |`,
+      );
+      L.push(`| body | ${libs.map((l) => (r(l) ? mb(r(l).bytes) : 'not run')).join(' | ')} |`);
+      L.push('');
+    }
+  } else {
+    // Memory: two figures per library.
+    const header = ['#', 'registry', ...libs.map((l) => `${l.name} (build / scrape)`)];
+    if (hasTelltale) header.push(...peerLibs.map((l) => `telltale vs ${l.name}`));
+    header.push('target');
+    L.push(`| ${header.join(' | ')} |`);
+    L.push(`|${header.map(() => '---').join('|')}|`);
+    for (const c of group.cases) {
+      const get = (l) => results.get(`${c.id}/${l.id}`);
+      const row = [
+        String(c.n),
+        c.title,
+        ...libs.map((l) =>
+          get(l) ? `${fmt(get(l).afterBuild, 'B')} / ${fmt(get(l).afterScrape, 'B')}` : 'not run',
+        ),
+      ];
+      const t = results.get(`${c.id}/telltale`);
+      if (hasTelltale) {
+        for (const p of peerLibs) {
+          const pr = get(p);
+          row.push(
+            t && pr
+              ? `${fmtRatio(pr.afterScrape / t.afterScrape)} ${pr.afterScrape >= t.afterScrape ? 'smaller' : 'larger'}`
+              : '—',
+          );
+        }
+      }
+      if (hasTelltale && t) {
+        const worst = Math.max(t.afterBuild, t.afterScrape);
+        const ok = worst <= c.max;
+        targetRows.push({
+          n: c.n,
+          title: `heap per series, ${c.title}`,
+          text: `≤ ${c.max} B (build and scrape)`,
+          ok,
+          value: `${fmt(t.afterBuild, 'B')} / ${fmt(t.afterScrape, 'B')}`,
+        });
+        row.push(`≤ ${c.max} B: ${ok ? '**met**' : '**not met**'}`);
+      } else row.push(`≤ ${c.max} B`);
+      L.push(`| ${row.join(' | ')} |`);
+    }
+    L.push('');
+    L.push('Ratios compare the after-scrape figures.');
+    L.push('');
+  }
+}
+
+if (hasTelltale) {
+  L.push('## Targets');
+  L.push('');
+  const met = targetRows.filter((t) => t.ok).length;
+  L.push(`${met} of ${targetRows.length} met.`);
+  L.push('');
+  L.push('| # | case | target | telltale | met |');
+  L.push('|---|---|---|---|---|');
+  for (const t of targetRows)
+    L.push(`| ${t.n} | ${t.title} | ${t.text} | ${t.value} | ${t.ok ? 'met' : '**not met**'} |`);
+  L.push('');
+}
+
+L.push('## Spread');
+L.push('');
+L.push(
+  'The median of each process, for every case that ran in more than one process or repetition, so the stability of each figure can be judged.',
+);
+L.push('');
+L.push(`| case | ${libs.map((l) => l.name).join(' | ')} |`);
+L.push(`|---|${libs.map(() => '---').join('|')}|`);
+for (const group of GROUPS) {
+  if (group.id === 'heap') continue;
+  for (const c of group.cases) {
+    const cells = libs.map((l) => {
+      const r = results.get(`${c.id}/${l.id}`);
+      if (!r) return 'not run';
+      if (r.na) return 'n/a';
+      const xs = r.samples;
+      return `${r.processMedians.map((m) => fmt(m, group.unit)).join(', ')} (samples ${fmt(Math.min(...xs), group.unit)} – ${fmt(Math.max(...xs), group.unit)})`;
+    });
+    L.push(`| ${c.n}. ${c.id} | ${cells.join(' | ')} |`);
+  }
+}
+L.push('');
+L.push('## Reproducing');
+L.push('');
+L.push(
+  "`bench/` is its own package (`bench/package.json`, exact versions, `bench/package-lock.json`), so the peers never enter telltale's dependencies. `npm run bench` installs it with `npm ci --prefix bench` when `bench/node_modules` is missing or older than the lock file. @prometheus-io/client declares `engines: node ^22`, but everything measured here runs on Node 20. Run a single case by hand with the command above; `node bench/run.mjs --libs=telltale,prom-client --groups=hot --no-write` runs a subset without touching this file.",
+);
+L.push('');
+
+const doc = `${L.join('\n')}`;
+if (write) {
+  writeFileSync(join(root, 'docs', 'benchmarks.md'), doc);
+  // The raw samples behind the document, for anyone who wants to check a figure.
+  mkdirSync(join(benchDir, 'results'), { recursive: true });
+  const raw = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model,
+    versions,
+    results: Object.fromEntries(results),
+  };
+  writeFileSync(join(benchDir, 'results', 'latest.json'), `${JSON.stringify(raw, null, 1)}\n`);
+  process.stderr.write(`\nwrote docs/benchmarks.md (${elapsedS.toFixed(0)} s)\n`);
+} else process.stdout.write(doc);
