@@ -106,25 +106,45 @@ export function requestedNames(query: string): Set<string> | undefined {
 }
 
 /**
- * The set passed to `gather`: each requested name, plus the family name it may stand for. A
- * counter family `x` is exposed as `x_total` and an info family `x` as `x_info`, so a request for
- * `x_total` or `x_info` also asks for `x`. The response is then filtered exactly by
+ * The sample-name suffixes each family type exposes (besides the bare family name), matching the
+ * registry's own `name[]` matching: a counter `x` answers to `x_total` and `x_created`, a
+ * histogram to `x_bucket`, `x_sum`, `x_count`, `x_created`, and so on.
+ */
+const SUFFIXES: Readonly<Record<MetricFamily['type'], readonly string[]>> = {
+  counter: ['_total', '_created'],
+  histogram: ['_bucket', '_sum', '_count', '_created'],
+  summary: ['_sum', '_count', '_created'],
+  info: ['_info'],
+  gauge: [],
+  stateset: [],
+  unknown: [],
+};
+const ALL_SUFFIXES = ['_total', '_created', '_bucket', '_sum', '_count', '_info'] as const;
+
+/**
+ * The set passed to `gather`: each requested name, plus the family name it may stand for
+ * (`x_total` → also `x`). A registry matches sample names itself; the extra names let a plain
+ * gatherer that only knows family names answer too. The result is then filtered exactly by
  * {@link familyMatches}, so a gauge `x` is not returned for `name[]=x_total`.
  */
 export function gatherNames(requested: ReadonlySet<string>): Set<string> {
   const out = new Set(requested);
   for (const n of requested) {
-    if (n.endsWith('_total') && n.length > 6) out.add(n.slice(0, -6));
-    else if (n.endsWith('_info') && n.length > 5) out.add(n.slice(0, -5));
+    for (const suffix of ALL_SUFFIXES) {
+      if (n.endsWith(suffix) && n.length > suffix.length) out.add(n.slice(0, -suffix.length));
+    }
   }
   return out;
 }
 
-/** Whether a family answers a `name[]` request: by its own name, or `_total`/`_info` as exposed. */
+/**
+ * Whether a family answers a `name[]` request: by its family name, or by one of the sample names
+ * its type exposes (`x_total` for counter `x`, `x_info` for info `x`, `x_bucket` for histogram `x`).
+ */
 export function familyMatches(family: MetricFamily, requested: ReadonlySet<string>): boolean {
   if (requested.has(family.name)) return true;
-  if (family.type === 'counter') return requested.has(`${family.name}_total`);
-  if (family.type === 'info') return requested.has(`${family.name}_info`);
+  const suffixes = SUFFIXES[family.type] ?? [];
+  for (const suffix of suffixes) if (requested.has(family.name + suffix)) return true;
   return false;
 }
 
@@ -192,7 +212,8 @@ function drained(stream: Writable, res: ServerResponse): Promise<void> {
  * Per request: `GET` or `HEAD` on `path` (else 404, or 405 with `Allow: GET, HEAD`); auth when
  * configured (401 with `WWW-Authenticate`); the format negotiated from `Accept` (q-values
  * honoured; none or unparseable → Prometheus text 0.0.4); gzip when `Accept-Encoding` allows it;
- * `name[]=` filters families (repeatable; `x_total` finds counter `x`, `x_info` finds info `x`).
+ * `name[]=` filters families (repeatable; by family name or by a sample name the family exposes:
+ * `x_total` finds counter `x`, `x_info` info `x`, `x_bucket` histogram `x`).
  * A HEAD answers with the headers a GET would get and gathers nothing.
  *
  * Scrapes that arrive while a gather with the same filter is running share it instead of

@@ -17,7 +17,7 @@ export function labels(pairs: Readonly<Record<string, string>> = {}): LabelSet {
   return { names, values, text: names.map((n, i) => `${n}="${values[i]}"`).join(',') };
 }
 
-/** A small, fixed set of families covering the types the filter cares about. */
+/** A small, fixed set of families (sorted by name) covering the types the filter cares about. */
 export const FAMILIES: readonly MetricFamily[] = [
   {
     name: 'app_build',
@@ -42,6 +42,16 @@ export const FAMILIES: readonly MetricFamily[] = [
     unit: '',
     type: 'gauge',
     points: [{ labels: labels(), value: 3 }],
+  },
+  {
+    name: 'request_seconds',
+    help: 'Request latency.',
+    unit: 'seconds',
+    type: 'histogram',
+    buckets: [0.1, 1],
+    points: [
+      { labels: labels(), cumulative: [1, 3, 4], sum: 5.5, count: 4, created: 1_700_000_000 },
+    ],
   },
 ];
 

@@ -26,6 +26,13 @@ const PROM_242_DEFAULT =
 const PROM_242_NATIVE =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
+/** The fixture family with this name. */
+function family(name: string): MetricFamily {
+  const f = FAMILIES.find((x) => x.name === name);
+  if (f === undefined) throw new Error(`no fixture family ${name}`);
+  return f;
+}
+
 /** Collects log calls so tests can assert on them without writing to stderr. */
 function recordingLogger(): MinimalLogger & { lines: string[] } {
   const lines: string[] = [];
@@ -124,6 +131,11 @@ describe('createMetricsHandler: negotiation and bodies', () => {
       await get('name%5B%5D=app_build&name[]=queue_depth'),
       only('app_build', 'queue_depth'),
     );
+    assert.equal(await get('name[]=request_seconds_bucket'), only('request_seconds'));
+    assert.equal(await get('name[]=request_seconds_count'), only('request_seconds'));
+    assert.equal(await get('name[]=http_requests_created'), only('http_requests'));
+    // A suffix only matches the types that expose it.
+    assert.equal(await get('name[]=queue_depth_total&name[]=app_build_total'), '');
     assert.equal(await get('name[]=no_such_metric'), '');
     // Unrelated query parameters and empty name[] values do not filter.
     assert.equal(await get('foo=bar&name[]='), encodeText(FAMILIES));
@@ -173,7 +185,7 @@ describe('createMetricsHandler: negotiation and bodies', () => {
 
 describe('createMetricsHandler: several gatherers', () => {
   it('merges by name, sorted, first of a duplicate wins', async () => {
-    const g1 = new StaticGatherer([FAMILIES[2]!, FAMILIES[0]!]);
+    const g1 = new StaticGatherer([family('queue_depth'), family('app_build')]);
     const dup: MetricFamily = {
       name: 'queue_depth',
       help: 'Duplicate from the second registry.',
@@ -181,7 +193,7 @@ describe('createMetricsHandler: several gatherers', () => {
       type: 'gauge',
       points: [{ labels: labels(), value: 99 }],
     };
-    const g2 = new StaticGatherer([FAMILIES[1]!, dup]);
+    const g2 = new StaticGatherer([family('request_seconds'), family('http_requests'), dup]);
     const s = await serve(createMetricsHandler({ registry: [g1, g2], selfMetrics: false }));
     try {
       const res = await fetchRaw(`${s.base}/metrics`);
@@ -313,8 +325,8 @@ describe('createMetricsHandler: concurrency and failure', () => {
       assert.equal(g.calls, 2);
       g.release();
       const [ra, rb, rc] = await Promise.all([a, b, c]);
-      assert.equal(ra.text, encodeText([FAMILIES[2]!]));
-      assert.equal(rb.text, encodeText([FAMILIES[0]!]));
+      assert.equal(ra.text, encodeText([family('queue_depth')]));
+      assert.equal(rb.text, encodeText([family('app_build')]));
       assert.equal(rc.text, ra.text);
     } finally {
       await s.close();
