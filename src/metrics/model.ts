@@ -1,7 +1,14 @@
 // The neutral data model that gathering produces and encoders consume: plain, immutable data.
 
 /** The kinds of metric family telltale gathers. `unknown` is OpenMetrics' name for untyped. */
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'info' | 'stateset' | 'unknown';
+export type MetricType =
+  | 'counter'
+  | 'gauge'
+  | 'histogram'
+  | 'summary'
+  | 'info'
+  | 'stateset'
+  | 'unknown';
 
 /**
  * A label set with its preformatted, escaped text fragment. Shared between the live series and

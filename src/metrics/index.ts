@@ -1,0 +1,56 @@
+// telltale/metrics: instruments, registries, bounds, buckets, timing helpers, snapshots and the no-op registry.
+
+export {
+  type ErrorCode,
+  ErrorCodes,
+  setWarningSink,
+  TelltaleError,
+  type WarningSink,
+} from '../internal/errors.js';
+export {
+  BucketPresets,
+  DEFAULT_BUCKETS,
+  exponentialBuckets,
+  exponentialBucketsRange,
+  linearBuckets,
+  sloBuckets,
+} from './buckets.js';
+export {
+  detectPii,
+  type Labels,
+  type LabelValue,
+  type LongLabelValuePolicy,
+  labelKey,
+  OVERFLOW_LABEL_VALUE,
+  type PiiKind,
+  REDACTED_LABEL_VALUE,
+} from './labels.js';
+export { mergeFamilies, mergeRegistries } from './merge.js';
+export type * from './model.js';
+export { lintMetricName, type NamingFinding } from './names.js';
+export { createNoopRegistry } from './noop.js';
+export { QuantileWindow, type QuantileWindowOptions } from './quantile.js';
+export {
+  type BoundsOptions,
+  type CounterOptions,
+  createRegistry,
+  defaultRegistry,
+  type GaugeOptions,
+  type HistogramOptions,
+  type MetricOptions,
+  type MinimalLogger,
+  type Registry,
+  type RegistryOptions,
+  type StateSetOptions,
+  type SummaryOptions,
+} from './registry.js';
+export { type Snapshot, type SnapshotFamily, type SnapshotSeries, toSnapshot } from './snapshot.js';
+export {
+  classifyError,
+  type DurationMetric,
+  type InstrumentMethodsOptions,
+  instrumentMethods,
+  type TimeOptions,
+  time,
+} from './timing.js';
+export type * from './types.js';

@@ -1,0 +1,149 @@
+// Label values: normalisation (well-formed UTF-16, length bound, PII guard) and the injective label key.
+
+import { fail, warnOnce } from '../internal/errors.js';
+import '../internal/well-formed.js';
+
+/** A label value as callers may pass it. Numbers are converted with `String(n)`. */
+export type LabelValue = string | number;
+
+/** Label values keyed by declared label name. */
+export type Labels<L extends string> = { readonly [K in L]: LabelValue };
+
+/** What happens to a label value longer than the limit. */
+export type LongLabelValuePolicy = 'truncate' | 'throw';
+
+/** The kinds of personal data the PII guard recognises. */
+export type PiiKind = 'uuid' | 'email' | 'ip';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const EMAIL = /[^\s@]+@[^\s@]+\.[a-z]{2,}/i;
+const IPV4 =
+  /(?:^|[^0-9.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?:$|[^0-9.])/;
+const IPV6 = /(?:^|[^0-9a-f:])(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?:$|[^0-9a-f:])|::ffff:/i;
+
+/** Returns the kind of personal data `value` looks like, or `undefined`. */
+export function detectPii(value: string): PiiKind | undefined {
+  if (UUID.test(value)) return 'uuid';
+  if (EMAIL.test(value)) return 'email';
+  if (IPV4.test(value) || (value.includes(':') && IPV6.test(value))) return 'ip';
+  return undefined;
+}
+
+/** The value a PII-guarded label takes instead of the rejected one. */
+export const REDACTED_LABEL_VALUE = '[redacted]';
+
+/** The value every label of the overflow series takes. */
+export const OVERFLOW_LABEL_VALUE = '__overflow__';
+
+/** Per-metric settings for label-value normalisation. */
+export interface LabelPolicy {
+  readonly metric: string;
+  readonly maxLength: number;
+  readonly onLong: LongLabelValuePolicy;
+  readonly piiGuard: boolean;
+  /** Called when a value was truncated. */
+  readonly onTruncate: () => void;
+  /** Called when the PII guard replaced a value. */
+  readonly onPii: (kind: PiiKind) => void;
+}
+
+/**
+ * Turns a caller's label value into the stored one: numbers to strings, lone surrogates to
+ * U+FFFD (so the UTF-8 exposition stays valid and two different inputs never render the same
+ * text as two series), values over `maxLength` UTF-16 units truncated (never splitting a
+ * surrogate pair) or rejected, and PII replaced by `[redacted]` when the guard is on.
+ * @throws TelltaleError `TT_INVALID_LABEL_VALUE`, `TT_MISSING_LABEL`, `TT_LABEL_VALUE_TOO_LONG`
+ */
+export function normalizeLabelValue(name: string, raw: unknown, policy: LabelPolicy): string {
+  let v: string;
+  if (typeof raw === 'string') v = raw;
+  else if (typeof raw === 'number') v = String(raw);
+  else if (raw === undefined) {
+    return fail(
+      'TT_MISSING_LABEL',
+      `metric "${policy.metric}": label "${name}" is missing; pass a value for every declared label`,
+    );
+  } else {
+    return fail(
+      'TT_INVALID_LABEL_VALUE',
+      `metric "${policy.metric}": label "${name}" has a ${raw === null ? 'null' : typeof raw} value; pass a string or a number`,
+    );
+  }
+  if (!v.isWellFormed()) v = v.toWellFormed();
+  if (v.length > policy.maxLength) {
+    if (policy.onLong === 'throw') {
+      fail(
+        'TT_LABEL_VALUE_TOO_LONG',
+        `metric "${policy.metric}": label "${name}" value is ${v.length} characters, over the limit of ${policy.maxLength}; shorten it or raise maxLabelValueLength`,
+      );
+    }
+    let cut = policy.maxLength;
+    const c = v.charCodeAt(cut - 1);
+    if (c >= 0xd800 && c <= 0xdbff) cut--; // keep surrogate pairs whole
+    v = v.slice(0, cut);
+    policy.onTruncate();
+    warnOnce(
+      'TT_LABEL_VALUE_TOO_LONG',
+      policy.metric,
+      `metric "${policy.metric}": label "${name}" got a value longer than ${policy.maxLength} characters; it was truncated (counted in telltale_label_values_truncated_total)`,
+    );
+  }
+  if (policy.piiGuard) {
+    const kind = detectPii(v);
+    if (kind !== undefined) {
+      policy.onPii(kind);
+      warnOnce(
+        'TT_PII_LABEL_VALUE',
+        `${policy.metric}:${name}:${kind}`,
+        `metric "${policy.metric}": label "${name}" got a value that looks like ${kind === 'ip' ? 'an IP address' : kind === 'email' ? 'an email address' : 'a UUID'}; it was replaced by "${REDACTED_LABEL_VALUE}" (counted in telltale_pii_rejected_total)`,
+      );
+      v = REDACTED_LABEL_VALUE;
+    }
+  }
+  return v;
+}
+
+/**
+ * Encodes label values into one string key, injectively: each value is prefixed with its
+ * length, so `["x|", ""]` and `["x", "|"]` (which collide in prom-client's `|`-joined keys)
+ * get different keys. Used off the hot path (the hot path walks nested maps and builds no key).
+ */
+export function labelKey(values: readonly string[]): string {
+  let out = '';
+  for (const v of values) out += `${v.length}:${v}`;
+  return out;
+}
+
+/**
+ * Parses a preformatted label fragment (`a="x",b="y\\n"`) back into its values, undoing the
+ * escaping. Series keep only the fragment; values are derived from it when someone asks (a
+ * snapshot, an exporter), which keeps the per-series memory small.
+ */
+export function parseLabelText(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const q = text.indexOf('="', i);
+    if (q < 0) break;
+    i = q + 2;
+    let v = '';
+    let start = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 92) {
+        v += text.slice(start, i);
+        const e = text.charCodeAt(i + 1);
+        v += e === 110 ? '\n' : e === 34 ? '"' : '\\';
+        i += 2;
+        start = i;
+      } else if (c === 34) {
+        break;
+      } else i++;
+    }
+    v += text.slice(start, i);
+    out.push(v);
+    i += 2; // skip the closing quote and the comma
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+// Gathering several registries as one: families merged by name, never duplicated, always sorted.
+
+import { warnOnce } from '../internal/errors.js';
+import type { Gatherer, GatherOptions, MetricFamily } from './model.js';
+
+/**
+ * Merges already-gathered family lists. Families with the same name and type are combined;
+ * a series whose labels already appeared is dropped (first wins), and so is a family whose type
+ * clashes with an earlier one of the same name. Each drop warns once (`TT_DUPLICATE_SERIES`),
+ * so the output stays valid for every consumer.
+ */
+export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): MetricFamily[] {
+  if (lists.length === 1) return [...lists[0]!];
+  const byName = new Map<string, MetricFamily>();
+  for (const list of lists) {
+    for (const f of list) {
+      const prev = byName.get(f.name);
+      if (prev === undefined) {
+        byName.set(f.name, f);
+        continue;
+      }
+      if (prev.type !== f.type) {
+        warnOnce(
+          'TT_DUPLICATE_SERIES',
+          `type:${f.name}`,
+          `metric "${f.name}" is gathered as ${prev.type} and as ${f.type} from different registries; the ${f.type} family was dropped`,
+        );
+        continue;
+      }
+      const seen = new Set(prev.points.map((p) => p.labels.text));
+      const extra = (f.points as readonly { labels: { text: string } }[]).filter((p) => {
+        if (seen.has(p.labels.text)) {
+          warnOnce(
+            'TT_DUPLICATE_SERIES',
+            `series:${f.name}{${p.labels.text}}`,
+            `metric "${f.name}" has the series {${p.labels.text}} in more than one registry; the later one was dropped (give the registries distinct default labels)`,
+          );
+          return false;
+        }
+        seen.add(p.labels.text);
+        return true;
+      });
+      byName.set(f.name, { ...prev, points: [...prev.points, ...extra] } as MetricFamily);
+    }
+  }
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * A gatherer over several registries (for example the application's and a library's), gathered
+ * in parallel and merged with {@link mergeFamilies}.
+ * @example
+ * ```ts
+ * const all = mergeRegistries(appRegistry, libraryRegistry);
+ * await createMetricsServer({ registry: all });
+ * ```
+ */
+export function mergeRegistries(...gatherers: readonly Gatherer[]): Gatherer {
+  return {
+    async gather(options?: GatherOptions): Promise<MetricFamily[]> {
+      const lists = await Promise.all(gatherers.map((g) => g.gather(options)));
+      return mergeFamilies(lists);
+    },
+  };
+}

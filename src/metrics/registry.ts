@@ -1,0 +1,770 @@
+// Registries: explicit, idempotent registration; default labels, prefix and bounds; gather with bounded collect callbacks.
+
+import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
+import { escapeLabelValue } from '../internal/escape.js';
+import '../internal/well-formed.js';
+import { DEFAULT_BUCKETS, validateBuckets } from './buckets.js';
+import { CounterImpl } from './counter.js';
+import { GaugeImpl } from './gauge.js';
+import { HistogramImpl } from './histogram.js';
+import { InfoImpl, StateSetImpl } from './info.js';
+import type { LongLabelValuePolicy, PiiKind } from './labels.js';
+import type { AnyMetric, MetricEvents, MetricRuntime } from './metric.js';
+import type { Gatherer, GatherOptions, MetricFamily, MetricType } from './model.js';
+import { enforceNaming, validateLabelNames, validateMetricName, validateUnit } from './names.js';
+import { type Snapshot, toSnapshot } from './snapshot.js';
+import { SummaryImpl } from './summary.js';
+import type {
+  AnyInstrument,
+  Counter,
+  Gauge,
+  Histogram,
+  Info,
+  LabelNames,
+  StateSet,
+  Summary,
+} from './types.js';
+
+/** A minimal logger: telltale's own, pino, or `console` all fit. */
+export interface MinimalLogger {
+  warn(msg: string, obj?: object): void;
+  error(msg: string, obj?: object): void;
+}
+
+/** Bounds shared by registries and metrics; a metric's own setting wins over its registry's. */
+export interface BoundsOptions {
+  /** Most series per metric before new label sets fold into the overflow series. Default 1,000. */
+  readonly maxSeries?: number;
+  /** Longest label value, in UTF-16 code units. Default 64. */
+  readonly maxLabelValueLength?: number;
+  /** What a longer value gets: `'truncate'` (default; counted and warned once) or `'throw'`. */
+  readonly onLongLabelValue?: LongLabelValuePolicy;
+  /** Replace label values that look like UUIDs, emails or IP addresses with `[redacted]`. Default false. */
+  readonly piiGuard?: boolean;
+  /** Evict series not updated for this many seconds (checked at gather time). Default: never. */
+  readonly seriesTtlSeconds?: number;
+}
+
+/** Options of {@link createRegistry}. */
+export interface RegistryOptions extends BoundsOptions {
+  /** Prepended to every metric name, for the `{service}_{subsystem}_` convention. Default `''`. */
+  readonly prefix?: string;
+  /** Labels added to every series, such as `{ service: 'agent', instance: 'a1' }`. */
+  readonly defaultLabels?: Readonly<Record<string, string>>;
+  /**
+   * Strict mode: naming-convention findings throw `TT_NAMING_RULE` instead of warning once, and
+   * every labels object is checked for undeclared keys on every update (about 20–40 ns more per
+   * update; without it, undeclared keys are caught on each label set's first use). Default false.
+   */
+  readonly strict?: boolean;
+  /** Timeout for each async collect callback, in ms. Default 5,000. */
+  readonly collectTimeoutMs?: number;
+  /** Clock in ms since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Where collect failures are logged (once per metric). Default: a process warning. */
+  readonly logger?: MinimalLogger;
+}
+
+/** Options every instrument takes. */
+export interface MetricOptions<N extends LabelNames> extends BoundsOptions {
+  /** The metric name. A counter's `_total` suffix (and an info's `_info`) is optional. */
+  readonly name: string;
+  /** What it measures, in one sentence. Required: unhelped metrics fail promtool's lint. */
+  readonly help: string;
+  /** Label names, typed as literals so a wrong label is a compile error. */
+  readonly labelNames?: N;
+  /** OpenMetrics unit; the name must end with `_<unit>`. */
+  readonly unit?: string;
+}
+
+/** Options of {@link Registry.counter}. */
+export interface CounterOptions<N extends LabelNames> extends MetricOptions<N> {
+  /** Called at gather time to update the counter; may be async (then runs under the collect timeout). */
+  readonly collect?: (counter: Counter<N>) => void | Promise<void>;
+}
+/** Options of {@link Registry.gauge}. */
+export interface GaugeOptions<N extends LabelNames> extends MetricOptions<N> {
+  /** Called at gather time to set the gauge; may be async (then runs under the collect timeout). */
+  readonly collect?: (gauge: Gauge<N>) => void | Promise<void>;
+}
+/** Options of {@link Registry.histogram}. */
+export interface HistogramOptions<N extends LabelNames> extends MetricOptions<N> {
+  /** Finite, ascending upper bounds. Default {@link DEFAULT_BUCKETS} (5 ms to 10 s). */
+  readonly buckets?: readonly number[];
+}
+/** Options of {@link Registry.summary}. */
+export interface SummaryOptions<N extends LabelNames> extends MetricOptions<N> {
+  /** Quantile ranks in [0, 1]. Default `[0.5, 0.9, 0.99]`. */
+  readonly quantiles?: readonly number[];
+  /** Length of the sliding window, in seconds. Default 600. */
+  readonly maxAgeSeconds?: number;
+  /** How many buckets the window rotates through. Default 5. */
+  readonly ageBuckets?: number;
+}
+/** Options of {@link Registry.stateSet}. */
+export interface StateSetOptions<N extends LabelNames, S extends string> extends MetricOptions<N> {
+  /** The state names. */
+  readonly states: readonly S[];
+}
+
+/** A registry: creates instruments and gathers them. */
+export interface Registry extends Gatherer {
+  /** Creates (or returns the identical existing) counter. @throws TelltaleError on a bad or conflicting spec. */
+  counter<const N extends LabelNames = readonly []>(options: CounterOptions<N>): Counter<N>;
+  /** Creates (or returns the identical existing) gauge. */
+  gauge<const N extends LabelNames = readonly []>(options: GaugeOptions<N>): Gauge<N>;
+  /** Creates (or returns the identical existing) histogram. */
+  histogram<const N extends LabelNames = readonly []>(options: HistogramOptions<N>): Histogram<N>;
+  /** Creates (or returns the identical existing) summary. */
+  summary<const N extends LabelNames = readonly []>(options: SummaryOptions<N>): Summary<N>;
+  /** Creates (or returns the identical existing) info metric. */
+  info<const N extends LabelNames = readonly []>(options: MetricOptions<N>): Info<N>;
+  /** Creates (or returns the identical existing) stateset. */
+  stateSet<const N extends LabelNames = readonly [], const S extends string = string>(
+    options: StateSetOptions<N, S>,
+  ): StateSet<N, S>;
+  /** The instrument with this exposed family name (or declared name), if registered. */
+  get(name: string): AnyInstrument | undefined;
+  /** Unregisters a metric. Returns whether it existed. */
+  unregister(name: string): boolean;
+  /** Unregisters every metric. */
+  clear(): void;
+  /** Every registered instrument, sorted by name. */
+  instruments(): AnyInstrument[];
+  /**
+   * Gathers synchronously. Collect callbacks run, but a callback that returns a promise is not
+   * awaited (its family shows the values it has now). Prefer {@link Gatherer.gather}.
+   */
+  gatherSync(options?: GatherOptions): MetricFamily[];
+  /** A consistent, plain-object read of every metric, keyed by family name. Runs no callbacks. */
+  snapshot(): Snapshot;
+}
+
+const DEFAULT_MAX_SERIES = 1000;
+const DEFAULT_MAX_LABEL_LENGTH = 64;
+const DEFAULT_COLLECT_TIMEOUT_MS = 5000;
+
+function positiveInt(what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    fail('TT_INVALID_OPTION', `${what} must be an integer ≥ 1, got ${String(v)}`);
+  }
+  return v;
+}
+
+function positiveNumber(what: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
+    fail('TT_INVALID_OPTION', `${what} must be a finite number > 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+interface ResolvedBounds {
+  maxSeries: number;
+  maxLabelValueLength: number;
+  onLongLabelValue: LongLabelValuePolicy;
+  piiGuard: boolean;
+  ttlMs: number;
+}
+
+function resolveBounds(where: string, o: BoundsOptions, base: ResolvedBounds): ResolvedBounds {
+  const out = { ...base };
+  if (o.maxSeries !== undefined) out.maxSeries = positiveInt(`${where}: maxSeries`, o.maxSeries);
+  if (o.maxLabelValueLength !== undefined) {
+    out.maxLabelValueLength = positiveInt(`${where}: maxLabelValueLength`, o.maxLabelValueLength);
+  }
+  if (o.onLongLabelValue !== undefined) {
+    if (o.onLongLabelValue !== 'truncate' && o.onLongLabelValue !== 'throw') {
+      fail('TT_INVALID_OPTION', `${where}: onLongLabelValue must be "truncate" or "throw"`);
+    }
+    out.onLongLabelValue = o.onLongLabelValue;
+  }
+  if (o.piiGuard !== undefined) {
+    if (typeof o.piiGuard !== 'boolean')
+      fail('TT_INVALID_OPTION', `${where}: piiGuard must be a boolean`);
+    out.piiGuard = o.piiGuard;
+  }
+  if (o.seriesTtlSeconds !== undefined) {
+    out.ttlMs = positiveNumber(`${where}: seriesTtlSeconds`, o.seriesTtlSeconds) * 1000;
+  }
+  return out;
+}
+
+/** Sample names a family of this type exposes, used to refuse clashes between families. */
+function sampleNames(type: MetricType, name: string): string[] {
+  switch (type) {
+    case 'counter':
+      return [name, `${name}_total`, `${name}_created`];
+    case 'histogram':
+      return [name, `${name}_bucket`, `${name}_sum`, `${name}_count`, `${name}_created`];
+    case 'summary':
+      return [name, `${name}_sum`, `${name}_count`, `${name}_created`];
+    case 'info':
+      return [name, `${name}_info`];
+    default:
+      return [name];
+  }
+}
+
+type Impl = AnyMetric &
+  AnyInstrument & { _collect?: ((m: never) => void | Promise<void>) | undefined };
+
+interface Entry {
+  readonly metric: Impl;
+  /** A string that is equal for identical specs. */
+  readonly specKey: string;
+}
+
+/** @internal The registry implementation. */
+class RegistryImpl implements Registry {
+  private readonly _entries = new Map<string, Entry>();
+  private readonly _samples = new Map<string, string>();
+  private _sorted: Entry[] | null = null;
+  private readonly _prefix: string;
+  private readonly _strict: boolean;
+  private readonly _collectTimeoutMs: number;
+  private readonly _now: () => number;
+  private readonly _logger: MinimalLogger | undefined;
+  private readonly _bounds: ResolvedBounds;
+  private readonly _defaultNames: readonly string[];
+  private readonly _defaultText: string;
+  private readonly _events: MetricEvents;
+  private readonly _selfEvents: MetricEvents;
+  private _self: {
+    overflow?: Counter<readonly ['metric']>;
+    truncated?: Counter<readonly ['metric']>;
+    pii?: Counter<readonly ['metric', 'kind']>;
+    collectErrors?: Counter<readonly ['metric']>;
+  } = {};
+
+  constructor(options: RegistryOptions = {}) {
+    if (typeof options !== 'object' || options === null)
+      fail('TT_INVALID_OPTION', 'createRegistry: options must be an object');
+    const prefix = options.prefix ?? '';
+    if (
+      typeof prefix !== 'string' ||
+      (prefix !== '' && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+    ) {
+      fail(
+        'TT_INVALID_OPTION',
+        `createRegistry: prefix ${JSON.stringify(prefix)} must be a valid metric-name start, like "canvas_"`,
+      );
+    }
+    this._prefix = prefix;
+    this._strict = options.strict ?? false;
+    this._collectTimeoutMs =
+      options.collectTimeoutMs === undefined
+        ? DEFAULT_COLLECT_TIMEOUT_MS
+        : positiveNumber('createRegistry: collectTimeoutMs', options.collectTimeoutMs);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      fail('TT_INVALID_OPTION', 'createRegistry: now must be a function returning milliseconds');
+    }
+    this._now = options.now ?? Date.now;
+    this._logger = options.logger;
+    this._bounds = resolveBounds('createRegistry', options, {
+      maxSeries: DEFAULT_MAX_SERIES,
+      maxLabelValueLength: DEFAULT_MAX_LABEL_LENGTH,
+      onLongLabelValue: 'truncate',
+      piiGuard: false,
+      ttlMs: 0,
+    });
+    const defaults = options.defaultLabels ?? {};
+    const names = Object.keys(defaults);
+    validateLabelNames('default labels', 'gauge', names);
+    let text = '';
+    for (const n of names) {
+      const v = defaults[n];
+      if (typeof v !== 'string')
+        fail('TT_INVALID_OPTION', `createRegistry: default label "${n}" must be a string`);
+      if (text !== '') text += ',';
+      text += `${n}="${escapeLabelValue(v.toWellFormed())}"`;
+    }
+    this._defaultNames = names;
+    this._defaultText = text;
+    this._events = {
+      overflow: (metric) => this._selfCounter('overflow').inc({ metric }),
+      truncated: (metric) => this._selfCounter('truncated').inc({ metric }),
+      pii: (metric: string, kind: PiiKind) => this._piiCounter().inc({ metric, kind }),
+    };
+    // Self-metrics must not report on themselves (that could recurse).
+    this._selfEvents = { overflow() {}, truncated() {}, pii() {} };
+  }
+
+  // ---- self-metrics --------------------------------------------------------------------------
+
+  private _selfCounter(
+    kind: 'overflow' | 'truncated' | 'collectErrors',
+  ): Counter<readonly ['metric']> {
+    let c = this._self[kind];
+    if (c === undefined) {
+      const spec = {
+        overflow: [
+          'telltale_series_overflow',
+          "Label sets folded into a metric's overflow series because it reached its series cap.",
+        ],
+        truncated: [
+          'telltale_label_values_truncated',
+          'Label values truncated to the maximum label-value length.',
+        ],
+        collectErrors: [
+          'telltale_collect_errors',
+          'Collect callbacks that failed or timed out; the family was left out of that gather.',
+        ],
+      }[kind];
+      c = this._registerSelf(
+        new CounterImpl(
+          { name: spec[0]!, help: spec[1]!, unit: '', labelNames: ['metric'] as const },
+          this._selfRuntime(),
+        ) as unknown as Impl,
+      ) as unknown as Counter<readonly ['metric']>;
+      this._self[kind] = c;
+    }
+    return c;
+  }
+
+  private _piiCounter(): Counter<readonly ['metric', 'kind']> {
+    let c = this._self.pii;
+    if (c === undefined) {
+      c = this._registerSelf(
+        new CounterImpl(
+          {
+            name: 'telltale_pii_rejected',
+            help: 'Label values the PII guard replaced because they looked like a UUID, an email or an IP address.',
+            unit: '',
+            labelNames: ['metric', 'kind'] as const,
+          },
+          this._selfRuntime(),
+        ) as unknown as Impl,
+      ) as unknown as Counter<readonly ['metric', 'kind']>;
+      this._self.pii = c;
+    }
+    return c;
+  }
+
+  private _selfRuntime(): MetricRuntime {
+    return {
+      now: this._now,
+      maxSeries: 10_000,
+      maxLabelValueLength: 256,
+      onLongLabelValue: 'truncate',
+      piiGuard: false,
+      ttlMs: 0,
+      defaultLabelNames: this._defaultNames,
+      defaultLabelText: this._defaultText,
+      events: this._selfEvents,
+      checkExtraLabels: false,
+    };
+  }
+
+  private _registerSelf(m: Impl): Impl {
+    const existing = this._entries.get(m.name);
+    if (existing !== undefined) return existing.metric;
+    this._entries.set(m.name, { metric: m, specKey: `self:${m.name}` });
+    for (const s of sampleNames(m.type, m.name)) this._samples.set(s, m.name);
+    this._sorted = null;
+    return m;
+  }
+
+  // ---- registration --------------------------------------------------------------------------
+
+  private _register<M extends Impl>(
+    type: MetricType,
+    options: MetricOptions<LabelNames>,
+    extraKey: string,
+    reservedLabels: readonly string[],
+    build: (name: string, unit: string, labelNames: LabelNames, rt: MetricRuntime) => M,
+  ): M {
+    if (typeof options !== 'object' || options === null) {
+      fail('TT_INVALID_OPTION', `registry.${type}(): options must be an object with name and help`);
+    }
+    const declared = options.name;
+    validateMetricName(declared);
+    const full = this._prefix + declared;
+    validateMetricName(full);
+    let name = full;
+    if (type === 'counter' && name.endsWith('_total')) name = name.slice(0, -'_total'.length);
+    if (type === 'info' && name.endsWith('_info')) name = name.slice(0, -'_info'.length);
+    validateMetricName(name);
+    if (typeof options.help !== 'string' || options.help.trim() === '') {
+      fail(
+        'TT_INVALID_HELP',
+        `metric "${full}": help must be a non-empty string describing what it measures`,
+      );
+    }
+    const unit = options.unit ?? '';
+    if (typeof unit !== 'string')
+      fail('TT_INVALID_UNIT', `metric "${full}": unit must be a string`);
+    validateUnit(name, unit);
+    const labelNames = options.labelNames ?? [];
+    if (!Array.isArray(labelNames))
+      fail('TT_INVALID_LABEL_NAME', `metric "${full}": labelNames must be an array of strings`);
+    validateLabelNames(full, type, labelNames, [...this._defaultNames, ...reservedLabels]);
+
+    const bounds = resolveBounds(`metric "${full}"`, options, this._bounds);
+    const specKey = JSON.stringify([type, options.help, unit, labelNames, extraKey]);
+    const existing = this._entries.get(name);
+    if (existing !== undefined) {
+      if (existing.specKey === specKey) return existing.metric as M;
+      fail(
+        'TT_CONFLICTING_REGISTRATION',
+        `metric "${full}" is already registered with a different spec (${describeDiff(existing, type, options, labelNames, unit)}); use the same spec, or another name`,
+      );
+    }
+    for (const s of sampleNames(type, name)) {
+      const owner = this._samples.get(s);
+      if (owner !== undefined && owner !== name) {
+        fail(
+          'TT_CONFLICTING_REGISTRATION',
+          `metric "${full}" would expose "${s}", which metric "${owner}" already exposes; rename one of them`,
+        );
+      }
+    }
+    enforceNaming(name, type, full, this._strict);
+
+    const rt: MetricRuntime = {
+      now: this._now,
+      maxSeries: bounds.maxSeries,
+      maxLabelValueLength: bounds.maxLabelValueLength,
+      onLongLabelValue: bounds.onLongLabelValue,
+      piiGuard: bounds.piiGuard,
+      ttlMs: bounds.ttlMs,
+      defaultLabelNames: this._defaultNames,
+      defaultLabelText: this._defaultText,
+      events: this._events,
+      checkExtraLabels: this._strict,
+    };
+    const metric = build(name, unit, Object.freeze([...labelNames]), rt);
+    this._entries.set(name, { metric, specKey });
+    for (const s of sampleNames(type, name)) this._samples.set(s, name);
+    this._sorted = null;
+    return metric;
+  }
+
+  counter<const N extends LabelNames = readonly []>(o: CounterOptions<N>): Counter<N> {
+    const collect = checkCollect(o);
+    return this._register(
+      'counter',
+      o,
+      '',
+      [],
+      (name, unit, labelNames, rt) =>
+        new CounterImpl(
+          { name, help: o.help, unit, labelNames, collect: collect as never },
+          rt,
+        ) as never,
+    ) as unknown as Counter<N>;
+  }
+
+  gauge<const N extends LabelNames = readonly []>(o: GaugeOptions<N>): Gauge<N> {
+    const collect = checkCollect(o);
+    return this._register(
+      'gauge',
+      o,
+      '',
+      [],
+      (name, unit, labelNames, rt) =>
+        new GaugeImpl(
+          { name, help: o.help, unit, labelNames, collect: collect as never },
+          rt,
+        ) as never,
+    ) as unknown as Gauge<N>;
+  }
+
+  histogram<const N extends LabelNames = readonly []>(o: HistogramOptions<N>): Histogram<N> {
+    const buckets = validateBuckets(this._prefix + String(o?.name), o?.buckets ?? DEFAULT_BUCKETS);
+    return this._register(
+      'histogram',
+      o,
+      JSON.stringify(buckets),
+      [],
+      (name, unit, labelNames, rt) =>
+        new HistogramImpl({ name, help: o.help, unit, labelNames, buckets }, rt) as never,
+    ) as unknown as Histogram<N>;
+  }
+
+  summary<const N extends LabelNames = readonly []>(o: SummaryOptions<N>): Summary<N> {
+    const where = `summary "${this._prefix}${String(o?.name)}"`;
+    const quantiles = o?.quantiles ?? [0.5, 0.9, 0.99];
+    if (!Array.isArray(quantiles) || quantiles.length === 0) {
+      fail(
+        'TT_INVALID_QUANTILES',
+        `${where}: quantiles must be a non-empty array of ranks in [0, 1]`,
+      );
+    }
+    for (let i = 0; i < quantiles.length; i++) {
+      const q = quantiles[i];
+      if (typeof q !== 'number' || !(q >= 0 && q <= 1) || (i > 0 && q <= quantiles[i - 1]!)) {
+        fail(
+          'TT_INVALID_QUANTILES',
+          `${where}: quantiles must be ascending ranks in [0, 1] without duplicates; got ${JSON.stringify(quantiles)}`,
+        );
+      }
+    }
+    const maxAgeSeconds =
+      o.maxAgeSeconds === undefined
+        ? 600
+        : positiveNumber(`${where}: maxAgeSeconds`, o.maxAgeSeconds);
+    const ageBuckets =
+      o.ageBuckets === undefined ? 5 : positiveInt(`${where}: ageBuckets`, o.ageBuckets);
+    return this._register(
+      'summary',
+      o,
+      JSON.stringify([quantiles, maxAgeSeconds, ageBuckets]),
+      [],
+      (name, unit, labelNames, rt) =>
+        new SummaryImpl(
+          { name, help: o.help, unit, labelNames, quantiles, maxAgeSeconds, ageBuckets },
+          rt,
+        ) as never,
+    ) as unknown as Summary<N>;
+  }
+
+  info<const N extends LabelNames = readonly []>(o: MetricOptions<N>): Info<N> {
+    return this._register(
+      'info',
+      o,
+      '',
+      [],
+      (name, unit, labelNames, rt) =>
+        new InfoImpl({ name, help: o.help, unit, labelNames }, rt) as never,
+    ) as unknown as Info<N>;
+  }
+
+  stateSet<const N extends LabelNames = readonly [], const S extends string = string>(
+    o: StateSetOptions<N, S>,
+  ): StateSet<N, S> {
+    const full = this._prefix + String(o?.name);
+    const states = o?.states;
+    if (!Array.isArray(states) || states.length === 0) {
+      fail('TT_INVALID_STATE', `stateset "${full}": states must be a non-empty array of strings`);
+    }
+    const seen = new Set<string>();
+    for (const s of states) {
+      if (typeof s !== 'string' || s === '' || seen.has(s)) {
+        fail(
+          'TT_INVALID_STATE',
+          `stateset "${full}": states must be distinct, non-empty strings; got ${JSON.stringify(s)}`,
+        );
+      }
+      seen.add(s);
+    }
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(full)) {
+      fail(
+        'TT_INVALID_METRIC_NAME',
+        `stateset "${full}": the name is also the state label's name, so it must be a valid label name (no ":")`,
+      );
+    }
+    return this._register(
+      'stateset',
+      o,
+      JSON.stringify(states),
+      [full],
+      (name, unit, labelNames, rt) =>
+        new StateSetImpl({ name, help: o.help, unit, labelNames, states }, rt) as never,
+    ) as unknown as StateSet<N, S>;
+  }
+
+  get(name: string): AnyInstrument | undefined {
+    const direct = this._entries.get(name) ?? this._entries.get(this._prefix + name);
+    if (direct !== undefined) return direct.metric;
+    const owner = this._samples.get(name) ?? this._samples.get(this._prefix + name);
+    return owner === undefined ? undefined : this._entries.get(owner)?.metric;
+  }
+
+  unregister(name: string): boolean {
+    const m = this.get(name) as Impl | undefined;
+    if (m === undefined) return false;
+    this._entries.delete(m.name);
+    for (const s of sampleNames(m.type, m.name)) this._samples.delete(s);
+    for (const k of Object.keys(this._self) as (keyof typeof this._self)[]) {
+      if ((this._self[k] as unknown) === m) delete this._self[k];
+    }
+    this._sorted = null;
+    return true;
+  }
+
+  clear(): void {
+    this._entries.clear();
+    this._samples.clear();
+    this._self = {};
+    this._sorted = null;
+  }
+
+  instruments(): AnyInstrument[] {
+    return this._sortedEntries().map((e) => e.metric);
+  }
+
+  private _sortedEntries(): Entry[] {
+    if (this._sorted === null) {
+      this._sorted = [...this._entries.values()].sort((a, b) =>
+        a.metric.name < b.metric.name ? -1 : a.metric.name > b.metric.name ? 1 : 0,
+      );
+    }
+    return this._sorted;
+  }
+
+  private _selected(names: ReadonlySet<string> | undefined): Entry[] {
+    const all = this._sortedEntries();
+    if (names === undefined || names.size === 0) return all;
+    return all.filter((e) => sampleNames(e.metric.type, e.metric.name).some((s) => names.has(s)));
+  }
+
+  // ---- gathering -----------------------------------------------------------------------------
+
+  private readonly _loggedCollect = new Set<string>();
+
+  /** Counts a failed collect callback, and logs it once per metric. */
+  private _collectFailed(m: Impl, err: unknown): void {
+    this._selfCounter('collectErrors').inc({ metric: m.name });
+    const reason = err instanceof Error ? err.message : String(err);
+    const message = `metric "${m.name}": collect callback failed (${reason}); the family was left out of this gather`;
+    if (this._logger === undefined) {
+      warnOnce('TT_COLLECT_FAILED', m.name, message);
+      return;
+    }
+    if (this._loggedCollect.has(m.name) || this._loggedCollect.size >= 10_000) return;
+    this._loggedCollect.add(m.name);
+    this._logger.error(message, { metric: m.name, code: 'TT_COLLECT_FAILED' });
+  }
+
+  async gather(options?: GatherOptions): Promise<MetricFamily[]> {
+    const failed = new Set<Impl>();
+    const pending: Promise<void>[] = [];
+    for (const e of this._selected(options?.names)) {
+      const m = e.metric;
+      if (m._collect === undefined) continue;
+      try {
+        const r = m._collect(m as never);
+        if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+          pending.push(
+            withTimeout(r as Promise<void>, this._collectTimeoutMs, m.name).catch(
+              (err: unknown) => {
+                failed.add(m);
+                this._collectFailed(m, err);
+              },
+            ),
+          );
+        }
+      } catch (err) {
+        failed.add(m);
+        this._collectFailed(m, err);
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending);
+    return this._families(options?.names, failed);
+  }
+
+  gatherSync(options?: GatherOptions): MetricFamily[] {
+    const failed = new Set<Impl>();
+    for (const e of this._selected(options?.names)) {
+      const m = e.metric;
+      if (m._collect === undefined) continue;
+      try {
+        const r = m._collect(m as never);
+        if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+          (r as Promise<void>).catch((err: unknown) => this._collectFailed(m, err));
+        }
+      } catch (err) {
+        failed.add(m);
+        this._collectFailed(m, err);
+      }
+    }
+    return this._families(options?.names, failed);
+  }
+
+  private _families(
+    names: ReadonlySet<string> | undefined,
+    failed: ReadonlySet<Impl>,
+  ): MetricFamily[] {
+    const now = this._now();
+    const out: MetricFamily[] = [];
+    for (const e of this._selected(names)) {
+      const m = e.metric;
+      if (failed.has(m)) continue;
+      if (m._touched !== null) m._sweep(now);
+      out.push(m._gather());
+    }
+    return out;
+  }
+
+  snapshot(): Snapshot {
+    const families: MetricFamily[] = [];
+    for (const e of this._sortedEntries()) families.push(e.metric._gather());
+    return toSnapshot(families);
+  }
+}
+
+function checkCollect(o: { collect?: unknown } | undefined): unknown {
+  const c = o?.collect;
+  if (c !== undefined && typeof c !== 'function') {
+    fail(
+      'TT_INVALID_OPTION',
+      `metric "${String((o as { name?: unknown }).name)}": collect must be a function`,
+    );
+  }
+  return c;
+}
+
+function describeDiff(
+  existing: Entry,
+  type: MetricType,
+  o: MetricOptions<LabelNames>,
+  labelNames: LabelNames,
+  unit: string,
+): string {
+  const m = existing.metric;
+  const diffs: string[] = [];
+  if (m.type !== type) diffs.push(`type ${m.type} vs ${type}`);
+  if (m.help !== o.help) diffs.push(`help ${JSON.stringify(m.help)} vs ${JSON.stringify(o.help)}`);
+  if (m.unit !== unit) diffs.push(`unit "${m.unit}" vs "${unit}"`);
+  if (JSON.stringify(m.labelNames) !== JSON.stringify(labelNames)) {
+    diffs.push(`labels [${m.labelNames.join(', ')}] vs [${labelNames.join(', ')}]`);
+  }
+  if (diffs.length === 0) diffs.push('buckets, quantiles or states differ');
+  return diffs.join('; ');
+}
+
+function withTimeout(p: Promise<void>, ms: number, metric: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new TelltaleError(
+          'TT_COLLECT_TIMEOUT',
+          `metric "${metric}": collect callback did not finish within ${ms} ms`,
+        ),
+      );
+    }, ms);
+    timer.unref?.();
+    p.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * Creates a registry. Nothing is registered until you create instruments on it.
+ * @example
+ * ```ts
+ * const registry = createRegistry({ defaultLabels: { service: 'agent' } });
+ * const requests = registry.counter({ name: 'http_requests_total', help: 'HTTP requests.', labelNames: ['method', 'status'] });
+ * requests.inc({ method: 'GET', status: '200' });
+ * ```
+ * @throws TelltaleError `TT_INVALID_OPTION` on a bad option.
+ */
+export function createRegistry(options?: RegistryOptions): Registry {
+  return new RegistryImpl(options);
+}
+
+let defaultReg: Registry | undefined;
+
+/** The process-wide default registry, created on first call (never on import). */
+export function defaultRegistry(): Registry {
+  defaultReg ??= new RegistryImpl();
+  return defaultReg;
+}
