@@ -6,6 +6,7 @@ import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, parseArgs } from './cases/args.mjs';
+import { busyMeter, waitForQuiet } from './cpu.mjs';
 import { LIBS } from './libs/index.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -15,7 +16,8 @@ const argv = process.argv.slice(2);
 const write = !argv.includes('--no-write');
 const libs = args.libs ? LIBS.filter((l) => args.libs.split(',').includes(l.id)) : LIBS;
 const groupsWanted = args.groups?.split(',');
-const rounds = Number(args.rounds ?? 2);
+const hotRounds = Number(args.rounds ?? 3);
+const renderRounds = Number(args.rounds ?? 2);
 
 /** Node flags for every case process, whatever the library, so no library runs under different flags. */
 const NODE_FLAGS = ['--expose-gc', '--conditions=telltale-source', '--import', 'tsx'];
@@ -33,7 +35,9 @@ const GROUPS = [
     about:
       'Nanoseconds per operation (median), lower is better. Labelled cases cycle through 100 pre-built label value combinations and build the labels object literal at the call site on every call. Observed values are 1,024 pre-built values spread over every default bucket.',
     runner: 'hot.mjs',
-    rounds,
+    rounds: hotRounds,
+    // One case process keeps one of the two cores busy (0.5); above this, something else ran too.
+    busyLimit: 0.65,
     cases: [
       {
         id: 'counter-bound',
@@ -94,7 +98,8 @@ const GROUPS = [
     about:
       'Milliseconds per full text-format render (median), lower is better: gather + encode for telltale, `registry.metrics()` for prom-client and @prometheus-io/client, `collect()` + `PrometheusSerializer.serialize()` for OpenTelemetry. Series are spread over 10 families with 2 labels each. The first render of every run is parsed and its series count and totals checked.',
     runner: 'render.mjs',
-    rounds,
+    rounds: renderRounds,
+    busyLimit: 0.7,
     cases: [
       {
         id: 'render-counters',
@@ -187,6 +192,8 @@ function runCase(runner, lib, caseArgs) {
 }
 
 const started = Date.now();
+let waitedMs = 0;
+const quietWaitMs = Number(args['quiet-wait-ms'] ?? 20_000);
 const results = new Map(); // `${case}/${lib}` → merged result
 const failures = [];
 
@@ -202,10 +209,22 @@ for (const group of GROUPS) {
           `[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${c.id} ${lib.id} (round ${round + 1}/${group.rounds}) `,
         );
         try {
-          const r = await runCase(group.runner, lib.id, [
-            ...c.args,
-            ...(group.runner === 'hot.mjs' ? ['--reps=5'] : []),
-          ]);
+          // Others may share this machine: wait (bounded) for a quiet one, measure how busy the
+          // CPUs were while the case ran, and rerun a case that clearly shared them.
+          let r;
+          for (let attempt = 0; ; attempt++) {
+            const quiet = await waitForQuiet({ maxMs: quietWaitMs });
+            waitedMs += quiet.waitedMs;
+            const meter = busyMeter();
+            r = await runCase(group.runner, lib.id, [
+              ...c.args,
+              ...(group.runner === 'hot.mjs' ? ['--reps=5'] : []),
+            ]);
+            r.busy = meter();
+            r.contended = group.busyLimit !== undefined && r.busy > group.busyLimit;
+            if (!r.contended || attempt >= 2) break;
+            process.stderr.write(`(CPUs ${(r.busy * 100).toFixed(0)}% busy: rerun) `);
+          }
           const prev = results.get(key);
           if (r.na) results.set(key, r);
           else if (!prev) results.set(key, { ...r, processMedians: [r.median], rounds: [r] });
@@ -215,7 +234,11 @@ for (const group of GROUPS) {
             prev.rounds.push(r);
             prev.median = median(prev.samples);
           }
-          process.stderr.write(r.na ? 'n/a\n' : `${fmt(r.median ?? r.afterBuild, group.unit)}\n`);
+          process.stderr.write(
+            r.na
+              ? 'n/a\n'
+              : `${fmt(r.median ?? r.afterBuild, group.unit)}${r.contended ? ' (contended)' : ''}\n`,
+          );
         } catch (e) {
           failures.push({ key, error: e.message });
           process.stderr.write(`FAILED\n${e.message}\n`);
@@ -223,6 +246,14 @@ for (const group of GROUPS) {
       }
     }
   }
+}
+// The floor of measurement on this machine, in this harness: the same loop around a Float64Array
+// slot increment (hot-path group only).
+let floor;
+if (GROUPS.some((g) => g.id === 'hot')) {
+  await waitForQuiet({ maxMs: quietWaitMs });
+  floor = await runCase('hot.mjs', 'floor', ['--case=counter-plain', '--reps=5']);
+  process.stderr.write(`floor (Float64Array increment): ${fmt(floor.median, 'ns')}\n`);
 }
 const elapsedS = (Date.now() - started) / 1000;
 
@@ -237,6 +268,7 @@ if (failures.length > 0) {
 
 function fmt(v, unit) {
   if (v === undefined || Number.isNaN(v)) return '—';
+  if (Number.isInteger(v)) return `${v} ${unit}`;
   if (unit === 'ns') return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ns`;
   if (unit === 'ms') return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ms`;
   if (unit === 'B') return `${v.toFixed(0)} B`;
@@ -307,7 +339,20 @@ L.push(
 L.push('```');
 L.push('');
 L.push(
-  `Every library runs under the same flags. telltale is imported from its TypeScript sources (\`src/\`), transpiled by tsx at load time. Hot-path cases calibrate a batch size of about 100 ms, warm up for 500 ms at that size, then time 5 batches; each (case, library) pair runs in ${rounds} separate processes (library order alternating), and the figure is the median of all ${rounds * 5} batches. Exposition cases render twice to warm up, then time 7 renders, in ${rounds} processes. After timing, every case reads its counters, gauges, histograms and summaries back and checks the totals (and for gauges, each series' last value) against what it recorded; a mismatch fails the run and nothing is written. A figure under ${FLOOR_NS} ns is marked *floor*: it is at the floor of what this harness can measure (V8 may keep a no-label counter in a register; an empty loop with a Float64Array increment costs 0.8 to 2.8 ns here).`,
+  `Every library runs under the same flags. telltale is imported from its TypeScript sources (\`src/\`), transpiled by tsx at load time (no build step; \`--conditions=telltale-source\` resolves its own subpath imports to \`src/\`).`,
+);
+L.push('');
+L.push(
+  `- **Hot path**: the batch size is calibrated while warming up (doubling until a batch takes 20 ms, for at least 250 ms), set to about 100 ms, warmed up for another 250 ms at that size, then 5 batches are timed with \`process.hrtime.bigint()\`. Each (case, library) pair runs in ${hotRounds} separate processes, alternating the library order, and the figure is the median of all ${hotRounds * 5} batches. The loop overhead is included for every library alike${floor ? `: the same loop around a Float64Array slot increment took ${fmt(floor.median, 'ns')} per iteration in this run` : ''}. A figure under ${FLOOR_NS} ns is marked *floor*: it is at the floor of what this harness can measure (V8 may keep a no-label counter in a register).`,
+);
+L.push(
+  `- **Exposition**: 2 warm-up renders, then 7 timed renders, in ${renderRounds} processes; the median of all renders.`,
+);
+L.push(
+  "- **Read-back**: after timing, every case reads its counters, gauges, histograms and summaries back (the library's own read API, or its rendered text) and checks the totals, series counts and, for gauges, every series' last value against what it recorded. A mismatch fails the run, and this file is not written.",
+);
+L.push(
+  `- **A shared machine**: before each case process the runner waits (up to ${quietWaitMs / 1000} s) until the CPUs are idle, then records how busy all CPUs were while the case ran (one case process keeps one of the ${os.cpus().length} cores busy). A hot-path or exposition case that ran while something else used the CPUs is rerun, up to twice; one still contended is marked in the spread table.${waitedMs > 0 ? ` This run waited ${(waitedMs / 1000).toFixed(0)} s for quiet in total.` : ''}`,
 );
 L.push('');
 
@@ -490,7 +535,7 @@ if (hasTelltale) {
 L.push('## Spread');
 L.push('');
 L.push(
-  'The median of each process, for every case that ran in more than one process or repetition, so the stability of each figure can be judged.',
+  `For each (case, library): the median of each process, the range of all samples, and how busy all ${os.cpus().length} CPUs were while each process ran (one busy core is ${(100 / os.cpus().length).toFixed(0)}%; the scrape case also runs its HTTP client in a worker thread). This shows how stable each figure is.`,
 );
 L.push('');
 L.push(`| case | ${libs.map((l) => l.name).join(' | ')} |`);
@@ -503,7 +548,11 @@ for (const group of GROUPS) {
       if (!r) return 'not run';
       if (r.na) return 'n/a';
       const xs = r.samples;
-      return `${r.processMedians.map((m) => fmt(m, group.unit)).join(', ')} (samples ${fmt(Math.min(...xs), group.unit)} – ${fmt(Math.max(...xs), group.unit)})`;
+      const procs = r.rounds
+        .map((x) => `${fmt(x.median, group.unit)}${x.contended ? ' (contended)' : ''}`)
+        .join(', ');
+      const busy = r.rounds.map((x) => `${(x.busy * 100).toFixed(0)}%`).join(', ');
+      return `${procs}; samples ${fmt(Math.min(...xs), group.unit)} – ${fmt(Math.max(...xs), group.unit)}; CPUs busy ${busy}`;
     });
     L.push(`| ${c.n}. ${c.id} | ${cells.join(' | ')} |`);
   }

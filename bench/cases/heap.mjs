@@ -32,7 +32,9 @@ const built = counters
   ? lib.buildCounters(COUNTER_FAMILIES)
   : lib.buildHistograms(HISTOGRAM_FAMILIES, OBSERVATIONS_PER_SERIES);
 const afterBuild = settledHeap();
-{
+// One scrape, checked. In a function, so the rendered text is unreachable once it returns (a
+// block-scoped variable at a module's top level can outlive its block in the module's context).
+async function scrapeOnce() {
   const text = asText(await built.render());
   if (counters) checkCounterText(text, series, expectedTotal);
   else
@@ -44,6 +46,7 @@ const afterBuild = settledHeap();
       DEFAULT_BUCKETS.length,
     );
 }
+await scrapeOnce();
 const afterScrape = settledHeap();
 // Keep the registry alive until after the last measurement.
 if (built.render === undefined) throw new Error('unreachable');

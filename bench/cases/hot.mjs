@@ -29,17 +29,21 @@ function timed(n) {
   return ns;
 }
 
-// Calibrate: double the batch until one takes ≥ 10 ms, then size batches to about `repMs`.
+// Warm up and calibrate together: double the batch while one takes under 20 ms, and keep going
+// for at least `warmupMs` (the first batches run in the interpreter and say nothing about the
+// batch size). Then size batches to about `repMs` from the last batch, and warm up at that size
+// so the timed batches run the same optimised code.
 let n = 128;
 let ns = timed(n);
-while (ns < 10e6) {
-  n *= 2;
+const warmStart = performance.now();
+while (ns < 20e6 || performance.now() - warmStart < warmupMs / 2) {
+  if (ns < 20e6) n *= 2;
   ns = timed(n);
 }
-const batch = Math.max(100, Math.round((n * repMs * 1e6) / ns));
-// Warm up at the batch size, so the timed runs see the same optimised code.
-const warmStart = performance.now();
-while (performance.now() - warmStart < warmupMs) timed(batch);
+const batch = Math.max(1000, Math.round((n * repMs * 1e6) / ns));
+const warm2 = performance.now();
+do timed(batch);
+while (performance.now() - warm2 < warmupMs / 2);
 
 const samples = [];
 for (let r = 0; r < reps; r++) samples.push(timed(batch) / batch);

@@ -11,9 +11,12 @@ export const LIBS = [
   { id: 'otel', name: 'OpenTelemetry', module: './otel.mjs', pkg: '@opentelemetry/sdk-metrics' },
 ];
 
+/** Not a library: the loop with a Float64Array increment, to show the floor of measurement. */
+const FLOOR = { id: 'floor', name: 'Float64Array increment', module: './floor.mjs', pkg: null };
+
 /** Imports the library module for `id` (telltale's is TypeScript, loaded through tsx). */
 export async function loadLib(id) {
-  const lib = LIBS.find((l) => l.id === id);
+  const lib = [...LIBS, FLOOR].find((l) => l.id === id);
   if (!lib) throw new Error(`unknown library ${id}`);
   return import(new URL(lib.module, import.meta.url).href);
 }
