@@ -1,0 +1,90 @@
+// End to end: a real Prometheus 2.42 scrapes the demo (with and without native histograms) and PromQL returns the recorded values.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startDemo } from '../../examples/demo/demo.js';
+import { startPrometheus } from '../helpers/prometheus.js';
+
+/**
+ * Records known values on label sets the demo's workload never touches. Returns the histogram
+ * sum as float addition produces it, in the same order.
+ */
+function recordKnownValues(demo: Awaited<ReturnType<typeof startDemo>>): number {
+  const m = demo.metrics;
+  m.requests.inc({ method: 'TEST', route: '/e2e', status: '204' }, 7);
+  const gauge = m.registry.gauge({
+    name: 'e2e_reading_celsius',
+    help: 'A gauge set by the test.',
+    unit: 'celsius',
+  });
+  gauge.set(-12.25);
+  // 50 fast, 40 medium, 10 slow observations: exact quantiles at bucket bounds.
+  const h = m.duration.labels({ route: '/e2e' });
+  let sum = 0;
+  for (const [count, v] of [
+    [50, 0.003],
+    [40, 0.04],
+    [10, 0.7],
+  ] as const) {
+    for (let i = 0; i < count; i++) {
+      h.observe(v);
+      sum += v;
+    }
+  }
+  return sum;
+}
+
+for (const flags of [[], ['--enable-feature=native-histograms']] as const) {
+  const name = flags.length === 0 ? 'default flags' : 'native histograms enabled';
+  test(`Prometheus (${name}) scrapes the demo and answers PromQL with the recorded values`, {
+    timeout: 60_000,
+  }, async (t) => {
+    const demo = await startDemo({ port: 0, workloadIntervalMs: 20 });
+    t.after(() => demo.stop());
+    const expectedSum = recordKnownValues(demo);
+    const prom = await startPrometheus({
+      targets: [{ port: demo.server.port }],
+      extraFlags: flags,
+    });
+    t.after(() => prom.stop());
+
+    const [target] = await prom.waitForHealthyTarget();
+    assert.equal(target?.health, 'up');
+    assert.equal(target?.lastError, '');
+
+    assert.equal(
+      await prom.queryScalar(
+        'demo_requests_total{method="TEST",route="/e2e",status="204",service="demo"}',
+      ),
+      7,
+    );
+    assert.equal(await prom.queryScalar('e2e_reading_celsius'), -12.25);
+    assert.equal(await prom.queryScalar('demo_request_duration_seconds_count{route="/e2e"}'), 100);
+    assert.equal(
+      await prom.queryScalar('demo_request_duration_seconds_sum{route="/e2e"}'),
+      expectedSum,
+    );
+    const q = (p: number) =>
+      prom.queryScalar(
+        `histogram_quantile(${p}, sum by (le) (demo_request_duration_seconds_bucket{route="/e2e"}))`,
+      );
+    assert.equal(await q(0.5), 0.005);
+    assert.equal(await q(0.9), 0.05);
+    assert.equal(await q(0.95), 0.75);
+
+    // Escaped label values arrive intact.
+    const showcase = await prom.waitFor('demo_label_showcase_total', (r) => r.length === 4);
+    assert.deepEqual(showcase.map((s) => s.metric.text).sort(), [
+      'C:\\path\\to\\file',
+      'line one\nline two',
+      'naïve café ☕ 日本語',
+      'say "hi"',
+    ]);
+    // The stateset and info families are ingested (as gauges in text, natively in OpenMetrics).
+    assert.equal(await prom.queryScalar('demo_phase{demo_phase="running"}'), 1);
+    assert.equal(await prom.queryScalar('demo_build_info{version="0.1.0"}'), 1);
+    // The async collect callback ran at scrape time.
+    const temp = await prom.queryScalar('demo_room_temperature_celsius{room="lab"}');
+    assert.ok(temp > 21.5, `temperature ${temp} should have risen above 21.5`);
+  });
+}
