@@ -55,12 +55,16 @@ export function exponentialBuckets(start: number, factor: number, count: number)
  */
 export function exponentialBucketsRange(min: number, max: number, count: number): number[] {
   positiveInt('exponentialBucketsRange', count);
-  if (!(min > 0) || !(max > min)) {
+  if (!(min > 0) || !(max > min) || !Number.isFinite(max)) {
     fail('TT_INVALID_BUCKETS', `exponentialBucketsRange: need 0 < min < max (got ${min}, ${max})`);
   }
   if (count === 1) return [tidy(max)];
-  const factor = (max / min) ** (1 / (count - 1));
-  return exponentialBuckets(min, factor, count);
+  // Each bound from its own power of max/min, and the last is max itself: multiplying by a rounded
+  // factor drifts (0.001 → 1 in 4 steps ended at 0.999999999999999).
+  const ratio = max / min;
+  return Array.from({ length: count }, (_, i) =>
+    i === count - 1 ? tidy(max) : tidy(min * ratio ** (i / (count - 1))),
+  );
 }
 
 /**

@@ -42,10 +42,14 @@ class CounterSeries extends SeriesBase implements CounterHandle {
     const m = this.m as CounterImpl<LabelNames>;
     if (typeof v !== 'number' || !(v >= 0) || v === Infinity) badIncrement(m.name, v);
     checkExemplar(m.name, exemplar);
-    this.inc(v);
+    // Resolve the slot first: a handle whose series was removed may revive into another series
+    // object, and then this.idx stays -1.
+    let i = this.idx;
+    if (i < 0) i = m._revive(this).idx;
+    m._vals[i]! += v;
+    if (m._touched !== null) m._touched[i] = 1;
     m._ex ??= [];
-    const ex = m._ex;
-    ex[this.idx] = makeExemplar(exemplar, v, m._rt.now());
+    m._ex[i] = makeExemplar(exemplar, v, m._rt.now());
   }
 
   get(): number {

@@ -59,10 +59,16 @@ class HistogramSeries extends SeriesBase implements HistogramHandle {
     const m = this.m as HistogramImpl<LabelNames>;
     if (typeof v !== 'number' || v - v !== 0) badObservation(m.name, v);
     checkExemplar(m.name, exemplar);
-    this.observe(v);
+    // Resolve the slot first: a handle whose series was removed may revive into another series
+    // object, and then this.idx stays -1.
+    let i = this.idx;
+    if (i < 0) i = m._revive(this).idx;
+    const b = i * m._stride + bucketIndex(m._bounds, v);
+    m._counts[b]!++;
+    m._sums[i]! += v;
+    if (m._touched !== null) m._touched[i] = 1;
     m._ex ??= [];
-    const ex = m._ex;
-    ex[this.idx * m._stride + bucketIndex(m._bounds, v)] = makeExemplar(exemplar, v, m._rt.now());
+    m._ex[b] = makeExemplar(exemplar, v, m._rt.now());
   }
 
   startTimer(): () => number {
@@ -177,8 +183,16 @@ export class HistogramImpl<N extends LabelNames>
       created: i >= 0 ? this._created[i]! : 0,
     };
     if (this._ex === null || i < 0) return point;
-    const ex = this._ex.slice(i * k, i * k + k);
-    return ex.some((e) => e !== undefined) ? { ...point, exemplars: ex } : point;
+    // Dense and exactly `k` long (a slice of the sparse slab array could be shorter or holey),
+    // so it stays aligned with `cumulative` as the model promises.
+    const ex: (Exemplar | undefined)[] = new Array(k);
+    let any = false;
+    for (let b = 0; b < k; b++) {
+      const e = this._ex[i * k + b];
+      ex[b] = e;
+      if (e !== undefined) any = true;
+    }
+    return any ? { ...point, exemplars: ex } : point;
   }
 
   _gather(): HistogramFamily {
