@@ -74,6 +74,14 @@ export abstract class SeriesBase implements LabelSet {
     return parseLabelText(this.text);
   }
 
+  /**
+   * The plain {@link LabelSet} for `JSON.stringify`: without it the back-reference to the metric
+   * (which holds every series) makes gathered families circular.
+   */
+  toJSON(): LabelSet {
+    return { names: this.names, values: this.values, text: this.text };
+  }
+
   /** The labels as a plain object. */
   get labels(): Record<string, string> {
     const out: Record<string, string> = {};

@@ -398,6 +398,9 @@ class RegistryImpl implements Registry {
     if (!Array.isArray(labelNames))
       fail('TT_INVALID_LABEL_NAME', `metric "${full}": labelNames must be an array of strings`);
     validateLabelNames(full, type, labelNames, [...this._defaultNames, ...reservedLabels]);
+    // The registry's default labels become this metric's labels too, so they must not be a name
+    // this type reserves (`le` on a histogram, `quantile` on a summary, a stateset's own name).
+    validateLabelNames(full, type, this._defaultNames, reservedLabels);
 
     const bounds = resolveBounds(`metric "${full}"`, options, this._bounds);
     const specKey = JSON.stringify([type, options.help, unit, labelNames, extraKey]);
