@@ -40,7 +40,8 @@ function exemplarSuffix(e: Exemplar): string {
  * and histogram buckets. Info renders as `<name>_info{…} 1`, a stateset as `<name>{…,<name>="state"} 1|0`,
  * histograms as buckets, `_count`, `_sum` (`_created`) per series.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `chunkSize` is not a positive integer or Infinity.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` (at the call, not the first step) when `chunkSize`
+ *   is not a positive integer or Infinity.
  * @example
  * ```ts
  * for (const chunk of encodeOpenMetricsChunks(await registry.gather(), { created: true })) {
@@ -48,12 +49,19 @@ function exemplarSuffix(e: Exemplar): string {
  * }
  * ```
  */
-export function* encodeOpenMetricsChunks(
+export function encodeOpenMetricsChunks(
   families: readonly MetricFamily[],
   options: OpenMetricsOptions = {},
 ): Generator<string, void, undefined> {
-  const limit = resolveChunkSize(options.chunkSize);
-  const created = options.created === true;
+  // Validated here, not inside the generator, so a bad option throws at the call.
+  return openMetricsChunks(families, resolveChunkSize(options.chunkSize), options.created === true);
+}
+
+function* openMetricsChunks(
+  families: readonly MetricFamily[],
+  limit: number,
+  created: boolean,
+): Generator<string, void, undefined> {
   let out = '';
   for (let f = 0; f < families.length; f++) {
     const family = families[f]!;
@@ -222,7 +230,7 @@ export function encodeOpenMetrics(
   options: Omit<OpenMetricsOptions, 'chunkSize'> = {},
 ): string {
   let out = '';
-  const opts = { created: options.created, chunkSize: Number.POSITIVE_INFINITY };
-  for (const chunk of encodeOpenMetricsChunks(families, opts)) out += chunk;
+  const created = options.created === true;
+  for (const chunk of openMetricsChunks(families, Number.POSITIVE_INFINITY, created)) out += chunk;
   return out;
 }

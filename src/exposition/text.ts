@@ -23,7 +23,8 @@ export interface TextOptions {
  * state (label `<name>="<state>"`, value 1 or 0), unknown as `untyped`. No exemplars, `_created`,
  * `# UNIT` or `# EOF`: the format has none of them.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `chunkSize` is not a positive integer or Infinity.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` (at the call, not the first step) when `chunkSize`
+ *   is not a positive integer or Infinity.
  * @example
  * ```ts
  * for (const chunk of encodeTextChunks(await registry.gather())) {
@@ -31,11 +32,18 @@ export interface TextOptions {
  * }
  * ```
  */
-export function* encodeTextChunks(
+export function encodeTextChunks(
   families: readonly MetricFamily[],
   options: TextOptions = {},
 ): Generator<string, void, undefined> {
-  const limit = resolveChunkSize(options.chunkSize);
+  // Validated here, not inside the generator, so a bad option throws at the call.
+  return textChunks(families, resolveChunkSize(options.chunkSize));
+}
+
+function* textChunks(
+  families: readonly MetricFamily[],
+  limit: number,
+): Generator<string, void, undefined> {
   // One accumulator: `+=` builds a V8 rope, which is flattened once when it is written out.
   // Measured faster than collecting lines in an array and joining them.
   let out = '';
@@ -184,8 +192,6 @@ export function* encodeTextChunks(
  */
 export function encodeText(families: readonly MetricFamily[]): string {
   let out = '';
-  for (const chunk of encodeTextChunks(families, { chunkSize: Number.POSITIVE_INFINITY })) {
-    out += chunk;
-  }
+  for (const chunk of textChunks(families, Number.POSITIVE_INFINITY)) out += chunk;
   return out;
 }

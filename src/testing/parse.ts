@@ -116,6 +116,10 @@ const SUFFIXES: Readonly<Record<'text' | 'om', Readonly<Record<string, readonly 
   },
 };
 
+const ALL_SUFFIXES: readonly string[] = [
+  ...new Set(Object.values(SUFFIXES).flatMap((byType) => Object.values(byType).flat())),
+].filter((suffix) => suffix !== '');
+
 /** Per MetricPoint (label set without `le`/`quantile`/state label) bookkeeping. */
 interface Group {
   /** `le` bounds and values in the order written. */
@@ -204,6 +208,21 @@ class Parser {
     if (c !== undefined) {
       const suffixes = SUFFIXES[this.format][c.family.type] ?? [''];
       for (const s of suffixes) if (name === c.family.name + s) return c;
+    }
+    // A sample of an earlier family (`h_sum` after another family, when `h` is a histogram).
+    for (const suffix of ALL_SUFFIXES) {
+      if (!name.endsWith(suffix)) continue;
+      const base = name.slice(0, name.length - suffix.length);
+      const b = this.owners.get(base);
+      if (
+        b !== undefined &&
+        b.family.name === base &&
+        SUFFIXES[this.format][b.family.type]?.includes(suffix)
+      ) {
+        this.fail(
+          `${name} belongs to family ${base}, which appeared earlier (families must be contiguous)`,
+        );
+      }
     }
     return this.newFamily(name);
   }

@@ -62,12 +62,12 @@ describe('golden files', () => {
   }, async () => {
     const [text] = await pythonText([TEXT]);
     assert.ok(text?.ok, JSON.stringify(text));
-    assert.deepEqual(text.families, asPython(parseText(TEXT)));
+    assert.deepEqual(text.families, asPython(parseText(TEXT), 'text'));
     const om = await pythonOpenMetrics([OM, OM_CREATED]);
     for (const [i, body] of [OM, OM_CREATED].entries()) {
       const r = om[i];
       assert.ok(r?.ok, JSON.stringify(r));
-      assert.deepEqual(r.families, asPython(parseOpenMetrics(body)));
+      assert.deepEqual(r.families, asPython(parseOpenMetrics(body), 'openmetrics'));
     }
   });
 });
