@@ -736,7 +736,8 @@ function withTimeout(p: Promise<void>, ms: number, metric: string): Promise<void
         ),
       );
     }, ms);
-    timer.unref?.();
+    // Not unref'd: a gather in flight must be able to time out even when nothing else holds the
+    // event loop (a script or push job), or its promise never settles. Cleared on settle.
     p.then(
       () => {
         clearTimeout(timer);
