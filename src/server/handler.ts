@@ -13,6 +13,7 @@ import {
   negotiate,
 } from '../exposition/index.js';
 import { fail } from '../internal/errors.js';
+import { mergeFamilies } from '../metrics/merge.js';
 import type { Gatherer, MetricFamily } from '../metrics/model.js';
 import { type AuthCheck, compileAuth, type MetricsAuth } from './auth.js';
 import { defaultLogger, type MinimalLogger } from './logger.js';
@@ -24,7 +25,9 @@ import { booleanOption, numberOption, pathOption } from './validate.js';
 export interface MetricsHandlerOptions {
   /**
    * What to serve: one gatherer (usually a registry) or several. Several are gathered in parallel
-   * and merged by family name, sorted; when two return the same name, the first gatherer wins.
+   * and merged with the metrics core's `mergeFamilies`: families of the same name and type are
+   * combined, a duplicate series (or a family whose type clashes) is dropped with a
+   * `TT_DUPLICATE_SERIES` warning, first gatherer wins, output sorted by name.
    */
   readonly registry: Gatherer | readonly Gatherer[];
   /** The path the handler answers on. Must start with `/`. Default `'/metrics'`. */
@@ -146,22 +149,6 @@ export function familyMatches(family: MetricFamily, requested: ReadonlySet<strin
   const suffixes = SUFFIXES[family.type] ?? [];
   for (const suffix of suffixes) if (requested.has(family.name + suffix)) return true;
   return false;
-}
-
-/** Concatenates several gathers' families, keeping the first of any duplicate name, sorted by name. */
-export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): MetricFamily[] {
-  const seen = new Set<string>();
-  const out: MetricFamily[] = [];
-  for (const list of lists) {
-    for (const f of list) {
-      if (seen.has(f.name)) continue;
-      seen.add(f.name);
-      out.push(f);
-    }
-  }
-  // Code-unit order, as the registry sorts; Array#sort is stable.
-  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return out;
 }
 
 function isGatherer(v: unknown): v is Gatherer {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { encodeOpenMetrics, encodeText } from '../../src/exposition/index.js';
-import { TelltaleError } from '../../src/internal/errors.js';
+import { resetWarnings, setWarningSink, TelltaleError } from '../../src/internal/errors.js';
 import type { MetricFamily } from '../../src/metrics/model.js';
 import { createMetricsHandler, type MinimalLogger } from '../../src/server/index.js';
 import {
@@ -184,7 +184,7 @@ describe('createMetricsHandler: negotiation and bodies', () => {
 });
 
 describe('createMetricsHandler: several gatherers', () => {
-  it('merges by name, sorted, first of a duplicate wins', async () => {
+  it('merges by name, sorted; a duplicate series is dropped (first wins) with a warning', async () => {
     const g1 = new StaticGatherer([family('queue_depth'), family('app_build')]);
     const dup: MetricFamily = {
       name: 'queue_depth',
@@ -195,12 +195,17 @@ describe('createMetricsHandler: several gatherers', () => {
     };
     const g2 = new StaticGatherer([family('request_seconds'), family('http_requests'), dup]);
     const s = await serve(createMetricsHandler({ registry: [g1, g2], selfMetrics: false }));
+    const warnings: string[] = [];
+    resetWarnings();
+    const previous = setWarningSink((code) => warnings.push(code));
     try {
       const res = await fetchRaw(`${s.base}/metrics`);
       assert.equal(res.text, encodeText(FAMILIES));
       assert.equal(g1.calls, 1);
       assert.equal(g2.calls, 1);
+      assert.deepEqual(warnings, ['TT_DUPLICATE_SERIES']);
     } finally {
+      setWarningSink(previous);
       await s.close();
     }
   });

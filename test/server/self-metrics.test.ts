@@ -1,0 +1,164 @@
+// Tests for the handler's self-metrics in a real registry: duration, response size, errors, rejections, in-flight.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TelltaleError } from '../../src/internal/errors.js';
+import { createRegistry } from '../../src/metrics/index.js';
+import { createMetricsHandler } from '../../src/server/index.js';
+import {
+  failingGatherer,
+  fetchRaw,
+  HeldGatherer,
+  StaticGatherer,
+  serve,
+  until,
+} from './fixtures.js';
+
+const OM_ACCEPT = 'application/openmetrics-text;version=1.0.0';
+
+/** The sample lines of a text body that start with `prefix`. */
+function samples(body: string, prefix: string): string[] {
+  return body.split('\n').filter((l) => l.startsWith(prefix));
+}
+
+describe('self-metrics', () => {
+  it('are registered in the served registry by default and count what happened', async () => {
+    const registry = createRegistry();
+    registry.gauge({ name: 'app_up', help: 'Always 1.' }).set(1);
+    const h = createMetricsHandler({ registry, auth: { bearer: 't' }, scrapeTimeoutMs: 5_000 });
+    const s = await serve(h);
+    const auth = { authorization: 'Bearer t' };
+    try {
+      // Before any scrape: every series exists at 0.
+      const first = await fetchRaw(`${s.base}/metrics`, { headers: auth });
+      assert.equal(first.status, 200);
+      assert.deepEqual(samples(first.text, 'telltale_scrapes_rejected_total'), [
+        'telltale_scrapes_rejected_total{reason="in_flight"} 0',
+        'telltale_scrapes_rejected_total{reason="auth"} 0',
+        'telltale_scrapes_rejected_total{reason="timeout"} 0',
+      ]);
+      assert.deepEqual(samples(first.text, 'telltale_scrape_errors_total'), [
+        'telltale_scrape_errors_total{reason="gather"} 0',
+        'telltale_scrape_errors_total{reason="encode"} 0',
+        'telltale_scrape_errors_total{reason="write"} 0',
+      ]);
+      assert.deepEqual(samples(first.text, 'telltale_scrapes_in_flight'), [
+        'telltale_scrapes_in_flight 1',
+      ]);
+      assert.deepEqual(samples(first.text, 'telltale_scrape_response_bytes_count'), [
+        'telltale_scrape_response_bytes_count{format="text"} 0',
+        'telltale_scrape_response_bytes_count{format="openmetrics"} 0',
+      ]);
+      await until(() => h.inFlight === 0);
+
+      // A gzipped OpenMetrics scrape and two unauthorised requests.
+      const om = await fetchRaw(`${s.base}/metrics`, {
+        headers: { ...auth, accept: OM_ACCEPT, 'accept-encoding': 'gzip' },
+      });
+      assert.equal(om.headers['content-encoding'], 'gzip');
+      await until(() => h.inFlight === 0);
+      assert.equal((await fetchRaw(`${s.base}/metrics`)).status, 401);
+      assert.equal(
+        (await fetchRaw(`${s.base}/metrics`, { headers: { authorization: 'Bearer x' } })).status,
+        401,
+      );
+
+      const third = await fetchRaw(`${s.base}/metrics`, { headers: auth });
+      assert.ok(third.text.includes('app_up 1\n'));
+      assert.deepEqual(samples(third.text, 'telltale_scrapes_rejected_total{reason="auth"}'), [
+        'telltale_scrapes_rejected_total{reason="auth"} 2',
+      ]);
+      // Response size: exact bytes on the wire; the gzip-compressed size for the gzipped scrape.
+      assert.deepEqual(samples(third.text, 'telltale_scrape_response_bytes_sum'), [
+        `telltale_scrape_response_bytes_sum{format="text"} ${first.body.length}`,
+        `telltale_scrape_response_bytes_sum{format="openmetrics"} ${om.body.length}`,
+      ]);
+      assert.deepEqual(samples(third.text, 'telltale_scrape_duration_seconds_count'), [
+        'telltale_scrape_duration_seconds_count{format="text"} 1',
+        'telltale_scrape_duration_seconds_count{format="openmetrics"} 1',
+      ]);
+      assert.deepEqual(samples(third.text, 'telltale_scrape_errors_total{reason="gather"}'), [
+        'telltale_scrape_errors_total{reason="gather"} 0',
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('count in-flight rejections, timeouts and gather errors in an explicit registry', async () => {
+    const selfMetrics = createRegistry();
+    const held = new HeldGatherer();
+    const h = createMetricsHandler({
+      registry: held,
+      selfMetrics,
+      maxInFlight: 1,
+      scrapeTimeoutMs: 100,
+    });
+    const s = await serve(h);
+    try {
+      const slow = fetchRaw(`${s.base}/metrics`);
+      await until(() => h.inFlight === 1);
+      assert.equal((await fetchRaw(`${s.base}/metrics`)).status, 503);
+      assert.equal((await slow).status, 503); // timed out
+      held.release();
+      const failing = createMetricsHandler({
+        registry: failingGatherer,
+        selfMetrics,
+        logger: { info() {}, warn() {}, error() {} },
+      });
+      const f = await serve(failing);
+      try {
+        assert.equal((await fetchRaw(`${f.base}/metrics`)).status, 500);
+        await until(() => failing.inFlight === 0);
+      } finally {
+        await f.close();
+      }
+      const reader = await serve(
+        createMetricsHandler({ registry: selfMetrics, selfMetrics: false }),
+      );
+      const body = (await fetchRaw(`${reader.base}/metrics`)).text;
+      await reader.close();
+      assert.deepEqual(samples(body, 'telltale_scrapes_rejected_total'), [
+        'telltale_scrapes_rejected_total{reason="in_flight"} 1',
+        'telltale_scrapes_rejected_total{reason="auth"} 0',
+        'telltale_scrapes_rejected_total{reason="timeout"} 1',
+      ]);
+      assert.deepEqual(samples(body, 'telltale_scrape_errors_total{reason="gather"}'), [
+        'telltale_scrape_errors_total{reason="gather"} 1',
+      ]);
+      assert.deepEqual(samples(body, 'telltale_scrapes_in_flight'), [
+        'telltale_scrapes_in_flight 0',
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('two handlers on one registry share the metrics (registration is idempotent)', () => {
+    const registry = createRegistry();
+    createMetricsHandler({ registry });
+    createMetricsHandler({ registry, path: '/other' });
+    assert.deepEqual(
+      registry.instruments().map((i) => i.name),
+      [
+        'telltale_scrape_duration_seconds',
+        'telltale_scrape_errors',
+        'telltale_scrape_response_bytes',
+        'telltale_scrapes_in_flight',
+        'telltale_scrapes_rejected',
+      ],
+    );
+  });
+
+  it('a plain gatherer gets no self-metrics unless a registry is given; false turns them off', async () => {
+    const registry = createRegistry();
+    createMetricsHandler({ registry, selfMetrics: false });
+    assert.deepEqual(registry.instruments(), []);
+    createMetricsHandler({ registry: new StaticGatherer() });
+    createMetricsHandler({ registry: [new StaticGatherer(), registry] });
+    assert.deepEqual(registry.instruments(), []);
+    assert.throws(
+      () => createMetricsHandler({ registry, selfMetrics: {} as never }),
+      (err: unknown) => err instanceof TelltaleError && err.code === 'TT_INVALID_OPTION',
+    );
+  });
+});
