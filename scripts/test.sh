@@ -1,9 +1,26 @@
 #!/usr/bin/env bash
 # The one command that runs every check: setup, type check, lint/format, build, tests.
+# Non-interactive (stdin is never read); exits non-zero on the first failing step and names it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-echo "== typecheck"; npx tsc -p tsconfig.json
-echo "== lint";      npx biome check .
-echo "== build";     npx tsc -p tsconfig.build.json
-echo "== tests";     node scripts/run-tests.mjs
+exec </dev/null
+
+step() {
+  local name="$1" start=$SECONDS
+  shift
+  echo "== $name"
+  if ! "$@"; then
+    echo "test.sh: FAILED at step '$name' (after $((SECONDS - start)) s)" >&2
+    exit 1
+  fi
+  echo "== $name: ok ($((SECONDS - start)) s)"
+}
+
+step setup bash scripts/setup.sh
+# Local binaries, never a network fetch: npm ci has installed them.
+step typecheck node_modules/.bin/tsc -p tsconfig.json
+# Skip git-ignored paths (.tmp/ scratch files, dist/), so a local run checks what a fresh clone has.
+step lint node_modules/.bin/biome check --vcs-enabled=true --vcs-client-kind=git --vcs-use-ignore-file=true .
+step build node_modules/.bin/tsc -p tsconfig.build.json
+step tests node scripts/run-tests.mjs
+echo "test.sh: all checks passed"
