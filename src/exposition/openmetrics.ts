@@ -1,7 +1,7 @@
 // The OpenMetrics 1.0 text encoder: a pure function from gathered families to text ending in `# EOF`.
 import { escapeHelpOpenMetrics, escapeLabelValue } from '../internal/escape.js';
 import type { Exemplar, MetricFamily } from '../metrics/model.js';
-import { formatNumber as fmt, resolveChunkSize } from './common.js';
+import { DEFAULT_CHUNK_SIZE, flatten, formatNumber as fmt, resolveChunkSize } from './common.js';
 
 /** Options for {@link encodeOpenMetricsChunks} and {@link encodeOpenMetrics}. */
 export interface OpenMetricsOptions {
@@ -85,7 +85,7 @@ function* openMetricsChunks(
           if (p.exemplar !== undefined) out += exemplarSuffix(p.exemplar);
           out += created ? `\n${created_}${lbl}${fmt(p.created)}\n` : '\n';
           if (out.length >= limit) {
-            yield out;
+            yield flatten(out);
             out = '';
           }
         }
@@ -101,7 +101,7 @@ function* openMetricsChunks(
           const t = p.labels.text;
           out += t === '' ? `${base} ${fmt(p.value)}\n` : `${open}${t}} ${fmt(p.value)}\n`;
           if (out.length >= limit) {
-            yield out;
+            yield flatten(out);
             out = '';
           }
         }
@@ -141,7 +141,7 @@ function* openMetricsChunks(
           out += `${count}${lbl}${fmt(p.count)}\n${sum}${lbl}${fmt(p.sum)}\n`;
           if (created) out += `${created_}${lbl}${fmt(p.created)}\n`;
           if (out.length >= limit) {
-            yield out;
+            yield flatten(out);
             out = '';
           }
         }
@@ -168,7 +168,7 @@ function* openMetricsChunks(
           out += `${count}${lbl}${fmt(p.count)}\n${sum}${lbl}${fmt(p.sum)}\n`;
           if (created) out += `${created_}${lbl}${fmt(p.created)}\n`;
           if (out.length >= limit) {
-            yield out;
+            yield flatten(out);
             out = '';
           }
         }
@@ -183,7 +183,7 @@ function* openMetricsChunks(
           const t = points[i]!.labels.text;
           out += t === '' ? `${name} 1\n` : `${open}${t}} 1\n`;
           if (out.length >= limit) {
-            yield out;
+            yield flatten(out);
             out = '';
           }
         }
@@ -204,7 +204,7 @@ function* openMetricsChunks(
           const on = p.enabled;
           for (let j = 0; j < ns; j++) out += `${head}${state[j]}${on[j] === true ? '1' : '0'}\n`;
           if (out.length >= limit) {
-            yield out;
+            yield flatten(out);
             out = '';
           }
         }
@@ -212,7 +212,7 @@ function* openMetricsChunks(
       }
     }
   }
-  yield `${out}# EOF\n`;
+  yield flatten(`${out}# EOF\n`);
 }
 
 /**
@@ -231,6 +231,7 @@ export function encodeOpenMetrics(
 ): string {
   let out = '';
   const created = options.created === true;
-  for (const chunk of openMetricsChunks(families, Number.POSITIVE_INFINITY, created)) out += chunk;
+  // Built from flattened 64 KiB chunks rather than one rope: see `flatten`.
+  for (const chunk of openMetricsChunks(families, DEFAULT_CHUNK_SIZE, created)) out += chunk;
   return out;
 }
