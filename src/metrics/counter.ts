@@ -97,8 +97,13 @@ export class CounterImpl<N extends LabelNames>
   }
 
   inc(a?: unknown, b?: number): void {
-    if (typeof a === 'object') this._find(a).inc(b);
-    else if (this._single !== undefined) this._single.inc(a as number | undefined);
+    if (typeof a === 'object') {
+      // Check the value before the lookup, so a rejected update creates no series.
+      if (b !== undefined && (typeof b !== 'number' || !(b >= 0) || b === Infinity)) {
+        badIncrement(this.name, b);
+      }
+      this._find(a).inc(b);
+    } else if (this._single !== undefined) this._single.inc(a as number | undefined);
     else this._find(a);
   }
 

@@ -88,19 +88,28 @@ export class GaugeImpl<N extends LabelNames> extends Metric<N, GaugeSeries> impl
     this._vals[idx] = 0;
   }
 
+  // Each checks the value before the lookup, so a rejected update creates no series.
   set(a: unknown, b?: number): void {
-    if (typeof a === 'object' && a !== null) this._find(a).set(b as number);
-    else if (this._single !== undefined) this._single.set(a as number);
+    if (typeof a === 'object' && a !== null) {
+      if (typeof b !== 'number') badGaugeValue(this.name, 'set', b);
+      this._find(a).set(b);
+    } else if (this._single !== undefined) this._single.set(a as number);
     else this._find(a);
   }
   inc(a?: unknown, b?: number): void {
-    if (typeof a === 'object' && a !== null) this._find(a).inc(b);
-    else if (this._single !== undefined) this._single.inc(a as number | undefined);
+    if (typeof a === 'object' && a !== null) {
+      if (b !== undefined && (typeof b !== 'number' || b - b !== 0))
+        badGaugeValue(this.name, 'inc', b);
+      this._find(a).inc(b);
+    } else if (this._single !== undefined) this._single.inc(a as number | undefined);
     else this._find(a);
   }
   dec(a?: unknown, b?: number): void {
-    if (typeof a === 'object' && a !== null) this._find(a).dec(b);
-    else if (this._single !== undefined) this._single.dec(a as number | undefined);
+    if (typeof a === 'object' && a !== null) {
+      if (b !== undefined && (typeof b !== 'number' || b - b !== 0))
+        badGaugeValue(this.name, 'dec', b);
+      this._find(a).dec(b);
+    } else if (this._single !== undefined) this._single.dec(a as number | undefined);
     else this._find(a);
   }
 

@@ -134,8 +134,10 @@ export class StateSetImpl<N extends LabelNames, S extends string>
   }
 
   set(a: unknown, b?: S): void {
-    if (typeof a === 'object' && a !== null) this._find(a).set(b as S);
-    else if (this._single !== undefined) this._single.set(a as S);
+    if (typeof a === 'object' && a !== null) {
+      this._stateIndex(b as S); // throws on an unknown state before the lookup creates a series
+      this._find(a).set(b as S);
+    } else if (this._single !== undefined) this._single.set(a as S);
     else this._find(a);
   }
 

@@ -503,11 +503,11 @@ class RegistryImpl implements Registry {
       }
     }
     const maxAgeSeconds =
-      o.maxAgeSeconds === undefined
+      o?.maxAgeSeconds === undefined
         ? 600
         : positiveNumber(`${where}: maxAgeSeconds`, o.maxAgeSeconds);
     const ageBuckets =
-      o.ageBuckets === undefined ? 5 : positiveInt(`${where}: ageBuckets`, o.ageBuckets);
+      o?.ageBuckets === undefined ? 5 : positiveInt(`${where}: ageBuckets`, o.ageBuckets);
     return this._register(
       'summary',
       o,

@@ -106,8 +106,11 @@ export class SummaryImpl<N extends LabelNames>
   }
 
   observe(a: unknown, b?: number): void {
-    if (typeof a === 'object' && a !== null) this._find(a).observe(b as number);
-    else if (this._single !== undefined) this._single.observe(a as number);
+    if (typeof a === 'object' && a !== null) {
+      // Check the value before the lookup, so a rejected update creates no series.
+      if (typeof b !== 'number' || b - b !== 0) badObservation(this.name, b);
+      this._find(a).observe(b);
+    } else if (this._single !== undefined) this._single.observe(a as number);
     else this._find(a);
   }
 
