@@ -14,6 +14,7 @@ import {
   checkRules,
   getFreePort,
   httpRequest,
+  ManagedProcess,
   makeTempDir,
   openMetricsBodyProblems,
   parseOpenMetrics,
@@ -21,6 +22,7 @@ import {
   redisCommand,
   redisPing,
   removeTempDir,
+  runCommand,
   spawnNodeTs,
   startPrometheus,
   startPushgateway,
@@ -360,6 +362,42 @@ describe('prometheus', { concurrency: true }, () => {
     assert.match(prom.logs(), /Experimental native histogram support enabled/);
   });
 
+  test('an OpenMetrics target with an exemplar: queryExemplars returns it', async (t) => {
+    const ts = Math.floor(Date.now() / 1000) - 1;
+    const body = [
+      '# TYPE test_requests counter',
+      '# HELP test_requests Requests.',
+      `test_requests_total{path="/a"} 7 # {trace_id="abc123"} 1 ${ts}`,
+      `test_requests_created{path="/a"} ${ts}`,
+      '# EOF',
+      '',
+    ].join('\n');
+    await assertOpenMetricsBodyValid(body);
+    const target = await startStaticServer({
+      body,
+      contentType: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+    });
+    t.after(() => target.close());
+    const prom = await startPrometheus({
+      targets: [{ port: target.port }],
+      extraFlags: ['--enable-feature=exemplar-storage'],
+    });
+    t.after(() => prom.stop());
+    await prom.waitForHealthyTarget();
+    assert.equal(await prom.queryScalar('test_requests_total'), 7);
+    assert.deepEqual(await prom.queryExemplars('test_requests_total'), [
+      {
+        seriesLabels: {
+          __name__: 'test_requests_total',
+          instance: `127.0.0.1:${target.port}`,
+          job: 'target',
+          path: '/a',
+        },
+        exemplars: [{ labels: { trace_id: 'abc123' }, value: 1, timestamp: ts }],
+      },
+    ]);
+  });
+
   test('waitForHealthyTarget fails with the target state when nothing listens', async (t) => {
     const port = await getFreePort();
     const prom = await startPrometheus({ targets: [{ port }] });
@@ -419,6 +457,18 @@ describe('pushgateway', () => {
 });
 
 describe('node child process', () => {
+  test('a command that does not exist: runCommand and ManagedProcess report ENOENT', async () => {
+    const r = await runCommand('/nonexistent/telltale-binary', []);
+    assert.equal(r.exitCode, null);
+    assert.match(r.stderr, /ENOENT/);
+    const p = ManagedProcess.start('/nonexistent/telltale-binary', [], { name: 'ghost' });
+    const info = await p.exited;
+    assert.equal(info.code, null);
+    assert.match(String(info.error?.message), /ENOENT/);
+    await assert.rejects(p.waitForLine(/x/, 1000), /ghost exited before printing/);
+    assert.deepEqual(await p.stop(), info);
+  });
+
   test('runs a TypeScript entry, waits for lines, shuts down on SIGTERM', async (t) => {
     const child = spawnNodeTs('test/helpers/fixtures/child-app.ts', { args: ['hi there'] });
     t.after(() => child.stop());

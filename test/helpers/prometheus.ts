@@ -100,7 +100,8 @@ export interface PrometheusServer {
   /** The active targets (`/api/v1/targets?state=active`). */
   targets(): Promise<ActiveTarget[]>;
   /**
-   * Polls every 200 ms until every configured target has been scraped successfully (`health: up`).
+   * Polls every 200 ms until every configured target has been scraped successfully (`health: up`)
+   * and that scrape's samples are queryable (`up == 1`), so a query right after it sees the data.
    * Prometheus 2.42 hands new targets to the scrape pools only every 5 s, so this takes 5–6 s.
    *
    * @param timeoutMs Default 20000 (anything under about 8 s fails with `health=none`).
@@ -352,9 +353,11 @@ function makeServer(
       return pollUntil(
         async () => {
           last = await targets();
-          return last.length >= targetCount && last.every((t) => t.health === 'up')
-            ? last
-            : undefined;
+          if (last.length < targetCount || !last.every((t) => t.health === 'up')) return undefined;
+          // Prometheus 2.42 marks the target healthy just before it commits the scrape, so also
+          // wait until each target's `up` sample (committed with the scraped samples) is visible.
+          const up = await query('up == 1');
+          return up.length >= targetCount ? last : undefined;
         },
         {
           description: `healthy scrape targets on Prometheus ${url} (targets did not become healthy)`,
