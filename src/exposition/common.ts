@@ -5,6 +5,11 @@ import { fail } from '../internal/errors.js';
  * The default chunk size of the incremental encoders, in UTF-16 code units (64 KiB). Small enough
  * that one chunk takes well under a millisecond to build, large enough that per-chunk overhead
  * (a generator step, a socket write) is negligible.
+ *
+ * @example
+ * ```ts
+ * encodeTextChunks(families, { chunkSize: DEFAULT_CHUNK_SIZE / 4 }); // 16 KiB chunks
+ * ```
  */
 export const DEFAULT_CHUNK_SIZE = 65_536;
 
@@ -12,6 +17,13 @@ export const DEFAULT_CHUNK_SIZE = 65_536;
  * Formats a sample value the way both formats spell it: `NaN`, `+Inf`, `-Inf`, otherwise the
  * shortest string that round-trips (`String(n)`: `0.005`, `1`, `1e+21`; `-0` becomes `0`).
  * Go's `strconv.ParseFloat` and Python's `float` read every string this produces.
+ *
+ * @example
+ * ```ts
+ * formatNumber(0.005); // '0.005'
+ * formatNumber(Number.POSITIVE_INFINITY); // '+Inf'
+ * formatNumber(Number.NaN); // 'NaN'
+ * ```
  */
 export function formatNumber(n: number): string {
   // Finite first: it is the common case, and a template is V8's fast number-to-string path

@@ -8,6 +8,11 @@ import { encodeTextChunks } from './text.js';
  * An exposition format: `'text'` is the Prometheus text format 0.0.4, `'openmetrics'` is
  * OpenMetrics 1.0. (Delimited protobuf, `'protobuf'`, is planned; it will yield bytes, not strings,
  * through its own encoder.)
+ *
+ * @example
+ * ```ts
+ * const format: ExpositionFormat = negotiate(req.headers.accept);
+ * ```
  */
 export type ExpositionFormat = 'text' | 'openmetrics';
 
@@ -28,6 +33,11 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = Object.
 /**
  * Options for {@link encodeChunks}: the union of the per-format options. `created` only affects
  * OpenMetrics (the text format has no `_created`).
+ *
+ * @example
+ * ```ts
+ * const options: EncodeOptions = { created: false, chunkSize: 65_536 };
+ * ```
  */
 export type EncodeOptions = OpenMetricsOptions;
 

@@ -3,7 +3,14 @@ import { escapeHelpOpenMetrics, escapeLabelValue } from '../internal/escape.js';
 import type { Exemplar, MetricFamily } from '../metrics/model.js';
 import { DEFAULT_CHUNK_SIZE, flatten, formatNumber as fmt, resolveChunkSize } from './common.js';
 
-/** Options for {@link encodeOpenMetricsChunks} and {@link encodeOpenMetrics}. */
+/**
+ * Options for {@link encodeOpenMetricsChunks} and {@link encodeOpenMetrics}.
+ *
+ * @example
+ * ```ts
+ * encodeOpenMetrics(families, { created: true });
+ * ```
+ */
 export interface OpenMetricsOptions {
   /**
    * Emit a `<name>_created` sample (Unix seconds) after each counter `_total` and each

@@ -3,7 +3,14 @@ import { escapeHelpText, escapeLabelValue } from '../internal/escape.js';
 import type { MetricFamily } from '../metrics/model.js';
 import { DEFAULT_CHUNK_SIZE, flatten, formatNumber as fmt, resolveChunkSize } from './common.js';
 
-/** Options for {@link encodeTextChunks}. */
+/**
+ * Options for {@link encodeTextChunks}.
+ *
+ * @example
+ * ```ts
+ * encodeTextChunks(families, { chunkSize: 16_384 });
+ * ```
+ */
 export interface TextOptions {
   /**
    * Roughly how many UTF-16 code units each yielded chunk holds (chunks end on a series
