@@ -354,8 +354,9 @@ function makeServer(
         async () => {
           last = await targets();
           if (last.length < targetCount || !last.every((t) => t.health === 'up')) return undefined;
-          // Prometheus 2.42 marks the target healthy just before it commits the scrape, so also
-          // wait until each target's `up` sample (committed with the scraped samples) is visible.
+          // Defensive, not a measured failure: target health and the scrape's commit to the TSDB
+          // are separate steps, so also wait until each target's `up` sample (committed together
+          // with the scraped samples) is queryable. Usually costs one extra query.
           const up = await query('up == 1');
           return up.length >= targetCount ? last : undefined;
         },
