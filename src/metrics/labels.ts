@@ -19,13 +19,43 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const EMAIL = /[^\s@]+@[^\s@]+\.[a-z]{2,}/i;
 const IPV4 =
   /(?:^|[^0-9.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?:$|[^0-9.])/;
-const IPV6 = /(?:^|[^0-9a-f:])(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?:$|[^0-9a-f:])|::ffff:/i;
+/** Maximal runs of hex digits, colons and dots that contain a colon: IPv6 candidates. */
+const IPV6_RUN = /[0-9a-f:.]*:[0-9a-f:.]*/gi;
+const HEX_GROUP = /^[0-9a-f]{1,4}$/i;
+const IPV4_EXACT = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+/**
+ * Whether a run is an IPv6 address: eight groups, or `::` with two to seven groups, the last
+ * optionally an IPv4 address (two groups). A single regex either missed compressed forms such
+ * as `2001:db8::1` or took times (`12:30:45`) for addresses. One-group forms (`::1`, `d::` in
+ * `std::vector`) are not treated as personal data.
+ */
+function isIpv6(run: string): boolean {
+  const t = run.replace(/^\.+|\.+$/g, ''); // a sentence's full stop is not part of it
+  const halves = t.split('::');
+  if (halves.length > 2) return false;
+  const parts: string[] = [];
+  for (const h of halves) if (h !== '') parts.push(...h.split(':'));
+  let groups = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (HEX_GROUP.test(p)) groups++;
+    else if (i === parts.length - 1 && IPV4_EXACT.test(p)) groups += 2;
+    else return false;
+  }
+  return halves.length === 2 ? groups >= 2 && groups <= 7 : groups === 8;
+}
+
+function hasIpv6(value: string): boolean {
+  for (const m of value.matchAll(IPV6_RUN)) if (isIpv6(m[0])) return true;
+  return false;
+}
 
 /** Returns the kind of personal data `value` looks like, or `undefined`. */
 export function detectPii(value: string): PiiKind | undefined {
   if (UUID.test(value)) return 'uuid';
   if (EMAIL.test(value)) return 'email';
-  if (IPV4.test(value) || (value.includes(':') && IPV6.test(value))) return 'ip';
+  if (IPV4.test(value) || (value.includes(':') && hasIpv6(value))) return 'ip';
   return undefined;
 }
 
