@@ -39,11 +39,15 @@ export interface QuantileWindowOptions {
   ageBuckets?: number;
   /** Clock in milliseconds, monotonic preferred. Default `performance.now()`. Injected by tests. */
   now?: () => number;
-  /** Observations buffered before they are merged into the streams, 16 to 100,000. Default 500. */
+  /**
+   * Observations buffered before they are merged into the streams, 16 to 100,000. Default 500.
+   * The buffer starts at 64 (or less) and doubles each time it fills, up to this size, so a
+   * series that is rarely observed keeps a small one.
+   */
   bufferSize?: number;
 }
 
-/** The default allowed rank error for a quantile rank, as in client_golang's documentation examples. */
+/** The default allowed rank error for a quantile rank: client_golang's former DefObjectives, else 0.01. */
 export function defaultQuantileError(q: number): number {
   if (q === 0.5) return 0.05;
   if (q === 0.9) return 0.01;
@@ -54,14 +58,15 @@ export function defaultQuantileError(q: number): number {
 const MIN_ERROR = 0.0001;
 const MAX_AGE_BUCKETS = 100;
 const MIN_BUFFER = 16;
+const INITIAL_BUFFER = 64;
 const MAX_BUFFER = 100_000;
 
 /**
  * One CKMS summary: `size` tuples (v, g, Δ) interleaved in `t` (t[3i] = v, t[3i+1] = g,
- * t[3i+2] = Δ), sorted by v. Capacity grows geometrically, as tuples need it.
+ * t[3i+2] = Δ), sorted by v. Allocated at the first merge; capacity grows geometrically.
  */
 class Stream {
-  t = new Float64Array(3 * 16);
+  t = EMPTY;
   size = 0;
   /** Observations merged into this stream since its last reset. */
   n = 0;
@@ -70,6 +75,8 @@ class Stream {
     this.n = 0;
   }
 }
+
+const EMPTY = new Float64Array(0);
 
 // Merge output, shared by every window: merges are synchronous and never nested, so one scratch
 // array per process suffices; each stream then keeps only what it needs.
@@ -108,14 +115,13 @@ export class QuantileWindow {
   private head = 0;
   private headExpires: number;
 
-  private readonly buf: Float64Array;
+  private buf: Float64Array;
+  private readonly bufferSize: number;
   private len = 0;
 
-  // The invariant f, per constraining target: breakpoint fraction φ - ε, left and right slopes.
-  private readonly fp: Float64Array;
-  private readonly fa: Float64Array;
-  private readonly fb: Float64Array;
-  private readonly fbreak: Float64Array;
+  // The invariant f, 4 numbers per constraining target: the breakpoint fraction φ - ε, the left
+  // and right slopes, and the breakpoint rank (φ - ε)n for the merge under way.
+  private readonly fx: Float64Array;
 
   constructor(opts: QuantileWindowOptions) {
     if (opts === null || typeof opts !== 'object') {
@@ -159,24 +165,18 @@ export class QuantileWindow {
     this.ageBuckets = ageBuckets;
     this.now = now;
     this.streamMs = (maxAgeSeconds * 1000) / ageBuckets;
-    this.buf = new Float64Array(bufferSize);
+    this.bufferSize = bufferSize;
+    this.buf = new Float64Array(Math.min(bufferSize, INITIAL_BUFFER));
 
-    const fp: number[] = [];
-    const fa: number[] = [];
-    const fb: number[] = [];
+    const fx: number[] = [];
     for (let i = 0; i < quantiles.length; i++) {
       const phi = quantiles[i]!;
       const eps = errors[i]!;
       // No constraint when every rank the answer could have is already within φn ± εn.
       if (phi <= eps || phi + eps >= 1) continue;
-      fp.push(phi - eps);
-      fa.push((2 * eps) / (1 - phi + eps));
-      fb.push((2 * eps) / (phi - eps));
+      fx.push(phi - eps, (2 * eps) / (1 - phi + eps), (2 * eps) / (phi - eps), 0);
     }
-    this.fp = Float64Array.from(fp);
-    this.fa = Float64Array.from(fa);
-    this.fb = Float64Array.from(fb);
-    this.fbreak = new Float64Array(fp.length);
+    this.fx = Float64Array.from(fx);
 
     this.streams = [];
     for (let i = 0; i < ageBuckets; i++) this.streams.push(new Stream());
@@ -189,7 +189,7 @@ export class QuantileWindow {
     const t = this.now();
     if (t >= this.headExpires) this.rotate(t);
     this.buf[this.len] = v;
-    if (++this.len === this.buf.length) this.flush();
+    if (++this.len === this.buf.length) this.flushFull();
   }
 
   /**
@@ -260,6 +260,13 @@ export class QuantileWindow {
     }
   }
 
+  /** Merges a full buffer, then doubles it until it reaches `bufferSize`. */
+  private flushFull(): void {
+    this.flush();
+    const size = this.buf.length;
+    if (size < this.bufferSize) this.buf = new Float64Array(Math.min(2 * size, this.bufferSize));
+  }
+
   /** Sorts the buffer once and merges it into every stream. */
   private flush(): void {
     const len = this.len;
@@ -291,9 +298,8 @@ export class QuantileWindow {
     const o = s.t;
     const out = scratch;
     const n = s.n + blen;
-    const fp = this.fp;
-    const fbreak = this.fbreak;
-    for (let j = 0; j < fp.length; j++) fbreak[j] = fp[j]! * n;
+    const fx = this.fx;
+    for (let j = 0; j < fx.length; j += 4) fx[j + 3] = fx[j]! * n;
 
     let i = 0; // Next old tuple.
     let j = 0; // Next new value.
@@ -358,7 +364,7 @@ export class QuantileWindow {
     out[m + 2] = pd;
 
     let t = s.t;
-    if (t.length < 3 * w) t = s.t = new Float64Array(Math.max(3 * w, 2 * t.length));
+    if (t.length < 3 * w) t = s.t = new Float64Array(Math.max(3 * w, 2 * t.length, 3 * 16));
     for (let x = 0; x < 3 * w; x++) t[x] = out[x]!;
     s.size = w;
     s.n = n;
@@ -366,10 +372,10 @@ export class QuantileWindow {
 
   /** The invariant bound f(r, n): the least over targets; `Infinity` with no constraining target. */
   private f(r: number, n: number): number {
-    const fbreak = this.fbreak;
+    const fx = this.fx;
     let m = Number.POSITIVE_INFINITY;
-    for (let j = 0; j < fbreak.length; j++) {
-      const x = r <= fbreak[j]! ? this.fa[j]! * (n - r) : this.fb[j]! * r;
+    for (let j = 0; j < fx.length; j += 4) {
+      const x = r <= fx[j + 3]! ? fx[j + 1]! * (n - r) : fx[j + 2]! * r;
       if (x < m) m = x;
     }
     return m;
