@@ -47,6 +47,13 @@ if [ "${1:-}" != "--npm-only" ]; then
     echo "setup: installing Debian packages: ${need_apt[*]}"
     SUDO=()
     if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
+    # Keep the packages' services (redis, prometheus, pushgateway) from starting on their default
+    # ports: the tests start their own on free ports. policy-rc.d exit 101 = "action not allowed".
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+      "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
+      trap '"${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     # env: sudo resets the environment, so DEBIAN_FRONTEND must be passed through it explicitly.
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \

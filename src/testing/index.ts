@@ -16,7 +16,10 @@ export {
   parseText,
 } from './parse.js';
 
-function matches(series: SnapshotSeries, labels: Readonly<Record<string, LabelValue>> | undefined): boolean {
+function matches(
+  series: SnapshotSeries,
+  labels: Readonly<Record<string, LabelValue>> | undefined,
+): boolean {
   if (labels === undefined) return true;
   for (const [k, v] of Object.entries(labels)) if (series.labels[k] !== String(v)) return false;
   return true;
@@ -47,7 +50,11 @@ export function findSeries(
  * `testutil.ToFloat64`). For a histogram or summary it is the observation count.
  * @throws Error when no series or more than one series matches.
  */
-export function getValue(registry: Registry, name: string, labels?: Readonly<Record<string, LabelValue>>): number {
+export function getValue(
+  registry: Registry,
+  name: string,
+  labels?: Readonly<Record<string, LabelValue>>,
+): number {
   const found = findSeries(registry, name, labels);
   if (found.length !== 1) {
     throw new Error(
@@ -61,7 +68,8 @@ export function getValue(registry: Registry, name: string, labels?: Readonly<Rec
 /** Number of series of family `name`, or of every family when `name` is omitted. */
 export function countSeries(registry: Registry, name?: string): number {
   const snap = registry.snapshot();
-  if (name !== undefined) return (snap[name] ?? snap[name.replace(/_total$|_info$/, '')])?.series.length ?? 0;
+  if (name !== undefined)
+    return (snap[name] ?? snap[name.replace(/_total$|_info$/, '')])?.series.length ?? 0;
   let n = 0;
   for (const fam of Object.values(snap)) n += fam.series.length;
   return n;
@@ -73,7 +81,11 @@ export function countSeries(registry: Registry, name?: string): number {
  * can be indented). Like client_golang's `testutil.GatherAndCompare`.
  * @throws Error showing both texts when they differ.
  */
-export async function expectExposition(registry: Registry, expected: string, names: readonly string[] = []): Promise<void> {
+export async function expectExposition(
+  registry: Registry,
+  expected: string,
+  names: readonly string[] = [],
+): Promise<void> {
   const families = await registry.gather(names.length > 0 ? { names: new Set(names) } : {});
   const actual = encodeText(families);
   const norm = (s: string) =>
@@ -83,7 +95,9 @@ export async function expectExposition(registry: Registry, expected: string, nam
       .filter((l) => l !== '')
       .join('\n');
   if (norm(actual) !== norm(expected)) {
-    throw new Error(`expectExposition: exposition differs\n--- expected\n${norm(expected)}\n--- actual\n${norm(actual)}`);
+    throw new Error(
+      `expectExposition: exposition differs\n--- expected\n${norm(expected)}\n--- actual\n${norm(actual)}`,
+    );
   }
 }
 
