@@ -38,3 +38,22 @@ export async function waitForQuiet({ threshold = 0.15, maxMs = 30_000 } = {}) {
   }
   return { waitedMs: performance.now() - start, busy };
 }
+
+/**
+ * Starts measuring how much CPU *other* processes used: all CPUs' busy time minus this process's
+ * own (all its threads: GC helpers, workers). The returned function gives that as a fraction of
+ * the whole machine (0..1) since the start. os.cpus() counts in 10 ms ticks, so short windows are coarse.
+ */
+export function othersMeter() {
+  const a = snapshot();
+  const own = process.cpuUsage();
+  return () => {
+    const b = snapshot();
+    const ownMs = (() => {
+      const d = process.cpuUsage(own);
+      return (d.user + d.system) / 1000;
+    })();
+    const total = b.total - a.total;
+    return total > 0 ? Math.max(0, (b.busy - a.busy - ownMs) / total) : 0;
+  };
+}

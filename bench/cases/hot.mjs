@@ -1,5 +1,6 @@
 // One hot-path case for one library, in this process only: calibrate, warm up, time, read back.
 // Usage: node --expose-gc --conditions=telltale-source --import tsx bench/cases/hot.mjs --lib=ID --case=NAME [--reps=5]
+import { othersMeter } from '../cpu.mjs';
 import { loadLib } from '../libs/index.mjs';
 import { median, parseArgs, report } from './args.mjs';
 
@@ -45,8 +46,10 @@ const warm2 = performance.now();
 do timed(batch);
 while (performance.now() - warm2 < warmupMs / 2);
 
+const others = othersMeter();
 const samples = [];
 for (let r = 0; r < reps; r++) samples.push(timed(batch) / batch);
+const othersCpu = others();
 
 await bench.check(ops, lastN, runs);
 report({
@@ -57,4 +60,5 @@ report({
   median: median(samples),
   batch,
   ops,
+  othersCpu,
 });

@@ -1,5 +1,6 @@
 // One exposition case for one library: build the registry, then time full text renders.
 // Usage: node ... bench/cases/render.mjs --lib=ID --kind=counters|histograms [--reps=7]
+import { othersMeter } from '../cpu.mjs';
 import { loadLib } from '../libs/index.mjs';
 import { median, parseArgs, report } from './args.mjs';
 import {
@@ -42,6 +43,7 @@ else {
 const bytes = Buffer.byteLength(first);
 
 for (let i = 0; i < warmup; i++) await built.render();
+const others = othersMeter();
 const samples = [];
 let sink = 0;
 for (let r = 0; r < reps; r++) {
@@ -50,6 +52,7 @@ for (let r = 0; r < reps; r++) {
   samples.push(performance.now() - start);
   sink += byteLength(out) === bytes ? 1 : 0;
 }
+const othersCpu = others();
 if (sink !== reps) throw new Error('render output size changed between renders');
 report({
   lib: args.lib,
@@ -59,4 +62,5 @@ report({
   median: median(samples),
   bytes,
   buildMs,
+  othersCpu,
 });

@@ -5,6 +5,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { othersMeter } from '../cpu.mjs';
 import { loadLib } from '../libs/index.mjs';
 import { median, parseArgs, report } from './args.mjs';
 import { COUNTER_FAMILIES, COUNTER_SERIES, expectedCounterTotal } from './data.mjs';
@@ -32,6 +33,7 @@ for (let i = 0; i < warmup; i++) {
   const m = await scrape(i === 0); // the first scrape's body is checked in full
   first ??= m;
 }
+const others = othersMeter();
 const samples = [];
 const scrapeMs = [];
 // Idle baseline: what the histogram reports with nothing to do (the timer's own period and jitter).
@@ -66,6 +68,7 @@ for (let r = 0; r < reps; r++) {
   gaps.push(maxGap);
   scrapeMs.push(m.ms);
 }
+const othersCpu = others();
 await worker.terminate();
 await server.close();
 report({
@@ -80,4 +83,5 @@ report({
   scrapeMs: median(scrapeMs),
   bytes: first.bytes,
   contentType: first.contentType,
+  othersCpu,
 });
