@@ -12,8 +12,19 @@ import type {
   SummaryHandle,
 } from './types.js';
 
-/** A metric that records durations: a histogram or a summary. */
-export type DurationMetric = Histogram<LabelNames> | Summary<LabelNames>;
+/**
+ * A metric that records durations: a histogram or a summary, with or without labels. (A
+ * label-less one is listed apart: its `observe(value)` is not assignable to the labelled
+ * `observe(labels, value)`, so `Histogram<LabelNames>` alone would refuse it.)
+ */
+export type DurationMetric =
+  | Histogram<LabelNames>
+  | Summary<LabelNames>
+  | Histogram<readonly []>
+  | Summary<readonly []>;
+
+/** A counter with or without labels (see {@link DurationMetric} for why both are listed). */
+type AnyCounter = Counter<LabelNames> | Counter<readonly []>;
 
 type AnyLabels = Readonly<Record<string, LabelValue>>;
 
@@ -73,7 +84,7 @@ export function time<T>(
 ): T {
   if (typeof fn !== 'function') fail('TT_INVALID_OPTION', `time(): fn must be a function`);
   const outcomeLabel = options.outcomeLabel ?? 'outcome';
-  const key = metric.labelNames.includes(outcomeLabel) ? outcomeLabel : undefined;
+  const key = (metric.labelNames as LabelNames).includes(outcomeLabel) ? outcomeLabel : undefined;
   const classify = options.classify ?? classifyError;
   const record = (outcome: string, start: number): void => {
     const l = labelsWith(labels, key, outcome);
@@ -113,9 +124,9 @@ export interface InstrumentMethodsOptions<M extends string> {
   /** Records each call's duration in seconds. */
   readonly duration?: DurationMetric;
   /** Counts each call (success or failure). */
-  readonly total?: Counter<LabelNames>;
+  readonly total?: AnyCounter;
   /** Counts failed calls. */
-  readonly errors?: Counter<LabelNames>;
+  readonly errors?: AnyCounter;
   /** The label that carries the method name, if the metrics declare it. Default `'method'`. */
   readonly methodLabel?: string;
   /** Maps a method name to its label value (e.g. `put` → `put`). Default: the name itself. */
