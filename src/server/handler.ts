@@ -299,6 +299,9 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => {
+        // Finished in the instant before clearTimeout: nothing to cut (and destroying the socket
+        // would kill a keep-alive connection for nothing).
+        if (res.writableFinished) return;
         timedOut = true;
         recorder.rejected('timeout');
         if (!res.headersSent) {

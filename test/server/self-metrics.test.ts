@@ -1,10 +1,13 @@
 // Tests for the handler's self-metrics in a real registry: duration, response size, errors, rejections, in-flight.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { TelltaleError } from '../../src/internal/errors.js';
 import { createRegistry } from '../../src/metrics/index.js';
 import { createMetricsHandler } from '../../src/server/index.js';
 import {
+  bigFamilies,
   failingGatherer,
   fetchRaw,
   HeldGatherer,
@@ -160,5 +163,71 @@ describe('self-metrics', () => {
       () => createMetricsHandler({ registry, selfMetrics: {} as never }),
       (err: unknown) => err instanceof TelltaleError && err.code === 'TT_INVALID_OPTION',
     );
+  });
+});
+
+describe('slow and vanishing clients', () => {
+  /** Sends a raw GET and returns the socket; the caller decides whether to read. */
+  async function rawGet(base: string): Promise<Socket> {
+    const { hostname, port } = new URL(base);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    socket.write('GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n');
+    return socket;
+  }
+
+  it('a client that stops reading is cut off at the scrape timeout (body already started)', async () => {
+    const selfMetrics = createRegistry();
+    // About 11 MB of text: more than the loopback socket buffers hold, so writes must stall.
+    const h = createMetricsHandler({
+      registry: new StaticGatherer(bigFamilies(400_000)),
+      selfMetrics,
+      scrapeTimeoutMs: 300,
+    });
+    const s = await serve(h);
+    try {
+      const socket = await rawGet(s.base);
+      socket.pause();
+      await until(() => h.inFlight === 1);
+      // The server gives up at the timeout and destroys the connection. (A paused client would
+      // only notice on its next read, so watch the server side.)
+      await until(() => h.inFlight === 0, 5_000);
+      socket.destroy();
+      const rejected = selfMetrics.counter({
+        name: 'telltale_scrapes_rejected_total',
+        help: 'Metrics scrapes turned away, by reason (in_flight, auth, timeout).',
+        labelNames: ['reason'],
+      });
+      assert.equal(rejected.get({ reason: 'timeout' }), 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a client that disconnects mid-body is counted as a write error and frees its slot', async () => {
+    const selfMetrics = createRegistry();
+    const h = createMetricsHandler({
+      registry: new StaticGatherer(bigFamilies(400_000)),
+      selfMetrics,
+      maxInFlight: 1,
+    });
+    const s = await serve(h);
+    try {
+      const socket = await rawGet(s.base);
+      await once(socket, 'data');
+      socket.destroy();
+      await until(() => h.inFlight === 0);
+      const errors = selfMetrics.counter({
+        name: 'telltale_scrape_errors_total',
+        help: 'Metrics scrapes that failed, by reason (gather, encode, write).',
+        labelNames: ['reason'],
+      });
+      assert.equal(errors.get({ reason: 'write' }), 1);
+      // The slot is free again.
+      const next = await fetchRaw(`${s.base}/metrics?name[]=none`);
+      assert.equal(next.status, 200);
+    } finally {
+      await s.close();
+    }
   });
 });
