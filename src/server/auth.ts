@@ -6,6 +6,12 @@ import { fail } from '../internal/errors.js';
  * Authentication for the metrics path: a bearer token (`Authorization: Bearer <token>`) or HTTP
  * basic credentials (RFC 7617). Prometheus supports both in `scrape_configs`
  * (`authorization: {credentials: …}` / `basic_auth: {username, password}`).
+ *
+ * @example
+ * ```ts
+ * await createMetricsServer({ registry, auth: { bearer: process.env.METRICS_TOKEN! } });
+ * await createMetricsServer({ registry, auth: { basic: { username: 'prometheus', password } } });
+ * ```
  */
 export type MetricsAuth =
   | { readonly bearer: string }

@@ -5,9 +5,13 @@ import { describeValue, numberOption, pathOption, stringOption } from './validat
 
 /** The part of the server options that configuration files and the environment can set. */
 export interface MetricsServerConfig {
+  /** Whether to start the server (`METRICS_ENABLED`, `metrics.enabled`). */
   enabled?: boolean;
+  /** The interface to bind (`METRICS_HOST`, `metrics.host`). */
   host?: string;
+  /** The TCP port, 0–65535 (`METRICS_PORT`, `metrics.port`). */
   port?: number;
+  /** The metrics path, starting with `/` (`METRICS_PATH`, `metrics.path`). */
   path?: string;
 }
 

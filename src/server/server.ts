@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { createMetricsHandler, type MetricsHandlerOptions } from './handler.js';
 import { defaultLogger, type MinimalLogger } from './logger.js';
+import { isSelfMetricsRegistry } from './self-metrics.js';
 import { booleanOption, numberOption, pathOption, stringOption } from './validate.js';
 
 /**
@@ -43,6 +44,7 @@ export interface MetricsServerOptions extends MetricsHandlerOptions {
 
 /** A metrics server that is listening. */
 export interface RunningMetricsServer {
+  /** Always `true` here: narrow a {@link MetricsServer} on it. */
   readonly enabled: true;
   /** The metrics URL, such as `http://127.0.0.1:9464/metrics` (IPv6 hosts are bracketed). */
   readonly url: string;
@@ -61,10 +63,15 @@ export interface RunningMetricsServer {
 
 /** The result of `createMetricsServer({ enabled: false })`: nothing listens. */
 export interface DisabledMetricsServer {
+  /** Always `false` here. */
   readonly enabled: false;
+  /** No URL: nothing listens. */
   readonly url: undefined;
+  /** Nothing was bound. */
   readonly host: undefined;
+  /** Nothing was bound. */
   readonly port: undefined;
+  /** No node:http server was created. */
   readonly server: undefined;
   /** Does nothing. */
   close(): Promise<void>;
@@ -151,8 +158,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
  * `requestTimeoutMs: 30000`, `keepAliveTimeoutMs: 5000`, no auth. Every option is validated here,
  * including when `enabled` is `false`.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` (synchronously, as a rejected promise) for a bad
- *   option; `TT_LISTEN_FAILED` when binding fails, naming host, port and cause (`EADDRINUSE`, …).
+ * @throws {TelltaleError} (as a rejected promise) `TT_INVALID_OPTION` for a bad option;
+ *   `TT_LISTEN_FAILED` when binding fails, naming host, port and cause (`EADDRINUSE`, …).
  * @example
  * ```ts
  * const server = await createMetricsServer({ registry, port: 9464 });
@@ -185,13 +192,23 @@ export async function createMetricsServer(options: MetricsServerOptions): Promis
   }
   const logger = options.logger ?? defaultLogger;
   const routes = resolveRoutes(options.routes, path);
-  // Validates the handler's own options too (registry, maxInFlight, auth, …).
-  const metrics = createMetricsHandler({ ...options, path, logger });
-
   if (!enabled) {
+    // Validate the handler's options too, but register no self-metrics: a disabled endpoint
+    // leaves the registry untouched.
+    if (options.selfMetrics !== undefined && options.selfMetrics !== false) {
+      if (!isSelfMetricsRegistry(options.selfMetrics)) {
+        fail(
+          'TT_INVALID_OPTION',
+          'selfMetrics must be a registry (from createRegistry()) or false',
+        );
+      }
+    }
+    createMetricsHandler({ ...options, path, logger, selfMetrics: false });
     logger.info(DISABLED_MESSAGE);
     return disabledServer;
   }
+  // Validates the handler's own options too (registry, maxInFlight, auth, …).
+  const metrics = createMetricsHandler({ ...options, path, logger });
 
   let closing = false;
   const server = createServer(
@@ -212,6 +229,8 @@ export async function createMetricsServer(options: MetricsServerOptions): Promis
   server.keepAliveTimeout = keepAliveTimeoutMs;
 
   await listen(server, host, port);
+  // After listen, a server 'error' (an accept failure such as EMFILE) must not crash the process.
+  server.on('error', (err) => logger.error('Metrics server error', { err }));
   const bound = (server.address() as AddressInfo).port;
   const url = `http://${hostForUrl(host)}:${bound}${path}`;
   logger.info('Metrics endpoint listening', { url });

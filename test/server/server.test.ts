@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { encodeText } from '../../src/exposition/index.js';
 import { TelltaleError } from '../../src/internal/errors.js';
+import { createRegistry } from '../../src/metrics/index.js';
 import {
   createMetricsServer,
   DISABLED_MESSAGE,
@@ -64,6 +65,25 @@ describe('createMetricsServer', () => {
       assert.equal(res.status, 200);
       assert.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
       assert.equal(res.text, encodeText(FAMILIES));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('IPv6 host: the URL brackets the address', async (t) => {
+    let server: RunningMetricsServer;
+    try {
+      server = await running({ host: '::1' });
+    } catch (err) {
+      if (err instanceof TelltaleError && err.code === 'TT_LISTEN_FAILED') {
+        t.skip('no IPv6 loopback on this machine');
+        return;
+      }
+      throw err;
+    }
+    try {
+      assert.equal(server.url, `http://[::1]:${server.port}/metrics`);
+      assert.equal((await fetchRaw(server.url)).status, 200);
     } finally {
       await server.close();
     }
@@ -146,6 +166,18 @@ describe('createMetricsServer', () => {
     assert.equal(await connectResult(port), 'ECONNREFUSED');
     await server.close();
     await server.close();
+  });
+
+  it('enabled: false registers no self-metrics in the registry', async () => {
+    const registry = createRegistry();
+    const logger = recordingLogger();
+    const server = await createMetricsServer({ registry, enabled: false, logger });
+    assert.equal(server.enabled, false);
+    assert.deepEqual(registry.instruments(), []);
+    await assert.rejects(
+      createMetricsServer({ registry, enabled: false, logger, selfMetrics: {} as never }),
+      (err: unknown) => err instanceof TelltaleError && err.code === 'TT_INVALID_OPTION',
+    );
   });
 
   it('enabled: false still validates options', async () => {
