@@ -133,6 +133,8 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
   readonly _rt: MetricRuntime;
   private readonly _nameSet: ReadonlySet<string>;
   private readonly _policy: LabelPolicy;
+  /** The same policy without the truncation and PII events, for reads (`get`, `point`, `remove`). */
+  private readonly _readPolicy: LabelPolicy;
   private readonly _root: Node = new Map();
   private _overflowSeries: S | undefined;
   /** Live series, excluding the overflow series. */
@@ -170,6 +172,8 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
       onTruncate: () => rt.events.truncated(spec.name),
       onPii: (kind) => rt.events.pii(spec.name, kind),
     };
+    // A read normalises its labels to find the series but rejects nothing, so it is not counted.
+    this._readPolicy = { ...this._policy, onTruncate() {}, onPii() {} };
   }
 
   /** Creates the series object for a new slot. */
@@ -272,7 +276,7 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
     const vals: string[] = new Array(n);
     let allOverflow = true;
     for (let i = 0; i < n; i++) {
-      const v = normalizeLabelValue(names[i]!, raw[i], this._policy);
+      const v = normalizeLabelValue(names[i]!, raw[i], create ? this._policy : this._readPolicy);
       vals[i] = v;
       if (v !== OVERFLOW_LABEL_VALUE) allOverflow = false;
     }

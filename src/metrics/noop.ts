@@ -47,6 +47,14 @@ const handle: CounterHandle &
   get: (() => 0) as never,
 };
 
+// Each type's handle reads as that type's empty value, so code written against the real handles
+// (`h.labels().get().count`, `s.labels().get().includes('x')`) also works when metrics are off.
+const HANDLES: Readonly<Record<string, typeof handle>> = {
+  histogram: { ...handle, get: (() => EMPTY_HIST) as never },
+  summary: { ...handle, get: (() => EMPTY_SUMMARY) as never },
+  stateset: { ...handle, get: (() => []) as never },
+};
+
 function instrument(
   type: string,
   o: { name: string; help: string; unit?: string; labelNames?: readonly string[] },
@@ -65,7 +73,7 @@ function instrument(
     dec: noop,
     set: noop,
     observe: noop,
-    labels: () => handle,
+    labels: () => HANDLES[type] ?? handle,
     get: () => undefined,
     point: () =>
       type === 'histogram' ? EMPTY_HIST : type === 'summary' ? EMPTY_SUMMARY : undefined,

@@ -535,8 +535,14 @@ class RegistryImpl implements Registry {
   stateSet<const N extends LabelNames = readonly [], const S extends string = string>(
     o: StateSetOptions<N, S>,
   ): StateSet<N, S> {
-    const full = this._prefix + String(o?.name);
-    const states = o?.states;
+    if (typeof o !== 'object' || o === null) {
+      fail(
+        'TT_INVALID_OPTION',
+        'registry.stateset(): options must be an object with name and help',
+      );
+    }
+    const full = this._prefix + String(o.name);
+    const states = o.states;
     if (!Array.isArray(states) || states.length === 0) {
       fail('TT_INVALID_STATE', `stateset "${full}": states must be a non-empty array of strings`);
     }

@@ -244,6 +244,24 @@ describe('PII guard', () => {
     assert.ok(warnings.every((w) => w.message.includes('"req"') && !w.message.includes('jane')));
   });
 
+  it('reads (get, point, remove) normalise their labels but count nothing', () => {
+    const r = createRegistry({ piiGuard: true });
+    const c = r.counter({ name: 'reads', help: 'R.', labelNames: ['v'] });
+    c.inc({ v: 'a@example.com' });
+    c.inc({ v: 'x'.repeat(100) });
+    const before = [read(r, 'telltale_pii_rejected'), read(r, 'telltale_label_values_truncated')];
+    assert.equal(c.get({ v: 'b@example.com' }), 1); // the redacted series
+    assert.equal(c.point({ v: 'x'.repeat(200) })?.value, 1); // the truncated series
+    assert.equal(c.get({ v: '10.1.1.1' }), 1);
+    assert.equal(c.remove({ v: 'c@example.com' }), true);
+    assert.equal(c.remove({ v: 'd@example.com' }), false);
+    assert.deepEqual(
+      [read(r, 'telltale_pii_rejected'), read(r, 'telltale_label_values_truncated')],
+      before,
+    );
+    assert.deepEqual(before, [{ 'metric="reads",kind="email"': 1 }, { 'metric="reads"': 1 }]);
+  });
+
   it('the guard is off by default and can be turned on per metric', () => {
     const r = createRegistry();
     const off = r.counter({ name: 'off', help: 'O.', labelNames: ['v'] });

@@ -80,6 +80,26 @@ describe('createNoopRegistry', () => {
     assert.equal(r.histogram({ name: 'h', help: 'H.' }).startTimer()(), 0);
   });
 
+  it("each no-op handle's get() has its type's shape (empty point, empty state list, 0)", () => {
+    const r = createNoopRegistry();
+    const hp = r.histogram({ name: 'h', help: 'H.' }).labels().get();
+    assert.equal(hp.count, 0);
+    assert.equal(hp.sum, 0);
+    assert.deepEqual(hp.cumulative, [0]);
+    const sp = r.summary({ name: 's', help: 'S.' }).labels().get();
+    assert.equal(sp.count, 0);
+    assert.deepEqual(sp.values, []);
+    assert.deepEqual(
+      r
+        .stateSet({ name: 'st', help: 'S.', states: ['a'] })
+        .labels()
+        .get(),
+      [],
+    );
+    assert.equal(r.counter({ name: 'c', help: 'C.' }).labels().get(), 0);
+    assert.equal(r.gauge({ name: 'g', help: 'G.' }).labels().get(), 0);
+  });
+
   it('the real registry runs the same workload (the workload is valid)', async () => {
     const r = createRegistry();
     await workload(r);

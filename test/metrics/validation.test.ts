@@ -287,7 +287,7 @@ describe('registration-time validation', () => {
       'o3',
       'collect',
     );
-    for (const make of [r.counter, r.gauge, r.histogram, r.summary, r.info] as const) {
+    for (const make of [r.counter, r.gauge, r.histogram, r.summary, r.info, r.stateSet] as const) {
       throwsCode(() => (make as (o: unknown) => unknown).call(r, null), 'TT_INVALID_OPTION');
       throwsCode(() => (make as (o: unknown) => unknown).call(r, undefined), 'TT_INVALID_OPTION');
     }
