@@ -59,6 +59,9 @@ export function detectPii(value: string): PiiKind | undefined {
   return undefined;
 }
 
+/** How far past the length limit the PII guard looks, in UTF-16 units. */
+const PII_WINDOW_PAST_LIMIT = 256;
+
 /** The value a PII-guarded label takes instead of the rejected one. */
 export const REDACTED_LABEL_VALUE = '[redacted]';
 
@@ -81,7 +84,8 @@ export interface LabelPolicy {
  * Turns a caller's label value into the stored one: numbers to strings, lone surrogates to
  * U+FFFD (so the UTF-8 exposition stays valid and two different inputs never render the same
  * text as two series), values over `maxLength` UTF-16 units truncated (never splitting a
- * surrogate pair) or rejected, and PII replaced by `[redacted]` when the guard is on.
+ * surrogate pair) or rejected, and PII replaced by `[redacted]` when the guard is on (checked
+ * on the value before truncation, so PII cut in two is still found).
  * @throws TelltaleError `TT_INVALID_LABEL_VALUE`, `TT_MISSING_LABEL`, `TT_LABEL_VALUE_TOO_LONG`
  */
 export function normalizeLabelValue(name: string, raw: unknown, policy: LabelPolicy): string {
@@ -100,13 +104,29 @@ export function normalizeLabelValue(name: string, raw: unknown, policy: LabelPol
     );
   }
   if (!v.isWellFormed()) v = v.toWellFormed();
-  if (v.length > policy.maxLength) {
-    if (policy.onLong === 'throw') {
-      fail(
-        'TT_LABEL_VALUE_TOO_LONG',
-        `metric "${policy.metric}": label "${name}" value is ${v.length} characters, over the limit of ${policy.maxLength}; shorten it or raise maxLabelValueLength`,
+  if (v.length > policy.maxLength && policy.onLong === 'throw') {
+    fail(
+      'TT_LABEL_VALUE_TOO_LONG',
+      `metric "${policy.metric}": label "${name}" value is ${v.length} characters, over the limit of ${policy.maxLength}; shorten it or raise maxLabelValueLength`,
+    );
+  }
+  if (policy.piiGuard) {
+    // Checked before truncation: cut in two (an email's domain, a UUID's tail), PII no longer
+    // matches, and its first half would be stored. The window past the limit covers anything
+    // that straddles the cut (256 > the longest domain name); what lies wholly past it is cut off.
+    const window = PII_WINDOW_PAST_LIMIT + policy.maxLength;
+    const kind = detectPii(v.length > window ? v.slice(0, window) : v);
+    if (kind !== undefined) {
+      policy.onPii(kind);
+      warnOnce(
+        'TT_PII_LABEL_VALUE',
+        `${policy.metric}:${name}:${kind}`,
+        `metric "${policy.metric}": label "${name}" got a value that looks like ${kind === 'ip' ? 'an IP address' : kind === 'email' ? 'an email address' : 'a UUID'}; it was replaced by "${REDACTED_LABEL_VALUE}" (counted in telltale_pii_rejected_total)`,
       );
+      return REDACTED_LABEL_VALUE;
     }
+  }
+  if (v.length > policy.maxLength) {
     let cut = policy.maxLength;
     const c = v.charCodeAt(cut - 1);
     if (c >= 0xd800 && c <= 0xdbff) cut--; // keep surrogate pairs whole
@@ -117,18 +137,6 @@ export function normalizeLabelValue(name: string, raw: unknown, policy: LabelPol
       policy.metric,
       `metric "${policy.metric}": label "${name}" got a value longer than ${policy.maxLength} characters; it was truncated (counted in telltale_label_values_truncated_total)`,
     );
-  }
-  if (policy.piiGuard) {
-    const kind = detectPii(v);
-    if (kind !== undefined) {
-      policy.onPii(kind);
-      warnOnce(
-        'TT_PII_LABEL_VALUE',
-        `${policy.metric}:${name}:${kind}`,
-        `metric "${policy.metric}": label "${name}" got a value that looks like ${kind === 'ip' ? 'an IP address' : kind === 'email' ? 'an email address' : 'a UUID'}; it was replaced by "${REDACTED_LABEL_VALUE}" (counted in telltale_pii_rejected_total)`,
-      );
-      v = REDACTED_LABEL_VALUE;
-    }
   }
   return v;
 }

@@ -244,6 +244,29 @@ describe('PII guard', () => {
     assert.ok(warnings.every((w) => w.message.includes('"req"') && !w.message.includes('jane')));
   });
 
+  it('PII cut in two by truncation is still found (the guard looks before the cut)', () => {
+    const r = createRegistry({ piiGuard: true });
+    const c = r.counter({ name: 'cut', help: 'C.', labelNames: ['v'] });
+    const straddling = [
+      `${'u'.repeat(55)}@example.com`,
+      `/orders/${'x'.repeat(30)}/123e4567-e89b-12d3-a456-426614174000`,
+      `${'p'.repeat(50)} from 192.168.100.200`,
+      `${'q'.repeat(60)} 2001:db8::8a2e:370:7334`,
+    ];
+    for (const v of straddling) c.inc({ v });
+    c.inc({ v: `${'z'.repeat(400)} a@example.com` }); // wholly past the window: cut off anyway
+    assert.deepEqual(read(r, 'cut'), { 'v="[redacted]"': 4, [`v="${'z'.repeat(64)}"`]: 1 });
+    assert.deepEqual(read(r, 'telltale_pii_rejected'), {
+      'metric="cut",kind="email"': 1,
+      'metric="cut",kind="uuid"': 1,
+      'metric="cut",kind="ip"': 2,
+    });
+    assert.deepEqual(read(r, 'telltale_label_values_truncated'), { 'metric="cut"': 1 });
+    const t = createRegistry({ piiGuard: true, onLongLabelValue: 'throw' });
+    const d = t.counter({ name: 'cut2', help: 'C.', labelNames: ['v'] });
+    throwsCode(() => d.inc({ v: straddling[0]! }), 'TT_LABEL_VALUE_TOO_LONG', '"cut2"');
+  });
+
   it('reads (get, point, remove) normalise their labels but count nothing', () => {
     const r = createRegistry({ piiGuard: true });
     const c = r.counter({ name: 'reads', help: 'R.', labelNames: ['v'] });
