@@ -7,10 +7,18 @@ import { countSeries, expectExposition, findSeries, getValue } from '../../src/t
 
 function setup() {
   const registry = createRegistry({ defaultLabels: { service: 'kit' } });
-  const c = registry.counter({ name: 'kit_requests_total', help: 'Requests.', labelNames: ['method'] });
+  const c = registry.counter({
+    name: 'kit_requests_total',
+    help: 'Requests.',
+    labelNames: ['method'],
+  });
   c.inc({ method: 'GET' }, 3);
   c.inc({ method: 'POST' });
-  const h = registry.histogram({ name: 'kit_latency_seconds', help: 'Latency.', buckets: [0.1, 1] });
+  const h = registry.histogram({
+    name: 'kit_latency_seconds',
+    help: 'Latency.',
+    buckets: [0.1, 1],
+  });
   h.observe(0.05);
   h.observe(0.5);
   const g = registry.gauge({ name: 'kit_depth', help: 'Depth.' });
@@ -31,7 +39,12 @@ test('getValue reads one series by a subset of its labels, with or without _tota
 test('findSeries returns snapshot data and countSeries counts', () => {
   const r = setup();
   const [h] = findSeries(r, 'kit_latency_seconds');
-  assert.deepEqual(h, { labels: { service: 'kit' }, buckets: { '0.1': 1, '1': 2, '+Inf': 2 }, sum: 0.55, count: 2 });
+  assert.deepEqual(h, {
+    labels: { service: 'kit' },
+    buckets: { '0.1': 1, '1': 2, '+Inf': 2 },
+    sum: 0.55,
+    count: 2,
+  });
   assert.equal(countSeries(r, 'kit_requests_total'), 2);
   assert.equal(countSeries(r), 4);
   assert.equal(countSeries(r, 'nope'), 0);
