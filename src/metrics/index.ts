@@ -7,6 +7,7 @@ export {
   TelltaleError,
   type WarningSink,
 } from '../internal/errors.js';
+export type { MinimalLogger } from '../internal/logger.js';
 export {
   BucketPresets,
   DEFAULT_BUCKETS,
@@ -38,7 +39,6 @@ export {
   type GaugeOptions,
   type HistogramOptions,
   type MetricOptions,
-  type MinimalLogger,
   type Registry,
   type RegistryOptions,
   type StateSetOptions,

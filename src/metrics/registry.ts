@@ -2,6 +2,7 @@
 
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
 import { escapeLabelValue } from '../internal/escape.js';
+import type { MinimalLogger } from '../internal/logger.js';
 import '../internal/well-formed.js';
 import { DEFAULT_BUCKETS, validateBuckets } from './buckets.js';
 import { CounterImpl } from './counter.js';
@@ -24,12 +25,6 @@ import type {
   StateSet,
   Summary,
 } from './types.js';
-
-/** A minimal logger: telltale's own, pino, or `console` all fit. */
-export interface MinimalLogger {
-  warn(msg: string, obj?: object): void;
-  error(msg: string, obj?: object): void;
-}
 
 /** Bounds shared by registries and metrics; a metric's own setting wins over its registry's. */
 export interface BoundsOptions {
@@ -61,8 +56,8 @@ export interface RegistryOptions extends BoundsOptions {
   readonly collectTimeoutMs?: number;
   /** Clock in ms since the epoch. Default `Date.now`. */
   readonly now?: () => number;
-  /** Where collect failures are logged (once per metric). Default: a process warning. */
-  readonly logger?: MinimalLogger;
+  /** Where collect failures are logged (`error`, once per metric). Default: a process warning. */
+  readonly logger?: Pick<MinimalLogger, 'warn' | 'error'>;
 }
 
 /** Options every instrument takes. */
@@ -223,7 +218,7 @@ class RegistryImpl implements Registry {
   private readonly _strict: boolean;
   private readonly _collectTimeoutMs: number;
   private readonly _now: () => number;
-  private readonly _logger: MinimalLogger | undefined;
+  private readonly _logger: Pick<MinimalLogger, 'warn' | 'error'> | undefined;
   private readonly _bounds: ResolvedBounds;
   private readonly _defaultNames: readonly string[];
   private readonly _defaultText: string;

@@ -13,10 +13,10 @@ import {
   negotiate,
 } from '../exposition/index.js';
 import { fail } from '../internal/errors.js';
+import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { mergeFamilies } from '../metrics/merge.js';
 import type { Gatherer, MetricFamily } from '../metrics/model.js';
 import { type AuthCheck, compileAuth, type MetricsAuth } from './auth.js';
-import { defaultLogger, type MinimalLogger } from './logger.js';
 import type { ScrapeRecorder } from './recorder.js';
 import { createSelfMetrics, type SelfMetricsRegistry } from './self-metrics.js';
 import { booleanOption, numberOption, pathOption } from './validate.js';

@@ -2,8 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fail, TelltaleError } from '../internal/errors.js';
+import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { createMetricsHandler, type MetricsHandlerOptions } from './handler.js';
-import { defaultLogger, type MinimalLogger } from './logger.js';
 import { isSelfMetricsRegistry } from './self-metrics.js';
 import { booleanOption, numberOption, pathOption, stringOption } from './validate.js';
 

@@ -6,7 +6,7 @@ import { captureWarnings, read, silenceWarnings } from './helpers.js';
 
 silenceWarnings();
 
-function recordingLogger(): MinimalLogger & {
+function recordingLogger(): Pick<MinimalLogger, 'warn' | 'error'> & {
   calls: { level: string; msg: string; obj?: object }[];
 } {
   const calls: { level: string; msg: string; obj?: object }[] = [];

@@ -1,4 +1,4 @@
-// The minimal logger interface the metrics server reports through, and its default (errors to stderr only).
+// The minimal logger interface telltale reports through (metrics registry, server), and its default: errors to stderr only.
 
 /**
  * The smallest logger the metrics server needs: a message first, then an optional object of
