@@ -53,7 +53,10 @@ class CounterSeries extends SeriesBase implements CounterHandle {
   }
 
   get(): number {
-    return this.idx < 0 ? 0 : (this.m as CounterImpl<LabelNames>)._vals[this.idx]!;
+    const m = this.m as CounterImpl<LabelNames>;
+    // A removed handle reads the live series that now has its labels, if any (updates go there too).
+    const s = this.idx >= 0 ? this : m._live(this);
+    return s === undefined ? 0 : m._vals[s.idx]!;
   }
 }
 

@@ -414,6 +414,13 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
     }
   }
 
+  /** @internal The live series with the same labels as a removed handle, without creating one. */
+  _live(s: S): S | undefined {
+    if (s.idx >= 0) return s;
+    if (s.text === this._overflowSeries?.text) return this._overflowSeries;
+    return this._findValues(s.values.slice(this._rt.defaultLabelNames.length), false);
+  }
+
   /**
    * @internal Called by a handle whose series was removed or evicted, on its next update.
    * Re-adds it (or returns the live series that now has its labels) so no update is lost.

@@ -136,6 +136,13 @@ export interface Registry extends Gatherer {
 }
 
 const DEFAULT_MAX_SERIES = 1000;
+
+/**
+ * Label names of telltale's own metrics (series overflow, truncation, PII, collect errors, scrape
+ * self-metrics). A default label with one of these names would give those series a duplicate
+ * label, so it is refused.
+ */
+const SELF_METRIC_LABELS: readonly string[] = ['metric', 'kind', 'format', 'reason', 'check'];
 const DEFAULT_MAX_LABEL_LENGTH = 64;
 const DEFAULT_COLLECT_TIMEOUT_MS = 5000;
 
@@ -264,7 +271,7 @@ class RegistryImpl implements Registry {
     });
     const defaults = options.defaultLabels ?? {};
     const names = Object.keys(defaults);
-    validateLabelNames('default labels', 'gauge', names);
+    validateLabelNames('default labels', 'gauge', names, SELF_METRIC_LABELS);
     let text = '';
     for (const n of names) {
       const v = defaults[n];

@@ -147,8 +147,9 @@ type Handles = {
 
 /**
  * Returns a wrapper around `target` whose listed methods are timed and counted; everything else
- * is the target's own (the wrapper's prototype is the target, and methods run with `this` =
- * target). The target is not modified: there is no monkeypatching. Label handles are resolved
+ * is the target's own (the wrapper is a Proxy: other properties read and write the target, and
+ * every method runs with `this` = target, so `#private` fields work). The target is not modified:
+ * there is no monkeypatching. Label handles are resolved
  * once per method and outcome, so a call costs two clock reads and a few slab writes.
  * @example
  * ```ts
@@ -178,7 +179,7 @@ export function instrumentMethods<T extends object, M extends string & keyof T>(
   const methodLabel = options.methodLabel ?? 'method';
   const outcomeLabel = options.outcomeLabel ?? 'outcome';
   const classify = options.classify ?? classifyError;
-  const wrapper = Object.create(target) as T;
+  const wrapped = new Map<PropertyKey, (...args: unknown[]) => unknown>();
 
   for (const method of options.methods) {
     const original = (target as Record<string, unknown>)[method];
@@ -234,35 +235,46 @@ export function instrumentMethods<T extends object, M extends string & keyof T>(
       h.errors?.inc();
     };
     const fn = original as (...args: unknown[]) => unknown;
-    Object.defineProperty(wrapper, method, {
-      configurable: true,
-      writable: true,
-      enumerable: false,
-      value: function instrumented(...args: unknown[]): unknown {
-        const start = performance.now();
-        let result: unknown;
-        try {
-          result = fn.apply(target, args);
-        } catch (err) {
-          done(handlesFor(classify(err)), start);
-          throw err;
-        }
-        if (isThenable(result)) {
-          return Promise.resolve(result).then(
-            (v) => {
-              done(ok, start);
-              return v;
-            },
-            (err: unknown) => {
-              done(handlesFor(classify(err)), start);
-              throw err;
-            },
-          );
-        }
-        done(ok, start);
-        return result;
-      },
+    wrapped.set(method, function instrumented(...args: unknown[]): unknown {
+      const start = performance.now();
+      let result: unknown;
+      try {
+        result = fn.apply(target, args);
+      } catch (err) {
+        done(handlesFor(classify(err)), start);
+        throw err;
+      }
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          (v) => {
+            done(ok, start);
+            return v;
+          },
+          (err: unknown) => {
+            done(handlesFor(classify(err)), start);
+            throw err;
+          },
+        );
+      }
+      done(ok, start);
+      return result;
     });
   }
-  return wrapper;
+  // A Proxy, not a subclass or Object.create: every other property reads and writes the target
+  // itself, and other methods run with `this` = target, so state they set and `#private` fields
+  // behave exactly as on the unwrapped object. Bound methods are cached per property.
+  const bound = new Map<PropertyKey, { readonly orig: unknown; readonly fn: unknown }>();
+  return new Proxy(target, {
+    get(t, p) {
+      const w = wrapped.get(p);
+      if (w !== undefined) return w;
+      const v: unknown = Reflect.get(t, p, t);
+      if (typeof v !== 'function') return v;
+      const cached = bound.get(p);
+      if (cached !== undefined && cached.orig === v) return cached.fn;
+      const fn = (v as (...a: unknown[]) => unknown).bind(t);
+      bound.set(p, { orig: v, fn });
+      return fn;
+    },
+  });
 }

@@ -1,0 +1,65 @@
+// Regression tests for issues found in review: instrumentMethods' `this`, reserved default labels, removed handles' reads.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRegistry, instrumentMethods, TelltaleError } from '../../src/metrics/index.js';
+
+test('instrumentMethods: unwrapped methods and #private fields see the target itself', async () => {
+  class Store {
+    #secret = 41;
+    client: string | undefined;
+    connect(): void {
+      this.client = 'connected';
+    }
+    bump(): number {
+      this.#secret++;
+      return this.#secret;
+    }
+    async get(key: string): Promise<string> {
+      return `${this.client ?? 'none'}:${key}:${this.#secret}`;
+    }
+  }
+  const registry = createRegistry();
+  const total = registry.counter({ name: 'ops_total', help: 'Ops.', labelNames: ['method'] });
+  const target = new Store();
+  const store = instrumentMethods(target, { methods: ['get'], total });
+  store.connect(); // unwrapped: runs on the target
+  assert.equal(target.client, 'connected');
+  assert.equal(store.bump(), 42); // #private works through the wrapper
+  assert.equal(await store.get('k'), 'connected:k:42');
+  assert.equal(total.get({ method: 'get' }), 1);
+  store.client = 'set-through-wrapper';
+  assert.equal(target.client, 'set-through-wrapper');
+  assert.equal(Object.hasOwn(target, 'get'), false, 'the target is not modified');
+});
+
+test('default labels may not use the label names of telltale self-metrics', () => {
+  for (const name of ['metric', 'kind', 'format', 'reason', 'check']) {
+    assert.throws(
+      () => createRegistry({ defaultLabels: { [name]: 'x' } }),
+      (err: unknown) =>
+        err instanceof TelltaleError &&
+        err.code === 'TT_RESERVED_LABEL' &&
+        err.message.includes(name),
+    );
+  }
+});
+
+test('a removed handle reads the live series that took over its labels', () => {
+  const registry = createRegistry();
+  const c = registry.counter({ name: 'c_total', help: 'C.', labelNames: ['a'] });
+  const g = registry.gauge({ name: 'g', help: 'G.', labelNames: ['a'] });
+  const oldC = c.labels({ a: 'x' });
+  const oldG = g.labels({ a: 'x' });
+  oldC.inc(5);
+  oldG.set(5);
+  c.remove({ a: 'x' });
+  g.remove({ a: 'x' });
+  assert.equal(oldC.get(), 0);
+  c.inc({ a: 'x' }, 2); // a new series with the same labels
+  g.set({ a: 'x' }, 3);
+  assert.equal(oldC.get(), 2);
+  assert.equal(oldG.get(), 3);
+  oldC.inc(); // goes to the live series
+  assert.equal(c.get({ a: 'x' }), 3);
+});
