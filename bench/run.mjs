@@ -1,7 +1,7 @@
 // Runs every benchmark case for every library, each in its own process, and writes docs/benchmarks.md.
 // Usage (from the repo root): npm run bench [-- --libs=telltale,prom-client --groups=hot,render --rounds=2 --no-write]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,28 @@ const GROUPS = [
 ].filter((g) => !groupsWanted || groupsWanted.includes(g.id));
 
 /**
+ * Which telltale sources to measure. Default: a snapshot of src/ at HEAD (git archive into
+ * bench/node_modules/.telltale-snapshot/<commit>/: ignored by git and Biome, and inside the repo
+ * so `yaml` still resolves from the root's node_modules), because others edit the working tree
+ * while the benchmark runs.
+ * `--telltale-src=worktree` measures the working tree's src/ as it is.
+ */
+const telltaleCommit = git('rev-parse', 'HEAD');
+let telltaleSrc = join(root, 'src');
+let telltaleFrom = 'the working tree';
+if (args['telltale-src'] !== 'worktree') {
+  const dir = join(benchDir, 'node_modules', '.telltale-snapshot', telltaleCommit.slice(0, 12));
+  if (!existsSync(join(dir, 'src'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('sh', ['-c', `git archive ${telltaleCommit} src | tar -x -C "${dir}"`], {
+      cwd: root,
+    });
+  }
+  telltaleSrc = join(dir, 'src');
+  telltaleFrom = `commit ${telltaleCommit.slice(0, 12)}`;
+}
+
+/**
  * Others may share this machine. A case process gets a higher scheduling priority (nice -10; needs
  * root or CAP_SYS_NICE, skipped otherwise, or with --no-renice), so a concurrent job slows the
  * measurement less. It only changes how the CPU is shared, never what is measured.
@@ -184,6 +206,7 @@ function runCase(runner, lib, caseArgs) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argList, {
       cwd: root,
+      env: { ...process.env, TELLTALE_SRC: telltaleSrc },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     reprioritise(child.pid);
@@ -322,10 +345,9 @@ function git(...a) {
   }
 }
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const commit = git('rev-parse', '--short', 'HEAD');
 const dirtySrc = git('status', '--porcelain', '--', 'src') !== '';
 const versions = {
-  telltale: `${rootPkg.version} (commit ${commit}${dirtySrc ? ', with uncommitted changes in src/' : ''}; TypeScript sources loaded through tsx ${JSON.parse(readFileSync(join(root, 'node_modules/tsx/package.json'), 'utf8')).version})`,
+  telltale: `${rootPkg.version} (${telltaleFrom}${telltaleFrom === 'the working tree' && dirtySrc ? ', with uncommitted changes in src/' : ''}; TypeScript sources loaded through tsx ${JSON.parse(readFileSync(join(root, 'node_modules/tsx/package.json'), 'utf8')).version})`,
   'prom-client': pkgVersion('prom-client'),
   'prometheus-io': pkgVersion('@prometheus-io/client'),
   otel: `@opentelemetry/sdk-metrics ${pkgVersion('@opentelemetry/sdk-metrics')}, @opentelemetry/api ${pkgVersion('@opentelemetry/api')}, @opentelemetry/exporter-prometheus ${pkgVersion('@opentelemetry/exporter-prometheus')}`,
@@ -371,7 +393,7 @@ L.push(
 L.push('```');
 L.push('');
 L.push(
-  `Every library runs under the same flags. telltale is imported from its TypeScript sources (\`src/\`), transpiled by tsx at load time (no build step; \`--conditions=telltale-source\` resolves its own subpath imports to \`src/\`).`,
+  `Every library runs under the same flags. telltale is imported from its TypeScript sources, transpiled by tsx at load time (no build step): by default a snapshot of \`src/\` at the commit checked out when the run started (\`git archive\`), so work in progress in the tree is never measured; \`--telltale-src=worktree\` measures the working tree instead. This run: ${telltaleFrom}.`,
 );
 L.push('');
 L.push(

@@ -1,8 +1,9 @@
-// telltale, imported from the repository's TypeScript sources (run under `--import tsx` with the
-// `telltale-source` condition), driven through the same workloads as the peers.
-import { encodeText } from '../../src/exposition/index.ts';
-import { createRegistry } from '../../src/metrics/index.ts';
-import { createMetricsServer } from '../../src/server/index.ts';
+// telltale, driven through the same workloads as the peers. Its TypeScript sources are loaded
+// through tsx from TELLTALE_SRC: bench/run.mjs points that at a snapshot of the committed src/
+// (git archive), so edits in progress in the working tree never leak into a run. Without it,
+// the working tree's src/ is used.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   DEFAULT_BUCKETS,
   PAIRS,
@@ -14,6 +15,12 @@ import {
   VALUES,
 } from '../cases/data.mjs';
 import { expectClose, expectEqual, expectedLastGaugeValues, observedSum } from './check.mjs';
+
+const srcDir = process.env.TELLTALE_SRC ?? join(import.meta.dirname, '..', '..', 'src');
+const load = (path: string) => import(pathToFileURL(join(srcDir, path)).href);
+const { createRegistry } = await load('metrics/index.ts');
+const { encodeText } = await load('exposition/index.ts');
+const { createMetricsServer } = await load('server/index.ts');
 
 type Registry = ReturnType<typeof createRegistry>;
 interface Built {
