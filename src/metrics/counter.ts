@@ -1,6 +1,7 @@
 // Counter: a monotonically increasing count, stored in a per-metric Float64Array slab.
 
 import { fail } from '../internal/errors.js';
+import { exemplarSource } from '../internal/exemplar-source.js';
 import {
   checkExemplar,
   grow,
@@ -36,6 +37,7 @@ class CounterSeries extends SeriesBase implements CounterHandle {
     if (i < 0) i = m._revive(this).idx;
     m._vals[i]! += v;
     if (m._touched !== null) m._touched[i] = 1;
+    if (exemplarSource !== null) m._autoExemplar(i, v);
   }
 
   incWithExemplar(v: number, exemplar: ExemplarLabels): void {
@@ -82,6 +84,14 @@ export class CounterImpl<N extends LabelNames>
     super(init, rt);
     this._collect = init.collect;
     this._init();
+  }
+
+  /** @internal Attaches the active trace's exemplar, if any (kept out of `inc` so it stays small). */
+  _autoExemplar(i: number, v: number): void {
+    const labels = exemplarSource?.();
+    if (labels === undefined) return;
+    this._ex ??= [];
+    this._ex[i] = { labels, value: v, timestamp: this._rt.now() / 1000 };
   }
 
   protected _newSeries(text: string, idx: number): CounterSeries {

@@ -1,6 +1,7 @@
 // Histogram: per-bucket counts and sums in per-metric Float64Array slabs, one stride per series.
 
 import { fail } from '../internal/errors.js';
+import { exemplarSource } from '../internal/exemplar-source.js';
 import {
   checkExemplar,
   grow,
@@ -50,9 +51,11 @@ class HistogramSeries extends SeriesBase implements HistogramHandle {
     if (typeof v !== 'number' || v - v !== 0) badObservation(m.name, v);
     let i = this.idx;
     if (i < 0) i = m._revive(this).idx;
-    m._counts[i * m._stride + bucketIndex(m._bounds, v)]!++;
+    const b = i * m._stride + bucketIndex(m._bounds, v);
+    m._counts[b]!++;
     m._sums[i]! += v;
     if (m._touched !== null) m._touched[i] = 1;
+    if (exemplarSource !== null) m._autoExemplar(b, v);
   }
 
   observeWithExemplar(v: number, exemplar: ExemplarLabels): void {
@@ -117,6 +120,14 @@ export class HistogramImpl<N extends LabelNames>
     this._stride = init.buckets.length + 1;
     this._counts = new Float64Array(this._capacity * this._stride);
     this._init();
+  }
+
+  /** @internal Attaches the active trace's exemplar to bucket slot `b`, if any. */
+  _autoExemplar(b: number, v: number): void {
+    const labels = exemplarSource?.();
+    if (labels === undefined) return;
+    this._ex ??= [];
+    this._ex[b] = { labels, value: v, timestamp: this._rt.now() / 1000 };
   }
 
   protected _newSeries(text: string, idx: number): HistogramSeries {

@@ -7,6 +7,7 @@ export {
   TelltaleError,
   type WarningSink,
 } from '../internal/errors.js';
+export { type ExemplarSource, setExemplarSource } from '../internal/exemplar-source.js';
 export type { MinimalLogger } from '../internal/logger.js';
 export {
   BucketPresets,

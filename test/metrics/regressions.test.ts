@@ -63,3 +63,31 @@ test('a removed handle reads the live series that took over its labels', () => {
   oldC.inc(); // goes to the live series
   assert.equal(c.get({ a: 'x' }), 3);
 });
+
+test('an installed exemplar source attaches exemplars to counters and histogram buckets', async (t) => {
+  const { setExemplarSource } = await import('../../src/metrics/index.js');
+  const registry = createRegistry({ now: () => 1_700_000_000_000 });
+  const c = registry.counter({ name: 'ex_total', help: 'C.' });
+  const h = registry.histogram({ name: 'ex_seconds', help: 'H.', buckets: [0.1, 1] });
+  c.inc();
+  h.observe(0.5);
+  assert.equal(c.point()?.exemplar, undefined);
+  assert.equal(h.point()?.exemplars, undefined);
+  let active: Readonly<Record<string, string>> | undefined = { trace_id: 'abc' };
+  const prev = setExemplarSource(() => active);
+  t.after(() => setExemplarSource(prev));
+  c.inc(2);
+  h.observe(0.05);
+  active = undefined; // outside a span: nothing new is attached
+  h.observe(0.7);
+  assert.deepEqual(c.point()?.exemplar, {
+    labels: { trace_id: 'abc' },
+    value: 2,
+    timestamp: 1_700_000_000,
+  });
+  assert.deepEqual(h.point()?.exemplars, [
+    { labels: { trace_id: 'abc' }, value: 0.05, timestamp: 1_700_000_000 },
+    undefined,
+    undefined,
+  ]);
+});
