@@ -1,25 +1,42 @@
 // The minimal logger interface telltale reports through (metrics registry, server), and its default: errors to stderr only.
 
+/** Structured fields of a log line. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
 /**
- * The smallest logger the metrics server needs: a message first, then an optional object of
- * structured fields. `console` fits; pino takes `(obj, msg)` and needs a one-line adapter.
+ * One log method, in pino's argument order: fields first, then the message; or a message alone.
+ * `console.info` and a pino logger's methods both fit.
+ */
+export interface LogMethod {
+  (fields: LogFields, msg?: string): void;
+  (msg: string): void;
+}
+
+/**
+ * The smallest logger telltale reports through. A pino logger (telltale's own `createLogger()`
+ * makes one) fits as is, and so does `console`.
  *
  * @example
  * ```ts
- * const logger: MinimalLogger = {
- *   info: (msg, obj) => pinoLogger.info(obj ?? {}, msg),
- *   warn: (msg, obj) => pinoLogger.warn(obj ?? {}, msg),
- *   error: (msg, obj) => pinoLogger.error(obj ?? {}, msg),
- * };
+ * createMetricsServer({ registry, logger: createLogger({ name: 'metrics' }) });
+ * createMetricsServer({ registry, logger: console });
  * ```
  */
 export interface MinimalLogger {
   /** Lifecycle events: listening, disabled, closed. */
-  info(msg: string, obj?: Readonly<Record<string, unknown>>): void;
+  info: LogMethod;
   /** Recoverable problems. */
-  warn(msg: string, obj?: Readonly<Record<string, unknown>>): void;
+  warn: LogMethod;
   /** Failures: a gather or encode error while serving a scrape, a route handler that threw. */
-  error(msg: string, obj?: Readonly<Record<string, unknown>>): void;
+  error: LogMethod;
+}
+
+/** Splits a pino-style call into its message and fields. */
+export function logArgs(
+  a: LogFields | string,
+  b?: string,
+): { msg: string; fields: LogFields | undefined } {
+  return typeof a === 'string' ? { msg: a, fields: undefined } : { msg: b ?? '', fields: a };
 }
 
 function describe(value: unknown): string {
@@ -40,10 +57,11 @@ function describe(value: unknown): string {
 export const defaultLogger: MinimalLogger = Object.freeze({
   info(): void {},
   warn(): void {},
-  error(msg: string, obj?: Readonly<Record<string, unknown>>): void {
+  error(a: LogFields | string, b?: string): void {
+    const { msg, fields } = logArgs(a, b);
     let line = `telltale: ${msg}`;
-    if (obj !== undefined) {
-      for (const [k, v] of Object.entries(obj)) line += ` ${k}=${describe(v)}`;
+    if (fields !== undefined) {
+      for (const [k, v] of Object.entries(fields)) line += ` ${k}=${describe(v)}`;
     }
     process.stderr.write(`${line}\n`);
   },

@@ -634,7 +634,7 @@ class RegistryImpl implements Registry {
     }
     if (this._loggedCollect.has(m.name) || this._loggedCollect.size >= 10_000) return;
     this._loggedCollect.add(m.name);
-    this._logger.error(message, { metric: m.name, code: 'TT_COLLECT_FAILED' });
+    this._logger.error({ metric: m.name, code: 'TT_COLLECT_FAILED' }, message);
   }
 
   async gather(options?: GatherOptions): Promise<MetricFamily[]> {

@@ -322,7 +322,7 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
         families = result;
       } catch (err) {
         recorder.failed('gather');
-        logger.error('Metrics gather failed', { err, path });
+        logger.error({ err, path }, 'Metrics gather failed');
         sendText(res, 500, 'Error gathering metrics\n');
         return;
       }
@@ -339,7 +339,7 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
         next = chunks.next();
       } catch (err) {
         recorder.failed('encode');
-        logger.error('Metrics encoding failed', { err, path, format });
+        logger.error({ err, path, format }, 'Metrics encoding failed');
         sendText(res, 500, 'Error encoding metrics\n');
         return;
       }
@@ -381,7 +381,7 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
           next = chunks.next();
         } catch (err) {
           recorder.failed('encode');
-          logger.error('Metrics encoding failed mid-response', { err, path, format });
+          logger.error({ err, path, format }, 'Metrics encoding failed mid-response');
           res.destroy();
           return;
         }
@@ -438,7 +438,7 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
       .catch((err: unknown) => {
         // Not expected: every step above handles its own errors. Never let it reach the server.
         recorder.failed('write');
-        logger.error('Metrics scrape failed', { err, path });
+        logger.error({ err, path }, 'Metrics scrape failed');
         if (!res.headersSent) sendText(res, 500, 'Error serving metrics\n');
         else res.destroy();
       })

@@ -230,10 +230,10 @@ export async function createMetricsServer(options: MetricsServerOptions): Promis
 
   await listen(server, host, port);
   // After listen, a server 'error' (an accept failure such as EMFILE) must not crash the process.
-  server.on('error', (err) => logger.error('Metrics server error', { err }));
+  server.on('error', (err) => logger.error({ err }, 'Metrics server error'));
   const bound = (server.address() as AddressInfo).port;
   const url = `http://${hostForUrl(host)}:${bound}${path}`;
-  logger.info('Metrics endpoint listening', { url });
+  logger.info({ url }, 'Metrics endpoint listening');
 
   let closed: Promise<void> | undefined;
   return {
@@ -248,7 +248,7 @@ export async function createMetricsServer(options: MetricsServerOptions): Promis
         server.close((err) => {
           if (err !== undefined) reject(err);
           else {
-            logger.info('Metrics endpoint closed', { url });
+            logger.info({ url }, 'Metrics endpoint closed');
             resolve();
           }
         });
@@ -287,7 +287,7 @@ function runRoute(
   logger: MinimalLogger,
 ): void {
   const onError = (err: unknown): void => {
-    logger.error('Route handler failed', { err, path: splitPath(req.url) });
+    logger.error({ err, path: splitPath(req.url) }, 'Route handler failed');
     if (!res.headersSent) {
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Internal Server Error\n');

@@ -1,6 +1,7 @@
 // Collect callbacks: sync and async, bounded by a timeout, isolated by an error boundary, counted and logged once.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type LogFields, logArgs } from '../../src/internal/logger.js';
 import { createRegistry, type MinimalLogger } from '../../src/metrics/index.js';
 import { captureWarnings, read, silenceWarnings } from './helpers.js';
 
@@ -12,10 +13,18 @@ function recordingLogger(): Pick<MinimalLogger, 'warn' | 'error'> & {
   const calls: { level: string; msg: string; obj?: object }[] = [];
   return {
     calls,
-    warn: (msg, obj) =>
-      calls.push(obj === undefined ? { level: 'warn', msg } : { level: 'warn', msg, obj }),
-    error: (msg, obj) =>
-      calls.push(obj === undefined ? { level: 'error', msg } : { level: 'error', msg, obj }),
+    warn: (a: LogFields | string, b?: string) => {
+      const { msg, fields } = logArgs(a, b);
+      calls.push(
+        fields === undefined ? { level: 'warn', msg } : { level: 'warn', msg, obj: fields },
+      );
+    },
+    error: (a: LogFields | string, b?: string) => {
+      const { msg, fields } = logArgs(a, b);
+      calls.push(
+        fields === undefined ? { level: 'error', msg } : { level: 'error', msg, obj: fields },
+      );
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { encodeOpenMetrics, encodeText } from '../../src/exposition/index.js';
 import { resetWarnings, setWarningSink, TelltaleError } from '../../src/internal/errors.js';
+import { type LogFields, logArgs } from '../../src/internal/logger.js';
 import type { MetricFamily } from '../../src/metrics/model.js';
 import { createMetricsHandler, type MinimalLogger } from '../../src/server/index.js';
 import {
@@ -38,9 +39,9 @@ function recordingLogger(): MinimalLogger & { lines: string[] } {
   const lines: string[] = [];
   return {
     lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m) => lines.push(`error ${m}`),
+    info: (a: LogFields | string, b?: string) => lines.push(`info ${logArgs(a, b).msg}`),
+    warn: (a: LogFields | string, b?: string) => lines.push(`warn ${logArgs(a, b).msg}`),
+    error: (a: LogFields | string, b?: string) => lines.push(`error ${logArgs(a, b).msg}`),
   };
 }
 

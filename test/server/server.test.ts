@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { encodeText } from '../../src/exposition/index.js';
 import { TelltaleError } from '../../src/internal/errors.js';
+import { type LogFields, logArgs } from '../../src/internal/logger.js';
 import { createRegistry } from '../../src/metrics/index.js';
 import {
   createMetricsServer,
@@ -19,9 +20,12 @@ function recordingLogger(): MinimalLogger & { calls: [string, string, unknown][]
   const calls: [string, string, unknown][] = [];
   return {
     calls,
-    info: (m, o) => calls.push(['info', m, o]),
-    warn: (m, o) => calls.push(['warn', m, o]),
-    error: (m, o) => calls.push(['error', m, o]),
+    info: (a: LogFields | string, b?: string) =>
+      calls.push(['info', logArgs(a, b).msg, logArgs(a, b).fields]),
+    warn: (a: LogFields | string, b?: string) =>
+      calls.push(['warn', logArgs(a, b).msg, logArgs(a, b).fields]),
+    error: (a: LogFields | string, b?: string) =>
+      calls.push(['error', logArgs(a, b).msg, logArgs(a, b).fields]),
   };
 }
 
