@@ -64,7 +64,7 @@ export interface RegistryOptions extends BoundsOptions {
 export interface MetricOptions<N extends LabelNames> extends BoundsOptions {
   /** The metric name. A counter's `_total` suffix (and an info's `_info`) is optional. */
   readonly name: string;
-  /** What it measures, in one sentence. Required: unhelped metrics fail promtool's lint. */
+  /** What it measures, in one sentence. Required (promtool lints a missing one); leading and trailing whitespace is trimmed, since the text format cannot carry leading blanks. */
   readonly help: string;
   /** Label names, typed as literals so a wrong label is a compile error. */
   readonly labelNames?: N;
@@ -405,7 +405,7 @@ class RegistryImpl implements Registry {
     validateLabelNames(full, type, this._defaultNames, reservedLabels);
 
     const bounds = resolveBounds(`metric "${full}"`, options, this._bounds);
-    const specKey = JSON.stringify([type, options.help, unit, labelNames, extraKey]);
+    const specKey = JSON.stringify([type, options.help.trim(), unit, labelNames, extraKey]);
     const existing = this._entries.get(name);
     if (existing !== undefined) {
       if (existing.specKey === specKey) return existing.metric as M;
@@ -453,7 +453,7 @@ class RegistryImpl implements Registry {
       [],
       (name, unit, labelNames, rt) =>
         new CounterImpl(
-          { name, help: o.help, unit, labelNames, collect: collect as never },
+          { name, help: o.help.trim(), unit, labelNames, collect: collect as never },
           rt,
         ) as never,
     ) as unknown as Counter<N>;
@@ -468,7 +468,7 @@ class RegistryImpl implements Registry {
       [],
       (name, unit, labelNames, rt) =>
         new GaugeImpl(
-          { name, help: o.help, unit, labelNames, collect: collect as never },
+          { name, help: o.help.trim(), unit, labelNames, collect: collect as never },
           rt,
         ) as never,
     ) as unknown as Gauge<N>;
@@ -482,7 +482,7 @@ class RegistryImpl implements Registry {
       JSON.stringify(buckets),
       [],
       (name, unit, labelNames, rt) =>
-        new HistogramImpl({ name, help: o.help, unit, labelNames, buckets }, rt) as never,
+        new HistogramImpl({ name, help: o.help.trim(), unit, labelNames, buckets }, rt) as never,
     ) as unknown as Histogram<N>;
   }
 
@@ -517,7 +517,7 @@ class RegistryImpl implements Registry {
       [],
       (name, unit, labelNames, rt) =>
         new SummaryImpl(
-          { name, help: o.help, unit, labelNames, quantiles, maxAgeSeconds, ageBuckets },
+          { name, help: o.help.trim(), unit, labelNames, quantiles, maxAgeSeconds, ageBuckets },
           rt,
         ) as never,
     ) as unknown as Summary<N>;
@@ -530,7 +530,7 @@ class RegistryImpl implements Registry {
       '',
       [],
       (name, unit, labelNames, rt) =>
-        new InfoImpl({ name, help: o.help, unit, labelNames }, rt) as never,
+        new InfoImpl({ name, help: o.help.trim(), unit, labelNames }, rt) as never,
     ) as unknown as Info<N>;
   }
 
@@ -570,7 +570,7 @@ class RegistryImpl implements Registry {
       JSON.stringify(states),
       [full],
       (name, unit, labelNames, rt) =>
-        new StateSetImpl({ name, help: o.help, unit, labelNames, states }, rt) as never,
+        new StateSetImpl({ name, help: o.help.trim(), unit, labelNames, states }, rt) as never,
     ) as unknown as StateSet<N, S>;
   }
 
@@ -725,7 +725,8 @@ function describeDiff(
   const m = existing.metric;
   const diffs: string[] = [];
   if (m.type !== type) diffs.push(`type ${m.type} vs ${type}`);
-  if (m.help !== o.help) diffs.push(`help ${JSON.stringify(m.help)} vs ${JSON.stringify(o.help)}`);
+  if (m.help !== o.help.trim())
+    diffs.push(`help ${JSON.stringify(m.help)} vs ${JSON.stringify(o.help)}`);
   if (m.unit !== unit) diffs.push(`unit "${m.unit}" vs "${unit}"`);
   if (JSON.stringify(m.labelNames) !== JSON.stringify(labelNames)) {
     diffs.push(`labels [${m.labelNames.join(', ')}] vs [${labelNames.join(', ')}]`);

@@ -91,3 +91,10 @@ test('an installed exemplar source attaches exemplars to counters and histogram 
     undefined,
   ]);
 });
+
+test('help text is trimmed at registration (the text format cannot carry leading blanks)', () => {
+  const registry = createRegistry();
+  const g = registry.gauge({ name: 'trimmed', help: '  Spaced out.\t' });
+  assert.equal(g.help, 'Spaced out.');
+  assert.equal(registry.gauge({ name: 'trimmed', help: 'Spaced out.' }), g);
+});
