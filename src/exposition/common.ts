@@ -13,25 +13,7 @@ import { fail } from '../internal/errors.js';
  */
 export const DEFAULT_CHUNK_SIZE = 65_536;
 
-/**
- * Formats a sample value the way both formats spell it: `NaN`, `+Inf`, `-Inf`, otherwise the
- * shortest string that round-trips (`String(n)`: `0.005`, `1`, `1e+21`; `-0` becomes `0`).
- * Go's `strconv.ParseFloat` and Python's `float` read every string this produces.
- *
- * @example
- * ```ts
- * formatNumber(0.005); // '0.005'
- * formatNumber(Number.POSITIVE_INFINITY); // '+Inf'
- * formatNumber(Number.NaN); // 'NaN'
- * ```
- */
-export function formatNumber(n: number): string {
-  // Finite first: it is the common case, and a template is V8's fast number-to-string path
-  // (with its small-integer cache). `n - n` is 0 for every finite number and NaN otherwise.
-  if (n - n === 0) return `${n}`;
-  if (Number.isNaN(n)) return 'NaN';
-  return n > 0 ? '+Inf' : '-Inf';
-}
+export { formatNumber } from '../internal/format.js';
 
 /** Validates the `chunkSize` option once per encode: a positive integer, or `Infinity` for one chunk. */
 export function resolveChunkSize(chunkSize: number | undefined): number {

@@ -1,6 +1,6 @@
 // snapshot(): a plain-object view of gathered families, keyed by name, for heartbeats and tests.
 
-import { formatBound } from './format-bound.js';
+import { formatNumber } from '../internal/format.js';
 import type { MetricFamily, MetricType } from './model.js';
 
 /** One series in a {@link Snapshot}. Fields present depend on the family type. */
@@ -59,7 +59,7 @@ export function toSnapshot(families: readonly MetricFamily[]): Snapshot {
         series = f.points.map((p) => {
           const buckets: Record<string, number> = {};
           f.buckets.forEach((b, i) => {
-            buckets[formatBound(b)] = p.cumulative[i]!;
+            buckets[formatNumber(b)] = p.cumulative[i]!;
           });
           buckets['+Inf'] = p.count;
           return { labels: labelsOf(p.labels), buckets, sum: p.sum, count: p.count };
@@ -69,7 +69,7 @@ export function toSnapshot(families: readonly MetricFamily[]): Snapshot {
         series = f.points.map((p) => {
           const quantiles: Record<string, number> = {};
           f.quantiles.forEach((q, i) => {
-            quantiles[formatBound(q)] = p.values[i]!;
+            quantiles[formatNumber(q)] = p.values[i]!;
           });
           return { labels: labelsOf(p.labels), quantiles, sum: p.sum, count: p.count };
         });
