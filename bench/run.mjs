@@ -400,7 +400,7 @@ L.push(
   `- **Hot path**: the batch size is calibrated while warming up (doubling until a batch takes 20 ms, for at least 250 ms), set to about 100 ms, warmed up for another 250 ms at that size, then 5 batches are timed with \`process.hrtime.bigint()\`. Each (case, library) pair runs in ${hotRounds} separate processes, alternating the library order, and the figure is the median of all ${hotRounds * 5} batches. The loop overhead is included for every library alike${floor ? `: the same loop around a Float64Array slot increment took ${fmt(floor.median, 'ns')} per iteration in this run` : ''}. A figure under ${FLOOR_NS} ns is marked *floor*: it is at the floor of what this harness can measure (V8 may keep a no-label counter in a register).`,
 );
 L.push(
-  `- **Exposition**: 2 warm-up renders, then 7 timed renders, in ${renderRounds} processes; the median of all renders.`,
+  `- **Exposition**: 2 warm-up renders, then at least 7 timed renders, and more (up to 40) until a second of rendering was timed, in ${renderRounds} processes; the median of all renders. The timer covers the whole render: a registry's \`gather()\` and the encoder, or the peer's equivalent, producing the complete text.`,
 );
 L.push(
   "- **Read-back**: after timing, every case reads its counters, gauges, histograms and summaries back (the library's own read API, or its rendered text) and checks the totals, series counts and, for gauges, every series' last value against what it recorded. A mismatch fails the run, and this file is not written.",

@@ -1,5 +1,5 @@
 // One exposition case for one library: build the registry, then time full text renders.
-// Usage: node ... bench/cases/render.mjs --lib=ID --kind=counters|histograms [--reps=7]
+// Usage: node ... bench/cases/render.mjs --lib=ID --kind=counters|histograms [--reps=7] [--min-ms=1000]
 import { othersMeter } from '../cpu.mjs';
 import { loadLib } from '../libs/index.mjs';
 import { median, parseArgs, report } from './args.mjs';
@@ -16,7 +16,10 @@ import {
 import { asText, byteLength, checkCounterText, checkHistogramText } from './parse.mjs';
 
 const args = parseArgs();
+// At least `reps` renders, and more (up to 40) until about a second of rendering was timed, so a
+// fast library's median rests on more samples; GC pauses make single renders vary.
 const reps = Number(args.reps ?? 7);
+const minTimedMs = Number(args['min-ms'] ?? 1000);
 const warmup = Number(args.warmup ?? 2);
 const lib = await loadLib(args.lib);
 const counters = args.kind === 'counters';
@@ -46,14 +49,17 @@ for (let i = 0; i < warmup; i++) await built.render();
 const others = othersMeter();
 const samples = [];
 let sink = 0;
-for (let r = 0; r < reps; r++) {
+let timedMs = 0;
+for (let r = 0; r < reps || (timedMs < minTimedMs && r < 40); r++) {
   const start = performance.now();
   const out = await built.render();
-  samples.push(performance.now() - start);
+  const ms = performance.now() - start;
+  samples.push(ms);
+  timedMs += ms;
   sink += byteLength(out) === bytes ? 1 : 0;
 }
 const othersCpu = others();
-if (sink !== reps) throw new Error('render output size changed between renders');
+if (sink !== samples.length) throw new Error('render output size changed between renders');
 report({
   lib: args.lib,
   case: `render-${args.kind}`,
