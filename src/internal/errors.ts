@@ -30,6 +30,7 @@ export const ErrorCodes = {
   TT_DUPLICATE_SERIES: 'duplicate series across registries',
   TT_LISTEN_FAILED: 'server could not listen',
   TT_INVALID_EXEMPLAR: 'invalid exemplar',
+  TT_INVALID_TRANSITION: 'invalid state transition',
 } as const;
 
 /** A stable telltale error code, such as `TT_INVALID_METRIC_NAME`. */
