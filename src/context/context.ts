@@ -1,0 +1,204 @@
+// The request context: one AsyncLocalStorage holding the request id and the active trace and span ids.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** A span attribute value: what both log lines and OpenTelemetry accept. */
+export type AttributeValue = string | number | boolean;
+
+/** Span or request attributes. `undefined` values are skipped. */
+export type Attributes = Readonly<Record<string, AttributeValue | undefined>>;
+
+/**
+ * The context of one request, or of one span inside it. Immutable: a child span gets a new
+ * context with its own `spanId` and the parent's `spanId` as `parentSpanId`.
+ */
+export interface RequestContext {
+  /** The request id: the accepted `x-request-id` header, or a generated UUID. Shared by every span of the request. */
+  readonly requestId: string;
+  /** 32 lowercase hex characters, not all zeros (W3C trace-id). */
+  readonly traceId: string;
+  /** 16 lowercase hex characters, not all zeros (W3C parent-id of outgoing calls). */
+  readonly spanId: string;
+  /** The parent span's id (local or remote), or `undefined` at a trace's root. */
+  readonly parentSpanId?: string | undefined;
+  /** The W3C `sampled` flag: whether the trace is recorded downstream. */
+  readonly sampled: boolean;
+  /** When the span started, in milliseconds on the `performance.now()` clock (or the configured clock). */
+  readonly startTime: number;
+  /** The W3C `tracestate` header received with the trace, passed on unchanged. */
+  readonly traceState?: string | undefined;
+  /** Attributes given when the context or span was created. */
+  readonly attributes?: Attributes | undefined;
+}
+
+/** The fields every log line inside a request carries (see {@link logContextFields}). */
+export interface LogContextFields {
+  readonly request_id: string;
+  readonly trace_id: string;
+  readonly span_id: string;
+}
+
+/**
+ * @internal The context object telltale stores. The caches are filled on first use and shared
+ * with child contexts where they agree, so exemplars and log fields cost one allocation per
+ * span at most, never one per update.
+ */
+export class ContextRecord implements RequestContext {
+  readonly requestId: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly sampled: boolean;
+  readonly startTime: number;
+  readonly traceState: string | undefined;
+  readonly attributes: Attributes | undefined;
+  /** @internal The cached `{ trace_id }` exemplar labels (shared by all spans of a trace). */
+  _ex: Readonly<Record<string, string>> | undefined;
+  /** @internal The cached log fields. */
+  _log: LogContextFields | undefined;
+  /** @internal The OpenTelemetry span of this context, when the bridge is active. */
+  _otel: unknown;
+
+  constructor(
+    requestId: string,
+    traceId: string,
+    spanId: string,
+    parentSpanId: string | undefined,
+    sampled: boolean,
+    startTime: number,
+    traceState: string | undefined,
+    attributes: Attributes | undefined,
+    ex: Readonly<Record<string, string>> | undefined,
+  ) {
+    this.requestId = requestId;
+    this.traceId = traceId;
+    this.spanId = spanId;
+    this.parentSpanId = parentSpanId;
+    this.sampled = sampled;
+    this.startTime = startTime;
+    this.traceState = traceState;
+    this.attributes = attributes;
+    this._ex = ex;
+    this._log = undefined;
+    this._otel = undefined;
+  }
+
+  /** The public fields only (so logging a context does not print the caches). */
+  toJSON(): RequestContext {
+    const out: {
+      -readonly [K in keyof RequestContext]: RequestContext[K];
+    } = {
+      requestId: this.requestId,
+      traceId: this.traceId,
+      spanId: this.spanId,
+      sampled: this.sampled,
+      startTime: this.startTime,
+    };
+    if (this.parentSpanId !== undefined) out.parentSpanId = this.parentSpanId;
+    if (this.traceState !== undefined) out.traceState = this.traceState;
+    if (this.attributes !== undefined) out.attributes = this.attributes;
+    return out;
+  }
+}
+
+/**
+ * The one store. Node enables its async hooks only on the first `run`, so a process that never
+ * creates a context pays nothing; `getStore()` before that is a flag check.
+ */
+const storage = new AsyncLocalStorage<ContextRecord>();
+
+/** @internal Turns any {@link RequestContext} into telltale's record (a copy unless it already is one). */
+export function toRecord(ctx: RequestContext): ContextRecord {
+  if (ctx instanceof ContextRecord) return ctx;
+  return new ContextRecord(
+    ctx.requestId,
+    ctx.traceId,
+    ctx.spanId,
+    ctx.parentSpanId,
+    ctx.sampled,
+    ctx.startTime,
+    ctx.traceState,
+    ctx.attributes,
+    undefined,
+  );
+}
+
+/** @internal The active record, or `undefined` (no copy, no allocation). */
+export function activeRecord(): ContextRecord | undefined {
+  return storage.getStore();
+}
+
+/** @internal Runs `fn` with `record` active. */
+export function runWithRecord<A extends unknown[], R>(
+  record: ContextRecord,
+  fn: (...args: A) => R,
+  ...args: A
+): R {
+  return storage.run(record, fn, ...args);
+}
+
+/**
+ * Runs `fn` with `ctx` as the active request context, and returns what `fn` returns (a promise
+ * stays a promise). Everything `fn` starts, synchronously or across `await`, sees `ctx` through
+ * {@link currentContext}; code outside does not.
+ *
+ * @example
+ * ```ts
+ * import { runWithContext, getRequestId } from 'telltale/context';
+ * import { createRequestContext } from 'telltale/trace';
+ * runWithContext(createRequestContext({ requestId: req.headers['x-request-id'] }), () => {
+ *   getRequestId(); // the accepted or generated id
+ * });
+ * ```
+ */
+export function runWithContext<R>(ctx: RequestContext, fn: () => R): R {
+  return storage.run(toRecord(ctx), fn);
+}
+
+/**
+ * The active request context, or `undefined` outside one. Returns the stored object itself
+ * (no copy), so calling it per log line or per metric update is cheap.
+ *
+ * @example
+ * ```ts
+ * const ctx = currentContext();
+ * if (ctx) console.log(ctx.traceId, ctx.spanId);
+ * ```
+ */
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/**
+ * The active request id, or `undefined` outside a request context.
+ *
+ * @example
+ * ```ts
+ * res.setHeader('x-request-id', getRequestId() ?? '');
+ * ```
+ */
+export function getRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}
+
+/**
+ * The fields to add to a log line written inside a request: `{ request_id, trace_id, span_id }`
+ * of the active span, or `undefined` outside a request context. The object is created once per
+ * span and then reused (do not mutate it), so a logger may call this for every line; telltale's
+ * logger does (it is the logging module's context provider).
+ *
+ * @example
+ * ```ts
+ * const logger = pino({ mixin: () => logContextFields() ?? {} });
+ * ```
+ */
+export function logContextFields(): LogContextFields | undefined {
+  const c = storage.getStore();
+  if (c === undefined) return undefined;
+  let f = c._log;
+  if (f === undefined) {
+    f = Object.freeze({ request_id: c.requestId, trace_id: c.traceId, span_id: c.spanId });
+    c._log = f;
+  }
+  return f;
+}

@@ -1,0 +1,50 @@
+// telltale/trace: request ids, W3C traceparent, spans, the OpenTelemetry bridge, outgoing propagation and exemplars.
+
+export type { Attributes, AttributeValue, RequestContext } from '../context/context.js';
+// The context functions too, so the HTTP layer needs one import.
+export {
+  currentContext,
+  getRequestId,
+  logContextFields,
+  runWithContext,
+} from '../context/context.js';
+export { type ExemplarOptions, enableExemplars } from './exemplars.js';
+export { newSpanId, newTraceId, newUuid } from './ids.js';
+export {
+  enableFetchPropagation,
+  type PropagationOptions,
+  type TraceHeaders,
+  traceHeaders,
+} from './propagation.js';
+export {
+  isValidRequestId,
+  MAX_REQUEST_ID_LENGTH,
+  REQUEST_ID_HEADER,
+  type ResolveRequestIdOptions,
+  resolveRequestId,
+} from './request-id.js';
+export {
+  configureTracing,
+  createRequestContext,
+  type IncomingTraceHeaders,
+  type ResponseHeadersOptions,
+  responseHeaders,
+  type Span,
+  type SpanKind,
+  type SpanLogger,
+  type SpanLogLevel,
+  type SpanStatus,
+  type StartSpanOptions,
+  span,
+  startRequestSpan,
+  startSpan,
+  type TracingOptions,
+} from './span.js';
+export {
+  formatTraceparent,
+  MAX_TRACESTATE_LENGTH,
+  normalizeTracestate,
+  parseTraceparent,
+  type Traceparent,
+  type TraceparentSource,
+} from './traceparent.js';
