@@ -31,6 +31,14 @@ export const ErrorCodes = {
   TT_LISTEN_FAILED: 'server could not listen',
   TT_INVALID_EXEMPLAR: 'invalid exemplar',
   TT_INVALID_TRANSITION: 'invalid state transition',
+  TT_SHUTTING_DOWN: 'the service is shutting down',
+  TT_HOOK_TIMEOUT: 'shutdown hook timed out',
+  TT_TASK_TIMEOUT: 'periodic task run timed out',
+  TT_TASK_GAVE_UP: 'periodic task gave up',
+  TT_INVALID_LOG_LEVEL: 'invalid LOG_LEVEL directive',
+  TT_INVALID_LOG_FORMAT: 'invalid LOG_FORMAT',
+  TT_MISSING_DEPENDENCY: 'optional peer dependency not installed',
+  TT_LOG_CONTEXT_FAILED: 'log context provider failed',
 } as const;
 
 /** A stable telltale error code, such as `TT_INVALID_METRIC_NAME`. */

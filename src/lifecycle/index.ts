@@ -1,0 +1,37 @@
+// telltale/lifecycle: graceful shutdown, the cancellation tree for background work, periodic tasks and system stats.
+
+export { type Cancellation, createCancellation } from './cancellation.js';
+export {
+  type ClosableServer,
+  createLifecycle,
+  EXIT_DEADLINE,
+  EXIT_FORCED,
+  EXIT_OK,
+  type HealthTarget,
+  type HttpServerLike,
+  type Lifecycle,
+  type LifecycleMetricsRegistry,
+  type LifecycleOptions,
+  type LifecycleState,
+  type ShutdownHookContext,
+  type ShutdownHookOptions,
+  type WebSocketLike,
+  type WebSocketServerLike,
+} from './lifecycle.js';
+export {
+  applyJitter,
+  backoffDelay,
+  type Clock,
+  createPeriodicTask,
+  defaultIsNotFound,
+  type PeriodicTask,
+  type PeriodicTaskBaseOptions,
+  type PeriodicTaskContext,
+  type PeriodicTaskOptions,
+  type PeriodicTaskResult,
+  type RetryOptions,
+  systemClock,
+  TASK_OUTCOMES,
+  type TaskMetricsRegistry,
+} from './periodic.js';
+export { createSystemSampler, type SystemStats, systemStats } from './system.js';

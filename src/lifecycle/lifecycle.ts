@@ -1,0 +1,573 @@
+// Graceful shutdown: readiness 503 at once, drain delay, servers drained, WebSockets closed with 1001, hooks in reverse order, a hard deadline.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { fail, TelltaleError } from '../internal/errors.js';
+import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+import type { Registry } from '../metrics/registry.js';
+import { type Cancellation, createCancellation } from './cancellation.js';
+import { finiteAtLeast, fn, nonEmpty } from './validate.js';
+
+/** Exit code after a complete shutdown. */
+export const EXIT_OK = 0;
+/** Exit code when the hard deadline cut the shutdown short. */
+export const EXIT_DEADLINE = 1;
+/** Exit code when a second signal arrived during shutdown (128 + SIGINT, as a shell reports Ctrl-C). */
+export const EXIT_FORCED = 130;
+
+/**
+ * What the lifecycle tells about readiness: telltale's `Health` fits, and so does any object with
+ * these two methods. `setDraining()` must flip readiness to 503 synchronously.
+ */
+export interface HealthTarget {
+  /** Readiness answers 503 from now on (called first thing in the signal handler). */
+  setDraining(): void;
+  /** Shutdown finished (called after the last hook, just before exit). */
+  setStopped(): void;
+}
+
+/** A server with a promise-returning `close()`: telltale's metrics server, a Fastify app, … */
+export interface ClosableServer {
+  /** Stops accepting and resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+/** The part of a `node:http` (or `node:https`) server the lifecycle uses. */
+export interface HttpServerLike {
+  close(callback?: (err?: Error) => void): unknown;
+  closeIdleConnections(): void;
+  on(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+  readonly listening: boolean;
+}
+
+/** One WebSocket connection as the `ws` library's server-side `WebSocket` has it. */
+export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** The part of a `ws` `WebSocketServer` the lifecycle uses: its `clients` and (optionally) `close()`. */
+export interface WebSocketServerLike {
+  readonly clients: Iterable<WebSocketLike>;
+  close?(callback?: (err?: Error) => void): void;
+}
+
+/** Options of {@link Lifecycle.onShutdown}. */
+export interface ShutdownHookOptions {
+  /** The most this hook may take, in ms. Default: the lifecycle's `hookTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+/** What a shutdown hook receives. */
+export interface ShutdownHookContext {
+  /** Aborts when the hook's timeout passes (reason `TT_HOOK_TIMEOUT`). */
+  signal: AbortSignal;
+  /** Why the service is shutting down: the signal name or the reason given to `shutdown()`. */
+  reason: string;
+}
+
+/** The registry shutdown metrics go to: a telltale `Registry` (its `counter` and `gauge`). */
+export type LifecycleMetricsRegistry = Pick<Registry, 'counter' | 'gauge'>;
+
+/** Options of {@link createLifecycle}. Every field is optional. */
+export interface LifecycleOptions {
+  /** Readiness to flip: `setDraining()` at the signal, `setStopped()` at the end. */
+  health?: HealthTarget;
+  /** Wait after readiness turns 503, so load balancers stop sending, in ms. Default 5000 (use 0 in tests). */
+  drainDelayMs?: number;
+  /** Default timeout of each shutdown hook, in ms (> 0). Default 5000. */
+  hookTimeoutMs?: number;
+  /** Hard deadline from the signal to exit, in ms (> 0). When it passes the process exits with 1. Default 30000. */
+  deadlineMs?: number;
+  /** How long WebSocket clients get to answer the 1001 close before they are terminated, in ms. Default 5000. */
+  webSocketCloseTimeoutMs?: number;
+  /** Signals that start the shutdown once `install()` is called. Default `['SIGTERM', 'SIGINT']`. */
+  signals?: readonly NodeJS.Signals[];
+  /** Where shutdown progress goes (`info`), and failures (`warn`, `error`). Default: errors to stderr. */
+  logger?: MinimalLogger;
+  /** Ends the process. Default `process.exit`. Inject one in tests. */
+  exit?: (code: number) => void;
+  /** Records `telltale_shutdown_*` metrics (see docs/lifecycle.md). */
+  registry?: LifecycleMetricsRegistry;
+  /** Name of the root cancellation node. Default `'service'`. */
+  name?: string;
+}
+
+/** Where the lifecycle is: running, draining (shutdown in progress), or stopped. */
+export type LifecycleState = 'running' | 'draining' | 'stopped';
+
+/** A service's lifecycle. See {@link createLifecycle}. */
+export interface Lifecycle {
+  /** The root signal: aborts (reason `TT_SHUTTING_DOWN`) at the start of shutdown, right after readiness turns 503. */
+  readonly signal: AbortSignal;
+  /** `running`, `draining` or `stopped`. */
+  readonly state: LifecycleState;
+  /**
+   * A child of the root cancellation node (the plan's `child_token()`): it aborts when shutdown
+   * starts, and can be cancelled on its own, with its own children.
+   */
+  child(name: string): Cancellation;
+  /**
+   * Tracks a server. A `node:http`/`https` server gets one `request` listener that remembers the
+   * responses in flight; at shutdown it stops accepting, in-flight requests finish (their
+   * responses carry `Connection: close` when their headers are not sent yet), and idle
+   * keep-alive connections are closed. Any other `{ close(): Promise<void> }` is closed by its
+   * own `close()`. A server added after shutdown started is closed at once.
+   */
+  addServer(server: HttpServerLike | ClosableServer): void;
+  /**
+   * Tracks a `ws` WebSocketServer: at shutdown it stops accepting, each client gets a close
+   * frame with code 1001 ("going away"), and clients that have not closed after
+   * `webSocketCloseTimeoutMs` are terminated.
+   */
+  addWebSocketServer(wss: WebSocketServerLike): void;
+  /**
+   * Registers a shutdown hook. Hooks run one at a time in reverse order of registration, each
+   * bounded by its timeout: a hook that throws or hangs is logged and the next one runs.
+   *
+   * @throws {TelltaleError} `TT_INVALID_OPTION` on an empty or duplicate name, a non-function, a bad timeout.
+   */
+  onShutdown(
+    name: string,
+    hook: (ctx: ShutdownHookContext) => Promise<void> | void,
+    options?: ShutdownHookOptions,
+  ): void;
+  /** Adds the signal handlers (`process.on`). Idempotent. Nothing touches `process` before this. */
+  install(): void;
+  /** Removes the signal handlers. Idempotent. */
+  uninstall(): void;
+  /**
+   * Starts the shutdown sequence (as a signal would) and resolves when it is complete, after
+   * `exit` was called. Calling it again returns the same promise.
+   */
+  shutdown(reason?: string): Promise<void>;
+}
+
+interface Hook {
+  name: string;
+  fn: (ctx: ShutdownHookContext) => Promise<void> | void;
+  timeoutMs: number;
+}
+
+interface TrackedHttp {
+  server: HttpServerLike;
+  inflight: Set<ServerResponse>;
+  draining: boolean;
+  onIdle: (() => void) | undefined;
+}
+
+const SHUTDOWN_PHASES = [
+  'drain_delay',
+  'http_drain',
+  'websockets',
+  'server_close',
+  'hooks',
+  'total',
+] as const;
+type Phase = (typeof SHUTDOWN_PHASES)[number];
+
+function isHttpServer(s: unknown): s is HttpServerLike {
+  if (typeof s !== 'object' || s === null) return false;
+  const r = s as Record<string, unknown>;
+  return (
+    typeof r['closeIdleConnections'] === 'function' &&
+    typeof r['on'] === 'function' &&
+    typeof r['close'] === 'function'
+  );
+}
+
+const sleep = (ms: number): Promise<void> =>
+  ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates a lifecycle: a root cancellation signal for background work, and a graceful shutdown
+ * that runs on SIGTERM/SIGINT once {@link Lifecycle.install} is called (or on
+ * {@link Lifecycle.shutdown}). Nothing happens on construction.
+ *
+ * The sequence: `health.setDraining()` synchronously in the signal handler (readiness 503) →
+ * the root signal aborts → drain delay → tracked servers stop accepting, in-flight HTTP requests
+ * finish, idle keep-alive connections close → WebSocket clients get 1001 and are awaited
+ * (bounded) → server closes complete → hooks in reverse order, each with a timeout →
+ * `health.setStopped()` → `exit(0)`. If `deadlineMs` passes first: `exit(1)`. A second signal
+ * during shutdown: `exit(130)` at once.
+ *
+ * @throws {TelltaleError} `TT_INVALID_OPTION` on a bad option (negative delay, zero deadline,
+ *   an unknown signal, a `health` without both methods, …).
+ * @example
+ * ```ts
+ * const lifecycle = createLifecycle({ health });
+ * lifecycle.addServer(app.listen(8080));
+ * lifecycle.onShutdown('db', () => pool.end());
+ * lifecycle.install();
+ * ```
+ */
+export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
+  if (typeof options !== 'object' || options === null) {
+    fail('TT_INVALID_OPTION', 'createLifecycle: options must be an object');
+  }
+  const health = options.health;
+  if (
+    health !== undefined &&
+    (typeof health?.setDraining !== 'function' || typeof health?.setStopped !== 'function')
+  ) {
+    fail('TT_INVALID_OPTION', 'createLifecycle: health must have setDraining() and setStopped()');
+  }
+  const drainDelayMs = finiteAtLeast('createLifecycle: drainDelayMs', options.drainDelayMs ?? 5000);
+  const hookTimeoutMs = finiteAtLeast(
+    'createLifecycle: hookTimeoutMs',
+    options.hookTimeoutMs ?? 5000,
+    1,
+  );
+  const deadlineMs = finiteAtLeast('createLifecycle: deadlineMs', options.deadlineMs ?? 30_000, 1);
+  const wsTimeoutMs = finiteAtLeast(
+    'createLifecycle: webSocketCloseTimeoutMs',
+    options.webSocketCloseTimeoutMs ?? 5000,
+  );
+  const signals = options.signals ?? (['SIGTERM', 'SIGINT'] as const);
+  if (
+    !Array.isArray(signals) ||
+    signals.some((s) => typeof s !== 'string' || !s.startsWith('SIG'))
+  ) {
+    fail(
+      'TT_INVALID_OPTION',
+      'createLifecycle: signals must be an array of signal names such as SIGTERM',
+    );
+  }
+  const logger = options.logger ?? defaultLogger;
+  const exit =
+    options.exit === undefined
+      ? (code: number) => process.exit(code)
+      : fn('createLifecycle: exit', options.exit);
+  const root = createCancellation(nonEmpty('createLifecycle: name', options.name ?? 'service'));
+
+  let phaseGauge: { labels(l: { phase: string }): { set(v: number): void } } | undefined;
+  let hookFailures: { labels(l: { hook: string; reason: string }): { inc(): void } } | undefined;
+  if (options.registry !== undefined) {
+    phaseGauge = options.registry.gauge({
+      name: 'telltale_shutdown_phase_duration_seconds',
+      help: 'How long each phase of the last graceful shutdown took, in seconds (total: signal to exit).',
+      unit: 'seconds',
+      labelNames: ['phase'] as const,
+    });
+    for (const p of SHUTDOWN_PHASES) phaseGauge.labels({ phase: p }).set(0);
+    hookFailures = options.registry.counter({
+      name: 'telltale_shutdown_hook_failures_total',
+      help: 'Shutdown hooks that threw (reason=error) or were cut at their timeout (reason=timeout).',
+      labelNames: ['hook', 'reason'] as const,
+    });
+  }
+
+  const hooks: Hook[] = [];
+  const httpServers: TrackedHttp[] = [];
+  const closables: ClosableServer[] = [];
+  const wsServers: WebSocketServerLike[] = [];
+  const closing: Promise<void>[] = [];
+  let state: LifecycleState = 'running';
+  let serversClosed = false;
+  let installed = false;
+  let exited = false;
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  let sweep: ReturnType<typeof setInterval> | undefined;
+  let shutdownPromise: Promise<void> | undefined;
+
+  const finish = (code: number): void => {
+    if (exited) return;
+    exited = true;
+    if (deadline !== undefined) clearTimeout(deadline);
+    if (sweep !== undefined) clearInterval(sweep);
+    exit(code);
+  };
+
+  // One handler per signal name, kept so uninstall() removes exactly what install() added.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (state !== 'running') {
+      logger.error({ signal: sig }, 'Second signal during shutdown; exiting now');
+      finish(EXIT_FORCED);
+      return;
+    }
+    void begin(sig);
+  };
+  const handlers = new Map<NodeJS.Signals, () => void>(
+    signals.map((s) => [s, () => onSignal(s)] as const),
+  );
+
+  const setPhase = (phase: Phase, since: number): void => {
+    phaseGauge?.labels({ phase }).set((performance.now() - since) / 1000);
+  };
+
+  const closeHttp = (t: TrackedHttp): Promise<void> => {
+    t.draining = true;
+    for (const res of t.inflight) {
+      // Tell keep-alive clients not to reuse the connection; Node then ends it after the response.
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    }
+    const closed = new Promise<void>((resolve) => {
+      // ERR_SERVER_NOT_RUNNING (never listened, or already closed) means there is nothing to close.
+      t.server.close(() => resolve());
+    });
+    t.server.closeIdleConnections();
+    return closed;
+  };
+
+  const httpDrained = (t: TrackedHttp): Promise<void> =>
+    t.inflight.size === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          t.onIdle = resolve;
+        });
+
+  const closeServers = (): void => {
+    serversClosed = true;
+    for (const t of httpServers) closing.push(closeHttp(t));
+    for (const c of closables) closing.push(closeClosable(c));
+    if (httpServers.length > 0) {
+      // A busy keep-alive connection whose headers were already sent becomes idle after its
+      // response; the sweep closes it then instead of waiting for keepAliveTimeout.
+      sweep = setInterval(() => {
+        for (const t of httpServers) t.server.closeIdleConnections();
+      }, 50);
+      sweep.unref();
+    }
+  };
+
+  const closeClosable = async (c: ClosableServer): Promise<void> => {
+    try {
+      await c.close();
+    } catch (err) {
+      logger.warn({ err }, 'A server failed to close');
+    }
+  };
+
+  const closeWebSockets = async (): Promise<void> => {
+    const waits: Promise<void>[] = [];
+    const open: WebSocketLike[] = [];
+    for (const wss of wsServers) {
+      try {
+        wss.close?.(() => {});
+      } catch (err) {
+        logger.warn({ err }, 'A WebSocket server failed to close');
+      }
+      for (const ws of wss.clients) {
+        if (ws.readyState === 3) continue;
+        open.push(ws);
+        waits.push(new Promise<void>((resolve) => ws.once('close', () => resolve())));
+        try {
+          ws.close(1001, 'server shutting down');
+        } catch {
+          ws.terminate();
+        }
+      }
+    }
+    if (open.length === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), wsTimeoutMs);
+    });
+    const result = await Promise.race([Promise.all(waits), timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      let n = 0;
+      for (const ws of open) {
+        if (ws.readyState !== 3) {
+          n += 1;
+          ws.terminate();
+        }
+      }
+      logger.warn(
+        { clients: n, timeoutMs: wsTimeoutMs },
+        'WebSocket clients terminated after the close timeout',
+      );
+      await Promise.all(waits);
+    }
+  };
+
+  const runHook = async (hook: Hook, reason: string): Promise<void> => {
+    const ac = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        ac.abort(
+          new TelltaleError(
+            'TT_HOOK_TIMEOUT',
+            `shutdown hook ${hook.name} did not settle within ${hook.timeoutMs} ms`,
+          ),
+        );
+        resolve('timeout');
+      }, hook.timeoutMs);
+    });
+    const started = performance.now();
+    try {
+      const result = await Promise.race([
+        Promise.resolve().then(() => hook.fn({ signal: ac.signal, reason })),
+        timedOut,
+      ]);
+      if (result === 'timeout') {
+        hookFailures?.labels({ hook: hook.name, reason: 'timeout' }).inc();
+        logger.error(
+          { hook: hook.name, timeoutMs: hook.timeoutMs, code: 'TT_HOOK_TIMEOUT' },
+          'Shutdown hook timed out; running the next one',
+        );
+      } else {
+        logger.info(
+          { hook: hook.name, durationMs: Math.round(performance.now() - started) },
+          'Shutdown hook done',
+        );
+      }
+    } catch (err) {
+      hookFailures?.labels({ hook: hook.name, reason: 'error' }).inc();
+      logger.error({ hook: hook.name, err }, 'Shutdown hook failed; running the next one');
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const sequence = async (reason: string, t0: number): Promise<void> => {
+    let t = performance.now();
+    await sleep(drainDelayMs);
+    setPhase('drain_delay', t);
+
+    t = performance.now();
+    closeServers();
+    await Promise.all(httpServers.map(httpDrained));
+    setPhase('http_drain', t);
+
+    t = performance.now();
+    await closeWebSockets();
+    setPhase('websockets', t);
+
+    t = performance.now();
+    await Promise.all(closing);
+    if (sweep !== undefined) clearInterval(sweep);
+    setPhase('server_close', t);
+
+    t = performance.now();
+    for (let i = hooks.length - 1; i >= 0; i--) {
+      if (exited) return;
+      await runHook(hooks[i] as Hook, reason);
+    }
+    setPhase('hooks', t);
+
+    if (exited) return;
+    try {
+      health?.setStopped();
+    } catch (err) {
+      logger.error({ err }, 'health.setStopped() threw');
+    }
+    state = 'stopped';
+    setPhase('total', t0);
+    logger.info({ reason, durationMs: Math.round(performance.now() - t0) }, 'Shutdown complete');
+    finish(EXIT_OK);
+  };
+
+  const begin = (reason: string): Promise<void> => {
+    if (shutdownPromise !== undefined) return shutdownPromise;
+    const t0 = performance.now();
+    state = 'draining';
+    // First, synchronously: readiness answers 503 before anything else happens.
+    try {
+      health?.setDraining();
+    } catch (err) {
+      logger.error({ err }, 'health.setDraining() threw');
+    }
+    deadline = setTimeout(() => {
+      logger.error({ reason, deadlineMs }, 'Shutdown deadline passed; exiting with code 1');
+      finish(EXIT_DEADLINE);
+    }, deadlineMs);
+    logger.info({ reason, drainDelayMs, deadlineMs }, 'Shutdown started');
+    // Background loops stop now: they must not start new work against dependencies while we drain.
+    root.cancel(new TelltaleError('TT_SHUTTING_DOWN', `the service is shutting down (${reason})`));
+    shutdownPromise = sequence(reason, t0).catch((err: unknown) => {
+      logger.error({ err }, 'Shutdown sequence failed');
+      finish(EXIT_DEADLINE);
+    });
+    return shutdownPromise;
+  };
+
+  return {
+    get signal() {
+      return root.signal;
+    },
+    get state() {
+      return state;
+    },
+    child(name: string): Cancellation {
+      return root.child(name);
+    },
+    addServer(server: HttpServerLike | ClosableServer): void {
+      if (isHttpServer(server)) {
+        const t: TrackedHttp = { server, inflight: new Set(), draining: false, onIdle: undefined };
+        // A shared listener per server (no closure per request): 'close' fires once per response.
+        function onResponseClose(this: ServerResponse): void {
+          t.inflight.delete(this);
+          if (t.draining) {
+            t.server.closeIdleConnections();
+            if (t.inflight.size === 0 && t.onIdle !== undefined) {
+              const resolve = t.onIdle;
+              t.onIdle = undefined;
+              resolve();
+            }
+          }
+        }
+        server.on('request', (_req, res) => {
+          if (t.draining && !res.headersSent) res.setHeader('Connection', 'close');
+          t.inflight.add(res);
+          res.on('close', onResponseClose);
+        });
+        httpServers.push(t);
+        if (serversClosed) void closeHttp(t);
+        return;
+      }
+      if (typeof (server as ClosableServer | undefined)?.close !== 'function') {
+        fail(
+          'TT_INVALID_OPTION',
+          'addServer: expected a node:http server or an object with close(): Promise<void>',
+        );
+      }
+      closables.push(server);
+      if (serversClosed) void closeClosable(server);
+    },
+    addWebSocketServer(wss: WebSocketServerLike): void {
+      const clients = (wss as WebSocketServerLike | undefined)?.clients;
+      if (clients === undefined || typeof clients[Symbol.iterator] !== 'function') {
+        fail(
+          'TT_INVALID_OPTION',
+          'addWebSocketServer: expected a ws WebSocketServer (with .clients)',
+        );
+      }
+      wsServers.push(wss);
+    },
+    onShutdown(name, hook, hookOptions = {}): void {
+      nonEmpty('onShutdown: name', name);
+      fn(`onShutdown(${name}): hook`, hook);
+      if (hooks.some((h) => h.name === name)) {
+        fail('TT_INVALID_OPTION', `onShutdown: a hook named ${name} is already registered`);
+      }
+      const timeoutMs = finiteAtLeast(
+        `onShutdown(${name}): timeoutMs`,
+        hookOptions.timeoutMs ?? hookTimeoutMs,
+        1,
+      );
+      hooks.push({ name, fn: hook, timeoutMs });
+      if (hookFailures !== undefined) {
+        // Create both series at 0, so a failure shows as an increase rather than a new series.
+        hookFailures.labels({ hook: name, reason: 'error' });
+        hookFailures.labels({ hook: name, reason: 'timeout' });
+      }
+    },
+    install(): void {
+      if (installed) return;
+      installed = true;
+      for (const [sig, h] of handlers) process.on(sig, h);
+    },
+    uninstall(): void {
+      if (!installed) return;
+      installed = false;
+      for (const [sig, h] of handlers) process.off(sig, h);
+    },
+    shutdown(reason = 'shutdown()'): Promise<void> {
+      return begin(reason);
+    },
+  };
+}
