@@ -309,6 +309,9 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
       if (text !== '') text += ',';
       text += `${names[i]}="${escapeLabelValue(vals[i]!)}"`;
     }
+    // Flatten the rope `+=` built (reading a character does it; GC then drops the cons nodes):
+    // measured 343 → 2xx heap bytes per counter series.
+    text.charCodeAt(0);
     const s = this._add(text);
     this._link(vals, s);
     return s;
