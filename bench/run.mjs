@@ -365,6 +365,19 @@ L.push(
   'telltale against prom-client, its successor @prometheus-io/client, and OpenTelemetry, on the same workloads in one run. Every case runs for every library in its own process, so no library shares a JIT state, an inline cache or a heap with another.',
 );
 L.push('');
+{
+  // Say up front how much of this run shared the machine with other work.
+  const timed = [...results.values()]
+    .flatMap((r) => r.rounds ?? [])
+    .filter((x) => x.othersCpu !== undefined);
+  const contended = timed.filter((x) => x.contended).length;
+  L.push(
+    contended === 0
+      ? `No timed process in this run shared the CPUs with other work (${timed.length} checked; see *A shared machine* below).`
+      : `**${contended} of ${timed.length} timed processes ran while other work used the CPUs** (marked *(contended)* under Spread); their figures are less reliable.`,
+  );
+  L.push('');
+}
 L.push('## Machine and versions');
 L.push('');
 L.push(`- Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`);
