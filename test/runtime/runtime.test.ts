@@ -1,0 +1,106 @@
+// startRuntimeMetrics: every collector on by default, each switchable, prefix and agent names passed down, rollback on a failed start.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createRegistry } from '../../src/metrics/index.js';
+import { startRuntimeMetrics } from '../../src/runtime/index.js';
+import { throwsCode } from '../metrics/helpers.js';
+
+const PROCESS = 'process_cpu_seconds';
+const HEAP = 'nodejs_heap_size_used_bytes';
+const LOOP = 'nodejs_eventloop_lag_p99_seconds';
+const GC = 'nodejs_gc_duration_seconds';
+const HANDLES = 'nodejs_active_handles';
+
+function names(r: ReturnType<typeof createRegistry>): string[] {
+  return r.gatherSync().map((f) => f.name);
+}
+
+describe('startRuntimeMetrics', () => {
+  it('starts every collector by default; stop() removes them all (idempotent)', () => {
+    const r = createRegistry();
+    const rt = startRuntimeMetrics(r);
+    const all = names(r);
+    for (const n of [PROCESS, HEAP, LOOP, GC, HANDLES]) assert.ok(all.includes(n), n);
+    assert.ok(!all.includes('process_cpu_usage'), 'agent names are opt-in');
+    rt.stop();
+    rt.stop();
+    assert.deepEqual(names(r), []);
+  });
+
+  it('each collector can be switched off on its own', () => {
+    for (const [key, family] of [
+      ['process', PROCESS],
+      ['heap', HEAP],
+      ['eventLoop', LOOP],
+      ['gc', GC],
+      ['handles', HANDLES],
+    ] as const) {
+      const r = createRegistry();
+      const rt = startRuntimeMetrics(r, { [key]: false });
+      const got = names(r);
+      assert.ok(!got.includes(family), `${key}: false leaves ${family} out`);
+      for (const other of [PROCESS, HEAP, LOOP, GC, HANDLES]) {
+        if (other !== family) assert.ok(got.includes(other), `${key}: false keeps ${other}`);
+      }
+      rt.stop();
+    }
+  });
+
+  it('passes prefix, agentNames and per-collector options down; a collector prefix wins', () => {
+    const r = createRegistry();
+    const rt = startRuntimeMetrics(r, {
+      prefix: 'svc_',
+      agentNames: true,
+      eventLoop: { resolutionMs: 20 },
+      heap: { prefix: 'v8_' },
+      gc: false,
+      handles: false,
+    });
+    const got = names(r);
+    assert.ok(got.includes('svc_process_cpu_seconds'));
+    assert.ok(got.includes('svc_process_cpu_usage'));
+    assert.ok(got.includes('svc_process_memory_bytes'));
+    assert.ok(got.includes('svc_nodejs_eventloop_lag_p99_seconds'));
+    assert.ok(got.includes('v8_nodejs_heap_size_used_bytes'));
+    rt.stop();
+    // The process options' own agentNames wins over the top-level one.
+    const r2 = createRegistry();
+    const rt2 = startRuntimeMetrics(r2, { agentNames: true, process: { agentNames: false } });
+    assert.ok(!names(r2).includes('process_cpu_usage'));
+    rt2.stop();
+  });
+
+  it('a collector that cannot start stops the ones already started, and the error is rethrown', () => {
+    const r = createRegistry();
+    r.gauge({ name: 'nodejs_active_handles', help: 'Someone else’s.' });
+    throwsCode(
+      () => startRuntimeMetrics(r),
+      'TT_CONFLICTING_REGISTRATION',
+      'nodejs_active_handles',
+    );
+    assert.deepEqual(names(r), ['nodejs_active_handles']);
+  });
+
+  it('rejects bad options with TT_INVALID_OPTION', () => {
+    const r = createRegistry();
+    throwsCode(() => startRuntimeMetrics(r, { heap: 'yes' as never }), 'TT_INVALID_OPTION', 'heap');
+    throwsCode(
+      () => startRuntimeMetrics(r, { agentNames: 1 as never }),
+      'TT_INVALID_OPTION',
+      'agentNames',
+    );
+    throwsCode(() => startRuntimeMetrics(r, { prefix: '1x' }), 'TT_INVALID_OPTION', 'prefix');
+    throwsCode(
+      () => startRuntimeMetrics(r, { eventLoop: { resolutionMs: -1 } }),
+      'TT_INVALID_OPTION',
+      'resolutionMs',
+    );
+    assert.deepEqual(names(r), []);
+  });
+
+  it('importing telltale/runtime has no side effect: no timer, handle or metric', async () => {
+    const before = process.getActiveResourcesInfo().length;
+    await import('../../src/runtime/index.js?fresh' as string);
+    assert.equal(process.getActiveResourcesInfo().length, before);
+  });
+});
