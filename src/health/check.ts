@@ -104,6 +104,7 @@ interface Outcome {
   readonly error: string | undefined;
 }
 
+const CLOSED: Outcome = Object.freeze({ status: 'fail', error: 'health.close() ended the run' });
 const PASSED: Outcome = Object.freeze({ status: 'pass', error: undefined });
 const RETURNED_FALSE: Outcome = Object.freeze({ status: 'fail', error: 'check returned false' });
 
@@ -228,7 +229,7 @@ export class CheckRunner {
         }
         resolve();
       };
-      this.#finishRun = () => finish(undefined);
+      this.#finishRun = () => finish(CLOSED);
       // Not unref'd: `await health.readiness()` in a script must get its answer. The timer lives
       // at most timeoutMs, and close() clears it.
       this.#timer = setTimeout(() => finish(undefined), this.timeoutMs);
@@ -238,7 +239,7 @@ export class CheckRunner {
     return run;
   }
 
-  /** Stops the runner: clears its timer and ends a run in flight as `timeout`. Idempotent. */
+  /** Stops the runner: clears its timer and ends a run in flight as `fail` ("health.close() ended the run"). Idempotent. */
   close(): void {
     this.#closed = true;
     this.#finishRun?.();

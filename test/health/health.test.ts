@@ -313,6 +313,35 @@ describe('checks', () => {
     assert.equal(r.json.checks?.['db']?.status, 'pass');
   });
 
+  it('close() ends a run in flight at once and later probes no longer run checks', async () => {
+    let calls = 0;
+    const health = createHealth({
+      checks: [
+        {
+          name: 'hang',
+          timeoutMs: 60_000,
+          check: () => {
+            calls++;
+            return new Promise<void>(() => {});
+          },
+        },
+      ],
+    });
+    health.setReady();
+    const pending = health.readiness();
+    health.close();
+    health.close();
+    const report = await pending;
+    assert.deepEqual(report.checks['hang'], {
+      status: 'fail',
+      critical: true,
+      duration_ms: report.checks['hang']?.duration_ms,
+      error: 'health.close() ended the run',
+    });
+    assert.equal((await health.readiness()).status, 'fail');
+    assert.equal(calls, 1);
+  });
+
   it('a hung check is not called again while its earlier call is still pending', async () => {
     let calls = 0;
     let release: () => void = () => {};

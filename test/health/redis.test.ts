@@ -93,6 +93,47 @@ describe('redisCheck with a real redis-server', () => {
     await exercise(t, redis, nodeRedisClient);
   });
 
+  it('ioredis with its default offline queue: a queued PING is cut at the timeout and not repeated', async (t) => {
+    const redis = await startRedis();
+    t.after(() => redis.stop());
+    const client = new Redis({ host: redis.host, port: redis.port, retryStrategy: () => 50 });
+    client.on('error', () => {});
+    t.after(() => client.disconnect());
+    let pings = 0;
+    const counting = {
+      ping: () => {
+        pings++;
+        return client.ping();
+      },
+    };
+    const health = createHealth({ checks: [redisCheck(counting, { timeoutMs: 300 })] });
+    t.after(() => health.close());
+    health.setReady();
+    assert.equal((await health.readiness()).status, 'ok');
+    await redis.down();
+    await pollUntil(async () => (client.status !== 'ready' ? true : undefined), {
+      description: 'ioredis notices the server is gone',
+      timeoutMs: 5_000,
+      intervalMs: 10,
+    });
+    const t0 = performance.now();
+    const report = await health.readiness();
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed < 400, `answered after ${elapsed.toFixed(1)} ms`);
+    assert.equal(report.status, 'fail');
+    assert.equal(report.checks['redis']?.status, 'timeout');
+    assert.equal(report.checks['redis']?.error, 'timed out after 300 ms');
+    const before = pings;
+    await health.readiness(); // the queued PING is still pending: it is awaited again, not re-sent
+    assert.equal(pings, before);
+    await redis.up();
+    await pollUntil(async () => ((await health.readiness()).status === 'ok' ? true : undefined), {
+      description: 'readiness ok after redis.up()',
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
+  });
+
   it('over HTTP status codes: the readiness handler answers 503 with the failing check while Redis is down', async (t) => {
     const redis = await startRedis();
     t.after(() => redis.stop());
