@@ -49,7 +49,7 @@ export interface CheckResult {
   readonly error?: string;
 }
 
-/** The longest error message shown, in characters (R4). */
+/** The longest error message shown in the JSON, in characters: 200 (R4). */
 export const MAX_ERROR_LENGTH = 200;
 
 /**
@@ -58,6 +58,12 @@ export const MAX_ERROR_LENGTH = 200;
  * `AggregateError` of a refused connection), a string as is, anything else as
  * `non-Error value: <JSON>`. Trimmed of surrounding whitespace and to {@link MAX_ERROR_LENGTH}
  * characters (ending in `…`), never splitting a surrogate pair. Never includes a stack.
+ *
+ * @example
+ * ```ts
+ * errorMessage(new Error('connect ECONNREFUSED')); // 'connect ECONNREFUSED'
+ * errorMessage({});                                // 'non-Error value: {}'
+ * ```
  */
 export function errorMessage(err: unknown): string {
   return trimMessage(rawMessage(err));

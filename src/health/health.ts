@@ -9,7 +9,14 @@ import { type CheckResult, CheckRunner, type CheckStatus, type HealthCheck } fro
 /** The readiness state machine's states, in the only order they can be visited. */
 export type HealthState = 'starting' | 'ready' | 'draining' | 'stopped';
 
-/** Every state, in order. */
+/**
+ * Every state, in order: `['starting', 'ready', 'draining', 'stopped']`. Also the states of the
+ * `telltale_health_state` stateset.
+ * @example
+ * ```ts
+ * HEALTH_STATES.indexOf(health.state) >= HEALTH_STATES.indexOf('draining'); // shutting down?
+ * ```
+ */
 export const HEALTH_STATES: readonly HealthState[] = Object.freeze([
   'starting',
   'ready',
@@ -54,7 +61,13 @@ export type HealthHandler = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export type HealthMetricsRegistry = Pick<Registry, 'gauge' | 'stateSet'>;
 
-/** Options of {@link createHealth}. */
+/**
+ * Options of {@link createHealth}. Every one is optional and validated at construction.
+ * @example
+ * ```ts
+ * const options: HealthOptions = { version: '1.4.0', style: 'meeting-controller', registry };
+ * ```
+ */
 export interface HealthOptions {
   /** Shown as `version` in every JSON answer. Default `'unknown'`. */
   readonly version?: string | undefined;
@@ -107,7 +120,14 @@ export interface ProbeReport {
 /** Called synchronously after each state change. */
 export type StateChangeListener = (to: HealthState, from: HealthState) => void;
 
-/** Probes, checks and the readiness state machine. Created by {@link createHealth}. */
+/**
+ * Probes, checks and the readiness state machine. Created by {@link createHealth}.
+ * @example
+ * ```ts
+ * health.onStateChange((to, from) => log.info({ to, from }, 'health state'));
+ * process.once('SIGTERM', () => { health.setDraining(); … health.setStopped(); health.close(); });
+ * ```
+ */
 export interface Health {
   /** The current state. Starts as `starting`. */
   readonly state: HealthState;
@@ -397,12 +417,19 @@ export function createHealth(options: HealthOptions = {}): Health {
       'createHealth: registry must be a telltale registry (from createRegistry()); omit it for no health metrics',
     );
   }
-  const metrics =
-    options.registry === undefined ? undefined : createHealthMetrics(options.registry);
   const checksOption = options.checks ?? [];
   if (!Array.isArray(checksOption)) {
     fail('TT_INVALID_OPTION', 'createHealth: checks must be an array of { name, check } objects');
   }
+  // Validate every check before anything has an effect: no metric is registered and no sampler
+  // is started when the options are invalid.
+  const names = new Map<string, true>();
+  checksOption.forEach((c: HealthCheck, i: number) => {
+    resolveCheck(`createHealth: checks[${i}]`, c, names);
+    names.set(c.name, true);
+  });
+  const metrics =
+    options.registry === undefined ? undefined : createHealthMetrics(options.registry);
 
   const versionJson = JSON.stringify(version);
   let state: HealthState = 'starting';
