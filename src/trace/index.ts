@@ -9,7 +9,7 @@ export {
   runWithContext,
 } from '../context/context.js';
 export { type ExemplarOptions, enableExemplars } from './exemplars.js';
-export { newSpanId, newTraceId, newUuid } from './ids.js';
+export { newSpanId, newTraceId } from './ids.js';
 export {
   enableFetchPropagation,
   type PropagationOptions,

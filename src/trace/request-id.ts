@@ -1,6 +1,6 @@
 // Request ids: accept a well-formed incoming x-request-id, or generate a UUID.
 
-import { newUuid } from './ids.js';
+import { randomUUID } from 'node:crypto';
 
 /** The default request id header, in the lowercase form Node's `req.headers` uses. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -29,7 +29,7 @@ export function isValidRequestId(value: unknown): value is string {
 
 /** Options of {@link resolveRequestId}. */
 export interface ResolveRequestIdOptions {
-  /** Makes a new id when the incoming one is refused. Default: a random v4 UUID. */
+  /** Makes a new id when the incoming one is refused. Default: `crypto.randomUUID()` (a random v4 UUID). */
   readonly generate?: (() => string) | undefined;
 }
 
@@ -47,5 +47,5 @@ export interface ResolveRequestIdOptions {
 export function resolveRequestId(headerValue: unknown, options?: ResolveRequestIdOptions): string {
   if (isValidRequestId(headerValue)) return headerValue;
   const gen = options?.generate;
-  return gen === undefined ? newUuid() : gen();
+  return gen === undefined ? randomUUID() : gen();
 }
