@@ -1,7 +1,7 @@
 // startRuntimeMetrics: every collector on by default, each switchable, prefix and agent names passed down, rollback on a failed start.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRegistry } from '../../src/metrics/index.js';
+import { createRegistry, lintMetricName } from '../../src/metrics/index.js';
 import { startRuntimeMetrics } from '../../src/runtime/index.js';
 import { throwsCode } from '../metrics/helpers.js';
 
@@ -79,6 +79,15 @@ describe('startRuntimeMetrics', () => {
       'nodejs_active_handles',
     );
     assert.deepEqual(names(r), ['nodejs_active_handles']);
+  });
+
+  it('every name passes the naming rules of a strict registry (which throws on a finding)', () => {
+    const r = createRegistry({ strict: true, defaultLabels: { service: 'svc' } });
+    const rt = startRuntimeMetrics(r, { agentNames: true });
+    for (const f of r.gatherSync()) {
+      assert.deepEqual(lintMetricName(f.name, f.type, f.name), [], f.name);
+    }
+    rt.stop();
   });
 
   it('rejects bad options with TT_INVALID_OPTION', () => {
