@@ -870,6 +870,17 @@ describe('option validation', () => {
     });
   }
 
+  it('invalid options leave the registry untouched and start no sampler', () => {
+    const registry = createRegistry();
+    assert.throws(() =>
+      createHealth({
+        registry,
+        checks: [eventLoopCheck(), { name: 'event_loop', check: () => {} }],
+      }),
+    );
+    assert.deepEqual(registry.instruments(), []);
+  });
+
   it('addCheck validates the same way and rejects a name already in use', () => {
     const health = createHealth({ checks: [pass] });
     assert.equal(
