@@ -872,13 +872,18 @@ describe('option validation', () => {
 
   it('invalid options leave the registry untouched and start no sampler', () => {
     const registry = createRegistry();
+    let started = 0;
     assert.throws(() =>
       createHealth({
         registry,
-        checks: [eventLoopCheck(), { name: 'event_loop', check: () => {} }],
+        checks: [
+          { name: 'sampler', check: () => {}, start: () => void started++ },
+          { name: 'sampler', check: () => {} },
+        ],
       }),
     );
     assert.deepEqual(registry.instruments(), []);
+    assert.equal(started, 0);
   });
 
   it('addCheck validates the same way and rejects a name already in use', () => {
