@@ -143,6 +143,28 @@ describe('createPeriodicTask against a local controller', () => {
     assert.deepEqual(await task.done, { outcome: 'stopped' });
   });
 
+  test('a re-registration that fails is retried with backoff, before every run, until it succeeds', async (t) => {
+    const c = await startController();
+    t.after(() => c.stop());
+    const clock = new FakeClock();
+    const task = heartbeatTask(c, clock, { neverExit: true });
+    t.after(() => task.stop());
+    task.start(); // not registered yet: the first heartbeat is a 404
+    assert.equal(await scheduled(task, clock), 100);
+    assert.deepEqual(c.log, ['/heartbeat 404']);
+    c.mode = 'down-503';
+    clock.fireNext();
+    assert.equal(await scheduled(task, clock), 200);
+    clock.fireNext();
+    assert.equal(await scheduled(task, clock), 400);
+    assert.deepEqual(c.log.slice(1), ['/register 503', '/register 503']); // no heartbeat before registering
+    c.mode = 'up';
+    clock.fireNext();
+    assert.equal(await scheduled(task, clock), 10_000);
+    assert.deepEqual(c.log.slice(3), ['/register 200', '/heartbeat 200']);
+    assert.equal(task.consecutiveFailures, 0);
+  });
+
   test('a run that hangs is cut at timeoutMs through its signal (outcome timeout)', async (t) => {
     const c = await startController();
     t.after(() => c.stop());
