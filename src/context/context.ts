@@ -1,6 +1,7 @@
 // The request context: one AsyncLocalStorage holding the request id and the active trace and span ids.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { getLogContextProvider, setLogContextProvider } from '../log/context.js';
 
 /** A span attribute value: what both log lines and OpenTelemetry accept. */
 export type AttributeValue = string | number | boolean;
@@ -32,11 +33,11 @@ export interface RequestContext {
 }
 
 /** The fields every log line inside a request carries (see {@link logContextFields}). */
-export interface LogContextFields {
+export type RequestLogFields = {
   readonly request_id: string;
   readonly trace_id: string;
   readonly span_id: string;
-}
+};
 
 /**
  * @internal The context object telltale stores. The caches are filled on first use and shared
@@ -55,7 +56,7 @@ export class ContextRecord implements RequestContext {
   /** @internal The cached `{ trace_id }` exemplar labels (shared by all spans of a trace). */
   _ex: Readonly<Record<string, string>> | undefined;
   /** @internal The cached log fields. */
-  _log: LogContextFields | undefined;
+  _log: RequestLogFields | undefined;
   /** @internal The OpenTelemetry span of this context, when the bridge is active. */
   _otel: unknown;
 
@@ -107,6 +108,19 @@ export class ContextRecord implements RequestContext {
  */
 const storage = new AsyncLocalStorage<ContextRecord>();
 
+let logHooked = false;
+
+/**
+ * Installs {@link logContextFields} as the logging module's context provider, on the first
+ * context that becomes active (not on import), unless another provider is already installed. From
+ * then on every line from `createLogger()` inside a context carries `request_id`, `trace_id` and
+ * `span_id`. `setLogContextProvider(undefined)` afterwards removes it for good.
+ */
+function hookLogs(): void {
+  logHooked = true;
+  if (getLogContextProvider() === undefined) setLogContextProvider(logContextFields);
+}
+
 /** @internal Turns any {@link RequestContext} into telltale's record (a copy unless it already is one). */
 export function toRecord(ctx: RequestContext): ContextRecord {
   if (ctx instanceof ContextRecord) return ctx;
@@ -134,6 +148,7 @@ export function runWithRecord<A extends unknown[], R>(
   fn: (...args: A) => R,
   ...args: A
 ): R {
+  if (!logHooked) hookLogs();
   return storage.run(record, fn, ...args);
 }
 
@@ -152,6 +167,7 @@ export function runWithRecord<A extends unknown[], R>(
  * ```
  */
 export function runWithContext<R>(ctx: RequestContext, fn: () => R): R {
+  if (!logHooked) hookLogs();
   return storage.run(toRecord(ctx), fn);
 }
 
@@ -184,15 +200,16 @@ export function getRequestId(): string | undefined {
 /**
  * The fields to add to a log line written inside a request: `{ request_id, trace_id, span_id }`
  * of the active span, or `undefined` outside a request context. The object is created once per
- * span and then reused (do not mutate it), so a logger may call this for every line; telltale's
- * logger does (it is the logging module's context provider).
+ * span and then reused (do not mutate it), so a logger may call this for every line. It is
+ * installed as the logging module's context provider when the first context becomes active, so
+ * `createLogger()` lines carry these fields with no setup; use it yourself for another logger.
  *
  * @example
  * ```ts
  * const logger = pino({ mixin: () => logContextFields() ?? {} });
  * ```
  */
-export function logContextFields(): LogContextFields | undefined {
+export function logContextFields(): RequestLogFields | undefined {
   const c = storage.getStore();
   if (c === undefined) return undefined;
   let f = c._log;

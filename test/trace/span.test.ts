@@ -6,8 +6,6 @@ import {
   configureTracing,
   createRequestContext,
   currentContext,
-  getRequestId,
-  type RequestContext,
   responseHeaders,
   runWithContext,
   type SpanLogger,
@@ -38,50 +36,6 @@ function recorder(enabled = (_: string) => true): SpanLogger & { lines: Line[] }
 
 afterEach(() => {
   configureTracing({ logger: null, level: 'debug', now: () => performance.now(), sampled: true });
-});
-
-describe('context', () => {
-  it('is undefined outside, set inside runWithContext, and restored after', async () => {
-    assert.equal(currentContext(), undefined);
-    assert.equal(getRequestId(), undefined);
-    const ctx = createRequestContext({ requestId: 'req-1' });
-    const r = await runWithContext(ctx, async () => {
-      await sleep(1);
-      assert.equal(getRequestId(), 'req-1');
-      assert.equal(currentContext(), ctx);
-      return 7;
-    });
-    assert.equal(r, 7);
-    assert.equal(currentContext(), undefined);
-  });
-
-  it('accepts a context the caller made (a plain object)', () => {
-    const plain: RequestContext = {
-      requestId: 'r',
-      traceId: TRACE,
-      spanId: PARENT,
-      sampled: true,
-      startTime: 0,
-    };
-    runWithContext(plain, () => {
-      assert.equal(currentContext()?.traceId, TRACE);
-      span('child', () => {
-        assert.equal(currentContext()?.parentSpanId, PARENT);
-        assert.equal(getRequestId(), 'r');
-      });
-    });
-  });
-
-  it('toJSON prints the public fields only', () => {
-    const ctx = createRequestContext({ requestId: 'r' });
-    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(ctx))).sort(), [
-      'requestId',
-      'sampled',
-      'spanId',
-      'startTime',
-      'traceId',
-    ]);
-  });
 });
 
 describe('span()', () => {
