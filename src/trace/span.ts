@@ -135,6 +135,11 @@ export type SpanStatus = 'unset' | 'ok' | 'error';
 export interface Span {
   /** The span name, such as `db.query` or `GET /users/:id`. */
   readonly name: string;
+  /**
+   * Renames the span (also the OpenTelemetry span), for a name known only later, such as the
+   * matched route: `HTTP GET` → `GET /users/:id`. Ignored after `end`.
+   */
+  updateName(name: string): this;
   /** The OpenTelemetry span kind. `internal` unless given. */
   readonly kind: SpanKind;
   /** The span's context: the request id, trace id, this span's id and its parent's. */
@@ -179,7 +184,7 @@ function errorMessageOf(error: unknown): string {
 }
 
 class SpanImpl implements Span {
-  readonly name: string;
+  name: string;
   readonly kind: SpanKind;
   readonly context: ContextRecord;
   ended = false;
@@ -197,6 +202,14 @@ class SpanImpl implements Span {
 
   get attributes(): Attributes {
     return this._attrs ?? this.context.attributes ?? EMPTY;
+  }
+
+  updateName(name: string): this {
+    if (this.ended) return this;
+    this.name = name;
+    const o = this.context._otel;
+    if (o !== undefined) (o as { updateName(n: string): void }).updateName(name);
+    return this;
   }
 
   setAttribute(key: string, value: AttributeValue): this {

@@ -136,8 +136,9 @@ describe('OpenTelemetry bridge (no OTel context manager)', () => {
       { 'http.request.method': 'GET' },
     );
     req.run(() => span('handler', () => {}));
+    req.updateName('GET /users/:id (matched)');
     req.end('HTTP 503');
-    const s = byName('GET /users/:id');
+    const s = byName('GET /users/:id (matched)');
     assert.equal(s.kind, 1);
     assert.equal(s.spanContext().traceId, TRACE);
     assert.equal(s.parentSpanContext?.spanId, PARENT);

@@ -145,8 +145,11 @@ describe('span()', () => {
     assert.equal(s.ended, false);
     s.setAttribute('n', 2);
     assert.deepEqual(s.attributes, { k: 'v', n: 2 });
+    s.updateName('renamed');
     s.end(new Error('first'));
     s.end();
+    s.updateName('too late');
+    assert.equal(s.name, 'renamed');
     s.setAttribute('late', true);
     assert.equal(s.status, 'error');
     assert.equal(s.errorMessage, 'first');
