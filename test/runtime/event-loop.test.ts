@@ -40,23 +40,24 @@ describe('event-loop collector', { timeout: 60_000 }, () => {
     assert.deepEqual(r.gatherSync(), []);
   });
 
-  it('a 100 ms block between two gathers shows in the next gather, and not in the one after', async () => {
+  it('a 200 ms block between two gathers shows in the next gather, and not in the one after', async () => {
     const r = createRegistry();
     const c = startEventLoopMetrics(r);
     await sleep(50);
     r.gatherSync();
     // Let the loop turn first: the first tick after a gather only sets the histogram's baseline.
     await sleep(30);
-    block(100);
+    block(200);
     // The late tick runs in the next timers phase; a scrape arrives over I/O, after it.
     await sleep(30);
     const blocked = r.gatherSync();
-    assert.ok(lag(blocked, 'max') >= 0.08, `max lag ${lag(blocked, 'max')} s after a 100 ms block`);
-    assert.ok(lag(blocked, 'p99') >= 0.08, `p99 ${lag(blocked, 'p99')}`);
+    assert.ok(lag(blocked, 'max') >= 0.18, `max lag ${lag(blocked, 'max')} s after a 200 ms block`);
+    assert.ok(lag(blocked, 'p99') >= 0.18, `p99 ${lag(blocked, 'p99')}`);
     await sleep(150);
     const calm = r.gatherSync();
-    // Reset at the previous gather: the block is gone. Loose bound: other test files share the CPU.
-    assert.ok(lag(calm, 'max') < 0.05, `max lag ${lag(calm, 'max')} s without a block`);
+    // Reset at the previous gather: the block is gone. The bound is half the block, not ~0: other
+    // processes share the 2 CPUs, and a descheduled process shows as lag too.
+    assert.ok(lag(calm, 'max') < 0.1, `max lag ${lag(calm, 'max')} s without a block`);
     // The resolution (10 ms between ticks) is subtracted: an idle loop's median lag is about 0.
     assert.ok(lag(calm, 'p50') < 0.005, `p50 ${lag(calm, 'p50')}`);
     for (const f of [blocked, calm]) {
@@ -91,26 +92,26 @@ describe('event-loop collector', { timeout: 60_000 }, () => {
 
     // The scrape: gather, then render in the same task.
     const start = performance.now();
-    const bytes = render(await r.gather(), start, 120);
+    const bytes = render(await r.gather(), start, 250);
     const scrapeMs = performance.now() - start;
     assert.ok(bytes > 1_000_000, `rendered ${bytes} bytes`);
     await sleep(100);
     const next = r.gatherSync();
     assert.ok(
-      lag(next, 'max') < 0.06,
+      lag(next, 'max') < 0.125,
       `max lag ${lag(next, 'max')} s after a ${scrapeMs.toFixed(0)} ms scrape: the scrape was counted`,
     );
 
     // Control: the same render 30 ms after a gather is measured.
     const fams = await r.gather();
     await sleep(30);
-    render(fams, performance.now(), 120);
+    render(fams, performance.now(), 250);
     await sleep(30);
     const control = r.gatherSync();
     t.diagnostic(
       `scrape ${scrapeMs.toFixed(0)} ms → next max lag ${(lag(next, 'max') * 1000).toFixed(1)} ms; control render → ${(lag(control, 'max') * 1000).toFixed(1)} ms`,
     );
-    assert.ok(lag(control, 'max') >= 0.09, `control: max lag ${lag(control, 'max')} s`);
+    assert.ok(lag(control, 'max') >= 0.2, `control: max lag ${lag(control, 'max')} s`);
     c.stop();
   });
 

@@ -1,6 +1,7 @@
 // Local measurement (not a test): runtime gather+render time, and the steady CPU cost of the collectors with no scrape.
 //
 // Run: node --conditions=telltale-source --import tsx test/runtime/measure-overhead.ts [--seconds=60] [--renders=2000]
+//        [--resolution=10] (the event-loop histogram's resolutionMs) [--steady-only] [--idle-only]
 //
 // 1. Scrape cost: one registry with every runtime collector (agent names on); each iteration is
 //    `encodeText(await registry.gather())`, timed with performance.now(); median, p99 and mean.
@@ -28,8 +29,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function child(mode: string, seconds: number, load: boolean): Promise<void> {
-  const runtime = mode === 'collectors' ? startRuntimeMetrics(createRegistry()) : undefined;
+async function child(
+  mode: string,
+  seconds: number,
+  load: boolean,
+  resolutionMs: number,
+): Promise<void> {
+  const runtime =
+    mode === 'collectors'
+      ? startRuntimeMetrics(createRegistry(), { eventLoop: { resolutionMs } })
+      : undefined;
   let sink = 0;
   const loader = load
     ? setInterval(() => {
@@ -53,6 +62,7 @@ function runChild(
   mode: string,
   seconds: number,
   load: boolean,
+  resolutionMs: number,
 ): Promise<{ cpuMs: number; wallMs: number }> {
   return new Promise((resolve, reject) => {
     const p = spawn(
@@ -62,6 +72,7 @@ function runChild(
         fileURLToPath(import.meta.url),
         `--child=${mode}`,
         `--seconds=${seconds}`,
+        `--resolution=${resolutionMs}`,
         ...(load ? ['--load'] : []),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -112,25 +123,26 @@ async function scrapeCost(renders: number): Promise<void> {
   );
 }
 
-async function steadyCost(seconds: number, load: boolean): Promise<void> {
+async function steadyCost(seconds: number, load: boolean, resolutionMs: number): Promise<void> {
   const [base, withCollectors] = await Promise.all([
-    runChild('baseline', seconds, load),
-    runChild('collectors', seconds, load),
+    runChild('baseline', seconds, load, resolutionMs),
+    runChild('collectors', seconds, load, resolutionMs),
   ]);
   const pct = (x: { cpuMs: number; wallMs: number }): number => (x.cpuMs / x.wallMs) * 100;
   console.log(
-    `steady CPU, ${load ? 'light load' : 'idle'}, ${seconds} s, no scrape: without collectors ${base.cpuMs.toFixed(1)} ms (${pct(base).toFixed(3)}% of a core), ` +
+    `steady CPU, ${load ? 'light load' : 'idle'}, ${seconds} s, resolutionMs ${resolutionMs}, no scrape: without collectors ${base.cpuMs.toFixed(1)} ms (${pct(base).toFixed(3)}% of a core), ` +
       `with all collectors ${withCollectors.cpuMs.toFixed(1)} ms (${pct(withCollectors).toFixed(3)}%); cost ${(pct(withCollectors) - pct(base)).toFixed(3)}% of one core (target ≤ 0.5%)`,
   );
 }
 
 const mode = args.get('child');
+const resolutionMs = Number(args.get('resolution') ?? 10);
 if (mode !== undefined) {
-  await child(mode, Number(args.get('seconds') ?? 60), args.has('load'));
+  await child(mode, Number(args.get('seconds') ?? 60), args.has('load'), resolutionMs);
 } else {
   const seconds = Number(args.get('seconds') ?? 60);
   console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
-  await scrapeCost(Number(args.get('renders') ?? 2000));
-  await steadyCost(seconds, false);
-  await steadyCost(seconds, true);
+  if (!args.has('steady-only')) await scrapeCost(Number(args.get('renders') ?? 2000));
+  await steadyCost(seconds, false, resolutionMs);
+  if (!args.has('idle-only')) await steadyCost(seconds, true, resolutionMs);
 }
