@@ -5,6 +5,7 @@ import { fail, TelltaleError } from '../internal/errors.js';
 import { contextMixin, type LogMixin } from './context.js';
 import {
   isValidLoggerName,
+  LEVEL_NAMES,
   type LevelName,
   parseLevelDirectives,
   resolveLevel,
@@ -306,14 +307,5 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
 }
 
 function levelAbove(level: LevelName, than: LevelName): boolean {
-  const order: readonly LevelName[] = [
-    'trace',
-    'debug',
-    'info',
-    'warn',
-    'error',
-    'fatal',
-    'silent',
-  ];
-  return order.indexOf(level) > order.indexOf(than);
+  return LEVEL_NAMES.indexOf(level) > LEVEL_NAMES.indexOf(than);
 }
