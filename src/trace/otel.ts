@@ -92,6 +92,18 @@ export interface OtelParent {
   readonly remote: boolean;
 }
 
+/** The attributes without `undefined` values (the SDK warns about those). Copies only if it must. */
+function definedOnly(attributes: Attributes): OTelApi.Attributes {
+  for (const k in attributes) {
+    if (attributes[k] === undefined) {
+      const out: OTelApi.Attributes = {};
+      for (const [key, v] of Object.entries(attributes)) if (v !== undefined) out[key] = v;
+      return out;
+    }
+  }
+  return attributes as OTelApi.Attributes;
+}
+
 /** @internal The started span and the id of the parent OpenTelemetry chose. */
 export interface OtelStart {
   readonly span: OTelApi.Span;
@@ -129,7 +141,7 @@ export function startOtelSpan(
     parentSpanId = parent.spanId;
   }
   const options: OTelApi.SpanOptions = { kind: KINDS[kind] };
-  if (attributes !== undefined) options.attributes = attributes as OTelApi.Attributes;
+  if (attributes !== undefined) options.attributes = definedOnly(attributes);
   return { span: tracer.startSpan(name, options, octx), parentSpanId };
 }
 

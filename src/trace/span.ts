@@ -164,9 +164,9 @@ export interface Span {
    */
   run<R>(fn: (span: Span) => R): R;
   /**
-   * Ends the span: records the duration and the status (`error` if `error` is given, with its
-   * message; `ok` otherwise), logs the close event and ends the OpenTelemetry span. Only the
-   * first call counts.
+   * Ends the span: records the duration and the status (`error` if `error` is given and not
+   * `null`, with its message — an `Error`'s message, or the string itself; `ok` otherwise), logs
+   * the close event and ends the OpenTelemetry span. Only the first call counts.
    */
   end(error?: unknown): void;
 }
@@ -237,12 +237,17 @@ class SpanImpl implements Span {
   }
 
   end(error?: unknown): void {
+    this._finish(error !== undefined && error !== null, error);
+  }
+
+  /** @internal Ends the span; `failed` is separate from `error` because `throw undefined` exists. */
+  _finish(failed: boolean, error: unknown): void {
     if (this.ended) return;
     this.ended = true;
     const d = clock() - this.context.startTime;
     this.durationMs = d;
     let message: string | undefined;
-    if (error !== undefined) {
+    if (failed) {
       message = errorMessageOf(error);
       this.status = 'error';
       this.errorMessage = message;
@@ -466,7 +471,7 @@ export function span<R>(
   try {
     r = s.run(fn);
   } catch (err) {
-    s.end(err);
+    s._finish(true, err);
     throw err;
   }
   if (isThenable(r)) {
@@ -476,7 +481,7 @@ export function span<R>(
         return v;
       },
       (err: unknown) => {
-        s.end(err ?? new Error('rejected with undefined'));
+        s._finish(true, err);
         throw err;
       },
     ) as R;

@@ -80,7 +80,7 @@ after(async () => {
 describe('OpenTelemetry bridge (no OTel context manager)', () => {
   it('exports each span with its name, kind, attributes and telltale ids', async () => {
     let ids: { traceId: string; spanId: string } | undefined;
-    await span('work', { 'app.user': 'u1', n: 3, ok: true }, async (s) => {
+    await span('work', { 'app.user': 'u1', n: 3, ok: true, skipped: undefined }, async (s) => {
       ids = { traceId: s.context.traceId, spanId: s.context.spanId };
       s.setAttribute('late', 'yes');
       await sleep(1);

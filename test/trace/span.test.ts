@@ -136,6 +136,16 @@ describe('span()', () => {
       }),
     );
     assert.equal(s1?.errorMessage, 'a string');
+    assert.throws(() =>
+      span('throws-undefined', (s) => {
+        s1 = s;
+        throw undefined;
+      }),
+    );
+    assert.deepEqual([s1?.status, s1?.errorMessage], ['error', 'undefined']);
+    const manual = startSpan('null-is-ok');
+    manual.end(null);
+    assert.equal(manual.status, 'ok');
   });
 
   it('startSpan: manual end, end is idempotent, run() activates without ending', () => {
