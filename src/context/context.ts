@@ -12,6 +12,12 @@ export type Attributes = Readonly<Record<string, AttributeValue | undefined>>;
 /**
  * The context of one request, or of one span inside it. Immutable: a child span gets a new
  * context with its own `spanId` and the parent's `spanId` as `parentSpanId`.
+ *
+ * @example
+ * ```ts
+ * const ctx = currentContext();
+ * if (ctx) res.setHeader('x-trace-id', ctx.traceId);
+ * ```
  */
 export interface RequestContext {
   /** The request id: the accepted `x-request-id` header, or a generated UUID. Shared by every span of the request. */

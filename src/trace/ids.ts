@@ -28,14 +28,28 @@ function take(n: number): string {
 const ZERO_TRACE_ID = '00000000000000000000000000000000';
 const ZERO_SPAN_ID = '0000000000000000';
 
-/** A new W3C trace id: 32 lowercase hex characters from a CSPRNG, never all zeros. */
+/**
+ * A new W3C trace id: 32 lowercase hex characters from a CSPRNG, never all zeros.
+ *
+ * @example
+ * ```ts
+ * newTraceId(); // '4bf92f3577b34da6a3ce929d0e0e4736'
+ * ```
+ */
 export function newTraceId(): string {
   let id = take(32);
   while (id === ZERO_TRACE_ID) id = take(32);
   return id;
 }
 
-/** A new W3C span (parent) id: 16 lowercase hex characters from a CSPRNG, never all zeros. */
+/**
+ * A new W3C span (parent) id: 16 lowercase hex characters from a CSPRNG, never all zeros.
+ *
+ * @example
+ * ```ts
+ * newSpanId(); // '00f067aa0ba902b7'
+ * ```
+ */
 export function newSpanId(): string {
   let id = take(16);
   while (id === ZERO_SPAN_ID) id = take(16);

@@ -42,7 +42,14 @@ export type SpanLogger = { readonly [L in SpanLogLevel]?: LogMethod } & {
   isLevelEnabled?(level: string): boolean;
 };
 
-/** Options of {@link configureTracing}. Only the options given change. */
+/**
+ * Options of {@link configureTracing}. Only the options given change.
+ *
+ * @example
+ * ```ts
+ * configureTracing({ logger, level: 'info', errorLevel: 'warn', openTelemetry: false });
+ * ```
+ */
 export interface TracingOptions {
   /** Logs one event per closed span. Default `null`: spans are not logged. */
   readonly logger?: SpanLogger | null | undefined;
@@ -131,6 +138,12 @@ export type SpanStatus = 'unset' | 'ok' | 'error';
 
 /**
  * A running or ended span. Create one with {@link span} (scoped) or {@link startSpan} (manual).
+ *
+ * @example
+ * ```ts
+ * const s = startSpan('upload', { bytes: size });
+ * s.run(() => upload()).then(() => s.end(), (err) => s.end(err));
+ * ```
  */
 export interface Span {
   /** The span name, such as `db.query` or `GET /users/:id`. */
@@ -451,6 +464,14 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * ```
  */
 export function span<R>(name: string, fn: (span: Span) => R): R;
+/**
+ * {@link span} with attributes, given to the close event and the OpenTelemetry span.
+ *
+ * @example
+ * ```ts
+ * await span('db.query', { 'db.system': 'postgresql', table: 'users' }, () => pool.query(sql));
+ * ```
+ */
 export function span<R>(name: string, attributes: Attributes | undefined, fn: (span: Span) => R): R;
 export function span<R>(
   name: string,
