@@ -1,0 +1,58 @@
+// telltale/express: Express 5 middleware; the route label is req.baseUrl + req.route.path, read when the response ends.
+
+import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import {
+  createHttpInstrumentation,
+  type HttpInstrumentation,
+  type HttpInstrumentationOptions,
+} from '../instrument/index.js';
+
+/** Options of {@link telltaleExpress}: the shared HTTP options. */
+export type TelltaleExpressOptions = HttpInstrumentationOptions;
+
+/** The middleware; `instrumentation` exposes the metrics. */
+export interface TelltaleExpressMiddleware {
+  (req: Request, res: Response, next: NextFunction): void;
+  /** The shared lifecycle (its `metrics` are the registered instruments). */
+  readonly instrumentation: HttpInstrumentation;
+}
+
+/**
+ * The route template Express matched: the mount path (`req.baseUrl`) joined with the route's own
+ * path (`req.route.path`), or `undefined` when no route handled the request (a 404). Read when the
+ * response ends, because Express routes after the middleware ran.
+ */
+export function expressRoute(req: IncomingMessage): string | undefined {
+  const r = req as Partial<Request>;
+  const route = r.route as { path?: unknown } | undefined;
+  if (route === undefined) return undefined;
+  const p = route.path;
+  const path = typeof p === 'string' ? p : String(p);
+  const base = r.baseUrl ?? '';
+  if (base === '') return path;
+  return path === '/' ? base : base + path;
+}
+
+/**
+ * Express 5 middleware that measures every request (and, in full mode, sets the request id on the
+ * response, runs the rest of the chain inside the request context and span, and writes one
+ * access-log line). Mount it first, before the routes.
+ *
+ * @throws TelltaleError `TT_INVALID_OPTION` for a bad option (validated once, here).
+ * @example
+ * ```ts
+ * import { telltaleExpress } from 'telltale/express';
+ * app.use(telltaleExpress({ registry, requestId: true }));
+ * ```
+ */
+export function telltaleExpress(options: TelltaleExpressOptions = {}): TelltaleExpressMiddleware {
+  const instr = createHttpInstrumentation(options);
+  const contextual = instr.contextual;
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const t = instr.startNode(req, res, req.originalUrl, expressRoute);
+    if (t === undefined || !contextual) next();
+    else instr.run(t, next);
+  };
+  return Object.assign(middleware, { instrumentation: instr });
+}

@@ -1,0 +1,103 @@
+// telltale/fastify: a Fastify 5 plugin on the onRequest hook; the route label is request.routeOptions.url.
+
+import type { IncomingMessage } from 'node:http';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify';
+import {
+  createHttpInstrumentation,
+  type HttpInstrumentation,
+  type HttpInstrumentationOptions,
+} from '../instrument/index.js';
+import { createRequestIdResolver } from '../instrument/request-id.js';
+
+/** Options of {@link telltaleFastify}: the shared HTTP options. */
+export type TelltaleFastifyOptions = HttpInstrumentationOptions;
+
+/** The plugin function, with the encapsulation metadata Fastify reads. */
+export type TelltaleFastifyPlugin = (
+  fastify: FastifyInstance,
+  options: TelltaleFastifyOptions,
+) => Promise<void>;
+
+const kRequestId = Symbol('telltale.fastify.request-id');
+type RawWithId = IncomingMessage & { [kRequestId]?: string };
+
+/**
+ * Makes Fastify's own request id (`request.id`, the `reqId` in Fastify's log lines) the telltale
+ * request id: the incoming header when it is 1–128 characters of `[A-Za-z0-9._:-]`, else a new
+ * UUID. Pass it as Fastify's `genReqId`; the plugin then echoes the same id instead of resolving the
+ * header again.
+ *
+ * @param header the request id header. Default `'x-request-id'`. Use the same value as the
+ * plugin's `requestId.header`.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `header` is not a header name.
+ * @example
+ * ```ts
+ * const app = Fastify({ genReqId: fastifyGenReqId() });
+ * ```
+ */
+export function fastifyGenReqId(header = 'x-request-id'): (req: IncomingMessage) => string {
+  const resolve = createRequestIdResolver(header);
+  return (req) => {
+    const id = resolve(req.headers[resolve.header]);
+    (req as RawWithId)[kRequestId] = id;
+    return id;
+  };
+}
+
+function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
+  const contextual = instr.contextual;
+  fastify.addHook(
+    'onRequest',
+    (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+      const raw = request.raw as RawWithId;
+      // Fastify has routed before onRequest, so the template is known now (undefined on a 404).
+      const t = instr.startNode(raw, reply.raw, raw.url, undefined, raw[kRequestId]);
+      if (t === undefined) {
+        done();
+        return;
+      }
+      const url = request.routeOptions.url;
+      if (url !== undefined) t.route = url;
+      if (contextual) instr.run(t, done);
+      else done();
+    },
+  );
+  fastify.addHook('onError', (_request: FastifyRequest, reply: FastifyReply, error, done): void => {
+    // The span and access log see the error; Fastify still answers it as usual.
+    const t = instr.trackerOf(reply.raw);
+    if (t !== undefined) t.error = error;
+    done();
+  });
+}
+
+/**
+ * Creates the Fastify 5 plugin. It adds an `onRequest` hook that starts measuring (and, in full
+ * mode, echoes the request id and runs the rest of the request inside its context and span); the
+ * response's `close` ends it. It is not encapsulated (`Symbol.for('skip-override')`, what
+ * `fastify-plugin` sets), so it sees every route of the instance it is registered on. It does not
+ * touch Fastify's logger: see {@link fastifyGenReqId} to make Fastify's `reqId` the same id.
+ *
+ * @throws TelltaleError `TT_INVALID_OPTION` for a bad option (validated when registered).
+ * @example
+ * ```ts
+ * import { telltaleFastify } from 'telltale/fastify';
+ * await app.register(telltaleFastify, { registry });
+ * ```
+ */
+export const telltaleFastify: TelltaleFastifyPlugin = Object.assign(
+  async function telltale(
+    fastify: FastifyInstance,
+    options: TelltaleFastifyOptions,
+  ): Promise<void> {
+    register(createHttpInstrumentation(options), fastify);
+  },
+  {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'telltale',
+  },
+);

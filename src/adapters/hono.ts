@@ -1,0 +1,109 @@
+// telltale/hono: Hono 4 middleware (on @hono/node-server or any runtime); the route label is the matched handler's path, read after next().
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import {
+  contentLength,
+  createHttpInstrumentation,
+  type HttpInstrumentation,
+  type HttpInstrumentationOptions,
+  type RequestHeaders,
+  type RequestTracker,
+} from '../instrument/index.js';
+
+/** Options of {@link telltaleHono}: the shared HTTP options. */
+export type TelltaleHonoOptions = HttpInstrumentationOptions;
+
+/** The middleware; `instrumentation` exposes the metrics. */
+export interface TelltaleHonoMiddleware extends MiddlewareHandler {
+  /** The shared lifecycle (its `metrics` are the registered instruments). */
+  readonly instrumentation: HttpInstrumentation;
+}
+
+interface NodeBindings {
+  incoming?: IncomingMessage;
+  outgoing?: ServerResponse;
+}
+
+interface RouteLike {
+  path: string;
+  handler: { length: number };
+}
+
+/**
+ * The route template of the handler that answered, or `undefined` when only middleware ran (Hono's
+ * not-found handler answered). Hono's own rule tells the two apart: a middleware takes `(c, next)`,
+ * a handler `(c)`. Reads `c.req.matchedRoutes` and `c.req.routeIndex` (what the `hono/route`
+ * helpers read), after `await next()`.
+ */
+export function honoRoute(c: Context): string | undefined {
+  const req = c.req as unknown as { matchedRoutes: readonly RouteLike[]; routeIndex: number };
+  const r = req.matchedRoutes[req.routeIndex];
+  if (r === undefined || r.handler.length > 1) return undefined;
+  return r.path;
+}
+
+function fetchHeaders(c: Context, instr: HttpInstrumentation): RequestHeaders {
+  const h: Record<string, string | undefined> = {
+    'content-length': c.req.header('content-length'),
+    traceparent: c.req.header('traceparent'),
+  };
+  const id = instr.requestIdHeader;
+  if (id !== undefined) h[id] = c.req.header(id);
+  return h;
+}
+
+async function finishAfter(
+  instr: HttpInstrumentation,
+  t: RequestTracker,
+  c: Context,
+  next: Next,
+  node: boolean,
+): Promise<void> {
+  try {
+    if (instr.contextual) await instr.run(t, next);
+    else await next();
+  } finally {
+    t.route = honoRoute(c);
+    if (c.error !== undefined) t.error = c.error;
+    // On node:http the response's close event finishes the request (it knows the bytes written
+    // and whether the client went away); elsewhere the Response is all there is.
+    if (!node) {
+      const len = contentLength(c.res.headers.get('content-length') ?? undefined);
+      instr.finish(t, c.res.status, len);
+    }
+  }
+}
+
+/**
+ * Hono 4 middleware that measures every request (and, in full mode, sets the request id header,
+ * runs the rest of the chain inside the request context and span, and writes one access-log line).
+ * Register it first, for every path: `app.use('*', …)` or `app.use(…)`.
+ *
+ * On `@hono/node-server` it reads the node:http request and response from `c.env`, so duration and
+ * sizes cover the whole response; on other runtimes it measures until the handler returned its
+ * `Response`, and sizes come from `Content-Length`.
+ *
+ * @throws TelltaleError `TT_INVALID_OPTION` for a bad option (validated once, here).
+ * @example
+ * ```ts
+ * import { telltaleHono } from 'telltale/hono';
+ * app.use(telltaleHono({ registry }));
+ * ```
+ */
+export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMiddleware {
+  const instr = createHttpInstrumentation(options);
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const env = c.env as NodeBindings | undefined;
+    const incoming = env?.incoming;
+    const outgoing = env?.outgoing;
+    let t: RequestTracker | undefined;
+    const node = incoming !== undefined && outgoing !== undefined;
+    if (node) t = instr.startNode(incoming, outgoing);
+    else t = instr.start(c.req.method, c.req.path, fetchHeaders(c, instr));
+    if (t === undefined) return next();
+    if (t.requestId !== undefined) c.header(instr.requestIdHeader as string, t.requestId);
+    return finishAfter(instr, t, c, next, node);
+  };
+  return Object.assign(middleware, { instrumentation: instr });
+}

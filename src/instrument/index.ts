@@ -1,0 +1,34 @@
+// telltale/http: the framework-agnostic HTTP server instrumentation core that the node:http, Express, Fastify and Hono adapters share.
+
+export {
+  CLIENT_CLOSED_STATUS,
+  contentLength,
+  createHttpInstrumentation,
+  DEFAULT_UNMATCHED_ROUTE,
+  type HttpInstrumentation,
+  type HttpInstrumentationOptions,
+  type RequestHeaders,
+  RequestTracker,
+} from './core.js';
+export type {
+  AccessLogFields,
+  AccessLogger,
+  AccessLogLevel,
+  AccessLogOptions,
+  RequestIdOptions,
+  TracingOptions,
+} from './full.js';
+export {
+  compileIgnore,
+  DEFAULT_IGNORE_PATHS,
+  type IgnoreMatcher,
+  type IgnoreOption,
+  pathOf,
+} from './ignore.js';
+export { foldMethod, type MethodLabel, OTHER_METHOD, STANDARD_METHODS } from './methods.js';
+export { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './metrics.js';
+export {
+  createRequestIdResolver,
+  DEFAULT_REQUEST_ID_HEADER,
+  type RequestIdResolver,
+} from './request-id.js';

@@ -1,0 +1,479 @@
+// The adapter conformance suite: identical scenarios and identical expectations for node:http, Express, Fastify and Hono.
+import assert from 'node:assert/strict';
+import { Agent, METHODS, request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { STANDARD_METHODS } from '../../src/instrument/index.js';
+import { createRegistry, type Registry, type SnapshotSeries } from '../../src/metrics/index.js';
+import { assertPromtoolClean, assertTextBodyValid, pollUntil } from '../helpers/index.js';
+import { type AdapterCase, ROUTES, type RunningApp } from './apps.js';
+
+/** One response, as the suite sees it. */
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Sends one request; `agent` may keep connections alive. Resolves with status 0 on a socket error. */
+export function send(
+  base: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string; agent?: Agent } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined) {
+      headers['content-type'] = 'text/plain';
+      headers['content-length'] = String(Buffer.byteLength(options.body));
+    }
+    const req = request(
+      `${base}${path}`,
+      { method, headers, agent: options.agent ?? false, signal: AbortSignal.timeout(5000) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    req.on('error', () => resolve({ status: 0, headers: {}, body: '' }));
+    req.end(options.body);
+  });
+}
+
+/** A captured log line. */
+export interface Captured {
+  level: string;
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+/** A structural logger that records what the access log writes. */
+export function captureLogger(): {
+  lines: Captured[];
+  logger: Record<'debug' | 'info' | 'warn', (f: object | string, m?: string) => void>;
+} {
+  const lines: Captured[] = [];
+  const at =
+    (level: string) =>
+    (fields: object | string, msg?: string): void => {
+      if (typeof fields === 'string') lines.push({ level, msg: fields, fields: {} });
+      else lines.push({ level, msg: msg ?? '', fields: { ...fields } as Record<string, unknown> });
+    };
+  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn') } };
+}
+
+function series(registry: Registry, family: string): readonly SnapshotSeries[] {
+  return registry.snapshot()[family]?.series ?? [];
+}
+
+function key(labels: Readonly<Record<string, string>>, names: readonly string[]): string {
+  return names.map((n) => labels[n]).join(' ');
+}
+
+/** `{ "GET /hello/:name 200": 4, … }` for a counter, `{ "GET /hello/:name": 4 }` (counts) for a histogram. */
+function counts(
+  registry: Registry,
+  family: string,
+  names: readonly string[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of series(registry, family)) out[key(s.labels, names)] = s.value ?? s.count ?? 0;
+  return out;
+}
+
+function sums(registry: Registry, family: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of series(registry, family)) out[key(s.labels, ['method', 'route'])] = s.sum ?? 0;
+  return out;
+}
+
+function inFlight(registry: Registry, prefix = ''): number | undefined {
+  return series(registry, `${prefix}http_requests_in_flight`)[0]?.value;
+}
+
+function total(registry: Registry, prefix = ''): number {
+  let n = 0;
+  for (const s of series(registry, `${prefix}http_requests`)) n += s.value ?? 0;
+  return n;
+}
+
+/** Waits until `n` requests are recorded and none is in flight (the response's close event comes after the client saw it). */
+async function settled(registry: Registry, n: number, prefix = ''): Promise<void> {
+  await pollUntil(
+    () => (total(registry, prefix) === n && inFlight(registry, prefix) === 0 ? true : undefined),
+    {
+      description: `${n} requests recorded, in-flight 0 (now ${total(registry, prefix)}, ${inFlight(registry, prefix)})`,
+      timeoutMs: 5000,
+      intervalMs: 10,
+    },
+  );
+}
+
+/** The standard workload: what each request is, and what every adapter must record for it. */
+async function workload(url: string): Promise<Reply[]> {
+  const replies: Reply[] = [];
+  for (const name of ['ann', 'bob', 'ann']) replies.push(await send(url, 'GET', `/hello/${name}`));
+  replies.push(await send(url, 'GET', '/hello/cy?debug=1'));
+  replies.push(await send(url, 'GET', '/api/users/42'));
+  replies.push(await send(url, 'POST', '/echo', { body: 'ping' }));
+  replies.push(await send(url, 'POST', '/echo', { body: 'pong!' }));
+  replies.push(await send(url, 'GET', '/fail'));
+  replies.push(await send(url, 'GET', '/nope/at/all'));
+  replies.push(await send(url, 'GET', '/hello/x/y'));
+  replies.push(await send(url, 'PURGE', '/hello/x'));
+  replies.push(await send(url, 'GET', '/metrics'));
+  replies.push(await send(url, 'GET', '/health'));
+  return replies;
+}
+const RECORDED = 11; // the workload minus /metrics and /health
+
+const EXPECTED_REQUESTS = {
+  'GET /hello/:name 200': 4,
+  'GET /api/users/:id 200': 1,
+  'POST /echo 200': 2,
+  'GET /fail 500': 1,
+  'GET unmatched 404': 2,
+  'OTHER unmatched 404': 1,
+};
+const EXPECTED_DURATION_COUNTS = {
+  'GET /hello/:name': 4,
+  'GET /api/users/:id': 1,
+  'POST /echo': 2,
+  'GET /fail': 1,
+  'GET unmatched': 2,
+  'OTHER unmatched': 1,
+};
+
+/**
+ * Runs the whole suite against one adapter. Every adapter gets the same requests and the same
+ * assertions; nothing here branches on the framework.
+ */
+export function runConformance(adapter: AdapterCase): void {
+  describe(`${adapter.name} adapter conformance`, () => {
+    describe('metrics only', () => {
+      const registry = createRegistry();
+      let app: RunningApp;
+      let replies: Reply[];
+      before(async () => {
+        app = await adapter.start({ registry });
+        replies = await workload(app.url);
+        await settled(registry, RECORDED);
+      });
+      after(() => app?.close());
+
+      it('answers the app shape', () => {
+        assert.deepEqual(
+          replies.map((r) => r.status),
+          [200, 200, 200, 200, 200, 200, 200, 500, 404, 404, 404, 200, 200],
+        );
+        assert.equal(replies[0]?.body, 'hello ann');
+        assert.equal(replies[5]?.body, 'ping');
+        assert.equal(
+          replies[0]?.headers['x-request-id'],
+          undefined,
+          'no request id without full mode',
+        );
+      });
+
+      it('counts http_requests_total by method, route template and exact status', () => {
+        assert.deepEqual(
+          counts(registry, 'http_requests', ['method', 'route', 'status']),
+          EXPECTED_REQUESTS,
+        );
+      });
+
+      it('observes one duration per request, by method and route', () => {
+        assert.deepEqual(
+          counts(registry, 'http_request_duration_seconds', ['method', 'route']),
+          EXPECTED_DURATION_COUNTS,
+        );
+        for (const s of series(registry, 'http_request_duration_seconds')) {
+          assert.ok((s.sum ?? -1) >= 0 && (s.sum ?? 1e9) < 5, `plausible duration sum ${s.sum}`);
+        }
+      });
+
+      it('brings http_requests_in_flight back to 0', () => {
+        assert.equal(inFlight(registry), 0);
+      });
+
+      it('observes request sizes from Content-Length (0 without a body)', () => {
+        assert.deepEqual(
+          counts(registry, 'http_request_size_bytes', ['method', 'route']),
+          EXPECTED_DURATION_COUNTS,
+        );
+        const s = sums(registry, 'http_request_size_bytes');
+        assert.equal(s['POST /echo'], 9);
+        assert.equal(s['GET /hello/:name'], 0);
+      });
+
+      it('observes response sizes for every response', () => {
+        assert.deepEqual(
+          counts(registry, 'http_response_size_bytes', ['method', 'route']),
+          EXPECTED_DURATION_COUNTS,
+        );
+        const s = sums(registry, 'http_response_size_bytes');
+        assert.equal(s['GET /hello/:name'], 9 + 9 + 9 + 8); // hello ann, hello bob, hello ann, hello cy
+        assert.equal(s['GET /api/users/:id'], 'user 42'.length);
+        assert.equal(s['POST /echo'], 'ping'.length + 'pong!'.length);
+      });
+
+      it('keeps /metrics and /health out of the metrics', () => {
+        const routes = new Set(series(registry, 'http_requests').map((s) => s.labels.route));
+        assert.ok(!routes.has('/metrics') && !routes.has('/health'));
+      });
+
+      it('serves a metrics body that promtool and the Python parser accept', async () => {
+        const body = (await send(app.url, 'GET', '/metrics')).body;
+        assert.match(
+          body,
+          /^http_requests_total\{method="GET",route="\/hello\/:name",status="200"\} 4$/m,
+        );
+        await assertPromtoolClean(body);
+        await assertTextBodyValid(body);
+      });
+    });
+
+    describe('prefix and custom unmatched value', () => {
+      const registry = createRegistry();
+      let app: RunningApp;
+      before(async () => {
+        app = await adapter.start({
+          registry,
+          prefix: 'canvas_',
+          unmatchedRoute: 'none',
+          ignore: false,
+        });
+        await send(app.url, 'GET', '/hello/ann');
+        await send(app.url, 'GET', '/zzz');
+        await send(app.url, 'GET', '/health');
+        await settled(registry, 3, 'canvas_');
+      });
+      after(() => app?.close());
+
+      it('names every metric with the prefix', () => {
+        const names = Object.keys(registry.snapshot()).sort();
+        assert.deepEqual(names, [
+          'canvas_http_request_duration_seconds',
+          'canvas_http_request_size_bytes',
+          'canvas_http_requests',
+          'canvas_http_requests_in_flight',
+          'canvas_http_response_size_bytes',
+        ]);
+      });
+
+      it('uses the configured unmatched value, and ignore: false records /health', () => {
+        const c = counts(registry, 'canvas_http_requests', ['method', 'route', 'status']);
+        assert.equal(c['GET /hello/:name 200'], 1);
+        assert.equal(c['GET none 404'], 1);
+        assert.equal(Object.keys(c).length, 3);
+      });
+    });
+
+    describe('full mode: request id and access log', () => {
+      const registry = createRegistry();
+      const { lines, logger } = captureLogger();
+      let app: RunningApp;
+      before(async () => {
+        app = await adapter.start({ registry, requestId: true, accessLog: { logger } });
+      });
+      after(() => app?.close());
+
+      it('echoes a valid incoming x-request-id', async () => {
+        for (const id of ['abc-123', 'A.b_c:d-9', 'x'.repeat(128)]) {
+          const r = await send(app.url, 'GET', '/hello/ann', { headers: { 'x-request-id': id } });
+          assert.equal(r.headers['x-request-id'], id);
+        }
+      });
+
+      it('replaces a missing, empty, oversized or injected id with a UUID', async () => {
+        const bad = [
+          '',
+          'x'.repeat(129),
+          'a b',
+          '"quoted"',
+          'a,b',
+          '{"admin":true}',
+          'id;drop',
+          'é',
+        ];
+        const seen = new Set<string>();
+        for (const id of [undefined, ...bad]) {
+          const headers: Record<string, string> = id === undefined ? {} : { 'x-request-id': id };
+          const r = await send(app.url, 'GET', '/hello/ann', { headers });
+          const echoed = r.headers['x-request-id'];
+          assert.equal(typeof echoed, 'string');
+          assert.match(
+            echoed as string,
+            /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+          );
+          seen.add(echoed as string);
+        }
+        assert.equal(seen.size, bad.length + 1, 'a fresh id each time');
+      });
+
+      it('writes one access-log line per request with the same fields', async () => {
+        lines.length = 0;
+        const before = total(registry);
+        await send(app.url, 'GET', '/hello/ann?token=secret', {
+          headers: { 'x-request-id': 'req-1' },
+        });
+        await send(app.url, 'POST', '/echo', {
+          body: 'ping',
+          headers: { 'x-request-id': 'req-2' },
+        });
+        await send(app.url, 'GET', '/nope', { headers: { 'x-request-id': 'req-3' } });
+        await send(app.url, 'GET', '/metrics', { headers: { 'x-request-id': 'req-4' } });
+        await settled(registry, before + 3);
+        const byId = new Map(lines.map((l) => [l.fields.request_id, l]));
+        assert.equal(lines.length, 3, 'no line for /metrics');
+        const strip = (l: Captured | undefined): Record<string, unknown> => {
+          assert.ok(l);
+          assert.equal(typeof l.fields.duration_ms, 'number');
+          assert.ok((l.fields.duration_ms as number) >= 0);
+          const { duration_ms: _d, ...rest } = l.fields;
+          return { level: l.level, msg: l.msg, ...rest };
+        };
+        assert.deepEqual(strip(byId.get('req-1')), {
+          level: 'info',
+          msg: 'request finished',
+          method: 'GET',
+          route: '/hello/:name',
+          path: '/hello/ann',
+          status: 200,
+          bytes: 9,
+          request_id: 'req-1',
+        });
+        assert.deepEqual(strip(byId.get('req-2')), {
+          level: 'info',
+          msg: 'request finished',
+          method: 'POST',
+          route: '/echo',
+          path: '/echo',
+          status: 200,
+          bytes: 4,
+          request_id: 'req-2',
+        });
+        const l3 = strip(byId.get('req-3'));
+        assert.equal(typeof l3.bytes, 'number');
+        assert.deepEqual(
+          { ...l3, bytes: 0 },
+          {
+            level: 'info',
+            msg: 'request finished',
+            method: 'GET',
+            route: 'unmatched',
+            path: '/nope',
+            status: 404,
+            bytes: 0,
+            request_id: 'req-3',
+          },
+        );
+      });
+
+      it('still records the same metrics in full mode', () => {
+        const c = counts(registry, 'http_requests', ['method', 'route', 'status']);
+        assert.ok((c['GET /hello/:name 200'] ?? 0) >= 12);
+        assert.equal(inFlight(registry), 0);
+      });
+    });
+
+    describe('bad input: label values stay bounded', () => {
+      const registry = createRegistry();
+      let app: RunningApp;
+      const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+      before(async () => {
+        app = await adapter.start({ registry });
+      });
+      after(async () => {
+        agent.destroy();
+        await app?.close();
+      });
+
+      it('1,000 random paths and 50 methods add no route or method values', {
+        timeout: 60_000,
+      }, async () => {
+        let seed = 42;
+        const rand = (n: number): number => {
+          seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+          return seed % n;
+        };
+        const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789-._~%:@!$&()*+,;=';
+        const word = (): string => {
+          let s = '';
+          for (let i = 1 + rand(12); i > 0; i--) s += alphabet[rand(alphabet.length)];
+          return s;
+        };
+        const paths: string[] = [];
+        for (let i = 0; i < 1000; i++) {
+          const kind = rand(5);
+          if (kind === 0) paths.push(`/hello/${word()}`);
+          else if (kind === 1) paths.push(`/api/users/${word()}/${word()}`);
+          else if (kind === 2) paths.push(`/${word()}?${word()}=${word()}`);
+          else paths.push(`/${word()}/${word()}/${word()}`);
+        }
+        // Every method node:http parses (except CONNECT, which never reaches a request handler),
+        // then made-up tokens that node's parser answers with 400 before any handler runs.
+        const methods = METHODS.filter((m) => m !== 'CONNECT');
+        for (let i = 0; methods.length < 50; i++)
+          methods.push(
+            `X${word()
+              .replace(/[^a-z0-9]/g, '')
+              .toUpperCase()}${i}`,
+          );
+        const jobs: Array<() => Promise<Reply>> = [];
+        for (const p of paths) jobs.push(() => send(app.url, 'GET', p, { agent }));
+        for (const m of methods) jobs.push(() => send(app.url, m, '/hello/x'));
+        for (const m of methods) jobs.push(() => send(app.url, m, `/${word()}`));
+        let next = 0;
+        const replies: Reply[] = [];
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            while (next < jobs.length) replies.push(await (jobs[next++] as () => Promise<Reply>)());
+          }),
+        );
+        await pollUntil(() => (inFlight(registry) === 0 ? true : undefined), {
+          description: 'in-flight back to 0',
+          timeoutMs: 5000,
+          intervalMs: 10,
+        });
+        const known = new Set<string>([...ROUTES, 'unmatched']);
+        const allowedMethods = new Set<string>([...STANDARD_METHODS, 'OTHER']);
+        for (const family of [
+          'http_requests',
+          'http_request_duration_seconds',
+          'http_request_size_bytes',
+          'http_response_size_bytes',
+        ]) {
+          for (const s of series(registry, family)) {
+            assert.ok(
+              known.has(s.labels.route as string),
+              `${family}: unexpected route ${s.labels.route}`,
+            );
+            assert.ok(
+              allowedMethods.has(s.labels.method as string),
+              `${family}: unexpected method ${s.labels.method}`,
+            );
+          }
+        }
+        const routes = new Set(series(registry, 'http_requests').map((s) => s.labels.route));
+        assert.ok(routes.has('unmatched') && routes.has('/hello/:name'));
+        const methodsSeen = new Set(series(registry, 'http_requests').map((s) => s.labels.method));
+        assert.ok(methodsSeen.has('OTHER'));
+        assert.ok(series(registry, 'http_requests').length <= known.size * allowedMethods.size * 8);
+        // Every request that reached routing is recorded. (Fastify answers a URL it cannot decode,
+        // such as `/%zz`, with 400 before any hook runs: those are the ones not counted there.)
+        const routed = replies.filter((r) => r.status === 200 || r.status === 404).length;
+        assert.ok(routed >= 900, `${routed} requests routed`);
+        assert.ok(total(registry) >= routed, `${total(registry)} recorded, ${routed} routed`);
+      });
+    });
+  });
+}

@@ -1,0 +1,224 @@
+// Unit tests of the HTTP instrumentation core: method folding, ignore list, the handle cache, options validation, aborted requests.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import {
+  compileIgnore,
+  createHttpInstrumentation,
+  createHttpMetrics,
+  createRequestIdResolver,
+  foldMethod,
+  pathOf,
+} from '../../src/instrument/index.js';
+import { TelltaleError } from '../../src/internal/errors.js';
+import { BucketPresets, createRegistry } from '../../src/metrics/index.js';
+import { pollUntil } from '../helpers/index.js';
+
+function invalidOption(err: unknown): boolean {
+  assert.ok(err instanceof TelltaleError);
+  assert.equal(err.code, 'TT_INVALID_OPTION');
+  return true;
+}
+
+describe('foldMethod', () => {
+  it('keeps the nine standard methods and folds everything else into OTHER', () => {
+    for (const m of [
+      'GET',
+      'HEAD',
+      'POST',
+      'PUT',
+      'DELETE',
+      'PATCH',
+      'OPTIONS',
+      'CONNECT',
+      'TRACE',
+    ]) {
+      assert.equal(foldMethod(m), m);
+    }
+    for (const m of ['PURGE', 'PROPFIND', 'get', 'Get', '', 'GET ', undefined]) {
+      assert.equal(foldMethod(m), 'OTHER');
+    }
+  });
+});
+
+describe('ignore list', () => {
+  it('ignores /metrics, /health, /health/* and /ready by default', () => {
+    const ignored = compileIgnore(undefined);
+    assert.ok(ignored);
+    for (const p of ['/metrics', '/health', '/health/live', '/health/a/b', '/ready'])
+      assert.equal(ignored(p), true, p);
+    for (const p of ['/metricsx', '/healthz', '/readyz', '/', '/api/health'])
+      assert.equal(ignored(p), false, p);
+  });
+  it('takes a list, a predicate or false, and rejects entries without a leading slash', () => {
+    assert.equal(compileIgnore(false), undefined);
+    assert.equal(compileIgnore([]), undefined);
+    const fn = (p: string): boolean => p === '/x';
+    assert.equal(compileIgnore(fn), fn);
+    assert.equal(compileIgnore(['/internal/*'])?.('/internal/a'), true);
+    assert.throws(() => compileIgnore(['metrics']), invalidOption);
+  });
+  it('pathOf drops the query string without allocating when there is none', () => {
+    assert.equal(pathOf('/a/b?x=1'), '/a/b');
+    const s = '/a/b';
+    assert.equal(pathOf(s), s);
+  });
+});
+
+describe('createHttpMetrics', () => {
+  it('registers the five metrics with default buckets, idempotently', () => {
+    const registry = createRegistry();
+    const a = createHttpMetrics(registry);
+    const b = createHttpMetrics(registry);
+    assert.equal(a.requests, b.requests);
+    assert.deepEqual(a.duration.buckets, BucketPresets.httpLatency);
+    assert.deepEqual(a.requestSize.buckets, BucketPresets.bytes);
+    assert.deepEqual(Object.keys(registry.snapshot()).sort(), [
+      'http_request_duration_seconds',
+      'http_request_size_bytes',
+      'http_requests',
+      'http_requests_in_flight',
+      'http_response_size_bytes',
+    ]);
+  });
+
+  it('takes a prefix and custom buckets', () => {
+    const registry = createRegistry();
+    const m = createHttpMetrics(registry, {
+      prefix: 'canvas_',
+      durationBuckets: [0.1, 1],
+      sizeBuckets: [10],
+    });
+    assert.equal(m.requests.name, 'canvas_http_requests');
+    assert.deepEqual(m.duration.buckets, [0.1, 1]);
+    assert.deepEqual(m.responseSize.buckets, [10]);
+  });
+
+  it('records a request into the right series; status as the exact code', () => {
+    const registry = createRegistry();
+    const m = createHttpMetrics(registry);
+    m.record('GET', '/users/:id', 200, 0.02, 0, 100);
+    m.record('GET', '/users/:id', 200, 0.03, 0, 100);
+    m.record('PURGE', '/users/:id', 418, 0.01, 5, undefined);
+    assert.equal(m.requests.get({ method: 'GET', route: '/users/:id', status: '200' }), 2);
+    assert.equal(m.requests.get({ method: 'OTHER', route: '/users/:id', status: '418' }), 1);
+    assert.equal(m.duration.point({ method: 'GET', route: '/users/:id' })?.count, 2);
+    assert.equal(m.requestSize.point({ method: 'OTHER', route: '/users/:id' })?.sum, 5);
+    assert.equal(
+      m.responseSize.point({ method: 'OTHER', route: '/users/:id' })?.count,
+      0,
+      'unknown size not observed',
+    );
+  });
+
+  it('stops caching beyond maxCachedRoutes but still records under the series cap', () => {
+    const registry = createRegistry();
+    const m = createHttpMetrics(registry, { maxCachedRoutes: 2, maxSeries: 5 });
+    for (let i = 0; i < 20; i++) m.record('GET', `/r${i}`, 200, 0.001, 0, 0);
+    m.record('GET', '/r19', 200, 0.001, 0, 0);
+    assert.equal(m.requests.seriesCount, 6); // 5 real series and the overflow series
+    let sum = 0;
+    for (const s of registry.snapshot().http_requests?.series ?? []) sum += s.value ?? 0;
+    assert.equal(sum, 21);
+  });
+
+  it('rejects a bad maxCachedRoutes', () => {
+    assert.throws(
+      () => createHttpMetrics(createRegistry(), { maxCachedRoutes: -1 }),
+      invalidOption,
+    );
+  });
+});
+
+describe('createHttpInstrumentation', () => {
+  it('validates options once, at creation', () => {
+    assert.throws(
+      () => createHttpInstrumentation({ registry: createRegistry(), unmatchedRoute: '' }),
+      invalidOption,
+    );
+    assert.throws(
+      () => createHttpInstrumentation({ metrics: false, requestId: { header: 'bad header' } }),
+      invalidOption,
+    );
+    assert.throws(
+      () => createHttpInstrumentation({ metrics: false, accessLog: { level: 'trace' as 'info' } }),
+      invalidOption,
+    );
+  });
+
+  it('start/finish without node:http: in-flight, unmatched default, ignore', () => {
+    const registry = createRegistry();
+    const http = createHttpInstrumentation({ registry });
+    assert.equal(http.start('GET', '/metrics', {}), undefined);
+    const t = http.start('GET', '/x?y=1', { 'content-length': '12' });
+    assert.ok(t);
+    assert.equal(t.path, '/x');
+    assert.equal(t.requestBytes, 12);
+    assert.equal(http.metrics?.inFlight.get(), 1);
+    http.finish(t, 404, 3);
+    http.finish(t, 404, 3); // a second finish does nothing
+    assert.equal(http.metrics?.inFlight.get(), 0);
+    assert.equal(http.metrics?.requests.get({ method: 'GET', route: 'unmatched', status: 404 }), 1);
+  });
+
+  it('metrics: false registers nothing', () => {
+    const registry = createRegistry();
+    const http = createHttpInstrumentation({ registry, metrics: false });
+    assert.equal(http.metrics, undefined);
+    assert.deepEqual(registry.snapshot(), {});
+  });
+
+  it('records a client that goes away before the response as 499, and frees the in-flight slot', async () => {
+    const registry = createRegistry();
+    const http = createHttpInstrumentation({ registry });
+    const server = createServer((req, res) => {
+      const t = http.startNode(req, res);
+      if (t) t.route = '/slow';
+      // never answers
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const req = request({ host: '127.0.0.1', port, path: '/slow', agent: false });
+    req.on('error', () => {});
+    req.end();
+    await pollUntil(() => (http.metrics?.inFlight.get() === 1 ? true : undefined), {
+      description: 'request in flight',
+      timeoutMs: 5000,
+      intervalMs: 10,
+    });
+    req.destroy();
+    await pollUntil(() => (http.metrics?.inFlight.get() === 0 ? true : undefined), {
+      description: 'in-flight back to 0',
+      timeoutMs: 5000,
+      intervalMs: 10,
+    });
+    assert.equal(http.metrics?.requests.get({ method: 'GET', route: '/slow', status: 499 }), 1);
+    server.close();
+  });
+});
+
+describe('createRequestIdResolver', () => {
+  it('keeps 1–128 characters of [A-Za-z0-9._:-], replaces anything else with a UUID', () => {
+    const resolve = createRequestIdResolver();
+    assert.equal(resolve.header, 'x-request-id');
+    assert.equal(resolve('abc.DEF_1:2-3'), 'abc.DEF_1:2-3');
+    assert.equal(resolve('x'.repeat(128)), 'x'.repeat(128));
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (const bad of [
+      undefined,
+      '',
+      'x'.repeat(129),
+      'a\r\nb',
+      'a"b',
+      'a b',
+      '{"x":1}',
+      ['a', 'b'],
+    ]) {
+      assert.match(resolve(bad), uuid);
+    }
+    assert.equal(createRequestIdResolver('X-Correlation-ID').header, 'x-correlation-id');
+  });
+});
