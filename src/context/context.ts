@@ -148,14 +148,10 @@ export function activeRecord(): ContextRecord | undefined {
   return storage.getStore();
 }
 
-/** @internal Runs `fn` with `record` active. */
-export function runWithRecord<A extends unknown[], R>(
-  record: ContextRecord,
-  fn: (...args: A) => R,
-  ...args: A
-): R {
+/** @internal Runs `fn(arg)` with `record` active (one fixed argument: no rest array per call). */
+export function runWithRecord<T, R>(record: ContextRecord, fn: (arg: T) => R, arg: T): R {
   if (!logHooked) hookLogs();
-  return storage.run(record, fn, ...args);
+  return storage.run(record, fn, arg);
 }
 
 /**
