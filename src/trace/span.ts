@@ -455,7 +455,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * Runs `fn` in a new child span of the active context (a new trace outside one) and ends the span
  * when `fn` returns, or when its promise settles: status `ok`, or `error` with the thrown or
  * rejected error's message (the error is rethrown unchanged). Nesting holds across `await`.
- * `fn` gets the span, to add attributes.
+ * `fn` gets the span, to add attributes. A promise (or any thenable, such as a query builder)
+ * returned by `fn` is chained: you get a new native promise of the same value.
  *
  * @example
  * ```ts
