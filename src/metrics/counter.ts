@@ -5,11 +5,11 @@ import { exemplarSource } from '../internal/exemplar-source.js';
 import {
   checkExemplar,
   grow,
+  HandleBase,
   Metric,
   type MetricRuntime,
   type MetricSpec,
   makeExemplar,
-  SeriesBase,
 } from './metric.js';
 import type { CounterFamily, CounterPoint, Exemplar } from './model.js';
 import type { Counter, CounterHandle, ExemplarLabels, LabelNames } from './types.js';
@@ -28,28 +28,27 @@ export function badIncrement(metric: string, v: unknown): never {
   );
 }
 
-class CounterSeries extends SeriesBase implements CounterHandle {
+function checkIncrement(metric: string, v: unknown): void {
+  if (typeof v !== 'number' || !(v >= 0) || v === Infinity) badIncrement(metric, v);
+}
+
+class CounterHandleImpl extends HandleBase implements CounterHandle {
   inc(v?: number): void {
     const m = this.m as CounterImpl<LabelNames>;
     if (v === undefined) v = 1;
-    else if (typeof v !== 'number' || !(v >= 0) || v === Infinity) badIncrement(m.name, v);
+    else checkIncrement(m.name, v);
     let i = this.idx;
-    if (i < 0) i = m._revive(this).idx;
-    m._vals[i]! += v;
-    if (m._touched !== null) m._touched[i] = 1;
-    if (exemplarSource !== null) m._autoExemplar(i, v);
+    if (i < 0) i = m._revive(this);
+    m._add1(i, v);
   }
 
   incWithExemplar(v: number, exemplar: ExemplarLabels): void {
     const m = this.m as CounterImpl<LabelNames>;
-    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) badIncrement(m.name, v);
+    checkIncrement(m.name, v);
     checkExemplar(m.name, exemplar);
-    // Resolve the slot first: a handle whose series was removed may revive into another series
-    // object, and then this.idx stays -1.
     let i = this.idx;
-    if (i < 0) i = m._revive(this).idx;
-    m._vals[i]! += v;
-    if (m._touched !== null) m._touched[i] = 1;
+    if (i < 0) i = m._revive(this);
+    m._add1(i, v);
     m._ex ??= [];
     m._ex[i] = makeExemplar(exemplar, v, m._rt.now());
   }
@@ -57,8 +56,8 @@ class CounterSeries extends SeriesBase implements CounterHandle {
   get(): number {
     const m = this.m as CounterImpl<LabelNames>;
     // A removed handle reads the live series that now has its labels, if any (updates go there too).
-    const s = this.idx >= 0 ? this : m._live(this);
-    return s === undefined ? 0 : m._vals[s.idx]!;
+    const i = m._live(this);
+    return i < 0 ? 0 : m._vals[i]!;
   }
 }
 
@@ -69,7 +68,7 @@ export interface CounterInit<N extends LabelNames> extends MetricSpec<N> {
 
 /** @internal The counter implementation; users see {@link Counter}. */
 export class CounterImpl<N extends LabelNames>
-  extends Metric<N, CounterSeries>
+  extends Metric<N, CounterHandleImpl>
   implements Counter<N>
 {
   readonly type = 'counter' as const;
@@ -86,7 +85,14 @@ export class CounterImpl<N extends LabelNames>
     this._init();
   }
 
-  /** @internal Attaches the active trace's exemplar, if any (kept out of `inc` so it stays small). */
+  /** @internal Adds a checked increment to slot `i`: the one place a counter value changes. */
+  _add1(i: number, v: number): void {
+    this._vals[i]! += v;
+    if (this._touched !== null) this._touched[i] = 1;
+    if (exemplarSource !== null) this._autoExemplar(i, v);
+  }
+
+  /** @internal Attaches the active trace's exemplar, if any (kept out of `_add1` so it stays small). */
   _autoExemplar(i: number, v: number): void {
     const labels = exemplarSource?.();
     if (labels === undefined) return;
@@ -94,8 +100,8 @@ export class CounterImpl<N extends LabelNames>
     this._ex[i] = { labels, value: v, timestamp: this._rt.now() / 1000 };
   }
 
-  protected _newSeries(text: string, idx: number): CounterSeries {
-    return new CounterSeries(this, text, idx);
+  protected _newHandle(idx: number, text: string): CounterHandleImpl {
+    return new CounterHandleImpl(this, idx, text);
   }
   protected _growSlabs(cap: number): void {
     this._vals = grow(this._vals, cap);
@@ -112,47 +118,44 @@ export class CounterImpl<N extends LabelNames>
   inc(a?: unknown, b?: number): void {
     if (typeof a === 'object') {
       // Check the value before the lookup, so a rejected update creates no series.
-      if (b !== undefined && (typeof b !== 'number' || !(b >= 0) || b === Infinity)) {
-        badIncrement(this.name, b);
+      if (b === undefined) b = 1;
+      else checkIncrement(this.name, b);
+      this._add1(this._find(a), b);
+    } else if (this._labelless) {
+      if (a === undefined) this._add1(0, 1);
+      else {
+        checkIncrement(this.name, a);
+        this._add1(0, a as number);
       }
-      this._find(a).inc(b);
-    } else if (this._single !== undefined) this._single.inc(a as number | undefined);
-    else this._find(a);
+    } else this._find(a);
   }
 
   labels(...args: unknown[]): CounterHandle {
-    if (args.length === 1 && typeof args[0] === 'object') return this._find(args[0]);
-    return this._findPositional(args);
+    return this._bind(args);
   }
 
   get(labels?: unknown): number | undefined {
-    const s = this._lookup(labels);
-    return s === undefined ? undefined : this._vals[s.idx];
+    const i = this._lookup(labels);
+    return i < 0 ? undefined : this._vals[i];
   }
 
   point(labels?: unknown): CounterPoint | undefined {
-    const s = this._lookup(labels);
-    return s === undefined ? undefined : this._point(s);
+    const i = this._lookup(labels);
+    return i < 0 ? undefined : this._point(i);
   }
 
-  /** @internal */
-  _lookup(labels: unknown): CounterSeries | undefined {
-    if (this._single !== undefined) return this._single;
-    return this._findValues(this._valuesOf(labels), false);
-  }
-
-  private _point(s: CounterSeries): CounterPoint {
-    const i = s.idx;
+  private _point(i: number): CounterPoint {
     const ex = this._ex?.[i];
+    const labels = this._labels(i);
     return ex === undefined
-      ? { labels: s, value: this._vals[i]!, created: this._created[i]! }
-      : { labels: s, value: this._vals[i]!, created: this._created[i]!, exemplar: ex };
+      ? { labels, value: this._vals[i]!, created: this._created[i]! }
+      : { labels, value: this._vals[i]!, created: this._created[i]!, exemplar: ex };
   }
 
   _gather(): CounterFamily {
-    const series = this._series;
-    const points: CounterPoint[] = new Array(series.length);
-    for (let i = 0; i < series.length; i++) points[i] = this._point(series[i]!);
+    const n = this._texts.length;
+    const points: CounterPoint[] = new Array(n);
+    for (let i = 0; i < n; i++) points[i] = this._point(i);
     return { type: 'counter', name: this.name, help: this.help, unit: this.unit, points };
   }
 }

@@ -1,7 +1,7 @@
 // Gauge: a value that goes up and down, stored in a per-metric Float64Array slab.
 
 import { fail } from '../internal/errors.js';
-import { grow, Metric, type MetricRuntime, type MetricSpec, SeriesBase } from './metric.js';
+import { grow, HandleBase, Metric, type MetricRuntime, type MetricSpec } from './metric.js';
 import type { GaugeFamily, GaugePoint } from './model.js';
 import type { Gauge, GaugeHandle, LabelNames } from './types.js';
 
@@ -12,30 +12,35 @@ function badGaugeValue(metric: string, op: string, v: unknown): never {
   );
 }
 
-class GaugeSeries extends SeriesBase implements GaugeHandle {
+/** Checks a `set` value: any number, NaN and ±Infinity included. */
+function checkSet(metric: string, v: unknown): void {
+  if (typeof v !== 'number') badGaugeValue(metric, 'set', v);
+}
+
+/** Checks an `inc`/`dec` amount: a finite number. */
+function checkDelta(metric: string, op: string, v: unknown): void {
+  if (typeof v !== 'number' || v - v !== 0) badGaugeValue(metric, op, v);
+}
+
+class GaugeHandleImpl extends HandleBase implements GaugeHandle {
   set(v: number): void {
     const m = this.m as GaugeImpl<LabelNames>;
-    if (typeof v !== 'number') badGaugeValue(m.name, 'set', v);
-    let i = this.idx;
-    if (i < 0) i = m._revive(this).idx;
-    m._vals[i] = v;
-    if (m._touched !== null) m._touched[i] = 1;
+    checkSet(m.name, v);
+    m._setAt(this._slot(), v);
   }
 
   inc(v?: number): void {
     const m = this.m as GaugeImpl<LabelNames>;
     if (v === undefined) v = 1;
-    else if (typeof v !== 'number' || v - v !== 0) badGaugeValue(m.name, 'inc', v);
-    let i = this.idx;
-    if (i < 0) i = m._revive(this).idx;
-    m._vals[i]! += v;
-    if (m._touched !== null) m._touched[i] = 1;
+    else checkDelta(m.name, 'inc', v);
+    m._addAt(this._slot(), v);
   }
 
   dec(v?: number): void {
+    const m = this.m as GaugeImpl<LabelNames>;
     if (v === undefined) v = 1;
-    else if (typeof v !== 'number' || v - v !== 0) badGaugeValue(this.m.name, 'dec', v);
-    this.inc(-v);
+    else checkDelta(m.name, 'dec', v);
+    m._addAt(this._slot(), -v);
   }
 
   setToCurrentTime(): void {
@@ -53,9 +58,13 @@ class GaugeSeries extends SeriesBase implements GaugeHandle {
 
   get(): number {
     const m = this.m as GaugeImpl<LabelNames>;
-    // A removed handle reads the live series that now has its labels, if any (updates go there too).
-    const s = this.idx >= 0 ? this : m._live(this);
-    return s === undefined ? 0 : m._vals[s.idx]!;
+    const i = m._live(this);
+    return i < 0 ? 0 : m._vals[i]!;
+  }
+
+  private _slot(): number {
+    const i = this.idx;
+    return i >= 0 ? i : this.m._revive(this);
   }
 }
 
@@ -65,7 +74,10 @@ export interface GaugeInit<N extends LabelNames> extends MetricSpec<N> {
 }
 
 /** @internal The gauge implementation; users see {@link Gauge}. */
-export class GaugeImpl<N extends LabelNames> extends Metric<N, GaugeSeries> implements Gauge<N> {
+export class GaugeImpl<N extends LabelNames>
+  extends Metric<N, GaugeHandleImpl>
+  implements Gauge<N>
+{
   readonly type = 'gauge' as const;
   /** @internal */
   _vals: Float64Array = new Float64Array(this._capacity);
@@ -78,8 +90,20 @@ export class GaugeImpl<N extends LabelNames> extends Metric<N, GaugeSeries> impl
     this._init();
   }
 
-  protected _newSeries(text: string, idx: number): GaugeSeries {
-    return new GaugeSeries(this, text, idx);
+  /** @internal */
+  _setAt(i: number, v: number): void {
+    this._vals[i] = v;
+    if (this._touched !== null) this._touched[i] = 1;
+  }
+
+  /** @internal */
+  _addAt(i: number, v: number): void {
+    this._vals[i]! += v;
+    if (this._touched !== null) this._touched[i] = 1;
+  }
+
+  protected _newHandle(idx: number, text: string): GaugeHandleImpl {
+    return new GaugeHandleImpl(this, idx, text);
   }
   protected _growSlabs(cap: number): void {
     this._vals = grow(this._vals, cap);
@@ -91,59 +115,58 @@ export class GaugeImpl<N extends LabelNames> extends Metric<N, GaugeSeries> impl
     this._vals[idx] = 0;
   }
 
-  // Each checks the value before the lookup, so a rejected update creates no series.
+  // Each update checks its value before the lookup, so a rejected update creates no series.
   set(a: unknown, b?: number): void {
     if (typeof a === 'object' && a !== null) {
-      if (typeof b !== 'number') badGaugeValue(this.name, 'set', b);
-      this._find(a).set(b);
-    } else if (this._single !== undefined) this._single.set(a as number);
-    else this._find(a);
+      checkSet(this.name, b);
+      this._setAt(this._find(a), b as number);
+    } else if (this._labelless) {
+      checkSet(this.name, a);
+      this._setAt(0, a as number);
+    } else this._find(a);
   }
+
   inc(a?: unknown, b?: number): void {
-    if (typeof a === 'object' && a !== null) {
-      if (b !== undefined && (typeof b !== 'number' || b - b !== 0))
-        badGaugeValue(this.name, 'inc', b);
-      this._find(a).inc(b);
-    } else if (this._single !== undefined) this._single.inc(a as number | undefined);
-    else this._find(a);
+    this._delta('inc', a, b, 1);
   }
+
   dec(a?: unknown, b?: number): void {
+    this._delta('dec', a, b, -1);
+  }
+
+  private _delta(op: string, a: unknown, b: number | undefined, sign: 1 | -1): void {
     if (typeof a === 'object' && a !== null) {
-      if (b !== undefined && (typeof b !== 'number' || b - b !== 0))
-        badGaugeValue(this.name, 'dec', b);
-      this._find(a).dec(b);
-    } else if (this._single !== undefined) this._single.dec(a as number | undefined);
-    else this._find(a);
+      if (b === undefined) b = 1;
+      else checkDelta(this.name, op, b);
+      this._addAt(this._find(a), sign * b);
+    } else if (this._labelless) {
+      let v = 1;
+      if (a !== undefined) {
+        checkDelta(this.name, op, a);
+        v = a as number;
+      }
+      this._addAt(0, sign * v);
+    } else this._find(a);
   }
 
   labels(...args: unknown[]): GaugeHandle {
-    if (args.length === 1 && typeof args[0] === 'object') return this._find(args[0]);
-    return this._findPositional(args);
+    return this._bind(args);
   }
 
   get(labels?: unknown): number | undefined {
-    const s = this._lookup(labels);
-    return s === undefined ? undefined : this._vals[s.idx];
+    const i = this._lookup(labels);
+    return i < 0 ? undefined : this._vals[i];
   }
 
   point(labels?: unknown): GaugePoint | undefined {
-    const s = this._lookup(labels);
-    return s === undefined ? undefined : { labels: s, value: this._vals[s.idx]! };
-  }
-
-  /** @internal */
-  _lookup(labels: unknown): GaugeSeries | undefined {
-    if (this._single !== undefined) return this._single;
-    return this._findValues(this._valuesOf(labels), false);
+    const i = this._lookup(labels);
+    return i < 0 ? undefined : { labels: this._labels(i), value: this._vals[i]! };
   }
 
   _gather(): GaugeFamily {
-    const series = this._series;
-    const points: GaugePoint[] = new Array(series.length);
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i]!;
-      points[i] = { labels: s, value: this._vals[i]! };
-    }
+    const n = this._texts.length;
+    const points: GaugePoint[] = new Array(n);
+    for (let i = 0; i < n; i++) points[i] = { labels: this._labels(i), value: this._vals[i]! };
     return { type: 'gauge', name: this.name, help: this.help, unit: this.unit, points };
   }
 }

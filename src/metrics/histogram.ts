@@ -5,11 +5,12 @@ import { exemplarSource } from '../internal/exemplar-source.js';
 import {
   checkExemplar,
   grow,
+  HandleBase,
+  LabelView,
   Metric,
   type MetricRuntime,
   type MetricSpec,
   makeExemplar,
-  SeriesBase,
 } from './metric.js';
 import type { Exemplar, HistogramFamily, HistogramPoint } from './model.js';
 import type { ExemplarLabels, Histogram, HistogramHandle, LabelNames } from './types.js';
@@ -45,31 +46,26 @@ function bucketIndex(bounds: Float64Array, v: number): number {
   return lo;
 }
 
-class HistogramSeries extends SeriesBase implements HistogramHandle {
+function checkObservation(metric: string, v: unknown): void {
+  if (typeof v !== 'number' || v - v !== 0) badObservation(metric, v);
+}
+
+class HistogramHandleImpl extends HandleBase implements HistogramHandle {
   observe(v: number): void {
     const m = this.m as HistogramImpl<LabelNames>;
-    if (typeof v !== 'number' || v - v !== 0) badObservation(m.name, v);
+    checkObservation(m.name, v);
     let i = this.idx;
-    if (i < 0) i = m._revive(this).idx;
-    const b = i * m._stride + bucketIndex(m._bounds, v);
-    m._counts[b]!++;
-    m._sums[i]! += v;
-    if (m._touched !== null) m._touched[i] = 1;
-    if (exemplarSource !== null) m._autoExemplar(b, v);
+    if (i < 0) i = m._revive(this);
+    m._observeAt(i, v);
   }
 
   observeWithExemplar(v: number, exemplar: ExemplarLabels): void {
     const m = this.m as HistogramImpl<LabelNames>;
-    if (typeof v !== 'number' || v - v !== 0) badObservation(m.name, v);
+    checkObservation(m.name, v);
     checkExemplar(m.name, exemplar);
-    // Resolve the slot first: a handle whose series was removed may revive into another series
-    // object, and then this.idx stays -1.
     let i = this.idx;
-    if (i < 0) i = m._revive(this).idx;
-    const b = i * m._stride + bucketIndex(m._bounds, v);
-    m._counts[b]!++;
-    m._sums[i]! += v;
-    if (m._touched !== null) m._touched[i] = 1;
+    if (i < 0) i = m._revive(this);
+    const b = m._observeAt(i, v);
     m._ex ??= [];
     m._ex[b] = makeExemplar(exemplar, v, m._rt.now());
   }
@@ -85,7 +81,7 @@ class HistogramSeries extends SeriesBase implements HistogramHandle {
 
   get(): HistogramPoint {
     const m = this.m as HistogramImpl<LabelNames>;
-    return m._point(this);
+    return m._point(m._live(this), this.text);
   }
 }
 
@@ -97,7 +93,7 @@ export interface HistogramInit<N extends LabelNames> extends MetricSpec<N> {
 
 /** @internal The histogram implementation; users see {@link Histogram}. */
 export class HistogramImpl<N extends LabelNames>
-  extends Metric<N, HistogramSeries>
+  extends Metric<N, HistogramHandleImpl>
   implements Histogram<N>
 {
   readonly type = 'histogram' as const;
@@ -122,6 +118,19 @@ export class HistogramImpl<N extends LabelNames>
     this._init();
   }
 
+  /**
+   * @internal Records a checked observation in slot `i`: the one place histogram data changes.
+   * Returns the bucket's index in the counts slab.
+   */
+  _observeAt(i: number, v: number): number {
+    const b = i * this._stride + bucketIndex(this._bounds, v);
+    this._counts[b]!++;
+    this._sums[i]! += v;
+    if (this._touched !== null) this._touched[i] = 1;
+    if (exemplarSource !== null) this._autoExemplar(b, v);
+    return b;
+  }
+
   /** @internal Attaches the active trace's exemplar to bucket slot `b`, if any. */
   _autoExemplar(b: number, v: number): void {
     const labels = exemplarSource?.();
@@ -130,8 +139,8 @@ export class HistogramImpl<N extends LabelNames>
     this._ex[b] = { labels, value: v, timestamp: this._rt.now() / 1000 };
   }
 
-  protected _newSeries(text: string, idx: number): HistogramSeries {
-    return new HistogramSeries(this, text, idx);
+  protected _newHandle(idx: number, text: string): HistogramHandleImpl {
+    return new HistogramHandleImpl(this, idx, text);
   }
   protected _growSlabs(cap: number): void {
     this._counts = grow(this._counts, cap * this._stride);
@@ -155,29 +164,29 @@ export class HistogramImpl<N extends LabelNames>
   observe(a: unknown, b?: number): void {
     if (typeof a === 'object' && a !== null) {
       // Check the value before the lookup, so a rejected update creates no series.
-      if (typeof b !== 'number' || b - b !== 0) badObservation(this.name, b);
-      this._find(a).observe(b);
-    } else if (this._single !== undefined) this._single.observe(a as number);
-    else this._find(a);
+      checkObservation(this.name, b);
+      this._observeAt(this._find(a), b as number);
+    } else if (this._labelless) {
+      checkObservation(this.name, a);
+      this._observeAt(0, a as number);
+    } else this._find(a);
   }
 
   labels(...args: unknown[]): HistogramHandle {
-    if (args.length === 1 && typeof args[0] === 'object') return this._find(args[0]);
-    return this._findPositional(args);
+    return this._bind(args);
   }
 
   startTimer(labels?: unknown): () => number {
-    return this._find(labels).startTimer();
+    return this._handle(this._find(labels)).startTimer();
   }
 
   point(labels?: unknown): HistogramPoint | undefined {
-    const s = this._single ?? this._findValues(this._valuesOf(labels), false);
-    return s === undefined ? undefined : this._point(s);
+    const i = this._lookup(labels);
+    return i < 0 ? undefined : this._point(i);
   }
 
-  /** @internal */
-  _point(s: HistogramSeries): HistogramPoint {
-    const i = s.idx;
+  /** @internal The point of slot `i`, or an empty one labelled `text` when `i` is -1. */
+  _point(i: number, text?: string): HistogramPoint {
     const k = this._stride;
     const cumulative: number[] = new Array(k);
     let acc = 0;
@@ -190,7 +199,7 @@ export class HistogramImpl<N extends LabelNames>
       }
     } else cumulative.fill(0);
     const point = {
-      labels: s,
+      labels: i >= 0 ? this._labels(i) : new LabelView(this._allNames, text ?? ''),
       cumulative,
       sum: i >= 0 ? this._sums[i]! : 0,
       count: acc,
@@ -210,9 +219,9 @@ export class HistogramImpl<N extends LabelNames>
   }
 
   _gather(): HistogramFamily {
-    const series = this._series;
-    const points: HistogramPoint[] = new Array(series.length);
-    for (let i = 0; i < series.length; i++) points[i] = this._point(series[i]!);
+    const n = this._texts.length;
+    const points: HistogramPoint[] = new Array(n);
+    for (let i = 0; i < n; i++) points[i] = this._point(i);
     return {
       type: 'histogram',
       name: this.name,

@@ -1,21 +1,15 @@
 // Info and StateSet: the two OpenMetrics types whose series carry labels or booleans rather than numbers.
 
 import { fail } from '../internal/errors.js';
-import { Metric, type MetricRuntime, type MetricSpec, SeriesBase } from './metric.js';
+import { HandleBase, Metric, type MetricRuntime, type MetricSpec } from './metric.js';
 import type { InfoFamily, InfoPoint, StateSetFamily, StateSetPoint } from './model.js';
 import type { Info, LabelNames, StateSet, StateSetHandle } from './types.js';
 
-class InfoSeries extends SeriesBase {
-  touch(): void {
-    const m = this.m as InfoImpl<LabelNames>;
-    let i = this.idx;
-    if (i < 0) i = m._revive(this).idx;
-    if (m._touched !== null) m._touched[i] = 1;
-  }
-}
+/** Info series are never bound by users; the handle type exists for the base class. */
+class InfoHandleImpl extends HandleBase {}
 
 /** @internal The info implementation; users see {@link Info}. */
-export class InfoImpl<N extends LabelNames> extends Metric<N, InfoSeries> implements Info<N> {
+export class InfoImpl<N extends LabelNames> extends Metric<N, InfoHandleImpl> implements Info<N> {
   readonly type = 'info' as const;
 
   constructor(spec: MetricSpec<N>, rt: MetricRuntime) {
@@ -23,35 +17,33 @@ export class InfoImpl<N extends LabelNames> extends Metric<N, InfoSeries> implem
     this._init();
   }
 
-  protected _newSeries(text: string, idx: number): InfoSeries {
-    return new InfoSeries(this, text, idx);
+  protected _newHandle(idx: number, text: string): InfoHandleImpl {
+    return new InfoHandleImpl(this, idx, text);
   }
   protected _growSlabs(): void {}
   protected _moveSlot(): void {}
   protected _zeroSlot(): void {}
 
   set(...args: unknown[]): void {
-    const s =
+    const i =
       args.length === 1 && typeof args[0] === 'object'
         ? this._find(args[0])
         : this._findPositional(args);
-    s.touch();
+    if (this._touched !== null) this._touched[i] = 1;
   }
 
   _gather(): InfoFamily {
-    const points: InfoPoint[] = this._series.map((s) => ({ labels: s }));
+    const n = this._texts.length;
+    const points: InfoPoint[] = new Array(n);
+    for (let i = 0; i < n; i++) points[i] = { labels: this._labels(i) };
     return { type: 'info', name: this.name, help: this.help, unit: this.unit, points };
   }
 }
 
-class StateSetSeries extends SeriesBase implements StateSetHandle<string> {
+class StateSetHandleImpl extends HandleBase implements StateSetHandle<string> {
   set(state: string): void {
     const m = this.m as StateSetImpl<LabelNames, string>;
-    const k = m._stateIndex(state);
-    const i = this._slot();
-    const n = m.states.length;
-    m._bits.fill(0, i * n, i * n + n);
-    m._bits[i * n + k] = 1;
+    m._setAt(this._slot(), m._stateIndex(state));
   }
 
   setState(state: string, enabled: boolean): void {
@@ -62,21 +54,20 @@ class StateSetSeries extends SeriesBase implements StateSetHandle<string> {
     }
     const i = this._slot();
     m._bits[i * m.states.length + k] = enabled ? 1 : 0;
+    if (m._touched !== null) m._touched[i] = 1;
   }
 
   get(): string[] {
     const m = this.m as StateSetImpl<LabelNames, string>;
-    if (this.idx < 0) return [];
+    const i = m._live(this);
+    if (i < 0) return [];
     const n = m.states.length;
-    return m.states.filter((_, k) => m._bits[this.idx * n + k] === 1);
+    return m.states.filter((_, k) => m._bits[i * n + k] === 1);
   }
 
   private _slot(): number {
-    const m = this.m as StateSetImpl<LabelNames, string>;
-    let i = this.idx;
-    if (i < 0) i = m._revive(this).idx;
-    if (m._touched !== null) m._touched[i] = 1;
-    return i;
+    const i = this.idx;
+    return i >= 0 ? i : this.m._revive(this);
   }
 }
 
@@ -87,7 +78,7 @@ export interface StateSetInit<N extends LabelNames, S extends string> extends Me
 
 /** @internal The stateset implementation; users see {@link StateSet}. */
 export class StateSetImpl<N extends LabelNames, S extends string>
-  extends Metric<N, StateSetSeries>
+  extends Metric<N, StateSetHandleImpl>
   implements StateSet<N, S>
 {
   readonly type = 'stateset' as const;
@@ -116,8 +107,16 @@ export class StateSetImpl<N extends LabelNames, S extends string>
     return k;
   }
 
-  protected _newSeries(text: string, idx: number): StateSetSeries {
-    return new StateSetSeries(this, text, idx);
+  /** @internal Enables exactly state `k` in slot `i`. */
+  _setAt(i: number, k: number): void {
+    const n = this.states.length;
+    this._bits.fill(0, i * n, i * n + n);
+    this._bits[i * n + k] = 1;
+    if (this._touched !== null) this._touched[i] = 1;
+  }
+
+  protected _newHandle(idx: number, text: string): StateSetHandleImpl {
+    return new StateSetHandleImpl(this, idx, text);
   }
   protected _growSlabs(cap: number): void {
     const b = new Uint8Array(cap * this.states.length);
@@ -135,25 +134,25 @@ export class StateSetImpl<N extends LabelNames, S extends string>
 
   set(a: unknown, b?: S): void {
     if (typeof a === 'object' && a !== null) {
-      this._stateIndex(b as S); // throws on an unknown state before the lookup creates a series
-      this._find(a).set(b as S);
-    } else if (this._single !== undefined) this._single.set(a as S);
+      const k = this._stateIndex(b as S); // throws on an unknown state before the lookup creates a series
+      this._setAt(this._find(a), k);
+    } else if (this._labelless) this._setAt(0, this._stateIndex(a as S));
     else this._find(a);
   }
 
   labels(...args: unknown[]): StateSetHandle<S> {
-    if (args.length === 1 && typeof args[0] === 'object')
-      return this._find(args[0]) as unknown as StateSetHandle<S>;
-    return this._findPositional(args) as unknown as StateSetHandle<S>;
+    return this._bind(args) as unknown as StateSetHandle<S>;
   }
 
   _gather(): StateSetFamily {
     const n = this.states.length;
-    const points: StateSetPoint[] = this._series.map((s) => {
+    const count = this._texts.length;
+    const points: StateSetPoint[] = new Array(count);
+    for (let i = 0; i < count; i++) {
       const enabled: boolean[] = new Array(n);
-      for (let k = 0; k < n; k++) enabled[k] = this._bits[s.idx * n + k] === 1;
-      return { labels: s, enabled };
-    });
+      for (let k = 0; k < n; k++) enabled[k] = this._bits[i * n + k] === 1;
+      points[i] = { labels: this._labels(i), enabled };
+    }
     return {
       type: 'stateset',
       name: this.name,

@@ -49,50 +49,66 @@ export interface MetricSpec<N extends readonly string[]> {
   readonly labelNames: N;
 }
 
-/** Anything with a `text` label fragment that can stand as a {@link LabelSet}. */
-export abstract class SeriesBase implements LabelSet {
-  /** Preformatted `a="x",b="y"` (default labels first). */
-  readonly text: string;
-  /** Index in the metric's series table and slabs; -1 once removed or evicted. @internal */
-  idx: number;
-  /** @internal */
-  readonly m: AnyMetric;
-
-  constructor(m: AnyMetric, text: string, idx: number) {
-    this.m = m;
-    this.text = text;
-    this.idx = idx;
-  }
-
+/**
+ * A label set as gathered: the slot's preformatted text plus the metric's label names. One is made
+ * per point per gather (short-lived), so a series costs no object of its own while nobody binds it.
+ */
+export class LabelView implements LabelSet {
   /** Label names, default labels first. */
-  get names(): readonly string[] {
-    return this.m._allNames;
+  readonly names: readonly string[];
+  /** Preformatted `a="x",b="y"`. */
+  readonly text: string;
+  constructor(names: readonly string[], text: string) {
+    this.names = names;
+    this.text = text;
   }
-
-  /** Label values aligned with {@link names}, decoded from the preformatted fragment. */
+  /** Label values aligned with {@link names}, decoded from the text. */
   get values(): readonly string[] {
     return parseLabelText(this.text);
   }
-
-  /**
-   * The plain {@link LabelSet} for `JSON.stringify`: without it the back-reference to the metric
-   * (which holds every series) makes gathered families circular.
-   */
-  toJSON(): LabelSet {
-    return { names: this.names, values: this.values, text: this.text };
-  }
-
   /** The labels as a plain object. */
   get labels(): Record<string, string> {
     const out: Record<string, string> = {};
-    const names = this.names;
     const values = this.values;
-    for (let i = 0; i < names.length; i++) out[names[i]!] = values[i]!;
+    for (let i = 0; i < this.names.length; i++) out[this.names[i]!] = values[i]!;
     return out;
+  }
+  /** Plain data for `JSON.stringify`. */
+  toJSON(): LabelSet {
+    return { names: this.names, values: this.values, text: this.text };
   }
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: internal back-reference from a series to its metric.
+/**
+ * A bound handle: the object `labels()` returns. It knows its slot (or -1 once the series was
+ * removed or evicted) and its label text, from which it re-finds or re-creates its series.
+ */
+export abstract class HandleBase {
+  /** @internal */
+  readonly m: AnyMetric;
+  /** @internal Slot in the metric's table and slabs; -1 once removed or evicted. */
+  idx: number;
+  /** Preformatted `a="x",b="y"` (default labels first). */
+  readonly text: string;
+
+  constructor(m: AnyMetric, idx: number, text: string) {
+    this.m = m;
+    this.idx = idx;
+    this.text = text;
+  }
+
+  /** The handle's labels as a label set. */
+  get labelSet(): LabelSet {
+    return new LabelView(this.m._allNames, this.text);
+  }
+
+  /** Plain data for `JSON.stringify` (the metric back-reference would be circular). */
+  toJSON(): LabelSet {
+    return new LabelView(this.m._allNames, this.text).toJSON();
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: internal back-reference from a handle to its metric.
 export type AnyMetric = Metric<readonly string[], any>;
 
 type Node = Map<string, unknown>;
@@ -101,10 +117,11 @@ const INITIAL_CAPACITY = 8;
 
 /**
  * The shared machinery of all instruments. Label lookups walk one nested `Map` level per label
- * (no key string is built on the hot path), series live in a dense table with per-metric
- * typed-array slabs for their numbers, and bound handles are the series objects themselves.
+ * (no key string is built on the hot path) and end at a slot number; each slot's numbers live in
+ * per-metric typed-array slabs and its preformatted label text in one array. A series has no
+ * object of its own: bound handles are made (once per slot) only when `labels()` asks for one.
  */
-export abstract class Metric<N extends readonly string[], S extends SeriesBase> {
+export abstract class Metric<N extends readonly string[], H extends HandleBase> {
   /** The exposed family name (for counters, without `_total`). */
   readonly name: string;
   /** The help text. */
@@ -118,8 +135,8 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
 
   /** @internal Default label names followed by the declared ones. */
   readonly _allNames: readonly string[];
-  /** @internal The dense series table (overflow series included). */
-  _series: S[] = [];
+  /** @internal Each slot's preformatted label text; its length is the number of slots in use. */
+  _texts: string[] = [];
   /** @internal Slab capacity (series slots). */
   _capacity = INITIAL_CAPACITY;
   /** @internal Seconds since the epoch when each series was created. */
@@ -128,19 +145,23 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
   _touched: Uint8Array | null;
   /** @internal Last time (ms) a sweep saw each series touched. */
   _lastSeen: Float64Array | null;
+  /** @internal Bound handles by slot, created on first `labels()`. */
+  _handles: Map<number, H> | null = null;
 
   /** @internal */
   readonly _rt: MetricRuntime;
+  /** @internal True when the metric declares no labels: slot 0 is its only series. */
+  readonly _labelless: boolean;
   private readonly _nameSet: ReadonlySet<string>;
   private readonly _policy: LabelPolicy;
   /** The same policy without the truncation and PII events, for reads (`get`, `point`, `remove`). */
   private readonly _readPolicy: LabelPolicy;
   private readonly _root: Node = new Map();
-  private _overflowSeries: S | undefined;
+  /** @internal The overflow series' slot, or -1. */
+  _overflowSlot = -1;
+  private _overflowText: string | undefined;
   /** Live series, excluding the overflow series. */
   private _count = 0;
-  /** The single series of a metric with no labels. */
-  protected _single: S | undefined;
 
   constructor(spec: MetricSpec<N>, rt: MetricRuntime) {
     this.name = spec.name;
@@ -148,22 +169,22 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
     this.unit = spec.unit;
     this.labelNames = spec.labelNames;
     this._rt = rt;
+    this._labelless = spec.labelNames.length === 0;
     this._allNames = [...rt.defaultLabelNames, ...spec.labelNames];
     this._nameSet = new Set(spec.labelNames);
     this._touched = rt.ttlMs > 0 ? new Uint8Array(INITIAL_CAPACITY) : null;
     this._lastSeen = rt.ttlMs > 0 ? new Float64Array(INITIAL_CAPACITY) : null;
-    this._find =
-      spec.labelNames.length === 0
-        ? (labels: unknown) => {
-            if (labels !== undefined) this._checkNoLabels(labels);
-            return this._single!;
-          }
-        : compileFind<S>(
-            spec.labelNames,
-            this._root,
-            (labels) => this._slowFind(labels),
-            rt.checkExtraLabels,
-          );
+    this._find = this._labelless
+      ? (labels: unknown) => {
+          if (labels !== undefined) this._checkNoLabels(labels);
+          return 0;
+        }
+      : compileFind(
+          spec.labelNames,
+          this._root,
+          (labels) => this._slowFind(labels),
+          rt.checkExtraLabels,
+        );
     this._policy = {
       metric: spec.name,
       maxLength: rt.maxLabelValueLength,
@@ -176,37 +197,44 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
     this._readPolicy = { ...this._policy, onTruncate() {}, onPii() {} };
   }
 
-  /** Creates the series object for a new slot. */
-  protected abstract _newSeries(text: string, idx: number): S;
+  /** Creates the bound handle of a slot. */
+  protected abstract _newHandle(idx: number, text: string): H;
   /** Grows the subclass's slabs to `capacity` slots. */
   protected abstract _growSlabs(capacity: number): void;
-  /** Moves slab data from slot `from` to slot `to` (swap-remove). */
+  /** Moves slot data from `from` to `to` (swap-remove). */
   protected abstract _moveSlot(from: number, to: number): void;
-  /** Zeroes slab data of slot `idx`. */
+  /** Drops the data of slot `idx`, leaving it pristine (zeroed slabs). */
   protected abstract _zeroSlot(idx: number): void;
+  /** Prepares a freshly allocated slot (summaries create their window here). */
+  protected _initSlot(_idx: number): void {}
   /** Builds this family's gathered form. @internal */
   abstract _gather(): MetricFamily;
 
   /** Call at the end of a subclass constructor: creates the single series of a label-less metric. */
   protected _init(): void {
-    if (this.labelNames.length === 0) this._single = this._add(this._rt.defaultLabelText);
+    if (this._labelless) this._add(this._rt.defaultLabelText);
   }
 
   /** Number of live series, including the overflow series once it exists. */
   get seriesCount(): number {
-    return this._series.length;
+    return this._texts.length;
+  }
+
+  /** @internal The gathered label set of a slot. */
+  _labels(idx: number): LabelView {
+    return new LabelView(this._allNames, this._texts[idx]!);
   }
 
   // ---- lookups -------------------------------------------------------------------------------
 
   /**
-   * @internal Finds or creates the series for a labels object. The hot path: compiled per metric
+   * @internal Finds or creates the slot for a labels object. The hot path: compiled per metric
    * by {@link compileFind} so each label is a constant-key property read and one `Map.get`.
    */
-  _find: (labels: unknown) => S;
+  _find: (labels: unknown) => number;
 
-  /** @internal Finds or creates the series for positional values. */
-  _findPositional(values: readonly unknown[]): S {
+  /** @internal Finds or creates the slot for positional values. */
+  _findPositional(values: readonly unknown[]): number {
     const names = this.labelNames;
     const n = names.length;
     if (values.length !== n) {
@@ -215,15 +243,35 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
         `metric "${this.name}": got ${values.length} label values, expected ${n} (${names.join(', ') || 'none'})`,
       );
     }
-    if (n === 0) return this._single!;
+    if (n === 0) return 0;
     let node: unknown = this._root;
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      if (typeof v !== 'string') return this._findValues(values, true)!;
+      if (typeof v !== 'string') return this._findValues(values, true);
       node = (node as Node).get(v);
-      if (node === undefined) return this._findValues(values, true)!;
+      if (node === undefined) return this._findValues(values, true);
     }
-    return node as S;
+    return node as number;
+  }
+
+  /** @internal The cached bound handle for `labels(...)` arguments (object or positional). */
+  _bind(args: readonly unknown[]): H {
+    const idx =
+      args.length === 1 && typeof args[0] === 'object'
+        ? this._find(args[0])
+        : this._findPositional(args);
+    return this._handle(idx);
+  }
+
+  /** @internal The cached bound handle of a slot. */
+  _handle(idx: number): H {
+    const handles = (this._handles ??= new Map());
+    let h = handles.get(idx);
+    if (h === undefined) {
+      h = this._newHandle(idx, this._texts[idx]!);
+      handles.set(idx, h);
+    }
+    return h;
   }
 
   private _checkNoLabels(labels: unknown): void {
@@ -241,8 +289,8 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
     }
   }
 
-  private _slowFind(labels: unknown): S {
-    return this._findValues(this._valuesOf(labels), true)!;
+  private _slowFind(labels: unknown): number {
+    return this._findValues(this._valuesOf(labels), true);
   }
 
   /** Validates a labels object (no unknown keys) and returns the raw values in declared order. */
@@ -268,11 +316,23 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
     return raw;
   }
 
-  /** Normalises raw values and finds (or, when `create`, creates) their series. */
-  protected _findValues(raw: readonly unknown[], create: boolean): S | undefined {
+  /** @internal The slot of an existing series for a labels object (a read: creates nothing), or -1. */
+  _lookup(labels: unknown): number {
+    if (this._labelless) {
+      if (labels !== undefined) this._checkNoLabels(labels);
+      return 0;
+    }
+    return this._findValues(this._valuesOf(labels), false);
+  }
+
+  /**
+   * Normalises raw values and finds their slot; when `create`, creates the series (or folds it
+   * into the overflow series at the cap). Returns -1 when not found and not created.
+   */
+  protected _findValues(raw: readonly unknown[], create: boolean): number {
     const names = this.labelNames;
     const n = names.length;
-    if (n === 0) return this._single;
+    if (n === 0) return 0;
     const vals: string[] = new Array(n);
     let allOverflow = true;
     for (let i = 0; i < n; i++) {
@@ -280,22 +340,23 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
       vals[i] = v;
       if (v !== OVERFLOW_LABEL_VALUE) allOverflow = false;
     }
-    if (allOverflow) return create ? this._overflow() : this._overflowSeries;
-    let node: Node = this._root;
-    for (let i = 0; i < n - 1; i++) {
-      const next = node.get(vals[i]!) as Node | undefined;
-      if (next === undefined) {
-        if (!create) return undefined;
-        return this._create(vals);
-      }
-      node = next;
-    }
-    const found = node.get(vals[n - 1]!) as S | undefined;
-    if (found !== undefined || !create) return found;
+    if (allOverflow) return create ? this._overflow() : this._overflowSlot;
+    const found = this._walk(vals);
+    if (found >= 0 || !create) return found;
     return this._create(vals);
   }
 
-  private _create(vals: readonly string[]): S {
+  /** The slot stored under normalised values, or -1. */
+  private _walk(vals: readonly string[]): number {
+    let node: unknown = this._root;
+    for (let i = 0; i < vals.length; i++) {
+      node = (node as Node).get(vals[i]!);
+      if (node === undefined) return -1;
+    }
+    return node as number;
+  }
+
+  private _create(vals: readonly string[]): number {
     if (this._count >= this._rt.maxSeries) {
       if (this._touched !== null) this._sweep(this._rt.now());
       if (this._count >= this._rt.maxSeries) {
@@ -310,36 +371,35 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
       text += `${names[i]}="${escapeLabelValue(vals[i]!)}"`;
     }
     // Flatten the rope `+=` built (reading a character does it; GC then drops the cons nodes):
-    // measured 343 → 2xx heap bytes per counter series.
+    // measured 343 → 169 heap bytes per counter series.
     text.charCodeAt(0);
-    const s = this._add(text);
-    this._link(vals, s);
-    return s;
+    const idx = this._add(text);
+    this._setLeaf(vals, idx);
+    this._count++;
+    return idx;
   }
 
-  private _overflow(): S {
-    if (this._overflowSeries === undefined || this._overflowSeries.idx < 0) {
+  /** The overflow series' slot, created on first use. */
+  private _overflow(): number {
+    if (this._overflowSlot < 0) this._overflowSlot = this._add(this._overflowLabelText());
+    return this._overflowSlot;
+  }
+
+  private _overflowLabelText(): string {
+    if (this._overflowText === undefined) {
       let text = this._rt.defaultLabelText;
       for (const name of this.labelNames) {
         if (text !== '') text += ',';
         text += `${name}="${OVERFLOW_LABEL_VALUE}"`;
       }
-      this._overflowSeries = this._add(text);
+      this._overflowText = text;
     }
-    return this._overflowSeries;
+    return this._overflowText;
   }
 
-  /** Appends a series slot, growing the slabs when full. */
-  private _add(text: string): S {
-    const idx = this._allocSlot();
-    const s = this._newSeries(text, idx);
-    this._series.push(s);
-    return s;
-  }
-
-  /** Reserves the next slot (growing every slab when full) and stamps its creation time. */
-  private _allocSlot(): number {
-    const idx = this._series.length;
+  /** Appends a slot for `text`, growing the slabs when full, and stamps its creation time. */
+  private _add(text: string): number {
+    const idx = this._texts.length;
     if (idx >= this._capacity) {
       const cap = this._capacity * 2;
       this._capacity = cap;
@@ -348,15 +408,17 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
       if (this._lastSeen !== null) this._lastSeen = grow(this._lastSeen, cap);
       this._growSlabs(cap);
     }
+    this._texts.push(text);
     const now = this._rt.now();
     this._created[idx] = now / 1000;
     if (this._touched !== null) this._touched[idx] = 1;
     if (this._lastSeen !== null) this._lastSeen[idx] = now;
+    this._initSlot(idx);
     return idx;
   }
 
-  /** Inserts a series into the nested label maps under its normalised values. */
-  private _link(vals: readonly string[], s: S): void {
+  /** Stores `idx` under normalised values in the nested maps, creating levels as needed. */
+  private _setLeaf(vals: readonly string[], idx: number): void {
     let node: Node = this._root;
     const last = vals.length - 1;
     for (let i = 0; i < last; i++) {
@@ -367,38 +429,56 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
       }
       node = next;
     }
-    node.set(vals[last]!, s);
-    this._count++;
+    node.set(vals[last]!, idx);
+  }
+
+  /** The declared labels' values of a slot's text (default labels skipped). */
+  private _ownValues(text: string): string[] {
+    const all = parseLabelText(text);
+    const skip = this._rt.defaultLabelNames.length;
+    return skip === 0 ? all : all.slice(skip);
   }
 
   // ---- removal, reset, TTL ---------------------------------------------------------------------
 
-  /** Detaches a series from the table (swap-remove); its handle stays usable and revives on update. */
-  private _detach(s: S): void {
-    const idx = s.idx;
-    if (idx < 0) return;
-    const lastIdx = this._series.length - 1;
-    if (idx !== lastIdx) {
-      const moved = this._series[lastIdx]!;
-      this._series[idx] = moved;
-      moved.idx = idx;
-      this._created[idx] = this._created[lastIdx]!;
-      if (this._touched !== null) this._touched[idx] = this._touched[lastIdx]!;
-      if (this._lastSeen !== null) this._lastSeen[idx] = this._lastSeen[lastIdx]!;
-      this._moveSlot(lastIdx, idx);
+  /**
+   * Removes slot `idx` (swap-remove: the last slot moves into its place and its map leaf and
+   * handle follow). A handle of the removed slot is marked -1 and revives on its next update.
+   */
+  private _detach(idx: number): void {
+    const last = this._texts.length - 1;
+    const handles = this._handles;
+    const h = handles?.get(idx);
+    if (h !== undefined) {
+      h.idx = -1;
+      handles!.delete(idx);
     }
-    this._zeroSlot(lastIdx);
-    this._series.pop();
-    s.idx = -1;
-    if (s !== this._overflowSeries && s !== this._single) this._count--;
-    this._released(s);
+    if (idx === this._overflowSlot) this._overflowSlot = -1;
+    else this._count--;
+    if (idx !== last) {
+      const text = this._texts[last]!;
+      this._texts[idx] = text;
+      this._created[idx] = this._created[last]!;
+      if (this._touched !== null) this._touched[idx] = this._touched[last]!;
+      if (this._lastSeen !== null) this._lastSeen[idx] = this._lastSeen[last]!;
+      this._moveSlot(last, idx);
+      if (last === this._overflowSlot) this._overflowSlot = idx;
+      else this._setLeaf(this._ownValues(text), idx);
+      const moved = handles?.get(last);
+      if (moved !== undefined) {
+        moved.idx = idx;
+        handles!.delete(last);
+        handles!.set(idx, moved);
+      }
+    }
+    this._zeroSlot(last);
+    this._texts.pop();
   }
 
-  /** Clears data a series keeps outside the slabs (summaries keep their window on the series). */
-  protected _released(_s: S): void {}
-
-  private _unlink(s: S): void {
-    const vals = s.values.slice(this._rt.defaultLabelNames.length);
+  /** Deletes a slot's map leaf, and the intermediate maps that become empty. */
+  private _unlink(idx: number): void {
+    if (idx === this._overflowSlot) return;
+    const vals = this._ownValues(this._texts[idx]!);
     const path: Node[] = [];
     let node: Node = this._root;
     for (let i = 0; i < vals.length - 1; i++) {
@@ -407,9 +487,8 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
       if (next === undefined) return;
       node = next;
     }
-    if (node.get(vals[vals.length - 1]!) !== s) return;
+    if (node.get(vals[vals.length - 1]!) !== idx) return;
     node.delete(vals[vals.length - 1]!);
-    // Drop emptied intermediate maps so memory follows the live series.
     for (let i = path.length - 1; i >= 0 && node.size === 0; i--) {
       const parent = path[i]!;
       parent.delete(vals[i]!);
@@ -417,52 +496,45 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
     }
   }
 
-  /** @internal The live series with the same labels as a removed handle, without creating one. */
-  _live(s: S): S | undefined {
-    if (s.idx >= 0) return s;
-    if (s.text === this._overflowSeries?.text) return this._overflowSeries;
-    return this._findValues(s.values.slice(this._rt.defaultLabelNames.length), false);
+  /** @internal The live slot with a removed handle's labels, without creating one; -1 if none. */
+  _live(h: H): number {
+    if (h.idx >= 0) return h.idx;
+    if (h.text === this._overflowText) return this._overflowSlot;
+    return this._walk(this._ownValues(h.text));
   }
 
   /**
-   * @internal Called by a handle whose series was removed or evicted, on its next update.
-   * Re-adds it (or returns the live series that now has its labels) so no update is lost.
+   * @internal Called by a handle whose series was removed or evicted, on its next update. Re-finds
+   * or re-creates its series (subject to the cap) and returns the slot to write to; the handle
+   * becomes live again unless another handle already stands for that slot.
    */
-  _revive(s: S): S {
-    if (s === this._single) {
-      // A label-less metric's only series is never unlinked; reset keeps it in place.
-      return s;
+  _revive(h: H): number {
+    if (this._labelless) return 0;
+    const idx =
+      h.text === this._overflowText
+        ? this._overflow()
+        : this._findValues(this._ownValues(h.text), true);
+    const handles = (this._handles ??= new Map());
+    if (idx !== this._overflowSlot && !handles.has(idx)) {
+      h.idx = idx;
+      handles.set(idx, h);
     }
-    if (s.text === this._overflowSeries?.text) return this._overflow();
-    const vals = s.values.slice(this._rt.defaultLabelNames.length);
-    const live = this._findValues(vals, false);
-    if (live !== undefined) return live;
-    if (this._count >= this._rt.maxSeries) {
-      this._rt.events.overflow(this.name);
-      return this._overflow();
-    }
-    // Re-insert the same object so the handle becomes live again.
-    s.idx = this._allocSlot();
-    this._series.push(s);
-    this._link(vals, s);
-    return s;
+    return idx;
   }
 
   /** @internal Evicts series not updated for the TTL. Runs at gather time and at the cap. */
   _sweep(nowMs: number): void {
     const touched = this._touched;
     const lastSeen = this._lastSeen;
-    if (touched === null || lastSeen === null) return;
+    if (touched === null || lastSeen === null || this._labelless) return;
     const ttl = this._rt.ttlMs;
-    for (let i = this._series.length - 1; i >= 0; i--) {
+    for (let i = this._texts.length - 1; i >= 0; i--) {
       if (touched[i] === 1) {
         touched[i] = 0;
         lastSeen[i] = nowMs;
       } else if (nowMs - lastSeen[i]! >= ttl) {
-        const s = this._series[i]!;
-        if (s === this._single) continue;
-        if (s !== this._overflowSeries) this._unlink(s);
-        this._detach(s);
+        this._unlink(i);
+        this._detach(i);
       }
     }
   }
@@ -483,10 +555,11 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
         `metric "${this.name}": remove() got ${raw.length} label values, expected ${this.labelNames.length}`,
       );
     }
-    const s = this._findValues(raw, false);
-    if (s === undefined || s === this._single) return false;
-    if (s !== this._overflowSeries) this._unlink(s);
-    this._detach(s);
+    if (this._labelless) return false;
+    const idx = this._findValues(raw, false);
+    if (idx < 0) return false;
+    this._unlink(idx);
+    this._detach(idx);
     return true;
   }
 
@@ -495,22 +568,16 @@ export abstract class Metric<N extends readonly string[], S extends SeriesBase> 
    * start again from zero on their next update.
    */
   reset(): void {
-    for (let i = this._series.length - 1; i >= 0; i--) {
-      const s = this._series[i]!;
-      if (s === this._single) continue;
-      if (s !== this._overflowSeries) this._unlink(s);
-      this._detach(s);
+    if (this._labelless) {
+      this._zeroSlot(0);
+      this._initSlot(0);
+      this._created[0] = this._rt.now() / 1000;
+      return;
     }
-    if (this._single !== undefined) {
-      this._zeroSlot(this._single.idx);
-      this._released(this._single);
-      this._created[this._single.idx] = this._rt.now() / 1000;
+    for (let i = this._texts.length - 1; i >= 0; i--) {
+      this._unlink(i);
+      this._detach(i);
     }
-  }
-
-  /** @internal Hook for subclasses that keep data outside slabs. */
-  protected _touch(i: number): void {
-    this._touched![i] = 1;
   }
 }
 
@@ -572,12 +639,12 @@ export function makeExemplar(
  * `for…in` (20–40 ns measured), so that check runs on the fast path only when the registry is
  * `strict`; TypeScript's excess-property check catches the rest at compile time.
  */
-export function compileFind<S>(
+export function compileFind(
   names: readonly string[],
   root: Map<string, unknown>,
-  slow: (labels: unknown) => S,
+  slow: (labels: unknown) => number,
   checkExtra: boolean,
-): (labels: unknown) => S {
+): (labels: unknown) => number {
   for (const n of names) {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n))
       throw new Error(`unreachable: unvalidated label name ${n}`);
@@ -595,7 +662,7 @@ export function compileFind<S>(
   body += 'return n;';
   const factory = new Function('root', 'slow', `return function find(rec) {\n${body}\n};`) as (
     r: Map<string, unknown>,
-    s: (labels: unknown) => S,
-  ) => (labels: unknown) => S;
+    s: (labels: unknown) => number,
+  ) => (labels: unknown) => number;
   return factory(root, slow);
 }

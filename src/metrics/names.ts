@@ -79,7 +79,7 @@ export function validateLabelNames(
     if (reservedExtra.includes(n)) {
       fail(
         'TT_RESERVED_LABEL',
-        `metric "${metric}": label name "${n}" is reserved here (a default label of the registry, the state label of a stateset, or a label of telltale's self-metrics: metric, kind, format, reason, check); rename it`,
+        `metric "${metric}": label name "${n}" is reserved here (a default label of the registry, the state label of a stateset, or a label of telltale's own metrics: metric, kind, format, reason, check, task, outcome, phase, hook); rename it`,
       );
     }
     if (seen.has(n)) {

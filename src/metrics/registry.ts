@@ -142,7 +142,17 @@ const DEFAULT_MAX_SERIES = 1000;
  * self-metrics). A default label with one of these names would give those series a duplicate
  * label, so it is refused.
  */
-const SELF_METRIC_LABELS: readonly string[] = ['metric', 'kind', 'format', 'reason', 'check'];
+const SELF_METRIC_LABELS: readonly string[] = [
+  'metric',
+  'kind',
+  'format',
+  'reason',
+  'check',
+  'task',
+  'outcome',
+  'phase',
+  'hook',
+];
 const DEFAULT_MAX_LABEL_LENGTH = 64;
 const DEFAULT_COLLECT_TIMEOUT_MS = 5000;
 

@@ -1,7 +1,14 @@
 // Summary: streaming quantiles over a sliding window (CKMS with age buckets), plus lifetime sum and count.
 
 import { fail } from '../internal/errors.js';
-import { Metric, type MetricRuntime, type MetricSpec, SeriesBase } from './metric.js';
+import {
+  grow,
+  HandleBase,
+  LabelView,
+  Metric,
+  type MetricRuntime,
+  type MetricSpec,
+} from './metric.js';
 import type { SummaryFamily, SummaryPoint } from './model.js';
 import { QuantileWindow } from './quantile.js';
 import type { LabelNames, Summary, SummaryHandle } from './types.js';
@@ -10,33 +17,17 @@ function badObservation(metric: string, v: unknown): never {
   fail('TT_INVALID_VALUE', `summary "${metric}": observation ${String(v)} is not a finite number`);
 }
 
-class SummarySeries extends SeriesBase implements SummaryHandle {
-  /** @internal */
-  window: QuantileWindow;
-  /** @internal */
-  sum = 0;
-  /** @internal */
-  count = 0;
+function checkObservation(metric: string, v: unknown): void {
+  if (typeof v !== 'number' || v - v !== 0) badObservation(metric, v);
+}
 
-  constructor(m: SummaryImpl<LabelNames>, text: string, idx: number) {
-    super(m, text, idx);
-    this.window = m._newWindow();
-  }
-
+class SummaryHandleImpl extends HandleBase implements SummaryHandle {
   observe(v: number): void {
     const m = this.m as SummaryImpl<LabelNames>;
-    if (typeof v !== 'number' || v - v !== 0) badObservation(m.name, v);
-    if (this.idx < 0) {
-      const live = m._revive(this);
-      if (live !== this) {
-        live.observe(v);
-        return;
-      }
-    }
-    this.window.observe(v);
-    this.sum += v;
-    this.count++;
-    if (m._touched !== null) m._touched[this.idx] = 1;
+    checkObservation(m.name, v);
+    let i = this.idx;
+    if (i < 0) i = m._revive(this);
+    m._observeAt(i, v);
   }
 
   startTimer(): () => number {
@@ -49,14 +40,8 @@ class SummarySeries extends SeriesBase implements SummaryHandle {
   }
 
   get(): SummaryPoint {
-    return (this.m as SummaryImpl<LabelNames>)._point(this);
-  }
-
-  /** @internal */
-  zero(): void {
-    this.window.reset();
-    this.sum = 0;
-    this.count = 0;
+    const m = this.m as SummaryImpl<LabelNames>;
+    return m._point(m._live(this), this.text);
   }
 }
 
@@ -69,13 +54,19 @@ export interface SummaryInit<N extends LabelNames> extends MetricSpec<N> {
 
 /** @internal The summary implementation; users see {@link Summary}. */
 export class SummaryImpl<N extends LabelNames>
-  extends Metric<N, SummarySeries>
+  extends Metric<N, SummaryHandleImpl>
   implements Summary<N>
 {
   readonly type = 'summary' as const;
   readonly quantiles: readonly number[];
   private readonly _maxAge: number;
   private readonly _ageBuckets: number;
+  /** @internal One quantile window per slot. */
+  _windows: QuantileWindow[] = [];
+  /** @internal Lifetime sums by slot. */
+  _sums: Float64Array = new Float64Array(this._capacity);
+  /** @internal Lifetime counts by slot. */
+  _counts: Float64Array = new Float64Array(this._capacity);
 
   constructor(init: SummaryInit<N>, rt: MetricRuntime) {
     super(init, rt);
@@ -85,65 +76,81 @@ export class SummaryImpl<N extends LabelNames>
     this._init();
   }
 
-  /** @internal */
-  _newWindow(): QuantileWindow {
-    return new QuantileWindow({
+  /** @internal Records a checked observation in slot `i`. */
+  _observeAt(i: number, v: number): void {
+    this._windows[i]!.observe(v);
+    this._sums[i]! += v;
+    this._counts[i]!++;
+    if (this._touched !== null) this._touched[i] = 1;
+  }
+
+  protected _newHandle(idx: number, text: string): SummaryHandleImpl {
+    return new SummaryHandleImpl(this, idx, text);
+  }
+  protected override _initSlot(idx: number): void {
+    this._windows[idx] = new QuantileWindow({
       quantiles: this.quantiles,
       maxAgeSeconds: this._maxAge,
       ageBuckets: this._ageBuckets,
       now: this._rt.now,
     });
   }
-
-  protected _newSeries(text: string, idx: number): SummarySeries {
-    return new SummarySeries(this, text, idx);
+  protected _growSlabs(cap: number): void {
+    this._sums = grow(this._sums, cap);
+    this._counts = grow(this._counts, cap);
   }
-  protected _growSlabs(): void {}
-  protected _moveSlot(): void {}
-  protected _zeroSlot(): void {}
-  protected override _released(s: SummarySeries): void {
-    s.zero();
+  protected _moveSlot(from: number, to: number): void {
+    this._windows[to] = this._windows[from]!;
+    this._sums[to] = this._sums[from]!;
+    this._counts[to] = this._counts[from]!;
+  }
+  protected _zeroSlot(idx: number): void {
+    // The slot is either popped (swap-remove) or re-initialised (a label-less reset).
+    if (idx === this._windows.length - 1) this._windows.pop();
+    this._sums[idx] = 0;
+    this._counts[idx] = 0;
   }
 
   observe(a: unknown, b?: number): void {
     if (typeof a === 'object' && a !== null) {
       // Check the value before the lookup, so a rejected update creates no series.
-      if (typeof b !== 'number' || b - b !== 0) badObservation(this.name, b);
-      this._find(a).observe(b);
-    } else if (this._single !== undefined) this._single.observe(a as number);
-    else this._find(a);
+      checkObservation(this.name, b);
+      this._observeAt(this._find(a), b as number);
+    } else if (this._labelless) {
+      checkObservation(this.name, a);
+      this._observeAt(0, a as number);
+    } else this._find(a);
   }
 
   labels(...args: unknown[]): SummaryHandle {
-    if (args.length === 1 && typeof args[0] === 'object') return this._find(args[0]);
-    return this._findPositional(args);
+    return this._bind(args);
   }
 
   startTimer(labels?: unknown): () => number {
-    return this._find(labels).startTimer();
+    return this._handle(this._find(labels)).startTimer();
   }
 
   point(labels?: unknown): SummaryPoint | undefined {
-    const s = this._single ?? this._findValues(this._valuesOf(labels), false);
-    return s === undefined ? undefined : this._point(s);
+    const i = this._lookup(labels);
+    return i < 0 ? undefined : this._point(i);
   }
 
-  /** @internal */
-  _point(s: SummarySeries): SummaryPoint {
-    const live = s.idx >= 0;
+  /** @internal The point of slot `i`, or an empty one labelled `text` when `i` is -1. */
+  _point(i: number, text?: string): SummaryPoint {
+    const live = i >= 0;
     return {
-      labels: s,
-      values: live ? s.window.query() : this.quantiles.map(() => Number.NaN),
-      sum: live ? s.sum : 0,
-      count: live ? s.count : 0,
-      created: live ? this._created[s.idx]! : 0,
+      labels: live ? this._labels(i) : new LabelView(this._allNames, text ?? ''),
+      values: live ? this._windows[i]!.query() : this.quantiles.map(() => Number.NaN),
+      sum: live ? this._sums[i]! : 0,
+      count: live ? this._counts[i]! : 0,
+      created: live ? this._created[i]! : 0,
     };
   }
 
   _gather(): SummaryFamily {
-    const series = this._series;
-    const points: SummaryPoint[] = new Array(series.length);
-    for (let i = 0; i < series.length; i++) points[i] = this._point(series[i]!);
+    const n = this._texts.length;
+    const points: SummaryPoint[] = new Array(n);
+    for (let i = 0; i < n; i++) points[i] = this._point(i);
     return {
       type: 'summary',
       name: this.name,

@@ -34,7 +34,17 @@ test('instrumentMethods: unwrapped methods and #private fields see the target it
 });
 
 test('default labels may not use the label names of telltale self-metrics', () => {
-  for (const name of ['metric', 'kind', 'format', 'reason', 'check']) {
+  for (const name of [
+    'metric',
+    'kind',
+    'format',
+    'reason',
+    'check',
+    'task',
+    'outcome',
+    'phase',
+    'hook',
+  ]) {
     assert.throws(
       () => createRegistry({ defaultLabels: { [name]: 'x' } }),
       (err: unknown) =>
