@@ -102,7 +102,8 @@ export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMid
     if (node) t = instr.startNode(incoming, outgoing);
     else t = instr.start(c.req.method, c.req.path, fetchHeaders(c, instr));
     if (t === undefined) return next();
-    if (t.requestId !== undefined) c.header(instr.requestIdHeader as string, t.requestId);
+    const header = instr.requestIdHeader;
+    if (header !== undefined && t.requestId !== undefined) c.header(header, t.requestId);
     return finishAfter(instr, t, c, next, node);
   };
   return Object.assign(middleware, { instrumentation: instr });

@@ -8,7 +8,6 @@ import {
   createFullMode,
   type FullMode,
   type RequestIdOptions,
-  type TracingOptions,
 } from './full.js';
 import { compileIgnore, type IgnoreMatcher, type IgnoreOption, pathOf } from './ignore.js';
 import { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './metrics.js';
@@ -37,8 +36,13 @@ export interface HttpInstrumentationOptions extends HttpMetricsOptions {
   readonly ignore?: IgnoreOption;
   /** Resolve, validate and echo a request id (full mode). Default off. */
   readonly requestId?: boolean | RequestIdOptions;
-  /** Parse `traceparent` and run each request inside a server span (full mode). Default off. */
-  readonly tracing?: boolean | TracingOptions;
+  /**
+   * Run each request inside a server span (full mode): continues the caller's trace from a valid
+   * W3C `traceparent`, else starts one; named `GET /users/:id` once the route is known; ended with
+   * the status (an error for 5xx or a handler error). Spans go where `configureTracing()` sends
+   * them (close events, OpenTelemetry). Default off.
+   */
+  readonly tracing?: boolean;
   /** Write one access-log line per finished request (full mode). Default off. */
   readonly accessLog?: boolean | AccessLogOptions;
 }
@@ -56,7 +60,10 @@ export class RequestTracker {
   route: string | undefined = undefined;
   /** The response body size when the adapter knows it better than the `Content-Length` header. */
   responseBytes: number | undefined = undefined;
-  /** The request id (full mode with `requestId`), already validated or generated. */
+  /**
+   * The request id (full mode with `requestId` or `tracing`), already validated or generated. It is
+   * echoed on the response only with `requestId`.
+   */
   requestId: string | undefined = undefined;
   /** The trace id of the server span (full mode with `tracing`). */
   traceId: string | undefined = undefined;
@@ -281,7 +288,7 @@ export function createHttpInstrumentation(
         t.routeAtEnd = routeAtEnd as (req: unknown) => string | undefined;
         t.req = req;
       }
-      if (t.requestId !== undefined && !res.headersSent) {
+      if (self.requestIdHeader !== undefined && t.requestId !== undefined && !res.headersSent) {
         res.setHeader(self.requestIdHeader as string, t.requestId);
       }
       (res as TrackedResponse)[kTracker] = t;

@@ -1,8 +1,11 @@
-// Full mode: request id (validated, echoed), W3C traceparent, request context and server span, and one access-log line per request.
+// Full mode: request id (validated, echoed), request context and server span from W3C traceparent, and one access-log line per request.
 
-import { randomBytes } from 'node:crypto';
+import type { RequestContext } from '../context/context.js';
+import { runWithContext } from '../context/index.js';
 import { fail } from '../internal/errors.js';
 import type { LogMethod } from '../internal/logger.js';
+import { createLogger } from '../log/index.js';
+import { createRequestContext, type Span, startRequestSpan } from '../trace/index.js';
 import type { RequestHeaders, RequestTracker } from './core.js';
 import { createRequestIdResolver, type RequestIdResolver } from './request-id.js';
 
@@ -12,21 +15,15 @@ export interface RequestIdOptions {
   readonly header?: string;
 }
 
-/** Options of the server span (full mode). */
-export interface TracingOptions {
-  /** The span name. Default: `'<METHOD> <route>'` is not known at start, so `'HTTP <METHOD>'`, renamed at the end. */
-  readonly spanName?: string;
-}
-
 /** The levels an access-log line can be written at. */
 export type AccessLogLevel = 'debug' | 'info' | 'warn';
 
-/** A logger the access log can write to: a pino logger, telltale's `createLogger()`, or `console`. */
+/** A logger the access log can write to: telltale's `createLogger()`, a pino logger, or `console`. */
 export type AccessLogger = { readonly [L in AccessLogLevel]?: LogMethod };
 
 /** Options of the access log (full mode). */
 export interface AccessLogOptions {
-  /** Where the lines go. Default: telltale's logger named `http`. */
+  /** Where the lines go. Default: `createLogger({ name: 'http' })` from telltale/log (JSON on stdout, `LOG_LEVEL` applies). */
   readonly logger?: AccessLogger;
   /** The level of each line. Default `'info'`. */
   readonly level?: AccessLogLevel;
@@ -34,21 +31,32 @@ export interface AccessLogOptions {
   readonly message?: string;
 }
 
-/** The fields of one access-log line. */
+/** The fields of one access-log line (tower-http's `on_response`, with the route and ids). */
 export type AccessLogFields = {
   method: string;
+  /** The route template, or the unmatched value. */
   route: string;
+  /** The request path, without the query string (which may hold secrets). */
   path: string;
   status: number;
+  /** Milliseconds from the request's arrival to the end of its response, to the microsecond. */
   duration_ms: number;
   /** Response body bytes, when known. */
   bytes?: number;
   request_id?: string;
   trace_id?: string;
   span_id?: string;
+  /** The error message, when the handler failed. */
+  error?: string;
   /** Present (true) when the client went away before the response was complete. */
   aborted?: true;
 };
+
+/** @internal Per-request full-mode state, kept in `tracker.state`. */
+interface FullState {
+  readonly span: Span | undefined;
+  readonly context: RequestContext;
+}
 
 /** @internal The full-mode half of the lifecycle. */
 export interface FullMode {
@@ -66,16 +74,24 @@ export interface FullMode {
   ): void;
 }
 
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return typeof err === 'string' ? err : 'error';
+}
+
 /** @internal Builds the full-mode half, or `undefined` when no full-mode option is on. */
 export function createFullMode(options: {
   readonly requestId?: boolean | RequestIdOptions;
-  readonly tracing?: boolean | TracingOptions;
+  readonly tracing?: boolean;
   readonly accessLog?: boolean | AccessLogOptions;
 }): FullMode | undefined {
   const rid = options.requestId;
-  const tr = options.tracing;
+  const tracing = options.tracing === true;
   const al = options.accessLog;
-  if (!rid && !tr && !al) return undefined;
+  if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
+    fail('TT_INVALID_OPTION', `tracing must be a boolean, got ${typeof options.tracing}`);
+  }
+  if (!rid && !tracing && !al) return undefined;
   const resolveId: RequestIdResolver | undefined = rid
     ? createRequestIdResolver(typeof rid === 'object' ? rid.header : undefined)
     : undefined;
@@ -89,26 +105,61 @@ export function createFullMode(options: {
     );
   }
   const message = log?.message ?? 'request finished';
-  const logger = log?.logger;
-  const write = log === undefined ? undefined : logger?.[level]?.bind(logger);
+  let logger: AccessLogger | undefined;
+  if (log !== undefined) {
+    logger = log.logger ?? createLogger({ name: 'http' });
+    if (typeof logger[level] !== 'function') {
+      fail('TT_INVALID_OPTION', `accessLog.logger has no "${level}" method`);
+    }
+  }
+  const contextual = Boolean(rid) || tracing;
 
   return {
     requestIdHeader: header,
-    contextual: Boolean(rid) || Boolean(tr),
+    contextual,
     start(t, headers, preset) {
-      if (resolveId !== undefined) {
-        t.requestId = preset ?? resolveId(headers[resolveId.header]);
+      if (!contextual) return;
+      // Resolved here (not by the trace module) so the configured header name is the one read.
+      const incoming = header === undefined ? undefined : (preset ?? headers[header]);
+      const traceHeaders = {
+        requestId: incoming,
+        traceparent: headers.traceparent,
+        tracestate: headers.tracestate,
+      };
+      let state: FullState;
+      if (tracing) {
+        const span = startRequestSpan(`HTTP ${t.method}`, traceHeaders, {
+          'http.request.method': t.method,
+          'url.path': t.path,
+        });
+        state = { span, context: span.context };
+      } else {
+        state = { span: undefined, context: createRequestContext(traceHeaders) };
       }
-      if (tr) {
-        t.traceId = randomBytes(16).toString('hex');
-        t.spanId = randomBytes(8).toString('hex');
-      }
+      t.state = state;
+      t.requestId = state.context.requestId;
+      t.traceId = state.context.traceId;
+      t.spanId = state.context.spanId;
     },
-    run(_t, fn) {
-      return fn();
+    run(t, fn) {
+      const s = t.state as FullState | undefined;
+      if (s === undefined) return fn();
+      // A closure, not `span.run(fn)`: span.run passes the span as an argument, and Express's
+      // next(span) would take it for an error.
+      if (s.span !== undefined) return s.span.run(() => fn());
+      return runWithContext(s.context, fn);
     },
     finish(t, route, status, ms, bytes, aborted) {
-      if (write === undefined) return;
+      const s = t.state as FullState | undefined;
+      const span = s?.span;
+      if (span !== undefined) {
+        span.updateName(`${t.method} ${route}`);
+        span.setAttribute('http.route', route);
+        span.setAttribute('http.response.status_code', status);
+        if (t.error !== undefined) span.end(t.error);
+        else span.end(status >= 500 ? `HTTP ${status}` : undefined);
+      }
+      if (logger === undefined) return;
       const fields: AccessLogFields = {
         method: t.method,
         route,
@@ -120,8 +171,10 @@ export function createFullMode(options: {
       if (t.requestId !== undefined) fields.request_id = t.requestId;
       if (t.traceId !== undefined) fields.trace_id = t.traceId;
       if (t.spanId !== undefined) fields.span_id = t.spanId;
+      if (t.error !== undefined) fields.error = messageOf(t.error);
       if (aborted) fields.aborted = true;
-      write(fields, message);
+      // Called as a method: pino's methods need their `this`.
+      logger[level]?.(fields, message);
     },
   };
 }

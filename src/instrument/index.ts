@@ -16,7 +16,6 @@ export type {
   AccessLogLevel,
   AccessLogOptions,
   RequestIdOptions,
-  TracingOptions,
 } from './full.js';
 export {
   compileIgnore,

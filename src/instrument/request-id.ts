@@ -1,14 +1,13 @@
-// Request id resolution for the HTTP adapters: accept a well-formed incoming id, otherwise generate a UUID.
+// Request id resolution for the HTTP adapters: a configurable header name over telltale/trace's resolveRequestId rules.
 
-import { randomUUID } from 'node:crypto';
 import { fail } from '../internal/errors.js';
+import { REQUEST_ID_HEADER, resolveRequestId } from '../trace/request-id.js';
 
-/** The default request id header. */
-export const DEFAULT_REQUEST_ID_HEADER = 'x-request-id';
+/** The default request id header (`x-request-id`). */
+export const DEFAULT_REQUEST_ID_HEADER = REQUEST_ID_HEADER;
 
 // RFC 9110 section 5.6.2 token characters.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Resolves a header value into a request id; `header` is the lower-case header name it reads. */
 export interface RequestIdResolver {
@@ -17,9 +16,10 @@ export interface RequestIdResolver {
 }
 
 /**
- * Builds the resolver for one header name: an incoming id is kept when it is 1–128 characters of
- * `[A-Za-z0-9._:-]` (so it cannot inject CR/LF, quotes or log fields); anything else, including an
- * empty or repeated header, gets a new UUID.
+ * Builds the resolver for one header name, with `resolveRequestId`'s rules (telltale/trace): an
+ * incoming id is kept when it is 1–128 characters of `[A-Za-z0-9._:-]` (so it cannot inject CR/LF,
+ * quotes or log fields); anything else, including an empty or repeated header, gets a new UUID (or
+ * `configureTracing({ generateRequestId })`'s id when tracing is on).
  *
  * @throws TelltaleError `TT_INVALID_OPTION` when `header` is not an HTTP header name.
  * @example
@@ -39,6 +39,6 @@ export function createRequestIdResolver(
     );
   }
   const resolve = (value: string | readonly string[] | undefined): string =>
-    typeof value === 'string' && ID.test(value) ? value : randomUUID();
+    resolveRequestId(value);
   return Object.assign(resolve, { header: header.toLowerCase() });
 }

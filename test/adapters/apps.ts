@@ -10,6 +10,7 @@ import { telltaleExpress } from '../../src/adapters/express.js';
 import { fastifyGenReqId, telltaleFastify } from '../../src/adapters/fastify.js';
 import { telltaleHono } from '../../src/adapters/hono.js';
 import { instrumentHandler, setRoute } from '../../src/adapters/node-http.js';
+import { currentContext } from '../../src/context/index.js';
 import { encodeText } from '../../src/exposition/index.js';
 import type { HttpInstrumentationOptions } from '../../src/instrument/index.js';
 import type { Registry } from '../../src/metrics/index.js';
@@ -36,10 +37,19 @@ export interface AdapterCase {
  * - `GET /api/users/:id` → 200 `user <id>` (a mounted sub-router)
  * - `POST /echo` → 200, the body echoed
  * - `GET /fail` → the handler throws: the framework's 500
+ * - `GET /ctx` → `<request id> <trace id>` from the active request context (`- -` outside one),
+ *   read after an `await`, so the context must survive the framework's async hops
  * - `GET /metrics` → the registry in the text format; `GET /health` → `ok` (both ignored by default)
  * - anything else → the framework's 404
  */
-export const ROUTES = ['/hello/:name', '/api/users/:id', '/echo', '/fail'] as const;
+export const ROUTES = ['/hello/:name', '/api/users/:id', '/echo', '/fail', '/ctx'] as const;
+
+/** The body of `GET /ctx`. */
+export async function ctxBody(): Promise<string> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const ctx = currentContext();
+  return `${ctx?.requestId ?? '-'} ${ctx?.traceId ?? '-'}`;
+}
 
 function metricsBody(registry: Registry): string {
   return encodeText(registry.gatherSync());
@@ -112,6 +122,10 @@ const nodeHttp: AdapterCase = {
           setRoute(req, '/fail');
           throw new Error('boom');
         }
+        if (get && path === '/ctx') {
+          setRoute(req, '/ctx');
+          return send(res, 200, await ctxBody());
+        }
         send(res, 404, 'Not Found');
       },
       { ...options, logger: quiet },
@@ -147,6 +161,9 @@ const expressCase: AdapterCase = {
     });
     app.get('/fail', () => {
       throw new Error('boom');
+    });
+    app.get('/ctx', async (_req, res) => {
+      res.type('text/plain').send(await ctxBody());
     });
     const server = createServer(app);
     const url = await listen(server);
@@ -185,6 +202,7 @@ const fastifyCase: AdapterCase = {
     app.get('/fail', async () => {
       throw new Error('boom');
     });
+    app.get('/ctx', async (_req, reply) => reply.type('text/plain').send(await ctxBody()));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
@@ -206,6 +224,7 @@ const honoCase: AdapterCase = {
     app.get('/fail', () => {
       throw new Error('boom');
     });
+    app.get('/ctx', async (c) => c.text(await ctxBody()));
     app.onError((_err, c) => c.text('Internal Server Error', 500)); // the default logs to stderr
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
     await once(server, 'listening');

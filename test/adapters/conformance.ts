@@ -1,9 +1,12 @@
 // The adapter conformance suite: identical scenarios and identical expectations for node:http, Express, Fastify and Hono.
 import assert from 'node:assert/strict';
 import { Agent, METHODS, request } from 'node:http';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { STANDARD_METHODS } from '../../src/instrument/index.js';
+import { createLogger } from '../../src/log/index.js';
 import { createRegistry, type Registry, type SnapshotSeries } from '../../src/metrics/index.js';
+import { configureTracing } from '../../src/trace/index.js';
 import { assertPromtoolClean, assertTextBodyValid, pollUntil } from '../helpers/index.js';
 import { type AdapterCase, ROUTES, type RunningApp } from './apps.js';
 
@@ -48,27 +51,24 @@ export function send(
   });
 }
 
-/** A captured log line. */
-export interface Captured {
-  level: string;
-  msg: string;
-  fields: Record<string, unknown>;
+/** A destination stream for telltale's logger that keeps every JSON line, parsed. */
+export function captureLogs(): { lines: Record<string, unknown>[]; stream: Writable } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { lines, stream };
 }
 
-/** A structural logger that records what the access log writes. */
-export function captureLogger(): {
-  lines: Captured[];
-  logger: Record<'debug' | 'info' | 'warn', (f: object | string, m?: string) => void>;
-} {
-  const lines: Captured[] = [];
-  const at =
-    (level: string) =>
-    (fields: object | string, msg?: string): void => {
-      if (typeof fields === 'string') lines.push({ level, msg: fields, fields: {} });
-      else lines.push({ level, msg: msg ?? '', fields: { ...fields } as Record<string, unknown> });
-    };
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn') } };
-}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT_ID = '00f067aa0ba902b7';
+const TRACEPARENT = `00-${TRACE_ID}-${PARENT_ID}-01`;
 
 function series(registry: Registry, family: string): readonly SnapshotSeries[] {
   return registry.snapshot()[family]?.series ?? [];
@@ -277,14 +277,30 @@ export function runConformance(adapter: AdapterCase): void {
       });
     });
 
-    describe('full mode: request id and access log', () => {
+    describe('full mode: request id, context, span and access log', () => {
       const registry = createRegistry();
-      const { lines, logger } = captureLogger();
+      const logs = captureLogs();
+      const logger = createLogger({
+        name: 'http',
+        destination: logs.stream,
+        env: {},
+        level: 'debug',
+        base: null,
+      });
       let app: RunningApp;
       before(async () => {
-        app = await adapter.start({ registry, requestId: true, accessLog: { logger } });
+        configureTracing({ logger, level: 'info', openTelemetry: false });
+        app = await adapter.start({
+          registry,
+          requestId: true,
+          tracing: true,
+          accessLog: { logger },
+        });
       });
-      after(() => app?.close());
+      after(async () => {
+        configureTracing({ logger: null });
+        await app?.close();
+      });
 
       it('echoes a valid incoming x-request-id', async () => {
         for (const id of ['abc-123', 'A.b_c:d-9', 'x'.repeat(128)]) {
@@ -310,40 +326,67 @@ export function runConformance(adapter: AdapterCase): void {
           const r = await send(app.url, 'GET', '/hello/ann', { headers });
           const echoed = r.headers['x-request-id'];
           assert.equal(typeof echoed, 'string');
-          assert.match(
-            echoed as string,
-            /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
-          );
+          assert.match(echoed as string, UUID);
           seen.add(echoed as string);
         }
         assert.equal(seen.size, bad.length + 1, 'a fresh id each time');
       });
 
-      it('writes one access-log line per request with the same fields', async () => {
-        lines.length = 0;
+      it('runs the handler inside the request context (across an await)', async () => {
+        const r = await send(app.url, 'GET', '/ctx', {
+          headers: { 'x-request-id': 'ctx-1', traceparent: TRACEPARENT },
+        });
+        assert.equal(r.body, `ctx-1 ${TRACE_ID}`);
+        const fresh = await send(app.url, 'GET', '/ctx', {
+          headers: { traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` },
+        });
+        const [id, trace] = fresh.body.split(' ');
+        assert.equal(id, fresh.headers['x-request-id']);
+        assert.match(trace ?? '', /^[0-9a-f]{32}$/);
+        assert.notEqual(trace, '0'.repeat(32), 'an all-zero traceparent starts a new trace');
+      });
+
+      it('writes one access-log line and one server span per request, with the same fields', async () => {
+        logs.lines.length = 0;
         const before = total(registry);
-        await send(app.url, 'GET', '/hello/ann?token=secret', {
-          headers: { 'x-request-id': 'req-1' },
-        });
-        await send(app.url, 'POST', '/echo', {
-          body: 'ping',
-          headers: { 'x-request-id': 'req-2' },
-        });
-        await send(app.url, 'GET', '/nope', { headers: { 'x-request-id': 'req-3' } });
-        await send(app.url, 'GET', '/metrics', { headers: { 'x-request-id': 'req-4' } });
-        await settled(registry, before + 3);
-        const byId = new Map(lines.map((l) => [l.fields.request_id, l]));
-        assert.equal(lines.length, 3, 'no line for /metrics');
-        const strip = (l: Captured | undefined): Record<string, unknown> => {
+        const h = (id: string) => ({ 'x-request-id': id, traceparent: TRACEPARENT });
+        await send(app.url, 'GET', '/hello/ann?token=secret', { headers: h('req-1') });
+        await send(app.url, 'POST', '/echo', { body: 'ping', headers: h('req-2') });
+        await send(app.url, 'GET', '/nope', { headers: h('req-3') });
+        await send(app.url, 'GET', '/fail', { headers: h('req-5') });
+        await send(app.url, 'GET', '/metrics', { headers: h('req-4') });
+        await settled(registry, before + 4);
+        const access = logs.lines.filter((l) => l.msg === 'request finished');
+        const spans = logs.lines.filter((l) => l.msg === 'span closed');
+        assert.equal(access.length, 4, 'no line for /metrics');
+        assert.equal(spans.length, 4, 'no span for /metrics');
+        const byId = new Map(access.map((l) => [l.request_id, l]));
+        const pick = (l: Record<string, unknown> | undefined): Record<string, unknown> => {
           assert.ok(l);
-          assert.equal(typeof l.fields.duration_ms, 'number');
-          assert.ok((l.fields.duration_ms as number) >= 0);
-          const { duration_ms: _d, ...rest } = l.fields;
-          return { level: l.level, msg: l.msg, ...rest };
+          assert.equal(typeof l.duration_ms, 'number');
+          assert.ok((l.duration_ms as number) >= 0);
+          assert.match(String(l.span_id), /^[0-9a-f]{16}$/);
+          const out: Record<string, unknown> = {};
+          for (const k of [
+            'level',
+            'name',
+            'msg',
+            'method',
+            'route',
+            'path',
+            'status',
+            'bytes',
+            'request_id',
+            'trace_id',
+            'error',
+          ]) {
+            if (k in l) out[k] = l[k];
+          }
+          return out;
         };
-        assert.deepEqual(strip(byId.get('req-1')), {
-          level: 'info',
-          msg: 'request finished',
+        const common = { level: 'info', name: 'http', msg: 'request finished', trace_id: TRACE_ID };
+        assert.deepEqual(pick(byId.get('req-1')), {
+          ...common,
           method: 'GET',
           route: '/hello/:name',
           path: '/hello/ann',
@@ -351,9 +394,8 @@ export function runConformance(adapter: AdapterCase): void {
           bytes: 9,
           request_id: 'req-1',
         });
-        assert.deepEqual(strip(byId.get('req-2')), {
-          level: 'info',
-          msg: 'request finished',
+        assert.deepEqual(pick(byId.get('req-2')), {
+          ...common,
           method: 'POST',
           route: '/echo',
           path: '/echo',
@@ -361,13 +403,12 @@ export function runConformance(adapter: AdapterCase): void {
           bytes: 4,
           request_id: 'req-2',
         });
-        const l3 = strip(byId.get('req-3'));
+        const l3 = pick(byId.get('req-3'));
         assert.equal(typeof l3.bytes, 'number');
         assert.deepEqual(
           { ...l3, bytes: 0 },
           {
-            level: 'info',
-            msg: 'request finished',
+            ...common,
             method: 'GET',
             route: 'unmatched',
             path: '/nope',
@@ -376,11 +417,33 @@ export function runConformance(adapter: AdapterCase): void {
             request_id: 'req-3',
           },
         );
+        const l5 = pick(byId.get('req-5'));
+        assert.equal(l5.status, 500);
+        assert.equal(l5.route, '/fail');
+
+        const spanById = new Map(spans.map((l) => [l.request_id, l]));
+        const s1 = spanById.get('req-1');
+        assert.ok(s1);
+        assert.equal(s1.span, 'GET /hello/:name');
+        assert.equal(s1.span_kind, 'server');
+        assert.equal(s1.trace_id, TRACE_ID);
+        assert.equal(s1.parent_span_id, PARENT_ID);
+        assert.equal(
+          s1.span_id,
+          byId.get('req-1')?.span_id,
+          'the access log names the server span',
+        );
+        assert.equal(s1.status, 'ok');
+        assert.equal(s1['http.route'], '/hello/:name');
+        assert.equal(s1['http.response.status_code'], 200);
+        assert.equal(spanById.get('req-3')?.span, 'GET unmatched');
+        assert.equal(spanById.get('req-5')?.status, 'error');
       });
 
       it('still records the same metrics in full mode', () => {
         const c = counts(registry, 'http_requests', ['method', 'route', 'status']);
         assert.ok((c['GET /hello/:name 200'] ?? 0) >= 12);
+        assert.equal(c['GET /ctx 200'], 2);
         assert.equal(inFlight(registry), 0);
       });
     });
