@@ -1,11 +1,12 @@
 // telltale/express: Express 5 middleware; the route label is req.baseUrl + req.route.path, read when the response ends.
 
 import type { IncomingMessage } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import {
   createHttpInstrumentation,
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
+  trackerOf,
 } from '../instrument/index.js';
 
 /** Options of {@link telltaleExpress}: the shared HTTP options. */
@@ -55,4 +56,25 @@ export function telltaleExpress(options: TelltaleExpressOptions = {}): TelltaleE
     else instr.run(t, next);
   };
   return Object.assign(middleware, { instrumentation: instr });
+}
+
+/**
+ * Optional Express error middleware that hands a route's error to the span (its status message)
+ * and the access log (`error`), then passes it on unchanged to the next error handler (Express's
+ * own answers 500). Express has no other way to show middleware an error, so mount it **after**
+ * the routes; without it the request is still recorded, with its 500, but without the message.
+ *
+ * @example
+ * ```ts
+ * app.use(telltaleExpress({ registry, tracing: true }));
+ * app.get('/users/:id', showUser);
+ * app.use(telltaleExpressErrors());
+ * ```
+ */
+export function telltaleExpressErrors(): ErrorRequestHandler {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    const t = trackerOf(res);
+    if (t !== undefined && t.error === undefined) t.error = err;
+    next(err);
+  };
 }

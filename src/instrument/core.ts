@@ -179,6 +179,21 @@ export function contentLength(
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
+/**
+ * The tracker a `startNode` call attached to this response (until it closes), from any
+ * instrumentation, or `undefined`. For adapters that learn about a request late, such as an error
+ * handler that records the error for the span and the access log.
+ *
+ * @example
+ * ```ts
+ * const t = trackerOf(res);
+ * if (t) t.error = err;
+ * ```
+ */
+export function trackerOf(res: ServerResponse): RequestTracker | undefined {
+  return (res as TrackedResponse)[kTracker];
+}
+
 // Shared by every response: reads the tracker stored on the response, so no closure is created
 // per request (house style: resolve once, record many).
 function onResponseClose(this: TrackedResponse): void {

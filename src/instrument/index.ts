@@ -9,6 +9,7 @@ export {
   type HttpInstrumentationOptions,
   type RequestHeaders,
   RequestTracker,
+  trackerOf,
 } from './core.js';
 export type {
   AccessLogFields,

@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { telltaleExpress } from '../../src/adapters/express.js';
+import { telltaleExpress, telltaleExpressErrors } from '../../src/adapters/express.js';
 import { fastifyGenReqId, telltaleFastify } from '../../src/adapters/fastify.js';
 import { telltaleHono } from '../../src/adapters/hono.js';
 import { instrumentHandler, setRoute } from '../../src/adapters/node-http.js';
@@ -165,6 +165,7 @@ const expressCase: AdapterCase = {
     app.get('/ctx', async (_req, res) => {
       res.type('text/plain').send(await ctxBody());
     });
+    app.use(telltaleExpressErrors());
     const server = createServer(app);
     const url = await listen(server);
     return { url, close: () => closeServer(server) };

@@ -418,8 +418,16 @@ export function runConformance(adapter: AdapterCase): void {
           },
         );
         const l5 = pick(byId.get('req-5'));
-        assert.equal(l5.status, 500);
-        assert.equal(l5.route, '/fail');
+        assert.deepEqual(l5, {
+          ...common,
+          method: 'GET',
+          route: '/fail',
+          path: '/fail',
+          status: 500,
+          bytes: l5.bytes,
+          request_id: 'req-5',
+          error: 'boom',
+        });
 
         const spanById = new Map(spans.map((l) => [l.request_id, l]));
         const s1 = spanById.get('req-1');
@@ -438,6 +446,7 @@ export function runConformance(adapter: AdapterCase): void {
         assert.equal(s1['http.response.status_code'], 200);
         assert.equal(spanById.get('req-3')?.span, 'GET unmatched');
         assert.equal(spanById.get('req-5')?.status, 'error');
+        assert.equal(spanById.get('req-5')?.error, 'boom');
       });
 
       it('still records the same metrics in full mode', () => {
