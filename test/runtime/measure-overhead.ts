@@ -1,7 +1,8 @@
 // Local measurement (not a test): runtime gather+render time, and the steady CPU cost of the collectors with no scrape.
 //
 // Run: node --conditions=telltale-source --import tsx test/runtime/measure-overhead.ts [--seconds=60] [--renders=2000]
-//        [--resolution=10] (the event-loop histogram's resolutionMs) [--steady-only] [--idle-only]
+//        [--resolution=10] (the event-loop histogram's resolutionMs; 0 turns the event-loop collector off)
+//        [--steady-only] [--idle-only]
 //
 // 1. Scrape cost: one registry with every runtime collector (agent names on); each iteration is
 //    `encodeText(await registry.gather())`, timed with performance.now(); median, p99 and mean.
@@ -37,7 +38,9 @@ async function child(
 ): Promise<void> {
   const runtime =
     mode === 'collectors'
-      ? startRuntimeMetrics(createRegistry(), { eventLoop: { resolutionMs } })
+      ? startRuntimeMetrics(createRegistry(), {
+          eventLoop: resolutionMs === 0 ? false : { resolutionMs },
+        })
       : undefined;
   let sink = 0;
   const loader = load
