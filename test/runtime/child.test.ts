@@ -31,10 +31,22 @@ describe('runtime collectors in a child process', { timeout: 60_000 }, () => {
       after: string[];
       families: number;
       bytes: number;
+      running: number | null;
+      stopped: number | null;
     };
     assert.ok(result.bytes > 1000, 'the collectors produced a body before stop');
     assert.equal(result.families, 0, 'stop() unregistered every family');
     assert.deepEqual(result.after.sort(), result.before.sort());
+    // The delay histogram's timer is unref'd, so the resource list cannot show it: count the
+    // main thread's wake-ups over 500 ms instead (Linux). Running: about 50 (one per 10 ms tick).
+    // Stopped: only the 500 ms sleep's own.
+    if (result.running !== null && result.stopped !== null) {
+      assert.ok(result.running >= 20, `wake-ups while running: ${result.running}`);
+      assert.ok(result.stopped <= 8, `wake-ups after stop: ${result.stopped}`);
+      t.diagnostic(
+        `main-thread wake-ups in 500 ms: ${result.running} running, ${result.stopped} stopped`,
+      );
+    }
     const exit = await Promise.race([
       child.exited,
       new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref()),
