@@ -1,10 +1,19 @@
-// The demo service: every metric type, awkward label values, a steady synthetic workload, served on /metrics.
+// The demo service: every metric type, awkward label values, runtime metrics, probes and an instrumented API on one port.
 
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHealth, eventLoopCheck, type Health } from 'telltale/health';
+import { createLogger, type Logger } from 'telltale/log';
 import { BucketPresets, createRegistry, type Registry } from 'telltale/metrics';
-import { createMetricsServer, type RunningMetricsServer } from 'telltale/server';
+import { instrumentHandler, requestIdOf, setRoute } from 'telltale/node-http';
+import { type RuntimeMetrics, startRuntimeMetrics } from 'telltale/runtime';
+import { createMetricsHandler } from 'telltale/server';
+import { configureTracing, enableExemplars, span } from 'telltale/trace';
 
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
+  /** The logger. Default `createLogger({ name: 'demo' })` (JSON on stdout, `LOG_LEVEL` applies). */
+  readonly logger?: Logger;
   /** Host to bind. Default `127.0.0.1`. */
   readonly host?: string;
   /** Port to bind; `0` picks a free one. Default 9464. */
@@ -85,8 +94,17 @@ export type DemoMetrics = ReturnType<typeof createDemoMetrics>;
 /** A running demo. */
 export interface Demo {
   readonly metrics: DemoMetrics;
-  readonly server: RunningMetricsServer;
-  /** Stops the workload and the server. */
+  readonly health: Health;
+  readonly logger: Logger;
+  /** The one HTTP server: the API, `/metrics` and the health probes. */
+  readonly server: Server;
+  /** Its bound port. */
+  readonly port: number;
+  /** `http://host:port`. */
+  readonly url: string;
+  /** The metrics URL. */
+  readonly metricsUrl: string;
+  /** Stops the workload, the collectors, the probes' timers and the server. */
   stop(): Promise<void>;
 }
 
@@ -94,37 +112,188 @@ export interface Demo {
 export function workloadTick(m: DemoMetrics, tick: number): void {
   const routes = ['/hello/:name', '/echo', '/fail'] as const;
   const route = routes[tick % routes.length]!;
-  const status = route === '/fail' ? '500' : '200';
-  m.requests.inc({ method: route === '/echo' ? 'POST' : 'GET', route, status });
   m.duration.observe({ route }, ((tick * 7) % 100) / 400);
   m.queueDepth.set((tick * 13) % 20);
   m.payload.observe({ direction: 'in' }, 100 + ((tick * 37) % 900));
   m.showcase.inc({ text: SHOWCASE_VALUES[tick % SHOWCASE_VALUES.length]! });
 }
 
-/** Starts the demo: registers the metrics, starts the workload, and serves `/metrics`. */
+/** One request against the demo's own API, cycling through its routes. Failures are ignored. */
+async function trafficTick(url: string, n: number): Promise<void> {
+  try {
+    const kind = n % 4;
+    const res =
+      kind === 0
+        ? await fetch(`${url}/hello/visitor-${n % 7}`)
+        : kind === 1
+          ? await fetch(`${url}/echo`, { method: 'POST', body: `ping ${n}` })
+          : kind === 2
+            ? await fetch(`${url}/fail`)
+            : await fetch(`${url}/no/such/route`);
+    await res.arrayBuffer();
+  } catch {
+    // The server may be stopping; the next tick tries again.
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Reads a request body, at most 64 KiB. */
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 65_536) throw Object.assign(new Error('body too large'), { status: 413 });
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The demo API: `GET /hello/:name`, `POST /echo`, and `GET /fail` (a 500). It names the matched
+ * route with `setRoute`, so the `route` label is the template, never the raw path.
+ */
+function api(m: DemoMetrics, logger: Logger) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const hello = /^\/hello\/([^/]+)$/.exec(path);
+    if (hello !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+      setRoute(req, '/hello/:name');
+      const name = decodeURIComponent(hello[1]!);
+      const greeting = await span(
+        'greet',
+        { name_length: name.length },
+        async () => `hello, ${name}`,
+      );
+      m.requests.inc({ method: 'GET', route: '/hello/:name', status: '200' });
+      json(res, 200, { greeting, request_id: requestIdOf(req) });
+      return;
+    }
+    if (path === '/echo' && req.method === 'POST') {
+      setRoute(req, '/echo');
+      const body = await readBody(req);
+      m.payload.observe({ direction: 'echo' }, Buffer.byteLength(body));
+      m.requests.inc({ method: 'POST', route: '/echo', status: '200' });
+      res.writeHead(200, {
+        'content-type': req.headers['content-type'] ?? 'application/octet-stream',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+    if (path === '/fail') {
+      setRoute(req, '/fail');
+      m.requests.inc({ method: 'GET', route: '/fail', status: '500' });
+      logger.warn({ request_id: requestIdOf(req) }, 'the /fail route always fails');
+      json(res, 500, { error: 'this route always fails', request_id: requestIdOf(req) });
+      return;
+    }
+    json(res, 404, { error: 'not found', request_id: requestIdOf(req) });
+  };
+}
+
+/**
+ * Starts the demo: metrics of every type, runtime collectors, health probes, and a small HTTP API
+ * (instrumented through the node:http adapter, with request ids, spans and access logs), all on
+ * one port with `/metrics`.
+ */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const logger = options.logger ?? createLogger({ name: 'demo' });
   const metrics = createDemoMetrics();
+  const registry = metrics.registry;
   metrics.build.set({ version: '0.1.0', commit: 'dev' });
   metrics.phase.set('starting');
-  const server = await createMetricsServer({
-    registry: metrics.registry,
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 9464,
+
+  const runtime: RuntimeMetrics = startRuntimeMetrics(registry, { agentNames: true });
+  configureTracing({ logger: logger.named('trace') });
+  const disableExemplars = enableExemplars();
+  const health = createHealth({
+    version: '0.1.0',
+    registry,
+    logger: logger.named('health'),
+    checks: [eventLoopCheck({ maxLagMs: 500 })],
   });
-  if (!server.enabled) throw new Error('unreachable: the demo always enables its server');
-  metrics.phase.set('running');
+  const metricsHandler = createMetricsHandler({ registry, logger: logger.named('metrics') });
+  const app = instrumentHandler(api(metrics, logger), {
+    registry,
+    requestId: true,
+    tracing: true,
+    accessLog: { logger: logger.named('http') },
+    logger: logger.named('http'),
+  });
+  const server = createServer((req, res) => {
+    if (health.handle(req, res)) return;
+    if ((req.url ?? '').split('?')[0] === '/metrics') {
+      metricsHandler(req, res);
+      return;
+    }
+    app(req, res);
+  });
+
+  // Bind before reporting started; a taken port fails here, loudly.
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 9464, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    runtime.stop();
+    health.close();
+    disableExemplars();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
   const interval = options.workloadIntervalMs ?? 100;
   let tick = 0;
   const timer =
-    interval > 0 ? setInterval(() => workloadTick(metrics, tick++), interval) : undefined;
+    interval > 0
+      ? setInterval(() => {
+          workloadTick(metrics, tick);
+          // Every tenth tick, real traffic through the instrumented API (request ids, spans, logs).
+          if (tick % 10 === 0) void trafficTick(url, tick / 10);
+          tick++;
+        }, interval)
+      : undefined;
+  metrics.phase.set('running');
+  health.setReady();
+  let stopped: Promise<void> | undefined;
   return {
     metrics,
+    health,
+    logger,
     server,
-    async stop() {
-      if (timer !== undefined) clearInterval(timer);
-      metrics.phase.set('draining');
-      await server.close();
+    port,
+    url,
+    metricsUrl: `${url}/metrics`,
+    stop() {
+      stopped ??= (async () => {
+        if (timer !== undefined) clearInterval(timer);
+        metrics.phase.set('draining');
+        if (health.state !== 'stopped') health.setDraining();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        runtime.stop();
+        health.close();
+        disableExemplars();
+        if (health.state !== 'stopped') health.setStopped();
+      })();
+      return stopped;
     },
   };
 }

@@ -1,28 +1,31 @@
-// Entry point of `npm run demo`: starts the demo on $HOST:$PORT (default 127.0.0.1:9464) and prints its URL.
+// Entry point of `npm run demo`: the demo on $HOST:$PORT (default 127.0.0.1:9464), with graceful shutdown.
 
+import { createLifecycle } from 'telltale/lifecycle';
+import { createLogger } from 'telltale/log';
 import { startDemo } from './demo.js';
 
+const logger = createLogger({ name: 'demo' });
 const port = process.env.PORT === undefined ? 9464 : Number(process.env.PORT);
 const host = process.env.HOST ?? '127.0.0.1';
 
 try {
-  const demo = await startDemo({ host, port });
-  console.log(`telltale demo: metrics at ${demo.server.url}`);
-  const stop = (signal: string) => {
-    console.log(`telltale demo: ${signal} received, stopping`);
-    demo.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-} catch (err) {
-  console.error(
-    `telltale demo: could not start: ${err instanceof Error ? err.message : String(err)}`,
+  const demo = await startDemo({ host, port, logger });
+  const lifecycle = createLifecycle({
+    health: demo.health,
+    drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 2000),
+    logger: logger.named('lifecycle'),
+  });
+  lifecycle.addServer(demo.server);
+  lifecycle.onShutdown('demo', () => demo.stop());
+  lifecycle.install();
+  console.log(`telltale demo: metrics at ${demo.metricsUrl}`);
+  console.log(
+    `telltale demo: health at ${demo.url}/health/ready (also /health/live, /health, /health/startup)`,
   );
+  console.log(
+    `telltale demo: API at ${demo.url}/hello/world, POST ${demo.url}/echo, ${demo.url}/fail`,
+  );
+} catch (err) {
+  logger.fatal({ err }, 'demo could not start');
   process.exit(1);
 }

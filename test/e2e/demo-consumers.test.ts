@@ -53,7 +53,7 @@ test('the demo body passes promtool and both Python parsers in every format', {
   // Let the workload create every label set, including the awkward ones.
   await new Promise((r) => setTimeout(r, 200));
 
-  const text = await scrape(demo.server.url, {});
+  const text = await scrape(demo.metricsUrl, {});
   assert.equal(text.type, 'text/plain; version=0.0.4; charset=utf-8');
   assert.match(
     text.body,
@@ -63,7 +63,7 @@ test('the demo body passes promtool and both Python parsers in every format', {
   await assertTextBodyValid(text.body);
 
   for (const accept of [PROMETHEUS_ACCEPT, PROMETHEUS_NATIVE_ACCEPT]) {
-    const om = await scrape(demo.server.url, { accept, 'accept-encoding': 'gzip' });
+    const om = await scrape(demo.metricsUrl, { accept, 'accept-encoding': 'gzip' });
     assert.equal(om.type, 'application/openmetrics-text; version=1.0.0; charset=utf-8');
     assert.ok(om.body.endsWith('# EOF\n'));
     await assertOpenMetricsBodyValid(om.body);

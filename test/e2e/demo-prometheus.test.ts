@@ -43,7 +43,7 @@ for (const flags of [[], ['--enable-feature=native-histograms']] as const) {
     t.after(() => demo.stop());
     const expectedSum = recordKnownValues(demo);
     const prom = await startPrometheus({
-      targets: [{ port: demo.server.port }],
+      targets: [{ port: demo.port }],
       extraFlags: flags,
     });
     t.after(() => prom.stop());
