@@ -30,14 +30,30 @@ interface RouteLike {
   handler: { length: number };
 }
 
+type RoutedRequest = { readonly matchedRoutes: readonly RouteLike[]; readonly routeIndex: number };
+
+/** The template of the first handler (not middleware) among the matched routes: the one that will answer. */
+function firstHandler(routes: readonly RouteLike[]): string | undefined {
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i] as RouteLike;
+    if (r.handler.length < 2) return r.path;
+  }
+  return undefined;
+}
+
 /**
  * The route template of the handler that answered, or `undefined` when only middleware ran (Hono's
  * not-found handler answered). Hono's own rule tells the two apart: a middleware takes `(c, next)`,
  * a handler `(c)`. Reads `c.req.matchedRoutes` and `c.req.routeIndex` (what the `hono/route`
- * helpers read), after `await next()`.
+ * helpers read); call it after `await next()`.
+ *
+ * @example
+ * ```ts
+ * app.use(async (c, next) => { await next(); console.log(honoRoute(c)); }); // '/users/:id'
+ * ```
  */
 export function honoRoute(c: Context): string | undefined {
-  const req = c.req as unknown as { matchedRoutes: readonly RouteLike[]; routeIndex: number };
+  const req = c.req as unknown as RoutedRequest;
   const r = req.matchedRoutes[req.routeIndex];
   if (r === undefined || r.handler.length > 1) return undefined;
   return r.path;
@@ -60,11 +76,19 @@ async function finishAfter(
   next: Next,
   node: boolean,
 ): Promise<void> {
+  // Hono has routed already: the first handler among the matched routes is the one that will
+  // answer, so the route is known even if the client goes away before the handler returns.
+  const req = c.req as unknown as RoutedRequest;
+  const routes = req.matchedRoutes;
+  t.route = firstHandler(routes);
   try {
     if (instr.contextual) await instr.run(t, next);
     else await next();
   } finally {
-    t.route = honoRoute(c);
+    // Then the handler that did answer. When a middleware answered instead (a 401 from an auth
+    // middleware), the route it stood in front of stays, as with Fastify.
+    const r = routes[req.routeIndex];
+    if (r !== undefined && r.handler.length < 2) t.route = r.path;
     if (c.error !== undefined) t.error = c.error;
     // On node:http the response's close event finishes the request (it knows the bytes written
     // and whether the client went away); elsewhere the Response is all there is.

@@ -39,10 +39,21 @@ export interface AdapterCase {
  * - `GET /fail` → the handler throws: the framework's 500
  * - `GET /ctx` → `<request id> <trace id>` from the active request context (`- -` outside one),
  *   read after an `await`, so the context must survive the framework's async hops
+ * - `GET /slow` → `late` after 300 ms (the suite's client gives up before)
  * - `GET /metrics` → the registry in the text format; `GET /health` → `ok` (both ignored by default)
  * - anything else → the framework's 404
  */
-export const ROUTES = ['/hello/:name', '/api/users/:id', '/echo', '/fail', '/ctx'] as const;
+export const ROUTES = [
+  '/hello/:name',
+  '/api/users/:id',
+  '/echo',
+  '/fail',
+  '/ctx',
+  '/slow',
+] as const;
+
+const late = (): Promise<string> =>
+  new Promise((resolve) => setTimeout(() => resolve('late'), 300));
 
 /** The body of `GET /ctx`. */
 export async function ctxBody(): Promise<string> {
@@ -122,6 +133,10 @@ const nodeHttp: AdapterCase = {
           setRoute(req, '/fail');
           throw new Error('boom');
         }
+        if (get && path === '/slow') {
+          setRoute(req, '/slow');
+          return send(res, 200, await late());
+        }
         if (get && path === '/ctx') {
           setRoute(req, '/ctx');
           return send(res, 200, await ctxBody());
@@ -165,6 +180,9 @@ const expressCase: AdapterCase = {
     app.get('/ctx', async (_req, res) => {
       res.type('text/plain').send(await ctxBody());
     });
+    app.get('/slow', async (_req, res) => {
+      res.type('text/plain').send(await late());
+    });
     app.use(telltaleExpressErrors());
     const server = createServer(app);
     const url = await listen(server);
@@ -204,6 +222,7 @@ const fastifyCase: AdapterCase = {
       throw new Error('boom');
     });
     app.get('/ctx', async (_req, reply) => reply.type('text/plain').send(await ctxBody()));
+    app.get('/slow', async (_req, reply) => reply.type('text/plain').send(await late()));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
@@ -226,6 +245,7 @@ const honoCase: AdapterCase = {
       throw new Error('boom');
     });
     app.get('/ctx', async (c) => c.text(await ctxBody()));
+    app.get('/slow', async (c) => c.text(await late()));
     app.onError((_err, c) => c.text('Internal Server Error', 500)); // the default logs to stderr
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
     await once(server, 'listening');

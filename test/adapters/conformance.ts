@@ -22,7 +22,11 @@ export function send(
   base: string,
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: string; agent?: Agent } = {},
+  options: {
+    headers?: Record<string, string>;
+    body?: string;
+    agent?: Agent;
+  } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...options.headers };
@@ -32,7 +36,12 @@ export function send(
     }
     const req = request(
       `${base}${path}`,
-      { method, headers, agent: options.agent ?? false, signal: AbortSignal.timeout(5000) },
+      {
+        method,
+        headers,
+        agent: options.agent ?? false,
+        signal: AbortSignal.timeout(5000),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -223,6 +232,23 @@ export function runConformance(adapter: AdapterCase): void {
         assert.equal(s['GET /hello/:name'], 9 + 9 + 9 + 8); // hello ann, hello bob, hello ann, hello cy
         assert.equal(s['GET /api/users/:id'], 'user 42'.length);
         assert.equal(s['POST /echo'], 'ping'.length + 'pong!'.length);
+      });
+
+      it('records a client that gives up before the response as 499 and frees the in-flight slot', async () => {
+        const req = request(`${app.url}/slow`, { agent: false });
+        req.on('error', () => {});
+        req.end();
+        await pollUntil(() => (inFlight(registry) === 1 ? true : undefined), {
+          description: '/slow in flight',
+          timeoutMs: 5000,
+          intervalMs: 5,
+        });
+        req.destroy();
+        await settled(registry, RECORDED + 1);
+        assert.equal(
+          counts(registry, 'http_requests', ['method', 'route', 'status'])['GET /slow 499'],
+          1,
+        );
       });
 
       it('keeps /metrics and /health out of the metrics', () => {
