@@ -126,7 +126,7 @@ describe('node-http: handler errors', () => {
       assert.equal(await count(registry, 'GET', '/boom', 500), 1);
       assert.equal(errors.length, 1);
       assert.equal(errors[0]?.request_id, 'r-1');
-      assert.equal((errors[0]?.err as Error).message, 'kaput');
+      assert.equal((errors[0]?.err as Error | undefined)?.message, 'kaput');
     } finally {
       server.close();
     }
