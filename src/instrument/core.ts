@@ -1,7 +1,7 @@
 // The framework-agnostic request lifecycle: start (ignore list, method folding, in-flight, full-mode context) and finish (metrics, span, access log).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fail } from '../internal/errors.js';
+import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import {
   type AccessLogOptions,
@@ -214,7 +214,14 @@ function onResponseClose(this: TrackedResponse): void {
     // Bodiless by definition (RFC 9110 sections 6.4.1 and 9.3.2).
     if (bytes === undefined && (t.method === 'HEAD' || status === 204 || status === 304)) bytes = 0;
   }
-  t.owner.finish(t, status, bytes, aborted);
+  try {
+    t.owner.finish(t, status, bytes, aborted);
+  } catch (err) {
+    // An event listener that throws would crash the server. A coded error here comes from a bound
+    // the user chose (`onLongLabelValue: 'throw'` and a long route): warn once, keep serving.
+    if (!(err instanceof TelltaleError)) throw err;
+    warnOnce(err.code, 'http', `HTTP instrumentation could not record a request: ${err.message}`);
+  }
 }
 
 /**

@@ -222,3 +222,42 @@ describe('createRequestIdResolver', () => {
     assert.equal(createRequestIdResolver('X-Correlation-ID').header, 'x-correlation-id');
   });
 });
+
+describe('recording errors', () => {
+  it("a coded error while recording (onLongLabelValue: 'throw') warns once instead of crashing", async () => {
+    const { setWarningSink } = await import('../../src/internal/errors.js');
+    const warnings: string[] = [];
+    const prev = setWarningSink((code) => warnings.push(code));
+    const registry = createRegistry({ onLongLabelValue: 'throw' });
+    const http = createHttpInstrumentation({ registry });
+    const server = createServer((req, res) => {
+      const t = http.startNode(req, res);
+      if (t) t.route = `/${'x'.repeat(100)}`;
+      res.end('ok');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (let i = 0; i < 2; i++) {
+        await new Promise<void>((resolve, reject) => {
+          request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          })
+            .on('error', reject)
+            .end();
+        });
+      }
+      await pollUntil(() => (warnings.length > 0 ? true : undefined), {
+        description: 'a warning',
+        timeoutMs: 5000,
+        intervalMs: 10,
+      });
+      assert.deepEqual(warnings, ['TT_LABEL_VALUE_TOO_LONG']);
+    } finally {
+      setWarningSink(prev);
+      server.close();
+    }
+  });
+});
