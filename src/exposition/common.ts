@@ -1,5 +1,8 @@
 // Helpers shared by the text and OpenMetrics encoders: number formatting and chunk-size options.
+
 import { fail } from '../internal/errors.js';
+import { escapeLabelValue } from '../internal/escape.js';
+import type { InfoFamily, StateSetFamily } from '../metrics/model.js';
 
 /**
  * The default chunk size of the incremental encoders, in UTF-16 code units (64 KiB). Small enough
@@ -36,4 +39,37 @@ export function resolveChunkSize(chunkSize: number | undefined): number {
 export function flatten(s: string): string {
   s.charCodeAt(0);
   return s;
+}
+
+/**
+ * The sample lines of an info family, `name_info{…} 1`: the same in both formats. Info families
+ * are small (build and version data), so they are rendered whole rather than in chunks.
+ */
+export function infoSamples(family: InfoFamily): string {
+  const name = `${family.name}_info`;
+  let out = '';
+  for (const p of family.points) {
+    const t = p.labels.text;
+    out += t === '' ? `${name} 1\n` : `${name}{${t}} 1\n`;
+  }
+  return out;
+}
+
+/**
+ * The sample lines of a stateset family, one per state with the state in a label named after the
+ * family, after the series labels (`name{a="x",name="state"} 1`): the same in both formats.
+ */
+export function stateSetSamples(family: StateSetFamily): string {
+  const base = family.name;
+  const open = `${base}{`;
+  const state = family.states.map((st) => `${base}="${escapeLabelValue(st)}"} `);
+  let out = '';
+  for (const p of family.points) {
+    const t = p.labels.text;
+    const head = t === '' ? open : `${open}${t},`;
+    const on = p.enabled;
+    for (let j = 0; j < state.length; j++)
+      out += `${head}${state[j]}${on[j] === true ? '1' : '0'}\n`;
+  }
+  return out;
 }

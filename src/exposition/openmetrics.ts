@@ -1,7 +1,14 @@
 // The OpenMetrics 1.0 text encoder: a pure function from gathered families to text ending in `# EOF`.
 import { escapeHelpOpenMetrics, escapeLabelValue } from '../internal/escape.js';
 import type { Exemplar, MetricFamily } from '../metrics/model.js';
-import { DEFAULT_CHUNK_SIZE, flatten, formatNumber as fmt, resolveChunkSize } from './common.js';
+import {
+  DEFAULT_CHUNK_SIZE,
+  flatten,
+  formatNumber as fmt,
+  infoSamples,
+  resolveChunkSize,
+  stateSetSamples,
+} from './common.js';
 
 /**
  * Options for {@link encodeOpenMetricsChunks} and {@link encodeOpenMetrics}.
@@ -181,42 +188,12 @@ function* openMetricsChunks(
         }
         break;
       }
-      case 'info': {
-        out += `# TYPE ${base} info\n${meta}`;
-        const name = `${base}_info`;
-        const open = `${name}{`;
-        const points = family.points;
-        for (let i = 0; i < points.length; i++) {
-          const t = points[i]!.labels.text;
-          out += t === '' ? `${name} 1\n` : `${open}${t}} 1\n`;
-          if (out.length >= limit) {
-            yield flatten(out);
-            out = '';
-          }
-        }
+      case 'info':
+        out += `# TYPE ${base} info\n${meta}${infoSamples(family)}`;
         break;
-      }
-      case 'stateset': {
-        out += `# TYPE ${base} stateset\n${meta}`;
-        const open = `${base}{`;
-        const states = family.states;
-        const ns = states.length;
-        const state: string[] = new Array(ns);
-        for (let j = 0; j < ns; j++) state[j] = `${base}="${escapeLabelValue(states[j]!)}"} `;
-        const points = family.points;
-        for (let i = 0; i < points.length; i++) {
-          const p = points[i]!;
-          const t = p.labels.text;
-          const head = t === '' ? open : `${open}${t},`;
-          const on = p.enabled;
-          for (let j = 0; j < ns; j++) out += `${head}${state[j]}${on[j] === true ? '1' : '0'}\n`;
-          if (out.length >= limit) {
-            yield flatten(out);
-            out = '';
-          }
-        }
+      case 'stateset':
+        out += `# TYPE ${base} stateset\n${meta}${stateSetSamples(family)}`;
         break;
-      }
     }
   }
   yield flatten(`${out}# EOF\n`);

@@ -1,7 +1,14 @@
 // The Prometheus text format 0.0.4 encoder: a pure function from gathered families to text.
-import { escapeHelpText, escapeLabelValue } from '../internal/escape.js';
+import { escapeHelpText } from '../internal/escape.js';
 import type { MetricFamily } from '../metrics/model.js';
-import { DEFAULT_CHUNK_SIZE, flatten, formatNumber as fmt, resolveChunkSize } from './common.js';
+import {
+  DEFAULT_CHUNK_SIZE,
+  flatten,
+  formatNumber as fmt,
+  infoSamples,
+  resolveChunkSize,
+  stateSetSamples,
+} from './common.js';
 
 /**
  * Options for {@link encodeTextChunks}.
@@ -146,41 +153,12 @@ function* textChunks(
       }
       case 'info': {
         const name = `${base}_info`;
-        out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} gauge\n`;
-        const lbl = `${name}{`;
-        const points = family.points;
-        for (let i = 0; i < points.length; i++) {
-          const t = points[i]!.labels.text;
-          out += t === '' ? `${name} 1\n` : `${lbl}${t}} 1\n`;
-          if (out.length >= limit) {
-            yield flatten(out);
-            out = '';
-          }
-        }
+        out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} gauge\n${infoSamples(family)}`;
         break;
       }
-      case 'stateset': {
-        out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} gauge\n`;
-        const open = `${base}{`;
-        const states = family.states;
-        const ns = states.length;
-        // The state label comes after the series labels: `name{a="x",name="state"} 1`.
-        const state: string[] = new Array(ns);
-        for (let j = 0; j < ns; j++) state[j] = `${base}="${escapeLabelValue(states[j]!)}"} `;
-        const points = family.points;
-        for (let i = 0; i < points.length; i++) {
-          const p = points[i]!;
-          const t = p.labels.text;
-          const head = t === '' ? open : `${open}${t},`;
-          const on = p.enabled;
-          for (let j = 0; j < ns; j++) out += `${head}${state[j]}${on[j] === true ? '1' : '0'}\n`;
-          if (out.length >= limit) {
-            yield flatten(out);
-            out = '';
-          }
-        }
+      case 'stateset':
+        out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} gauge\n${stateSetSamples(family)}`;
         break;
-      }
     }
   }
   if (out !== '') yield flatten(out);
