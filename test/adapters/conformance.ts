@@ -3,11 +3,17 @@ import assert from 'node:assert/strict';
 import { Agent, METHODS, request } from 'node:http';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { encodeOpenMetrics } from '../../src/exposition/index.js';
 import { STANDARD_METHODS } from '../../src/instrument/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { createRegistry, type Registry, type SnapshotSeries } from '../../src/metrics/index.js';
 import { configureTracing } from '../../src/trace/index.js';
-import { assertPromtoolClean, assertTextBodyValid, pollUntil } from '../helpers/index.js';
+import {
+  assertOpenMetricsBodyValid,
+  assertPromtoolClean,
+  assertTextBodyValid,
+  pollUntil,
+} from '../helpers/index.js';
 import { type AdapterCase, ROUTES, type RunningApp } from './apps.js';
 
 /** One response, as the suite sees it. */
@@ -256,7 +262,7 @@ export function runConformance(adapter: AdapterCase): void {
         assert.ok(!routes.has('/metrics') && !routes.has('/health'));
       });
 
-      it('serves a metrics body that promtool and the Python parser accept', async () => {
+      it('serves a metrics body that promtool and the Python parsers accept (text and OpenMetrics)', async () => {
         const body = (await send(app.url, 'GET', '/metrics')).body;
         assert.match(
           body,
@@ -264,6 +270,7 @@ export function runConformance(adapter: AdapterCase): void {
         );
         await assertPromtoolClean(body);
         await assertTextBodyValid(body);
+        await assertOpenMetricsBodyValid(encodeOpenMetrics(registry.gatherSync()));
       });
     });
 
