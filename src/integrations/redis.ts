@@ -1,0 +1,177 @@
+// telltale/redis: a command latency histogram and an error counter for one ioredis or node-redis client, applied explicitly by the user.
+
+import { fail } from '../internal/errors.js';
+import { BucketPresets } from '../metrics/buckets.js';
+import type { LabelValue } from '../metrics/labels.js';
+import { defaultRegistry, type Registry } from '../metrics/registry.js';
+import { CommandTable, checkCommands, DEFAULT_REDIS_COMMANDS } from './redis/commands.js';
+import { isIoredis, wrapIoredis } from './redis/ioredis.js';
+import {
+  canTrace,
+  isNodeRedis,
+  isNodeRedisCluster,
+  subscribeNodeRedis,
+  wrapNodeRedis,
+} from './redis/node-redis.js';
+
+export {
+  classifyRedisError,
+  DEFAULT_REDIS_COMMANDS,
+  OTHER_COMMAND,
+  type RedisErrorKind,
+} from './redis/commands.js';
+
+/** Options of the latency histogram. */
+export interface RedisLatencyOptions {
+  /** Default `'redis_command_duration_seconds'`. */
+  readonly name?: string;
+  /** Default `'Redis command latency in seconds, from send to reply.'`. */
+  readonly help?: string;
+  /** Default `BucketPresets.fastOperation` (50 µs to 1 s). */
+  readonly buckets?: readonly number[];
+}
+
+/** Options of the error counter. */
+export interface RedisErrorsOptions {
+  /** Default `'redis_command_errors_total'`. */
+  readonly name?: string;
+  /** Default `'Redis commands that failed, by error kind.'`. */
+  readonly help?: string;
+}
+
+/** Options of {@link instrumentRedis}. */
+export interface InstrumentRedisOptions {
+  /** Where the metrics are registered. Default `defaultRegistry()`. */
+  readonly registry?: Registry;
+  /** The latency histogram. */
+  readonly latency?: RedisLatencyOptions;
+  /** The error counter. Its labels are the command label, `error` and the fixed labels. */
+  readonly errors?: RedisErrorsOptions;
+  /** The name of the label that carries the command. Default `'command'`. */
+  readonly label?: string;
+  /**
+   * The commands that keep their own label value (case-insensitive; values are lower case).
+   * Every other command becomes `other`. Default {@link DEFAULT_REDIS_COMMANDS}.
+   */
+  readonly commands?: readonly string[];
+  /** Fixed labels on every series, such as `{ backend: 'redis' }`. */
+  readonly labels?: Readonly<Record<string, LabelValue>>;
+}
+
+/** What {@link instrumentRedis} returns. */
+export interface RedisInstrumentation {
+  /** How the client is observed: `'wrap'` (instance `sendCommand`) or `'tracing-channel'`. */
+  readonly mechanism: 'wrap' | 'tracing-channel';
+  /**
+   * Stops recording: restores the instance's `sendCommand` or unsubscribes from the channels.
+   * Idempotent. Commands already in flight may still be recorded when they finish.
+   */
+  uninstrument(): void;
+}
+
+/** The label on the error counter that carries the {@link RedisErrorKind}. */
+const ERROR_LABEL = 'error';
+
+/**
+ * Records, for one Redis client, a latency histogram by command and an error counter by command
+ * and error kind. Works with an ioredis `Redis` instance and a node-redis client (v4+):
+ *
+ * - **ioredis**: wraps `sendCommand` on this instance only (an own property; the prototype and
+ *   other clients are untouched). Every command is timed from its first `sendCommand` to its
+ *   reply, including pipelines and `multi()` commands.
+ * - **node-redis** (versions with tracing, such as 6.x): subscribes to the `node-redis:command`
+ *   and `node-redis:batch` diagnostics channels and keeps this client's events; nothing is
+ *   wrapped. A `multi().exec()` transaction is one `exec` observation. Older versions fall back
+ *   to wrapping the instance's `sendCommand`.
+ *
+ * Each distinct command name resolves its bound handles once; a command then costs one
+ * `performance.now()` pair, a `Map.get` and a histogram observation. A failed command (Redis
+ * error reply, connection gone, timeout) is counted in the error counter and its latency is
+ * still recorded. Label values stay bounded: commands outside `commands` become `other`, and
+ * `error` is one of `reply`, `connection`, `timeout`, `other`.
+ *
+ * Metrics (names configurable): `redis_command_duration_seconds{command}` (histogram) and
+ * `redis_command_errors_total{command,error}` (counter), plus the fixed `labels`.
+ *
+ * @throws TelltaleError `TT_INVALID_OPTION` when the client is neither an ioredis nor a
+ * node-redis client (a node-redis cluster is not supported: instrument it per node), or an
+ * option is invalid; `TT_CONFLICTING_REGISTRATION` and the naming codes from the registry.
+ * @example
+ * ```ts
+ * const redis = new Redis(url);
+ * const { uninstrument } = instrumentRedis(redis, {
+ *   registry,
+ *   label: 'operation',
+ *   latency: { name: 'mc_redis_latency_seconds' },
+ * });
+ * ```
+ */
+export function instrumentRedis(
+  client: object,
+  options: InstrumentRedisOptions = {},
+): RedisInstrumentation {
+  if (typeof client !== 'object' || client === null) {
+    fail('TT_INVALID_OPTION', 'instrumentRedis: client must be an ioredis or node-redis client');
+  }
+  if (isIoredis(client)) {
+    return { mechanism: 'wrap', uninstrument: wrapIoredis(client, createTable(options)) };
+  }
+  if (isNodeRedis(client) && !isNodeRedisCluster(client)) {
+    const table = createTable(options);
+    return canTrace(client)
+      ? { mechanism: 'tracing-channel', uninstrument: subscribeNodeRedis(client, table) }
+      : { mechanism: 'wrap', uninstrument: wrapNodeRedis(client, table) };
+  }
+  fail(
+    'TT_INVALID_OPTION',
+    'instrumentRedis: client must be an ioredis Redis instance or a node-redis client from createClient() (a node-redis cluster or pool is not supported: instrument its clients)',
+  );
+}
+
+/** Validates the options once and registers (or finds) the two metrics. */
+function createTable(options: InstrumentRedisOptions): CommandTable {
+  if (typeof options !== 'object' || options === null) {
+    fail('TT_INVALID_OPTION', 'instrumentRedis: options must be an object');
+  }
+  const label = options.label ?? 'command';
+  if (typeof label !== 'string' || label.length === 0) {
+    fail('TT_INVALID_OPTION', 'instrumentRedis: label must be a non-empty label name');
+  }
+  if (label === ERROR_LABEL) {
+    fail(
+      'TT_INVALID_OPTION',
+      `instrumentRedis: label "${ERROR_LABEL}" is taken by the error counter's error kind; choose another name such as "command" or "operation"`,
+    );
+  }
+  const labels = options.labels ?? {};
+  const fixed = Object.keys(labels);
+  for (const name of fixed) {
+    if (name === label || name === ERROR_LABEL) {
+      fail(
+        'TT_INVALID_OPTION',
+        `instrumentRedis: labels.${name} clashes with the ${name === label ? 'command' : 'error kind'} label; rename it`,
+      );
+    }
+  }
+  const commands = checkCommands(options.commands ?? DEFAULT_REDIS_COMMANDS);
+  const registry = options.registry ?? defaultRegistry();
+  const latency = registry.histogram({
+    name: options.latency?.name ?? 'redis_command_duration_seconds',
+    help: options.latency?.help ?? 'Redis command latency in seconds, from send to reply.',
+    labelNames: [label, ...fixed] as readonly string[],
+    buckets: options.latency?.buckets ?? BucketPresets.fastOperation,
+  });
+  const errors = registry.counter({
+    name: options.errors?.name ?? 'redis_command_errors_total',
+    help: options.errors?.help ?? 'Redis commands that failed, by error kind.',
+    labelNames: [label, ERROR_LABEL, ...fixed] as readonly string[],
+  });
+  return new CommandTable({
+    latency,
+    errors,
+    label,
+    errorLabel: ERROR_LABEL,
+    labels,
+    commands,
+  });
+}
