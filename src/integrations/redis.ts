@@ -4,12 +4,18 @@ import { fail } from '../internal/errors.js';
 import { BucketPresets } from '../metrics/buckets.js';
 import type { LabelValue } from '../metrics/labels.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
-import { CommandTable, checkCommands, DEFAULT_REDIS_COMMANDS } from './redis/commands.js';
-import { isIoredis, wrapIoredis } from './redis/ioredis.js';
+import {
+  CommandTable,
+  type CommandTableOptions,
+  checkCommands,
+  DEFAULT_REDIS_COMMANDS,
+} from './redis/commands.js';
+import { type IoredisLike, isIoredis, wrapIoredis } from './redis/ioredis.js';
 import {
   canTrace,
   isNodeRedis,
   isNodeRedisCluster,
+  type NodeRedisLike,
   subscribeNodeRedis,
   wrapNodeRedis,
 } from './redis/node-redis.js';
@@ -69,6 +75,12 @@ export interface RedisInstrumentation {
   uninstrument(): void;
 }
 
+/**
+ * What {@link instrumentRedis} accepts, structurally (the libraries are optional peers, imported
+ * by nobody here): an ioredis `Redis` instance or a node-redis client from `createClient()`.
+ */
+export type RedisClientLike = IoredisLike | NodeRedisLike;
+
 /** The label on the error counter that carries the {@link RedisErrorKind}. */
 const ERROR_LABEL = 'error';
 
@@ -93,6 +105,9 @@ const ERROR_LABEL = 'error';
  * Metrics (names configurable): `redis_command_duration_seconds{command}` (histogram) and
  * `redis_command_errors_total{command,error}` (counter), plus the fixed `labels`.
  *
+ * Instrumenting the same client again into the same metrics with the same options returns the
+ * existing instrumentation, so a second install does not count every command twice.
+ *
  * @throws TelltaleError `TT_INVALID_OPTION` when the client is neither an ioredis nor a
  * node-redis client (a node-redis cluster is not supported: instrument it per node), or an
  * option is invalid; `TT_CONFLICTING_REGISTRATION` and the naming codes from the registry.
@@ -107,29 +122,75 @@ const ERROR_LABEL = 'error';
  * ```
  */
 export function instrumentRedis(
-  client: object,
+  client: RedisClientLike,
   options: InstrumentRedisOptions = {},
 ): RedisInstrumentation {
   if (typeof client !== 'object' || client === null) {
     fail('TT_INVALID_OPTION', 'instrumentRedis: client must be an ioredis or node-redis client');
   }
+  let attach: (table: CommandTable) => () => void;
+  let mechanism: RedisInstrumentation['mechanism'];
+  let owner: object = client;
   if (isIoredis(client)) {
-    return { mechanism: 'wrap', uninstrument: wrapIoredis(client, createTable(options)) };
+    attach = (table) => wrapIoredis(client, table);
+    mechanism = 'wrap';
+  } else if (isNodeRedis(client) && !isNodeRedisCluster(client)) {
+    // createClient() hands out Object.create(instance) proxies that share one instance.
+    owner = (client as { _self?: object })._self ?? client;
+    const trace = canTrace(client);
+    attach = (table) => (trace ? subscribeNodeRedis(client, table) : wrapNodeRedis(client, table));
+    mechanism = trace ? 'tracing-channel' : 'wrap';
+  } else {
+    fail(
+      'TT_INVALID_OPTION',
+      'instrumentRedis: client must be an ioredis Redis instance or a node-redis client from createClient() (a node-redis cluster or pool is not supported: instrument its clients)',
+    );
   }
-  if (isNodeRedis(client) && !isNodeRedisCluster(client)) {
-    const table = createTable(options);
-    return canTrace(client)
-      ? { mechanism: 'tracing-channel', uninstrument: subscribeNodeRedis(client, table) }
-      : { mechanism: 'wrap', uninstrument: wrapNodeRedis(client, table) };
-  }
-  fail(
-    'TT_INVALID_OPTION',
-    'instrumentRedis: client must be an ioredis Redis instance or a node-redis client from createClient() (a node-redis cluster or pool is not supported: instrument its clients)',
+  const spec = resolveSpec(options);
+  // The same client into the same series again (a hot reload, a second install) returns the
+  // existing instrumentation instead of recording every command twice.
+  let list = active.get(owner);
+  const same = list?.find(
+    (a) => a.latency === spec.latency && a.errors === spec.errors && a.key === spec.key,
   );
+  if (same !== undefined) return same.instrumentation;
+  const undo = attach(new CommandTable(spec));
+  const entry: Active = {
+    latency: spec.latency,
+    errors: spec.errors,
+    key: spec.key,
+    instrumentation: {
+      mechanism,
+      uninstrument(): void {
+        const i = list?.indexOf(entry) ?? -1;
+        if (i < 0) return;
+        list?.splice(i, 1);
+        undo();
+      },
+    },
+  };
+  if (list === undefined) {
+    list = [];
+    active.set(owner, list);
+  }
+  list.push(entry);
+  return entry.instrumentation;
 }
 
+/** One live instrumentation of a client. */
+interface Active {
+  readonly latency: object;
+  readonly errors: object;
+  /** The fixed labels, label name and allow-list, as one string. */
+  readonly key: string;
+  readonly instrumentation: RedisInstrumentation;
+}
+
+/** Live instrumentations by client instance. */
+const active = new WeakMap<object, Active[]>();
+
 /** Validates the options once and registers (or finds) the two metrics. */
-function createTable(options: InstrumentRedisOptions): CommandTable {
+function resolveSpec(options: InstrumentRedisOptions): CommandTableOptions & { key: string } {
   if (typeof options !== 'object' || options === null) {
     fail('TT_INVALID_OPTION', 'instrumentRedis: options must be an object');
   }
@@ -166,12 +227,10 @@ function createTable(options: InstrumentRedisOptions): CommandTable {
     help: options.errors?.help ?? 'Redis commands that failed, by error kind.',
     labelNames: [label, ERROR_LABEL, ...fixed] as readonly string[],
   });
-  return new CommandTable({
-    latency,
-    errors,
+  const key = JSON.stringify([
     label,
-    errorLabel: ERROR_LABEL,
-    labels,
-    commands,
-  });
+    Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    commands.map((c) => c.toLowerCase()).sort(),
+  ]);
+  return { latency, errors, label, errorLabel: ERROR_LABEL, labels, commands, key };
 }

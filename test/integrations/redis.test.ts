@@ -7,7 +7,11 @@ import { createClient } from 'redis';
 import { encodeText } from '../../src/exposition/text.js';
 import { CommandTable } from '../../src/integrations/redis/commands.js';
 import { wrapNodeRedis } from '../../src/integrations/redis/node-redis.js';
-import { classifyRedisError, instrumentRedis } from '../../src/integrations/redis.js';
+import {
+  classifyRedisError,
+  instrumentRedis,
+  type RedisClientLike,
+} from '../../src/integrations/redis.js';
 import { createRegistry, type Registry } from '../../src/metrics/index.js';
 import { countSeries, findSeries } from '../../src/testing/index.js';
 import {
@@ -24,7 +28,7 @@ const ERRORS = 'redis_command_errors_total';
 /** The operations a test needs, over either client library. */
 interface Client {
   readonly kind: 'ioredis' | 'node-redis';
-  readonly raw: object;
+  readonly raw: RedisClientLike;
   set(key: string, value: string): Promise<unknown>;
   get(key: string): Promise<unknown>;
   del(key: string): Promise<unknown>;
@@ -266,6 +270,21 @@ for (const { kind, connect, mechanism } of KINDS) {
       assert.equal(countSeries(registry, LATENCY), 2);
     });
 
+    it('instrumenting the same client into the same metrics again records once', async (t) => {
+      const { client, registry, uninstrument } = await setup(t, { labels: { backend: 'redis' } });
+      const again = instrumentRedis(client.raw, { registry, labels: { backend: 'redis' } });
+      const other = instrumentRedis(client.raw, { registry, labels: { backend: 'cache' } });
+      t.after(() => other.uninstrument());
+      assert.equal(again.uninstrument, uninstrument, 'the existing instrumentation is returned');
+      await client.get(`${kind}:twice`);
+      assert.equal(latencyCount(registry, { command: 'get', backend: 'redis' }), 1);
+      assert.equal(latencyCount(registry, { command: 'get', backend: 'cache' }), 1);
+      other.uninstrument();
+      await client.get(`${kind}:twice`);
+      assert.equal(latencyCount(registry, { command: 'get', backend: 'redis' }), 2);
+      assert.equal(latencyCount(registry, { command: 'get', backend: 'cache' }), 1);
+    });
+
     it('counts failing commands as connection errors while Redis is down, and recovers', async (t) => {
       const own = await startRedis();
       t.after(() => own.stop());
@@ -375,7 +394,7 @@ describe('instrumentRedis: timeouts and the fallback wrapper', () => {
     await expectReject(client.incr('fallback'));
     assert.deepEqual(countsByCommand(registry), { set: 1, get: 1, incr: 1 });
     assert.equal(errorCount(registry, { command: 'incr', error: 'reply' }), 1);
-    const instance = (client.raw as { _self: object })._self;
+    const instance = (client.raw as unknown as { _self: object })._self;
     assert.equal(Object.hasOwn(instance, 'sendCommand'), true);
     undo();
     assert.equal(Object.hasOwn(instance, 'sendCommand'), false);
@@ -388,8 +407,8 @@ describe('instrumentRedis: options', () => {
   it('rejects what is not a Redis client, and bad options, with TT_INVALID_OPTION', async (t) => {
     const registry = createRegistry();
     const code = { code: 'TT_INVALID_OPTION' };
-    assert.throws(() => instrumentRedis({}, { registry }), code);
-    assert.throws(() => instrumentRedis({ sendCommand() {} }, { registry }), code);
+    assert.throws(() => instrumentRedis({} as never, { registry }), code);
+    assert.throws(() => instrumentRedis({ sendCommand() {} } as never, { registry }), code);
     const client = await ioredisClient(redis);
     t.after(() => client.close());
     assert.throws(() => instrumentRedis(client.raw, { registry, label: 'error' }), code);
