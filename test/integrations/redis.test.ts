@@ -12,8 +12,9 @@ import {
   instrumentRedis,
   type RedisClientLike,
 } from '../../src/integrations/redis.js';
-import { createRegistry, type Registry } from '../../src/metrics/index.js';
+import { createRegistry, type HistogramFamily, type Registry } from '../../src/metrics/index.js';
 import { countSeries, findSeries } from '../../src/testing/index.js';
+import { enableExemplars, span } from '../../src/trace/index.js';
 import {
   assertPromtoolClean,
   assertTextBodyValid,
@@ -38,6 +39,8 @@ interface Client {
   send(name: string, ...args: string[]): Promise<unknown>;
   /** `multi().set(key).get(key).exec()`. */
   transaction(key: string): Promise<unknown>;
+  /** `multi().incr(key).get(key).exec()`: the INCR fails when the key holds a string. */
+  failingTransaction(key: string): Promise<unknown>;
   /** A pipeline of set and get (ioredis `pipeline()`, node-redis `execAsPipeline()`). */
   pipeline(key: string): Promise<unknown>;
   ready(): boolean;
@@ -68,6 +71,7 @@ async function ioredisClient(redis: RedisServer, extra: object = {}): Promise<Cl
     incr: (k) => c.incr(k),
     send: (name, ...args) => c.call(name, ...args),
     transaction: (k) => c.multi().set(k, '1').get(k).exec(),
+    failingTransaction: (k) => c.multi().incr(k).get(k).exec(),
     pipeline: (k) => c.pipeline().set(k, '1').get(k).exec(),
     ready: () => c.status === 'ready',
     close: async () => c.disconnect(),
@@ -94,6 +98,7 @@ async function nodeRedisClient(redis: RedisServer, extra: object = {}): Promise<
     incr: (k) => c.incr(k),
     send: (name, ...args) => c.sendCommand([name, ...args]),
     transaction: (k) => c.multi().set(k, '1').get(k).exec(),
+    failingTransaction: (k) => c.multi().incr(k).get(k).exec(),
     pipeline: (k) => c.multi().set(k, '1').get(k).execAsPipeline(),
     ready: () => c.isReady,
     close: async () => c.destroy(),
@@ -251,6 +256,13 @@ for (const { kind, connect, mechanism } of KINDS) {
         both,
         kind === 'ioredis' ? { multi: 1, set: 2, get: 2, exec: 1 } : { exec: 1, set: 1, get: 1 },
       );
+      assert.equal(countSeries(registry, ERRORS), 0);
+      // A command that fails inside a transaction (EXEC's reply holds its error) is an exec error.
+      await client.set(`${kind}:txfail`, 'abc');
+      await client.failingTransaction(`${kind}:txfail`).catch(() => {});
+      assert.equal(latencyCount(registry, { command: 'exec' }), 2);
+      assert.equal(errorCount(registry, { command: 'exec', error: 'reply' }), 1);
+      assert.equal(countSeries(registry, ERRORS), 1);
     });
 
     it('records only the instrumented client, and two instrumented clients separately', async (t) => {
@@ -314,6 +326,8 @@ for (const { kind, connect, mechanism } of KINDS) {
       });
       await client.get(`${kind}:down`);
       assert.equal(latencyCount(registry, { command: 'get' }), 6);
+      // ioredis' ready check after the reconnect goes through the client too.
+      if (kind === 'ioredis') assert.ok(latencyCount(registry, { command: 'info' }) >= 1);
       assert.equal(errorCount(registry, { command: 'get', error: 'connection' }), 5);
       assert.equal(latencyCount(registry, { command: 'set' }), 1);
     });
@@ -336,6 +350,27 @@ for (const { kind, connect, mechanism } of KINDS) {
         assert.equal(had, false, 'node-redis is observed without wrapping');
         assert.equal(tracingChannel('node-redis:command').hasSubscribers, false);
       }
+    });
+
+    it('attaches the trace_id exemplar of the span the command was sent in', async (t) => {
+      const { client, registry } = await setup(t);
+      const disable = enableExemplars();
+      t.after(disable);
+      const traceId = await span('redis-call', async (s) => {
+        await client.get(`${kind}:exemplar`);
+        return s.context.traceId;
+      });
+      await client.set(`${kind}:exemplar`, 'outside any span');
+      const fam = registry.gatherSync().find((f) => f.name === LATENCY) as HistogramFamily;
+      const exemplars = (cmd: string) =>
+        (fam.points.find((p) => p.labels.values.includes(cmd))?.exemplars ?? []).filter(
+          (e) => e !== undefined,
+        );
+      assert.deepEqual(
+        exemplars('get').map((e) => e.labels),
+        [{ trace_id: traceId }],
+      );
+      assert.deepEqual(exemplars('set'), []);
     });
 
     it('exposes a body that promtool and the Python parser accept', async (t) => {

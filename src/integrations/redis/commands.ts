@@ -268,7 +268,24 @@ export class CommandTable {
     return h;
   }
 
-  /** Records one finished command: latency always, and the error counter when `error` is set. */
+  /**
+   * Records a command that got a reply. A transaction's `exec` reply is an array in which a failed
+   * command is an error object (Redis runs the others): the first one counts as an error of `exec`,
+   * the same for both clients. Other replies are not looked at.
+   */
+  recordReply(entry: CommandEntry, start: number, reply: unknown): void {
+    if (Array.isArray(reply) && entry.value === 'exec') {
+      for (const r of reply) {
+        if (r instanceof Error) {
+          this.record(entry, start, true, r);
+          return;
+        }
+      }
+    }
+    this.record(entry, start, false, undefined);
+  }
+
+  /** Records one finished command: latency always, and the error counter when `failed`. */
   record(entry: CommandEntry, start: number, failed: boolean, error: unknown): void {
     entry.latency.observe((performance.now() - start) / 1000);
     if (failed) this.errorHandle(entry, classifyRedisError(error)).inc();

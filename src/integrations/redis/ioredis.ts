@@ -57,7 +57,7 @@ export function wrapIoredis(client: IoredisLike, table: CommandTable): () => voi
         // Attaching the observer marks the command's promise as handled, as ioredis' own tracing
         // does (`traced.catch(noop)`); the caller still receives the original promise.
         cmd.promise.then(
-          () => table.record(entry, start, false, undefined),
+          (reply: unknown) => table.recordReply(entry, start, reply),
           (err: unknown) => table.record(entry, start, true, err),
         );
       }

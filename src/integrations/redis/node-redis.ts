@@ -42,6 +42,8 @@ interface BatchContext {
   readonly batchMode: 'MULTI' | 'PIPELINE';
   readonly clientId: string;
   error?: unknown;
+  /** The EXEC reply: one entry per command, an error object for a command that failed. */
+  result?: unknown;
 }
 
 type Stamped = Record<symbol, number | undefined>;
@@ -59,7 +61,8 @@ export function canTrace(client: NodeRedisLike): boolean {
  *
  * - A command (direct, `sendCommand`, or one of a pipeline's commands) is one observation.
  * - A `multi().exec()` transaction is one observation under `exec`: node-redis traces the
- *   transaction as a batch and not the commands inside it.
+ *   transaction as a batch and not the commands inside it. A command that failed inside it
+ *   makes it an `exec` error.
  * - A pipeline's batch event is ignored (its commands are already recorded one by one).
  *
  * Returns the function that unsubscribes.
@@ -99,7 +102,9 @@ export function subscribeNodeRedis(client: NodeRedisLike, table: CommandTable): 
     },
     asyncStart(ctx: BatchContext): void {
       const t0 = (ctx as unknown as Stamped)[start];
-      if (t0 !== undefined) table.record(table.entry('exec'), t0, 'error' in ctx, ctx.error);
+      if (t0 === undefined) return;
+      if ('error' in ctx) table.record(table.entry('exec'), t0, true, ctx.error);
+      else table.recordReply(table.entry('exec'), t0, ctx.result);
     },
   };
   commands.subscribe(
