@@ -72,13 +72,51 @@ function hostUrl(scheme: string, host: string, port: number): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+type InstrumentRedis = (client: unknown, options: { registry: Registry }) => unknown;
+
+/**
+ * telltale's `instrumentRedis`, from `telltale/redis`. Examples import telltale by package name
+ * only, and that subpath is not in the export map yet: until it is, the agent runs its Redis
+ * client without command metrics (and says so in its log). Once `./redis` is exported, this
+ * becomes a plain static import.
+ */
+async function loadInstrumentRedis(): Promise<InstrumentRedis | undefined> {
+  const specifier = 'telltale/redis';
+  try {
+    return ((await import(specifier)) as { instrumentRedis: InstrumentRedis }).instrumentRedis;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_MODULE_NOT_FOUND')
+      return undefined;
+    throw err;
+  }
+}
+
 async function openStorage(
   config: AgentConfig,
   options: StartAgentOptions,
   logger: Logger,
+  registry: Registry,
 ): Promise<Storage> {
   if (config.storage.backend === 'redis') {
-    return openRedisStorage({ ...options.redis, url: config.storage.redis.url });
+    const instrument = await loadInstrumentRedis();
+    if (instrument === undefined) {
+      logger.warn(
+        'telltale/redis is not exported by this telltale build: Redis command metrics are off',
+      );
+    }
+    return openRedisStorage({
+      ...(instrument === undefined
+        ? {}
+        : {
+            wrapClient: (client) => {
+              instrument(client, { registry });
+              return client;
+            },
+          }),
+      ...options.redis,
+      url: config.storage.redis.url,
+    });
   }
   const log = logger.named('storage');
   return openLocalStorage({
@@ -146,7 +184,10 @@ export async function startAgent(
   };
 
   try {
-    const storage = instrumentStorage(await openStorage(config, options, logger), metrics);
+    const storage = instrumentStorage(
+      await openStorage(config, options, logger, registry),
+      metrics,
+    );
     cleanups.push(() => storage.close());
     logger.info(
       config.storage.backend === 'local'

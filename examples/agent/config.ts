@@ -88,7 +88,11 @@ function describe(v: unknown): string {
 function section(value: unknown, field: string, keys: readonly string[], source: string): Obj {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(field, `must be a mapping, got ${describe(value)}`, source);
+    throw new ConfigError(
+      field || 'config file',
+      `must be a mapping, got ${describe(value)}`,
+      source,
+    );
   }
   for (const k of Object.keys(value)) {
     if (!keys.includes(k)) {

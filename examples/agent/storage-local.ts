@@ -16,8 +16,8 @@ export interface LocalStorageOptions {
    *   resolves, so a crash of the process loses nothing acknowledged; the file is fsynced every
    *   `syncIntervalMs` while there are unsynced writes, and on close. A crash of the machine
    *   (power loss, kernel panic) loses at most the last `syncIntervalMs` of acknowledged writes.
-   * - `'always'`: a write resolves only after its own fsync (one per write, in order). Nothing
-   *   acknowledged is ever lost, at the cost of a disk flush per write.
+   * - `'always'`: a write resolves only after an fsync that started after it was written (group
+   *   commit: concurrent writes share one fsync). Nothing acknowledged is ever lost.
    */
   readonly sync?: 'interval' | 'always';
   /** Period of the background fsync in `'interval'` mode, in ms. Default 100. */
@@ -228,17 +228,48 @@ export async function openLocalStorage(options: LocalStorageOptions): Promise<Lo
     return p;
   };
 
-  const fsyncNow = async (): Promise<void> => {
-    if (!dirty) return;
+  // fsync with group commit: a caller waits for an fsync that started after its write finished.
+  // Writes that arrive while one runs share the next one, so `'always'` costs one disk flush per
+  // batch of concurrent writes, not one per write.
+  let syncing: Promise<void> | undefined;
+  let nextSync: Promise<void> | undefined;
+  const fsyncFd = (): Promise<void> => {
     dirty = false;
-    await new Promise<void>((resolve, reject) => {
-      fsync(fd, (err) => (err ? reject(err) : resolve()));
+    const f = fd;
+    return new Promise<void>((resolve, reject) => {
+      fsync(f, (err) => (err ? reject(err) : resolve()));
     });
+  };
+  const groupSync = (): Promise<void> => {
+    if (syncing === undefined) {
+      const p: Promise<void> = fsyncFd().finally(() => {
+        if (syncing === p) syncing = undefined;
+      });
+      syncing = p;
+      return p;
+    }
+    nextSync ??= syncing
+      .catch(() => undefined)
+      .then(() => {
+        nextSync = undefined;
+        return groupSync();
+      });
+    return nextSync;
+  };
+  // Compaction and close swap or close the descriptor: no fsync may be running on it then.
+  const syncIdle = async (): Promise<void> => {
+    while (syncing !== undefined || nextSync !== undefined) {
+      await (nextSync ?? syncing)?.catch(() => undefined);
+    }
   };
   const timer =
     syncMode === 'interval'
       ? setInterval(() => {
-          if (dirty) void enqueue(fsyncNow).catch(() => undefined);
+          if (dirty && !closed) {
+            groupSync().catch((err: unknown) =>
+              options.onWarning?.('storage fsync failed', { file, err }),
+            );
+          }
         }, syncIntervalMs)
       : undefined;
   timer?.unref();
@@ -256,10 +287,14 @@ export async function openLocalStorage(options: LocalStorageOptions): Promise<Lo
     }
     logBytes += bytes.length;
     dirty = true;
-    if (syncMode === 'always') await fsyncNow();
   };
+  // In 'always' mode a write resolves after the fsync that covers it, outside the queue, so the
+  // next writes can be appended meanwhile and share the following fsync.
+  const durable = <T>(p: Promise<T>): Promise<T> =>
+    syncMode === 'always' ? p.then(async (v) => (await groupSync(), v)) : p;
 
   const compactNow = async (): Promise<void> => {
+    await syncIdle();
     const tmp = `${file}.tmp`;
     const parts: string[] = [];
     let bytes = 0;
@@ -322,27 +357,31 @@ export async function openLocalStorage(options: LocalStorageOptions): Promise<Lo
       if (valueJson === undefined) {
         return Promise.reject(new TypeError('value must be JSON-serialisable'));
       }
-      return enqueue(async () => {
-        const line = encodeRecord(putJson(key, valueJson));
-        await append(line);
-        const old = map.get(key);
-        if (old !== undefined) liveBytes -= Buffer.byteLength(encodeRecord(putJson(key, old)));
-        map.set(key, valueJson);
-        liveBytes += Buffer.byteLength(line);
-        await maybeCompact();
-      });
+      return durable(
+        enqueue(async () => {
+          const line = encodeRecord(putJson(key, valueJson));
+          await append(line);
+          const old = map.get(key);
+          if (old !== undefined) liveBytes -= Buffer.byteLength(encodeRecord(putJson(key, old)));
+          map.set(key, valueJson);
+          liveBytes += Buffer.byteLength(line);
+          await maybeCompact();
+        }),
+      );
     },
     delete(key: string): Promise<boolean> {
-      return enqueue(async () => {
-        if (closed) throw new Error('storage is closed');
-        const old = map.get(key);
-        if (old === undefined) return false;
-        await append(encodeRecord(deleteJson(key)));
-        map.delete(key);
-        liveBytes -= Buffer.byteLength(encodeRecord(putJson(key, old)));
-        await maybeCompact();
-        return true;
-      });
+      return durable(
+        enqueue(async () => {
+          if (closed) throw new Error('storage is closed');
+          const old = map.get(key);
+          if (old === undefined) return false;
+          await append(encodeRecord(deleteJson(key)));
+          map.delete(key);
+          liveBytes -= Buffer.byteLength(encodeRecord(putJson(key, old)));
+          await maybeCompact();
+          return true;
+        }),
+      );
     },
     compact(): Promise<void> {
       return enqueue(compactNow);
@@ -356,6 +395,7 @@ export async function openLocalStorage(options: LocalStorageOptions): Promise<Lo
         if (closed) return;
         closed = true;
         if (timer !== undefined) clearInterval(timer);
+        await syncIdle();
         fsyncSync(fd);
         closeSync(fd);
         await rm(lockFile, { force: true });

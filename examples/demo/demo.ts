@@ -2,7 +2,8 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHealth, eventLoopCheck, type Health } from 'telltale/health';
+import { createHealth, eventLoopCheck, type Health, heartbeatCheck } from 'telltale/health';
+import { createPeriodicTask, systemStats } from 'telltale/lifecycle';
 import { createLogger, type Logger } from 'telltale/log';
 import { BucketPresets, createRegistry, type Registry } from 'telltale/metrics';
 import { instrumentHandler, requestIdOf, setRoute } from 'telltale/node-http';
@@ -79,6 +80,11 @@ export function createDemoMetrics(
         temperature += 0.1;
         g.set({ room: 'lab' }, Math.round(temperature * 10) / 10);
       },
+    }),
+    systemLoad: registry.gauge({
+      name: 'demo_system_usage_ratio',
+      help: 'System CPU and memory use (0 to 1), sampled by the heartbeat at call time.',
+      labelNames: ['resource'],
     }),
     showcase: registry.counter({
       name: 'demo_label_showcase_total',
@@ -268,6 +274,35 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
           tick++;
         }, interval)
       : undefined;
+  // A heartbeat, as a service would send to its controller: here it reads the demo's own
+  // readiness with the system CPU and memory gathered at call time. It never gives up, and the
+  // health check below fails when it has not succeeded for 10 s.
+  const heartbeat = createPeriodicTask({
+    name: 'heartbeat',
+    intervalMs: 1000,
+    timeoutMs: 500,
+    neverExit: true,
+    retry: { initialDelayMs: 250, maxDelayMs: 2000 },
+    registry,
+    logger: logger.named('heartbeat'),
+    run: async ({ signal }) => {
+      const res = await fetch(`${url}/health/live`, { signal });
+      await res.arrayBuffer();
+      if (!res.ok)
+        throw Object.assign(new Error(`live probe answered ${res.status}`), { status: res.status });
+      const { cpuPercent, memoryPercent } = systemStats();
+      metrics.systemLoad.set({ resource: 'cpu' }, cpuPercent / 100);
+      metrics.systemLoad.set({ resource: 'memory' }, memoryPercent / 100);
+    },
+  });
+  health.addCheck(
+    heartbeatCheck({
+      name: 'heartbeat',
+      maxAgeSeconds: 10,
+      lastSuccess: () => heartbeat.lastSuccess,
+    }),
+  );
+  heartbeat.start();
   metrics.phase.set('running');
   health.setReady();
   let stopped: Promise<void> | undefined;
@@ -282,6 +317,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     stop() {
       stopped ??= (async () => {
         if (timer !== undefined) clearInterval(timer);
+        await heartbeat.stop();
         metrics.phase.set('draining');
         if (health.state !== 'stopped') health.setDraining();
         await new Promise<void>((resolve) => {

@@ -441,7 +441,15 @@ export function createHealth(options: HealthOptions = {}): Health {
   const handles = new Map<string, { up: GaugeHandle; duration: GaugeHandle }>();
 
   const onRun = (runner: CheckRunner, previous: CheckStatus | undefined): void => {
-    const h = handles.get(runner.name);
+    let h = handles.get(runner.name);
+    if (h === undefined && metrics !== undefined && byName.get(runner.name) === runner) {
+      // Series appear with a check's first result: a 0 before any run would read as "down".
+      h = {
+        up: metrics.up.labels({ check: runner.name }),
+        duration: metrics.duration.labels({ check: runner.name }),
+      };
+      handles.set(runner.name, h);
+    }
     if (h !== undefined) {
       h.up.set(runner.status === 'pass' ? 1 : 0);
       h.duration.set(runner.durationMs / 1000);
@@ -466,12 +474,6 @@ export function createHealth(options: HealthOptions = {}): Health {
   const add = (where: string, c: HealthCheck): void => {
     const resolved = resolveCheck(where, c, byName);
     const runner = new CheckRunner(c, resolved, now, onRun);
-    if (metrics !== undefined) {
-      handles.set(c.name, {
-        up: metrics.up.labels({ check: c.name }),
-        duration: metrics.duration.labels({ check: c.name }),
-      });
-    }
     byName.set(c.name, runner);
     runners = [...runners, runner];
     if (!closed) c.start?.();

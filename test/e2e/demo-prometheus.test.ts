@@ -83,6 +83,19 @@ for (const flags of [[], ['--enable-feature=native-histograms']] as const) {
     // The stateset and info families are ingested (as gauges in text, natively in OpenMetrics).
     assert.equal(await prom.queryScalar('demo_phase{demo_phase="running"}'), 1);
     assert.equal(await prom.queryScalar('demo_build_info{version="0.1.0"}'), 1);
+    // The heartbeat (a periodic task) runs and records its own metrics; its check is healthy.
+    await prom.waitFor(
+      'telltale_task_runs_total{task="heartbeat",outcome="success"}',
+      (r) => (r[0]?.value ?? 0) >= 1,
+    );
+    // Health metrics appear with the checks' first run (a readiness probe).
+    assert.equal((await fetch(`${demo.url}/health/ready`)).status, 200);
+    for (const check of ['heartbeat', 'event_loop']) {
+      await prom.waitFor(`telltale_health_check_up{check="${check}"}`, (r) => r[0]?.value === 1);
+    }
+    // Runtime collectors and HTTP instrumentation are scraped too.
+    assert.ok((await prom.queryScalar('process_cpu_seconds_total')) > 0);
+    assert.ok((await prom.queryScalar('nodejs_heap_size_used_bytes')) > 0);
     // The async collect callback ran at scrape time.
     const temp = await prom.queryScalar('demo_room_temperature_celsius{room="lab"}');
     assert.ok(temp > 21.5, `temperature ${temp} should have risen above 21.5`);
