@@ -26,6 +26,8 @@ export {
   OTHER_COMMAND,
   type RedisErrorKind,
 } from './redis/commands.js';
+export type { IoredisCommandLike, IoredisLike } from './redis/ioredis.js';
+export type { NodeRedisLike } from './redis/node-redis.js';
 
 /** Options of the latency histogram. */
 export interface RedisLatencyOptions {
@@ -76,8 +78,9 @@ export interface RedisInstrumentation {
 }
 
 /**
- * What {@link instrumentRedis} accepts, structurally (the libraries are optional peers, imported
- * by nobody here): an ioredis `Redis` instance or a node-redis client from `createClient()`.
+ * What {@link instrumentRedis} accepts, typed structurally (both libraries are optional peers
+ * that nothing in telltale imports): an ioredis `Redis` instance or a node-redis client from
+ * `createClient()`. Both libraries' own client types are assignable to it.
  */
 export type RedisClientLike = IoredisLike | NodeRedisLike;
 
