@@ -1,6 +1,6 @@
 // The agent's embedded storage: an append-only log of CRC-checked JSON lines, replayed into a Map at open, compacted by temp file + rename.
 
-import { closeSync, fsync, fsyncSync, openSync, write } from 'node:fs';
+import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, write } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -278,12 +278,19 @@ export async function openLocalStorage(options: LocalStorageOptions): Promise<Lo
     if (closed) throw new Error('storage is closed');
     const bytes = Buffer.from(line, 'utf8');
     let written = 0;
-    while (written < bytes.length) {
-      written += await new Promise<number>((resolve, reject) => {
-        write(fd, bytes, written, bytes.length - written, null, (err, n) =>
-          err ? reject(err) : resolve(n),
-        );
-      });
+    try {
+      while (written < bytes.length) {
+        written += await new Promise<number>((resolve, reject) => {
+          write(fd, bytes, written, bytes.length - written, null, (err, n) =>
+            err ? reject(err) : resolve(n),
+          );
+        });
+      }
+    } catch (err) {
+      // A half-written record (disk full, I/O error) must not stay in front of later ones: that
+      // would read as corruption at the next open. Cut the file back to the last whole record.
+      if (written > 0) ftruncateSync(fd, logBytes);
+      throw err;
     }
     logBytes += bytes.length;
     dirty = true;
@@ -291,7 +298,12 @@ export async function openLocalStorage(options: LocalStorageOptions): Promise<Lo
   // In 'always' mode a write resolves after the fsync that covers it, outside the queue, so the
   // next writes can be appended meanwhile and share the following fsync.
   const durable = <T>(p: Promise<T>): Promise<T> =>
-    syncMode === 'always' ? p.then(async (v) => (await groupSync(), v)) : p;
+    syncMode === 'always'
+      ? p.then(async (v) => {
+          await groupSync();
+          return v;
+        })
+      : p;
 
   const compactNow = async (): Promise<void> => {
     await syncIdle();
