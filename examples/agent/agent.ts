@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createHealth, eventLoopCheck, type Health } from 'telltale/health';
 import { createLogger, type Logger } from 'telltale/log';
 import { createRegistry, type Registry } from 'telltale/metrics';
+import { instrumentRedis } from 'telltale/redis';
 import { type RuntimeMetrics, startRuntimeMetrics } from 'telltale/runtime';
 import { createMetricsServer, type MetricsServer } from 'telltale/server';
 import { createApiListener } from './api.js';
@@ -72,26 +73,6 @@ function hostUrl(scheme: string, host: string, port: number): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-type InstrumentRedis = (client: unknown, options: { registry: Registry }) => unknown;
-
-/**
- * telltale's `instrumentRedis`, from `telltale/redis`. Examples import telltale by package name
- * only, and that subpath is not in the export map yet: until it is, the agent runs its Redis
- * client without command metrics (and says so in its log). Once `./redis` is exported, this
- * becomes a plain static import.
- */
-async function loadInstrumentRedis(): Promise<InstrumentRedis | undefined> {
-  const specifier = 'telltale/redis';
-  try {
-    return ((await import(specifier)) as { instrumentRedis: InstrumentRedis }).instrumentRedis;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_MODULE_NOT_FOUND')
-      return undefined;
-    throw err;
-  }
-}
-
 async function openStorage(
   config: AgentConfig,
   options: StartAgentOptions,
@@ -99,21 +80,13 @@ async function openStorage(
   registry: Registry,
 ): Promise<Storage> {
   if (config.storage.backend === 'redis') {
-    const instrument = await loadInstrumentRedis();
-    if (instrument === undefined) {
-      logger.warn(
-        'telltale/redis is not exported by this telltale build: Redis command metrics are off',
-      );
-    }
     return openRedisStorage({
-      ...(instrument === undefined
-        ? {}
-        : {
-            wrapClient: (client) => {
-              instrument(client, { registry });
-              return client;
-            },
-          }),
+      // Command latency and errors by command (`redis_command_duration_seconds{command}`,
+      // `redis_command_errors_total{command,error}`), next to the storage metrics.
+      wrapClient: (client) => {
+        instrumentRedis(client, { registry });
+        return client;
+      },
       ...options.redis,
       url: config.storage.redis.url,
     });

@@ -35,7 +35,11 @@ export interface MessageLimits {
 export interface MessageHandlerOptions {
   readonly storage: Storage;
   readonly metrics: AgentMetrics;
-  /** Storage failures are logged at `warn` (without the value). Default: not logged. */
+  /**
+   * Storage failures are logged at `warn` (without the value): the first one, then at most one
+   * line per 5 s with the number of failures in between (`suppressed`), so an outage does not
+   * flood the log. Default: not logged.
+   */
   readonly logger?: { warn(fields: object, msg: string): void } | undefined;
   readonly limits?: MessageLimits;
 }
@@ -84,6 +88,22 @@ export function createMessageHandler(options: MessageHandlerOptions): MessageHan
   const invalid = (error: string): Fail => {
     rejected.invalid_message.inc();
     return { ok: false, status: 422, error };
+  };
+  let lastWarn = Number.NEGATIVE_INFINITY;
+  let suppressed = 0;
+  const warnStorage = (err: unknown, type: string, key: string): void => {
+    if (logger === undefined) return;
+    const now = performance.now();
+    if (now - lastWarn < 5000) {
+      suppressed++;
+      return;
+    }
+    logger.warn(
+      { err, type, key, backend: storage.backend, suppressed },
+      'storage operation failed',
+    );
+    lastWarn = now;
+    suppressed = 0;
   };
   const tooLarge = (error: string): Fail => {
     rejected.too_large.inc();
@@ -147,10 +167,7 @@ export function createMessageHandler(options: MessageHandlerOptions): MessageHan
       }
     } catch (err) {
       rejected.storage_error.inc();
-      logger?.warn(
-        { err, type: m.type, key: m.key, backend: storage.backend },
-        'storage operation failed',
-      );
+      warnStorage(err, m.type, m.key);
       return {
         ok: false,
         status: 503,

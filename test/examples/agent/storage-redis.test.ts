@@ -139,4 +139,34 @@ describe('redis backend', { concurrency: true }, () => {
     assert.match(text, /^storage_operations_total\{operation="put",backend="redis"\} 1$/m);
     assert.match(text, /^telltale_health_check_up\{check="storage"\} 1$/m);
   });
+
+  test('the Redis client is instrumented with telltale/redis: command latency by command', async (t) => {
+    const redis = await startRedis();
+    t.after(() => redis.stop());
+    const dir = await makeTempDir('agent-redis');
+    t.after(() => removeTempDir(dir));
+    const config = loadConfig({
+      cwd: dir,
+      env: {
+        AGENT_PORT: '0',
+        METRICS_PORT: '0',
+        STORAGE_BACKEND: 'redis',
+        REDIS_URL: redis.url,
+        LOG_LEVEL: 'silent',
+      },
+    });
+    const agent = await startAgent(config);
+    t.after(() => agent.stop());
+    await agent.handler({ type: 'put', key: 'k', value: 1 });
+    await agent.handler({ type: 'get', key: 'k' });
+    await agent.handler({ type: 'delete', key: 'k' });
+    const text = await (await fetch(agent.metricsUrl!)).text();
+    for (const command of ['set', 'get', 'del']) {
+      assert.match(
+        text,
+        new RegExp(`^redis_command_duration_seconds_count\\{command="${command}"\\} 1$`, 'm'),
+      );
+    }
+    assert.match(text, /^storage_operations_total\{operation="delete",backend="redis"\} 1$/m);
+  });
 });
