@@ -94,7 +94,7 @@ const GROUPS = [
     title: 'Exposition',
     unit: 'ms',
     about:
-      'Milliseconds per full text-format render (median), lower is better: gather + encode for telltale, `registry.metrics()` for prom-client and @prometheus-io/client, `collect()` + `PrometheusSerializer.serialize()` for OpenTelemetry. Series are spread over 10 families with 2 labels each. The first render of every run is parsed and its series count and totals checked.',
+      "Milliseconds per full text-format render (median), lower is better: gather + encode for telltale, `registry.metrics()` for prom-client and @prometheus-io/client, `collect()` + `PrometheusSerializer.serialize()` for OpenTelemetry. Series are spread over 10 families with 2 labels each. The first render of every run is parsed and its series count and totals checked. Two libraries cap series by default and are configured for this workload: telltale's registry with `maxSeries: 10_000` (default 1,000 per metric), OpenTelemetry with a view raising `aggregationCardinalityLimit` (default 2,000 per instrument). The same registries are used by the memory and scrape cases.",
     runner: 'render.mjs',
     rounds: renderRounds,
     cases: [
