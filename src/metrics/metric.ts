@@ -265,7 +265,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
 
   /** @internal The cached bound handle of a slot. */
   _handle(idx: number): H {
-    const handles = (this._handles ??= new Map());
+    this._handles ??= new Map();
+    const handles = this._handles;
     let h = handles.get(idx);
     if (h === undefined) {
       h = this._newHandle(idx, this._texts[idx]!);
@@ -514,7 +515,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       h.text === this._overflowText
         ? this._overflow()
         : this._findValues(this._ownValues(h.text), true);
-    const handles = (this._handles ??= new Map());
+    this._handles ??= new Map();
+    const handles = this._handles;
     if (idx !== this._overflowSlot && !handles.has(idx)) {
       h.idx = idx;
       handles.set(idx, h);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRegistry, type Registry } from '../../src/metrics/index.js';
-import { captureWarnings, read, silenceWarnings, throwsCode } from './helpers.js';
+import { captureWarnings, silenceWarnings, throwsCode } from './helpers.js';
 
 silenceWarnings();
 
