@@ -138,6 +138,21 @@ describe('agent metrics through a real Prometheus, exact', { concurrency: true }
       assert.equal(await q('sum(messages_rejected_total)'), 0);
       assert.equal(await q('agent_peer_messages_total{direction="in"}'), N / 2);
       assert.equal(await q('agent_peers_connected'), 1);
+      if (backend === 'redis') {
+        // telltale/redis on the agent's ioredis client: one command per storage operation
+        // (readiness PINGs are their own command).
+        for (const [command, count] of [
+          ['set', EXPECTED.put],
+          ['get', EXPECTED.get],
+          ['del', EXPECTED.delete],
+        ] as const) {
+          assert.equal(
+            await q(`redis_command_duration_seconds_count{command="${command}"}`),
+            count,
+            `redis ${command}`,
+          );
+        }
+      }
       // The histogram sums are real durations.
       assert.ok((await q('message_processing_duration_seconds_sum')) > 0);
       assert.ok((await q(`sum(storage_operation_duration_seconds_sum{backend="${backend}"})`)) > 0);
