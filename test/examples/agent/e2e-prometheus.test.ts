@@ -186,7 +186,7 @@ function samples(body: string): Map<string, number> {
   return out;
 }
 
-test('wiring: within 10 s of `npm start` (agent.yaml: workload on, companion peer) every plan metric is non-zero', {
+test('wiring: within 10 s of `npm start` (agent.yaml: workload on, companion peer) every plan metric is non-zero; SIGTERM closes peers with 1001', {
   timeout: 60_000,
 }, async (t) => {
   const dir = await makeTempDir('agent-wiring');
@@ -227,6 +227,16 @@ test('wiring: within 10 s of `npm start` (agent.yaml: workload on, companion pee
   assert.ok((last.get('agent_peer_messages_total{direction="in"}') ?? 0) > 0, 'peer traffic');
   assert.ok((last.get('process_memory_bytes') ?? 0) > 10 * 1024 * 1024);
 
+  // Graceful shutdown reaches the peers: a connected peer gets close 1001 from the lifecycle.
+  const ws = new WebSocket(`ws://127.0.0.1:${apiPort}/peers`);
+  const closed = new Promise<[number, string]>((resolve) =>
+    ws.once('close', (code, reason) => resolve([code, reason.toString()])),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
   child.kill('SIGTERM');
+  assert.deepEqual(await closed, [1001, 'server shutting down']);
   assert.deepEqual(await child.exited, { code: 0, signal: null });
 });
