@@ -7,6 +7,7 @@ import {
   ContextRecord,
   type RequestContext,
   runWithRecord,
+  toRecord,
 } from '../context/context.js';
 import { fail } from '../internal/errors.js';
 import type { LogFields, LogMethod } from '../internal/logger.js';
@@ -415,7 +416,7 @@ function open(
  */
 export function startSpan(name: string, attributes?: Attributes, options?: StartSpanOptions): Span {
   const p = options?.parent;
-  const parent = p === null ? undefined : p === undefined ? activeRecord() : toRecordOf(p);
+  const parent = p === null ? undefined : p === undefined ? activeRecord() : toRecord(p);
   return open(
     name,
     attributes,
@@ -425,22 +426,6 @@ export function startSpan(name: string, attributes?: Attributes, options?: Start
     undefined,
     undefined,
   );
-}
-
-function toRecordOf(ctx: RequestContext): ContextRecord {
-  if (ctx instanceof ContextRecord) return ctx;
-  const r = new ContextRecord(
-    ctx.requestId,
-    ctx.traceId,
-    ctx.spanId,
-    ctx.parentSpanId,
-    ctx.sampled,
-    ctx.startTime,
-    ctx.traceState,
-    ctx.attributes,
-    undefined,
-  );
-  return r;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
