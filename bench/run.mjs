@@ -233,6 +233,10 @@ let waitedMs = 0;
 const quietWaitMs = Number(args['quiet-wait-ms'] ?? 10_000);
 const quietBudgetMs = Number(args['quiet-budget-ms'] ?? 120_000);
 const retryBudgetMs = Number(args['retry-budget-ms'] ?? 180_000);
+// Reruns stop once the run has taken this long, so a busy machine cannot stretch it much further
+// (a quiet run takes about five minutes).
+const softLimitMs = Number(args['max-minutes'] ?? 9) * 60_000;
+const withinLimit = () => Date.now() - started < softLimitMs;
 let reruns = 0;
 const results = new Map(); // `${case}/${lib}` → { rounds: [one result per process] }
 const failures = [];
@@ -274,7 +278,7 @@ for (const group of GROUPS) {
         );
         try {
           let r = await measure(group, c, lib.id);
-          if (r.contended) {
+          if (r.contended && withinLimit()) {
             process.stderr.write(`(others used ${cores(r.othersCpu)} cores: rerun) `);
             reruns++;
             r = await measure(group, c, lib.id);
@@ -294,7 +298,7 @@ for (const group of GROUPS) {
 // Retry pass: processes that shared the CPUs are run again, while the retry budget lasts; a new
 // result replaces the old one when it was less contended.
 const retryStart = Date.now();
-for (let pass = 0; pass < 3 && Date.now() - retryStart < retryBudgetMs; pass++) {
+for (let pass = 0; pass < 3 && Date.now() - retryStart < retryBudgetMs && withinLimit(); pass++) {
   let pending = 0;
   for (const group of GROUPS) {
     for (const c of group.cases) {
@@ -303,7 +307,8 @@ for (let pass = 0; pass < 3 && Date.now() - retryStart < retryBudgetMs; pass++) 
         if (!entry) continue;
         for (let round = 0; round < entry.rounds.length; round++) {
           const old = entry.rounds[round];
-          if (!old?.contended || Date.now() - retryStart >= retryBudgetMs) continue;
+          if (!old?.contended || Date.now() - retryStart >= retryBudgetMs || !withinLimit())
+            continue;
           pending++;
           process.stderr.write(`${elapsed()} retry ${c.id} ${lib.id} (round ${round + 1}) `);
           reruns++;
@@ -466,7 +471,7 @@ L.push(
   "- **Read-back**: after timing, every case reads its counters, gauges, histograms and summaries back (the library's own read API, or its rendered text) and checks the totals, series counts and, for gauges, every series' last value against what it recorded. A mismatch fails the run, and this file is not written.",
 );
 L.push(
-  `- **A shared machine**: others may work on this machine at the same time. Before each case process the runner waits (up to ${quietWaitMs / 1000} s, within a budget of ${quietBudgetMs / 1000} s for the whole run) until the CPUs are idle${reniced ? ', and it runs each case process at a higher scheduling priority (nice -10)' : ''}. Each case measures how much CPU *other* processes used while it was timing (all CPUs' busy time minus the case process's own). A process during which others used more than 0.2 of a core is rerun at once, and, if still contended, again at the end of the run (up to three more times, within ${retryBudgetMs / 1000} s), keeping the least contended result; one still contended is marked *(contended)* in the spread table.${waitedMs > 0 ? ` This run waited ${(waitedMs / 1000).toFixed(0)} s for quiet in total.` : ''} Reruns in this run: ${reruns}.`,
+  `- **A shared machine**: others may work on this machine at the same time. Before each case process the runner waits (up to ${quietWaitMs / 1000} s, within a budget of ${quietBudgetMs / 1000} s for the whole run) until the CPUs are idle${reniced ? ', and it runs each case process at a higher scheduling priority (nice -10)' : ''}. Each case measures how much CPU *other* processes used while it was timing (all CPUs' busy time minus the case process's own). A process during which others used more than 0.2 of a core is rerun at once, and, if still contended, again at the end of the run (up to three more times, within ${retryBudgetMs / 1000} s), keeping the least contended result; no rerun starts after ${softLimitMs / 60_000} minutes. One still contended is marked *(contended)* in the spread table.${waitedMs > 0 ? ` This run waited ${(waitedMs / 1000).toFixed(0)} s for quiet in total.` : ''} Reruns in this run: ${reruns}.`,
 );
 L.push('');
 
