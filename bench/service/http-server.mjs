@@ -80,7 +80,7 @@ async function fullOptions(registry) {
 
 const OK = 'ok';
 const noop = () => {};
-function nodeOk(req, res) {
+function nodeOk(_req, res) {
   served++;
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
   res.end(OK);
@@ -271,9 +271,30 @@ async function build() {
       const health = createHealth({
         version: '1.0.0',
         checks: [
-          { name: 'sync', check: () => (calls++, true), ...cached },
-          { name: 'async', check: async () => void calls++, ...cached },
-          { name: 'optional', check: () => (calls++, true), critical: false, ...cached },
+          {
+            name: 'sync',
+            check: () => {
+              calls++;
+              return true;
+            },
+            ...cached,
+          },
+          {
+            name: 'async',
+            check: async () => {
+              calls++;
+            },
+            ...cached,
+          },
+          {
+            name: 'optional',
+            check: () => {
+              calls++;
+              return true;
+            },
+            critical: false,
+            ...cached,
+          },
         ],
       });
       health.setReady();

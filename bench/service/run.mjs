@@ -50,10 +50,15 @@ const HTTP_GROUPS = [
     title: 'node:http',
     path: '/',
     baseline: 'node-bare',
+    control: 'node-noop-close',
     variants: [
       'node-bare',
+      'node-noop-close',
       'node-tt-metrics',
       'node-prom-client',
+      'node-tt-reqid',
+      'node-tt-trace',
+      'node-tt-log',
       'node-tt-full',
       'node-pino-http',
     ],
@@ -95,7 +100,8 @@ const VARIANT_TITLES = {
   'node-bare': 'bare node:http "ok"',
   'node-noop-close': 'control: a no-op `close` listener per response, no telltale',
   'express-noop-mw': 'control: Express 5 + an empty middleware, no telltale',
-  'fastify-noop-hook': 'control: Fastify 5 + an empty `onRequest` hook with a `close` listener, no telltale',
+  'fastify-noop-hook':
+    'control: Fastify 5 + an empty `onRequest` hook with a `close` listener, no telltale',
   'hono-noop-mw': 'control: Hono 4 + an empty async middleware, no telltale',
   'node-tt-metrics': 'telltale `instrumentHandler`, metrics only',
   'node-prom-client': 'prom-client idiomatic counter + histogram (context)',
@@ -170,11 +176,40 @@ function wrk(port, path, seconds) {
   return { requests, non2xx, socketErrors, rps };
 }
 
+/** Busy and total jiffies of the whole machine (/proc/stat), and this runner's own + reaped children's. */
+function jiffies() {
+  const cpu = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const idle = cpu[3] + cpu[4];
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  const self = readFileSync('/proc/self/stat', 'utf8');
+  const f = self
+    .slice(self.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  // utime, stime, cutime, cstime are fields 14–17 (1-based); f starts at field 3.
+  const own = f[11] + f[12] + f[13] + f[14];
+  return { busy: total - idle, total, own };
+}
+const HZ = 100;
+
 async function measureOnce(server, path, seconds) {
   await server.call('begin');
+  const j0 = jiffies();
   const w = wrk(server.port, path, seconds);
   await sleep(150); // let the last responses' close events run
+  const j1 = jiffies();
   const s = await server.call('end');
+  // Other jobs on the machine during the run: all CPUs' busy time minus the server, wrk (a reaped
+  // child of this runner) and the runner itself, as a fraction of the machine.
+  const others = Math.max(
+    0,
+    (j1.busy - j0.busy - (j1.own - j0.own) - (s.cpuUs / 1e6) * HZ) / (j1.total - j0.total),
+  );
   // The work was really done: the handler served what wrk counted (plus at most the requests in
   // flight when wrk stopped), every answer was 2xx, and the instrumentation recorded every request.
   const problems = [];
@@ -196,6 +231,7 @@ async function measureOnce(server, path, seconds) {
     rps: w.rps,
     socketErrors: w.socketErrors ?? null,
     rssMB: s.rssMB,
+    others,
   };
 }
 
@@ -249,6 +285,9 @@ function summariseHttp(group, runs) {
       addedMax: max(added),
       ratio: median(xs) / median(base.map((m) => m.cpuUsPerReq)),
       rps: median(runs[v].map((m) => m.rps)),
+      others: runs[v].every((m) => m.others === undefined)
+        ? undefined
+        : median(runs[v].map((m) => m.others)),
       served: runs[v].reduce((a, m) => a + m.served, 0),
       recorded: runs[v].every((m) => m.recorded === null)
         ? null
@@ -316,15 +355,22 @@ async function agentOverhead() {
 
 const REPORT_ONLY = argv.includes('--report-only');
 const results = REPORT_ONLY
-  ? JSON.parse(readFileSync(join(here, 'results-latest.json'), 'utf8'))
+  ? JSON.parse(readFileSync(process.env.RESULTS ?? join(here, 'results-latest.json'), 'utf8'))
   : {
       started: started.toISOString(),
       argv,
       config: { DURATION, ROUNDS, CONNECTIONS, IDLE_SECONDS },
       http: [],
       loadavgStart: os.loadavg(),
-      commit: execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(),
-      dirty: execFileSync('git', ['status', '--short', '--', 'src', 'examples/agent', 'bench/cases/agent-overhead.mjs'], { cwd: root, encoding: 'utf8' }).trim(),
+      commit: execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+        cwd: root,
+        encoding: 'utf8',
+      }).trim(),
+      dirty: execFileSync(
+        'git',
+        ['status', '--short', '--', 'src', 'examples/agent', 'bench/cases/agent-overhead.mjs'],
+        { cwd: root, encoding: 'utf8' },
+      ).trim(),
     };
 if (REPORT_ONLY) {
   // Regenerate docs/benchmarks-service.md from the last run's raw results (no measurement).
@@ -333,44 +379,44 @@ if (REPORT_ONLY) {
 }
 let idle;
 if (!REPORT_ONLY) {
-if (want('idle')) idle = idlePair(IDLE_SECONDS);
-for (const g of HTTP_GROUPS) {
-  if (g.id === 'probe' ? want('probe') : want('http')) {
+  if (want('idle')) idle = idlePair(IDLE_SECONDS);
+  for (const g of HTTP_GROUPS) {
+    if (g.id === 'probe' ? want('probe') : want('http')) {
+      try {
+        results.http.push(await httpGroup(g));
+      } catch (err) {
+        failures.push(`HTTP ${g.id}: ${err.message}`);
+        log(err);
+      }
+    }
+  }
+  for (const name of ['exemplars', 'log', 'scrape']) {
+    if (!want(name)) continue;
     try {
-      results.http.push(await httpGroup(g));
+      results[name] = await micro(name);
     } catch (err) {
-      failures.push(`HTTP ${g.id}: ${err.message}`);
+      failures.push(`${name}: ${err.message}`);
       log(err);
     }
   }
-}
-for (const name of ['exemplars', 'log', 'scrape']) {
-  if (!want(name)) continue;
-  try {
-    results[name] = await micro(name);
-  } catch (err) {
-    failures.push(`${name}: ${err.message}`);
-    log(err);
+  if (idle !== undefined) {
+    try {
+      results.idle = await idle;
+    } catch (err) {
+      failures.push(`idle: ${err.message}`);
+    }
   }
-}
-if (idle !== undefined) {
-  try {
-    results.idle = await idle;
-  } catch (err) {
-    failures.push(`idle: ${err.message}`);
+  if (want('agent')) {
+    try {
+      results.agent = await agentOverhead();
+    } catch (err) {
+      failures.push(`agent: ${err.message}`);
+      log(err);
+    }
   }
-}
-if (want('agent')) {
-  try {
-    results.agent = await agentOverhead();
-  } catch (err) {
-    failures.push(`agent: ${err.message}`);
-    log(err);
-  }
-}
-results.finished = new Date().toISOString();
-results.loadavgEnd = os.loadavg();
-results.failures = failures;
+  results.finished = new Date().toISOString();
+  results.loadavgEnd = os.loadavg();
+  results.failures = failures;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,7 +479,7 @@ md.push('');
 md.push('## Machine and versions');
 md.push('');
 md.push(
-  `- Run ${results.started} → ${results.finished}; ${os.cpus().length} × ${cpuModel}; ${os.type()} ${os.release()}; load average at start ${results.loadavgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${results.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} (the machine is shared with other engineers' jobs).`,
+  `- Run ${results.started} → ${results.finished} (${f((Date.parse(results.finished) - Date.parse(results.started)) / 60000, 1)} min); ${os.cpus().length} × ${cpuModel}; ${os.type()} ${os.release()}; load average at start ${results.loadavgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${results.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} (the machine is shared with other engineers' jobs).`,
 );
 md.push(
   `- Node ${process.version}; ${sh('wrk', ['--version'])
@@ -484,7 +530,7 @@ if (results.http.some((g) => g.id !== 'probe')) {
   md.push('## 1. HTTP overhead (issue 4)');
   md.push('');
   md.push(
-    `Method: each variant is its own server process pinned to CPU ${SERVER_CPU}; wrk pinned to CPU ${LOAD_CPU}, ${CONNECTIONS} connections over loopback, ${DURATION} s per run, ${ROUNDS} rounds; in each round every variant of a group runs once, the order reversed every other round. The figure is **server CPU per request** = \`process.cpuUsage()\` delta over the run / requests the handler served (read over the IPC channel, so control traffic is not counted). "Added" is the median over rounds of (variant − baseline of the same round), with the range over rounds. Checks on every run: wrk's request count ≤ served ≤ wrk's count + ${CONNECTIONS}, no non-2xx answers, and the instrumentation's own total (\`http_requests_total\` read back from the registry; access-log lines at the sink for full mode and pino-http) equals the requests served.`,
+    `Method: each variant is its own server process pinned to CPU ${SERVER_CPU}; wrk pinned to CPU ${LOAD_CPU}, ${CONNECTIONS} connections over loopback, ${DURATION} s per run, ${ROUNDS} rounds; in each round every variant of a group runs once, the order reversed every other round. The figure is **server CPU per request** = \`process.cpuUsage()\` delta over the run / requests the handler served (read over the IPC channel, so control traffic is not counted). "Added" is the median over rounds of (variant − baseline of the same round), with the range over rounds. Checks on every run: wrk's request count ≤ served ≤ wrk's count + ${CONNECTIONS}, no non-2xx answers, and the instrumentation's own total (\`http_requests_total\` read back from the registry; access-log lines at the sink for full mode and pino-http) equals the requests served. "Other jobs' load": the share of the whole machine (both cores) that processes other than the server, wrk and this runner used during the run (from /proc/stat), median over the rounds; when it is high, wrk and the server compete with other work and CPU per request rises.`,
   );
   md.push('');
   md.push(
@@ -492,14 +538,14 @@ if (results.http.some((g) => g.id !== 'probe')) {
   );
   md.push('');
   md.push(
-    '| group | variant | server CPU µs/req, median (min–max) | added µs/req vs baseline, median (range) | × baseline | req/s (median) | requests checked |',
+    "| group | variant | server CPU µs/req, median (min–max) | added µs/req vs baseline, median (range) | × baseline | req/s (median) | other jobs' load | requests checked |",
   );
-  md.push('|---|---|---|---|---|---|---|');
+  md.push('|---|---|---|---|---|---|---|---|');
   for (const g of results.http.filter((x) => x.id !== 'probe')) {
     for (const r of g.rows) {
       const isBase = r.variant === g.baseline;
       md.push(
-        `| ${g.title} | ${r.title} | ${f(r.cpuUsPerReq)} (${f(r.cpuMin)}–${f(r.cpuMax)}) | ${isBase ? '—' : `${sgn(r.added)} (${sgn(r.addedMin)} … ${sgn(r.addedMax)})`} | ${isBase ? '1' : f(r.ratio, 3)} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.served.toLocaleString('en-US')}${r.recorded === null ? '' : ' = recorded'} |`,
+        `| ${g.title} | ${r.title} | ${f(r.cpuUsPerReq)} (${f(r.cpuMin)}–${f(r.cpuMax)}) | ${isBase ? '—' : `${sgn(r.added)} (${sgn(r.addedMin)} … ${sgn(r.addedMax)})`} | ${isBase ? '1' : f(r.ratio, 3)} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.others === undefined ? 'n/a' : `${f(r.others * 100, 0)}%`} | ${r.served.toLocaleString('en-US')}${r.recorded === null ? '' : ' = recorded'} |`,
       );
     }
   }
@@ -523,7 +569,11 @@ if (results.http.some((g) => g.id !== 'probe')) {
         ? m.addedMax > 0.3
           ? 'met on the median; single rounds range above 0.3 µs (noise of the shared machine)'
           : ''
-        : `median above 0.3 µs${pc ? ` (prom-client's idiomatic counter + histogram: ${sgn(pc.added)} µs in the same run)` : ''}`) + ctl,
+        : `median above 0.3 µs${pc ? ` (prom-client's idiomatic counter + histogram: ${sgn(pc.added)} µs in the same run)` : ''}`) +
+        ctl +
+        (m.others !== undefined && m.others > 0.4
+          ? `; other jobs used ${f(m.others * 100, 0)}% of the machine during these runs, so this group's figures are not reliable`
+          : ''),
     );
   }
   const full = http.node?.rows.find((r) => r.variant === 'node-tt-full');
@@ -550,7 +600,9 @@ if (results.http.some((g) => g.id !== 'probe')) {
       md.push(
         `Full mode, part by part on node:http (each on top of metrics-only, paired by round): ${parts
           .map((r) => `${r.variant.replace('node-tt-', '')} ${sgn(over(r))} µs`)
-          .join(', ')}; all together ${sgn(over(full))} µs. (\`tracing\` also resolves a request id and runs the handler inside the AsyncLocalStorage context; \`requestId\` alone runs it inside the context too.)`,
+          .join(
+            ', ',
+          )}; all together ${sgn(over(full))} µs. (\`tracing\` also resolves a request id and runs the handler inside the AsyncLocalStorage context; \`requestId\` alone runs it inside the context too.)`,
       );
       md.push('');
     }
@@ -600,7 +652,7 @@ if (results.exemplars) {
     const noise = dAa[Math.min(dAa.length - 1, Math.floor(0.8 * dAa.length))];
     target(
       `Exemplars installed, no active span: ${kind}`,
-      `${f(median(off))} → ${f(median(on))} ns/op; paired difference ${sgn(d)} ns (rounds ${sgn(min(dOn))} … ${sgn(max(dOn))}); A/A noise (p80 of paired \|aa − off\|) ${f(noise)} ns`,
+      `${f(median(off))} → ${f(median(on))} ns/op; paired difference ${sgn(d)} ns (rounds ${sgn(min(dOn))} … ${sgn(max(dOn))}); A/A noise (p80 of paired \\|aa − off\\|) ${f(noise)} ns`,
       'no slower within noise',
       d <= noise,
       d <= noise
@@ -741,28 +793,34 @@ if (results.agent) {
     md.push('');
     md.push(results.agent.table.replace(/^agent overhead:/, '**agent overhead:**'));
     md.push('');
+    const upd = results.agent.result?.metricUpdates;
     for (const r of results.agent.result?.results ?? []) {
       if (r.backend === 'memory') {
         target(
           'Agent metrics overhead, memory (no I/O; context)',
-          `wall ${f(r.overhead * 100)}% (${f(r.overheadMin * 100)} … ${f(r.overheadMax * 100)}), CPU ${f(r.overheadCpu * 100)}%, ${Math.round(r.cpuNsPerMessage)} ns/msg`,
+          `wall ${f(r.overhead * 100)}% (rounds ${f(r.overheadMin * 100)} … ${f(r.overheadMax * 100)}%), CPU ${f(r.overheadCpu * 100)}%`,
           'report',
           null,
           '',
         );
         continue;
       }
+      // Judged on the direct A/B medians (wall and CPU): both must be under 1%. The script's
+      // prediction (metric updates per message over the time per message) is shown beside it.
       const met = r.overhead < 0.01 && r.overheadCpu < 0.01;
+      const spread = Math.max(
+        Math.abs(r.overheadMin),
+        Math.abs(r.overheadMax),
+        Math.abs(r.overheadCpuMin),
+        Math.abs(r.overheadCpuMax),
+      );
+      const pred = upd ? upd.cost / (1e9 / r.noopCpu) : undefined;
       target(
         `Agent metrics overhead, ${r.backend}`,
-        `wall ${f(r.overhead * 100)}% (range ${f(r.overheadMin * 100)} … ${f(r.overheadMax * 100)}%), CPU ${f(r.overheadCpu * 100)}%; ${Math.round(r.real).toLocaleString('en-US')} vs ${Math.round(r.noop).toLocaleString('en-US')} msg/s`,
+        `A/B medians: wall ${f(r.overhead * 100)}%, CPU ${f(r.overheadCpu * 100)}% (${Math.round(r.real).toLocaleString('en-US')} vs ${Math.round(r.noop).toLocaleString('en-US')} msg/s)${pred === undefined ? '' : `; predicted from the metric updates alone (${f(upd.cost, 1)} ns/msg): ${f(pred * 100)}%`}`,
         '< 1% difference',
         met,
-        met
-          ? Math.max(Math.abs(r.overheadMin), Math.abs(r.overheadMax)) > 0.01
-            ? 'met on the median; single rounds range wider than ±1% (noise)'
-            : ''
-          : 'median over 1%',
+        `single rounds range up to ±${f(spread * 100, 0)}%${r.othersBusy > 0.05 ? ` with ${f(r.othersBusy * 100, 0)}% of the machine busy with other jobs` : ''}: the direct A/B cannot resolve 1% here${met ? '' : ', and its median came out above 1%'}${pred !== undefined && pred < 0.01 ? '; the metric work itself is well under 1%' : ''}`,
       );
     }
   }
@@ -792,7 +850,16 @@ const text = md.join('\n');
 results.targets = targets;
 if (write) {
   writeFileSync(join(root, 'docs', 'benchmarks-service.md'), text);
-  if (!REPORT_ONLY) writeFileSync(join(here, 'results-latest.json'), `${JSON.stringify(results, null, 1)}\n`);
+  if (!REPORT_ONLY) {
+    const file = join(here, 'results-latest.json');
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    // In the repository's own format, so `npm run lint` stays clean (best effort).
+    try {
+      execFileSync(join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', file], {
+        stdio: 'ignore',
+      });
+    } catch {}
+  }
   log('wrote docs/benchmarks-service.md and bench/service/results-latest.json');
 } else {
   console.log(text);
