@@ -10,7 +10,7 @@ import { GaugeImpl } from './gauge.js';
 import { HistogramImpl } from './histogram.js';
 import { InfoImpl, StateSetImpl } from './info.js';
 import type { LongLabelValuePolicy, PiiKind } from './labels.js';
-import type { AnyMetric, MetricEvents, MetricRuntime } from './metric.js';
+import type { AnyMetric, MetricEvents, MetricRuntime, MetricSpec } from './metric.js';
 import type { Gatherer, GatherOptions, MetricFamily, MetricType } from './model.js';
 import { enforceNaming, validateLabelNames, validateMetricName, validateUnit } from './names.js';
 import { type Snapshot, toSnapshot } from './snapshot.js';
@@ -383,7 +383,7 @@ class RegistryImpl implements Registry {
     options: MetricOptions<LabelNames>,
     extraKey: string,
     reservedLabels: readonly string[],
-    build: (name: string, unit: string, labelNames: LabelNames, rt: MetricRuntime) => M,
+    build: (spec: MetricSpec<LabelNames>, rt: MetricRuntime) => M,
   ): M {
     if (typeof options !== 'object' || options === null) {
       fail('TT_INVALID_OPTION', `registry.${type}(): options must be an object with name and help`);
@@ -447,7 +447,8 @@ class RegistryImpl implements Registry {
       events: this._events,
       checkExtraLabels: this._strict,
     };
-    const metric = build(name, unit, Object.freeze([...labelNames]), rt);
+    const help = options.help.trim();
+    const metric = build({ name, help, unit, labelNames: Object.freeze([...labelNames]) }, rt);
     this._entries.set(name, { metric, specKey });
     for (const s of sampleNames(type, name)) this._samples.set(s, name);
     this._sorted = null;
@@ -461,11 +462,7 @@ class RegistryImpl implements Registry {
       o,
       '',
       [],
-      (name, unit, labelNames, rt) =>
-        new CounterImpl(
-          { name, help: o.help.trim(), unit, labelNames, collect: collect as never },
-          rt,
-        ) as never,
+      (spec, rt) => new CounterImpl({ ...spec, collect: collect as never }, rt) as never,
     ) as unknown as Counter<N>;
   }
 
@@ -476,11 +473,7 @@ class RegistryImpl implements Registry {
       o,
       '',
       [],
-      (name, unit, labelNames, rt) =>
-        new GaugeImpl(
-          { name, help: o.help.trim(), unit, labelNames, collect: collect as never },
-          rt,
-        ) as never,
+      (spec, rt) => new GaugeImpl({ ...spec, collect: collect as never }, rt) as never,
     ) as unknown as Gauge<N>;
   }
 
@@ -491,8 +484,7 @@ class RegistryImpl implements Registry {
       o,
       JSON.stringify(buckets),
       [],
-      (name, unit, labelNames, rt) =>
-        new HistogramImpl({ name, help: o.help.trim(), unit, labelNames, buckets }, rt) as never,
+      (spec, rt) => new HistogramImpl({ ...spec, buckets }, rt) as never,
     ) as unknown as Histogram<N>;
   }
 
@@ -525,11 +517,7 @@ class RegistryImpl implements Registry {
       o,
       JSON.stringify([quantiles, maxAgeSeconds, ageBuckets]),
       [],
-      (name, unit, labelNames, rt) =>
-        new SummaryImpl(
-          { name, help: o.help.trim(), unit, labelNames, quantiles, maxAgeSeconds, ageBuckets },
-          rt,
-        ) as never,
+      (spec, rt) => new SummaryImpl({ ...spec, quantiles, maxAgeSeconds, ageBuckets }, rt) as never,
     ) as unknown as Summary<N>;
   }
 
@@ -539,8 +527,7 @@ class RegistryImpl implements Registry {
       o,
       '',
       [],
-      (name, unit, labelNames, rt) =>
-        new InfoImpl({ name, help: o.help.trim(), unit, labelNames }, rt) as never,
+      (spec, rt) => new InfoImpl(spec, rt) as never,
     ) as unknown as Info<N>;
   }
 
@@ -579,8 +566,7 @@ class RegistryImpl implements Registry {
       o,
       JSON.stringify(states),
       [full],
-      (name, unit, labelNames, rt) =>
-        new StateSetImpl({ name, help: o.help.trim(), unit, labelNames, states }, rt) as never,
+      (spec, rt) => new StateSetImpl({ ...spec, states }, rt) as never,
     ) as unknown as StateSet<N, S>;
   }
 
