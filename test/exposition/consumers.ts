@@ -1,15 +1,6 @@
-// Glue between our strict parser and the real consumers (promtool, Python prometheus_client) for the exposition tests.
-import { spawnSync } from 'node:child_process';
 import { escapeHelpText } from '../../src/internal/escape.js';
 import type { ParsedFamily as OurFamily } from '../../src/testing/parse.js';
 import type { ParsedFamily as PythonFamily } from '../helpers/index.js';
-
-/** Whether `promtool` runs here (Debian's `prometheus` package). */
-export const HAVE_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
-
-/** Whether Debian's Python sees `prometheus_client`. */
-export const HAVE_PYTHON =
-  spawnSync('/usr/bin/python3', ['-I', '-c', 'import prometheus_client']).status === 0;
 
 /**
  * Our parser's result in the shape of the Python helper's, so the two can be compared with

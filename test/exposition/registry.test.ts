@@ -10,7 +10,7 @@ import {
   parseOpenMetrics as pythonOpenMetrics,
   parseText as pythonText,
 } from '../helpers/index.js';
-import { asPython, HAVE_PROMTOOL, HAVE_PYTHON } from './consumers.js';
+import { asPython } from './consumers.js';
 
 const AWKWARD = ['plain', 'say "hi"', 'C:\\dir', 'two\nlines', 'Zürich 🚀', ''];
 
@@ -56,15 +56,11 @@ describe('encoders over a registry gather', () => {
     assert.deepEqual(traced?.exemplar?.labels, { trace_id: '4bf92f3577b34da6' });
   });
 
-  it('promtool accepts the text body with no findings', {
-    skip: !HAVE_PROMTOOL && 'promtool not installed',
-  }, async () => {
+  it('promtool accepts the text body with no findings', async () => {
     await assertPromtoolClean(encodeText(await gathered()));
   });
 
-  it('Python reads both bodies as our parser does', {
-    skip: !HAVE_PYTHON && 'python3-prometheus-client not installed',
-  }, async () => {
+  it('Python reads both bodies as our parser does', async () => {
     const families = await gathered();
     const text = encodeText(families);
     const oms = [encodeOpenMetrics(families), encodeOpenMetrics(families, { created: true })];

@@ -96,9 +96,8 @@ describe('process collector', () => {
     c.stop();
   });
 
-  it('on the real /proc, open fds count exactly: three more descriptors read as three more', {
-    skip: !existsSync('/proc/self/fd'),
-  }, () => {
+  it('on the real /proc, open fds count exactly: three more descriptors read as three more', () => {
+    assert.ok(existsSync('/proc/self/fd'), 'this project runs on Linux, which has /proc');
     const r = createRegistry();
     const c = startProcessMetrics(r);
     const before = value(r.gatherSync(), 'process_open_fds');
