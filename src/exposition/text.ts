@@ -65,32 +65,19 @@ function* textChunks(
     const family = families[f]!;
     const base = family.name;
     switch (family.type) {
-      case 'counter': {
-        const name = `${base}_total`;
-        out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} counter\n`;
+      case 'counter':
+      case 'gauge':
+      case 'unknown': {
+        // One sample per series; a counter's samples (and HELP/TYPE) carry `_total`.
+        const name = family.type === 'counter' ? `${base}_total` : base;
+        const type = family.type === 'unknown' ? 'untyped' : family.type;
+        out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} ${type}\n`;
         const lbl = `${name}{`;
-        const points = family.points;
+        const points: readonly { labels: { text: string }; value: number }[] = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
           const t = p.labels.text;
           out += t === '' ? `${name} ${fmt(p.value)}\n` : `${lbl}${t}} ${fmt(p.value)}\n`;
-          if (out.length >= limit) {
-            yield flatten(out);
-            out = '';
-          }
-        }
-        break;
-      }
-      case 'gauge':
-      case 'unknown': {
-        const type = family.type === 'gauge' ? 'gauge' : 'untyped';
-        out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} ${type}\n`;
-        const lbl = `${base}{`;
-        const points = family.points;
-        for (let i = 0; i < points.length; i++) {
-          const p = points[i]!;
-          const t = p.labels.text;
-          out += t === '' ? `${base} ${fmt(p.value)}\n` : `${lbl}${t}} ${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
             out = '';
