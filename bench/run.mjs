@@ -417,6 +417,10 @@ L.push(
   'telltale against prom-client, its successor @prometheus-io/client, and OpenTelemetry, on the same workloads in one run. Every case runs for every library in its own process, so no library shares a JIT state, an inline cache or a heap with another.',
 );
 L.push('');
+L.push(
+  'Service-level costs (HTTP overhead under wrk per framework, exemplars, disabled log calls, runtime collectors, health probes, the agent) are in [benchmarks-service.md](benchmarks-service.md), written by `node bench/service/run.mjs`.',
+);
+L.push('');
 {
   // Say up front how much of this run shared the machine with other work.
   const timed = [...results.values()]
