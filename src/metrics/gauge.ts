@@ -48,12 +48,7 @@ class GaugeHandleImpl extends HandleBase implements GaugeHandle {
   }
 
   startTimer(): () => number {
-    const start = performance.now();
-    return () => {
-      const s = (performance.now() - start) / 1000;
-      this.set(s);
-      return s;
-    };
+    return this._timer((s) => this.set(s));
   }
 
   get(): number {

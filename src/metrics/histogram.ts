@@ -71,12 +71,7 @@ class HistogramHandleImpl extends HandleBase implements HistogramHandle {
   }
 
   startTimer(): () => number {
-    const start = performance.now();
-    return () => {
-      const s = (performance.now() - start) / 1000;
-      this.observe(s);
-      return s;
-    };
+    return this._timer((s) => this.observe(s));
   }
 
   get(): HistogramPoint {

@@ -106,6 +106,19 @@ export abstract class HandleBase {
   toJSON(): LabelSet {
     return new LabelView(this.m._allNames, this.text).toJSON();
   }
+
+  /**
+   * A timer for `startTimer()`: the returned function records the seconds elapsed since now with
+   * `record` and returns them.
+   */
+  protected _timer(record: (seconds: number) => void): () => number {
+    const start = performance.now();
+    return () => {
+      const s = (performance.now() - start) / 1000;
+      record(s);
+      return s;
+    };
+  }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: internal back-reference from a handle to its metric.

@@ -31,12 +31,7 @@ class SummaryHandleImpl extends HandleBase implements SummaryHandle {
   }
 
   startTimer(): () => number {
-    const start = performance.now();
-    return () => {
-      const s = (performance.now() - start) / 1000;
-      this.observe(s);
-      return s;
-    };
+    return this._timer((s) => this.observe(s));
   }
 
   get(): SummaryPoint {
