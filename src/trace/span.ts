@@ -11,6 +11,7 @@ import {
 } from '../context/context.js';
 import { fail } from '../internal/errors.js';
 import type { LogFields, LogMethod } from '../internal/logger.js';
+import { spanClosed, spanOpened } from './exemplars.js';
 import { newSpanId, newTraceId } from './ids.js';
 import {
   endOtelSpan,
@@ -258,6 +259,8 @@ class SpanImpl implements Span {
   _finish(failed: boolean, error: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    // First, so a throwing logger or OTel exporter cannot leave the span counted as open.
+    spanClosed();
     const d = clock() - this.context.startTime;
     this.durationMs = d;
     let message: string | undefined;
@@ -400,7 +403,10 @@ function open(
     ex,
   );
   ctx._otel = otelSpan;
-  return new SpanImpl(name, kind, ctx);
+  const s = new SpanImpl(name, kind, ctx);
+  // Last, after everything that can throw: a span counted here is one the caller holds to end.
+  spanOpened();
+  return s;
 }
 
 /**

@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { encodeOpenMetrics, encodeText } from '../../src/exposition/index.js';
+import { exemplarSource, setExemplarSource } from '../../src/internal/exemplar-source.js';
 import type { CounterFamily, HistogramFamily } from '../../src/metrics/index.js';
 import { createRegistry } from '../../src/metrics/index.js';
 import { createMetricsServer } from '../../src/server/index.js';
+import { openSpanCount } from '../../src/trace/exemplars.js';
 import {
   configureTracing,
   createRequestContext,
@@ -12,6 +14,7 @@ import {
   runWithContext,
   span,
   startRequestSpan,
+  startSpan,
 } from '../../src/trace/index.js';
 import { startPrometheus } from '../helpers/index.js';
 
@@ -19,6 +22,8 @@ let disable: (() => void) | undefined;
 afterEach(() => {
   disable?.();
   disable = undefined;
+  assert.equal(openSpanCount(), 0, 'a test left a span open');
+  assert.equal(exemplarSource, null);
 });
 
 function setup() {
@@ -78,11 +83,20 @@ describe('enableExemplars()', () => {
     assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
   });
 
-  it('a request context without a span attaches its trace id too', () => {
+  it('a request context without a span attaches nothing while no span is open (exemplars follow spans)', () => {
     disable = enableExemplars();
     const { registry, other } = setup();
     const ctx = createRequestContext({});
     runWithContext(ctx, () => other.inc());
+    assert.equal(exemplarSource, null);
+    assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
+    // While a span is open somewhere, the installed source reads the active context as before.
+    const s = startSpan('elsewhere');
+    try {
+      runWithContext(ctx, () => other.inc());
+    } finally {
+      s.end();
+    }
     assert.match(encodeOpenMetrics(registry.gatherSync()), new RegExp(`trace_id="${ctx.traceId}"`));
   });
 
@@ -111,11 +125,151 @@ describe('enableExemplars()', () => {
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00',
     });
     unsampled.run(() => other.inc());
+    unsampled.end();
     assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
     disable();
     disable = undefined;
     span('after-disable', () => other.inc());
     assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
+  });
+});
+
+describe('the exemplar source is installed only while a span is open', () => {
+  it('no span: null; inside span(): set and attaches { trace_id }; after: null again', () => {
+    disable = enableExemplars();
+    assert.equal(exemplarSource, null);
+    const { registry, other } = setup();
+    const traceId = span('one', (s) => {
+      assert.notEqual(exemplarSource, null);
+      other.inc();
+      return s.context.traceId;
+    });
+    assert.equal(exemplarSource, null);
+    assert.deepEqual(families(registry).other.points[0]?.exemplar?.labels, { trace_id: traceId });
+  });
+
+  it('nested and concurrent async spans keep it installed until the last one ends', async () => {
+    disable = enableExemplars();
+    const { registry, requests } = setup();
+    let releaseA!: () => void;
+    let releaseB!: () => void;
+    const gateA = new Promise<void>((r) => {
+      releaseA = r;
+    });
+    const gateB = new Promise<void>((r) => {
+      releaseB = r;
+    });
+    const a = span('a', async (s) => {
+      await span('a.child', async () => {
+        await gateA;
+      });
+      return s.context.traceId;
+    });
+    const b = span('b', async (s) => {
+      await gateB;
+      requests.inc({ kind: 'b' });
+      return s.context.traceId;
+    });
+    assert.equal(openSpanCount(), 3);
+    assert.notEqual(exemplarSource, null);
+    releaseA();
+    await a;
+    assert.equal(openSpanCount(), 1);
+    assert.notEqual(exemplarSource, null);
+    releaseB();
+    const tb = await b;
+    assert.equal(openSpanCount(), 0);
+    assert.equal(exemplarSource, null);
+    assert.deepEqual(families(registry).jobs.points[0]?.exemplar?.labels, { trace_id: tb });
+  });
+
+  it('a throwing or rejecting span still decrements; ending twice decrements once', async () => {
+    disable = enableExemplars();
+    assert.throws(() =>
+      span('boom', () => {
+        throw new Error('boom');
+      }),
+    );
+    assert.equal(openSpanCount(), 0);
+    assert.equal(exemplarSource, null);
+    await assert.rejects(span('reject', () => Promise.reject(new Error('no'))));
+    assert.equal(openSpanCount(), 0);
+    const outer = startSpan('outer');
+    const s = startSpan('manual');
+    s.end();
+    s.end(new Error('again'));
+    assert.equal(openSpanCount(), 1, 'only the first end() counts');
+    assert.notEqual(exemplarSource, null);
+    outer.end();
+    assert.equal(exemplarSource, null);
+    const r = startRequestSpan('GET /');
+    assert.notEqual(exemplarSource, null);
+    r.end('HTTP 500');
+    assert.equal(exemplarSource, null);
+  });
+
+  it('an update in a continuation that runs after every span has ended attaches nothing', async () => {
+    disable = enableExemplars();
+    const { registry, other } = setup();
+    let later!: Promise<void>;
+    span('short', () => {
+      later = new Promise<void>((r) => setImmediate(r)).then(() => other.inc());
+    });
+    await later;
+    assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
+  });
+
+  it('enabled while a span is open: installed at once; disable() while open leaves no source after it ends', () => {
+    const s = startSpan('open-first');
+    disable = enableExemplars();
+    assert.notEqual(exemplarSource, null);
+    disable();
+    disable = undefined;
+    assert.equal(exemplarSource, null);
+    s.end();
+    assert.equal(exemplarSource, null);
+    // And the other order: disabled after the span ended.
+    disable = enableExemplars();
+    const t2 = startSpan('two');
+    t2.end();
+    disable();
+    disable = undefined;
+    assert.equal(exemplarSource, null);
+  });
+
+  it('disable() restores a source installed before, span open or not; stacked enables unwind', () => {
+    const mine = () => ({ trace_id: 'external' });
+    const prev = setExemplarSource(mine);
+    try {
+      const d1 = enableExemplars();
+      assert.equal(
+        exemplarSource,
+        null,
+        'no span: nothing installed, not even the previous source',
+      );
+      const d2 = enableExemplars({ sampledOnly: true });
+      const s = startSpan('open');
+      const installed = exemplarSource;
+      assert.ok(installed !== null && installed !== mine);
+      d2();
+      assert.ok(exemplarSource !== null && exemplarSource !== installed && exemplarSource !== mine);
+      d1();
+      assert.equal(exemplarSource, mine);
+      s.end();
+      assert.equal(
+        exemplarSource,
+        mine,
+        'a span ending after disable() leaves the restored source',
+      );
+      const d3 = enableExemplars();
+      const s3 = startSpan('open-again');
+      d3();
+      assert.equal(exemplarSource, mine);
+      s3.end();
+      assert.equal(exemplarSource, mine);
+    } finally {
+      setExemplarSource(prev);
+    }
   });
 });
 

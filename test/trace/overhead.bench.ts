@@ -42,11 +42,13 @@ for (let round = 0; round < 2; round++) {
   const off = enableExemplars();
   // The AsyncLocalStorage has not been used yet in round 0 (getStore is a flag check).
   run(
-    `[${round}] counter inc, source installed, no span${round === 0 ? ' (ALS never used)' : ''}`,
+    `[${round}] counter inc, exemplars enabled, no span (source uninstalled)${round === 0 ? ' (ALS never used)' : ''}`,
     N,
     () => counter.inc(),
   );
-  run(`[${round}] histogram observe, source installed, no span`, N, () => histogram.observe(0.5));
+  run(`[${round}] histogram observe, exemplars enabled, no span (source uninstalled)`, N, () =>
+    histogram.observe(0.5),
+  );
   off();
   // Enable the ALS for the rest of the process, as any server does.
   runWithContext(createRequestContext({}), () => {});
