@@ -78,10 +78,9 @@ function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
 /**
  * Creates the Fastify 5 plugin. It adds an `onRequest` hook that starts measuring (and, in full
  * mode, echoes the request id and runs the rest of the request inside its context and span); the
- * end of the raw response ends it (or the connection closing first). It is not encapsulated
- * (`Symbol.for('skip-override')`, what `fastify-plugin` sets), so it sees every route of the
- * instance it is registered on. It does not touch Fastify's logger: see {@link fastifyGenReqId} to
- * make Fastify's `reqId` the same id.
+ * response's `close` ends it. It is not encapsulated (`Symbol.for('skip-override')`, what
+ * `fastify-plugin` sets), so it sees every route of the instance it is registered on. It does not
+ * touch Fastify's logger: see {@link fastifyGenReqId} to make Fastify's `reqId` the same id.
  *
  * @throws TelltaleError `TT_INVALID_OPTION` for a bad option (validated when registered).
  * @example

@@ -90,7 +90,7 @@ async function finishAfter(
     const r = routes[req.routeIndex];
     if (r !== undefined && r.handler.length < 2) t.route = r.path;
     if (c.error !== undefined) t.error = c.error;
-    // On node:http the end of the response finishes the request (it knows the bytes written
+    // On node:http the response's close event finishes the request (it knows the bytes written
     // and whether the client went away); elsewhere the Response is all there is.
     if (!node) {
       const len = contentLength(c.res.headers.get('content-length') ?? undefined);

@@ -1,8 +1,6 @@
 // The framework-agnostic request lifecycle: start (ignore list, method folding, in-flight, full-mode context) and finish (metrics, span, access log).
 
-import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import {
@@ -150,8 +148,7 @@ export interface HttpInstrumentation {
   ): void;
   /**
    * node:http convenience: {@link start}, echo the request id on `res`, and {@link finish} when
-   * `res` finishes (status and size read from `res`), through the `http.server.response.finish`
-   * diagnostics channel; a client that goes away first is seen by one `close` listener per socket.
+   * `res` closes (status and size read from `res`). One listener per request, a shared function.
    *
    * @param routeAtEnd reads the route from `req` when the response ends (for late routers).
    */
@@ -162,7 +159,7 @@ export interface HttpInstrumentation {
     routeAtEnd?: (req: IncomingMessage) => string | undefined,
     requestId?: string,
   ): RequestTracker | undefined;
-  /** The tracker `startNode` attached to this response (until it ends), or `undefined`. */
+  /** The tracker `startNode` attached to this response (until it closes), or `undefined`. */
   trackerOf(res: ServerResponse): RequestTracker | undefined;
   /** Whether {@link run} does anything (request ids or tracing on); adapters skip it otherwise. */
   readonly contextual: boolean;
@@ -183,7 +180,7 @@ export function contentLength(
 }
 
 /**
- * The tracker a `startNode` call attached to this response (until it ends), from any
+ * The tracker a `startNode` call attached to this response (until it closes), from any
  * instrumentation, or `undefined`. For adapters that learn about a request late, such as an error
  * handler that records the error for the span and the access log.
  *
@@ -197,94 +194,31 @@ export function trackerOf(res: ServerResponse): RequestTracker | undefined {
   return (res as TrackedResponse)[kTracker];
 }
 
-// How a tracked node:http response ends, without a listener per request:
-// - a response that finishes is reported once through the `http.server.response.finish`
-//   diagnostics channel (node:http publishes it from its own `finish` handler), subscribed once,
-//   on the first `startNode`;
-// - a response whose client goes away first is found by one `close` listener per socket, added the
-//   first time the socket carries a tracked request. The socket keeps its unfinished responses in an
-//   array (HTTP/1.1 pipelining can queue several on one socket), in arrival order.
-const kSocketResponses = Symbol('telltale.http.socket-responses');
-type TrackedSocket = Socket & { [kSocketResponses]?: TrackedResponse[] };
-const FINISH_CHANNEL = 'http.server.response.finish';
-let finishSubscribed = false;
-
-function subscribeFinish(): void {
-  finishSubscribed = true;
-  // The module-level `subscribe` keeps the channel alive (a channel object held only by its
-  // subscribers can be collected on some Node releases).
-  subscribe(FINISH_CHANNEL, onResponseFinish);
-}
-
-function onResponseFinish(message: unknown): void {
-  const { response, socket } = message as { response: TrackedResponse; socket: TrackedSocket };
-  if (response[kTracker] === undefined) return;
-  const pending = socket?.[kSocketResponses];
-  if (pending !== undefined) {
-    if (pending[0] === response) pending.shift();
-    else {
-      const i = pending.indexOf(response);
-      if (i >= 0) pending.splice(i, 1);
-    }
-  }
-  endResponse(response, false);
-}
-
-// Shared by every socket (no closure per socket): the responses still unfinished when the
-// connection closes ended with the client gone.
-function onSocketClose(this: TrackedSocket): void {
-  const pending = this[kSocketResponses];
-  if (pending === undefined || pending.length === 0) return;
-  this[kSocketResponses] = [];
-  for (const res of pending) endResponse(res, !res.writableFinished);
-}
-
-function track(req: IncomingMessage, res: TrackedResponse, t: RequestTracker): void {
-  const tracked = res[kTracker] !== undefined;
-  res[kTracker] = t;
-  if (tracked) return;
-  const socket = req.socket as TrackedSocket | null;
-  if (socket === null || socket === undefined) {
-    // Not a node:http connection (a stand-in response): its own `close` ends it.
-    res.on('close', onResponseClose);
-    return;
-  }
-  if (!finishSubscribed) subscribeFinish();
-  const pending = socket[kSocketResponses];
-  if (pending === undefined) {
-    socket[kSocketResponses] = [res];
-    socket.on('close', onSocketClose);
-  } else pending.push(res);
-}
-
+// Shared by every response: reads the tracker stored on the response, so no closure is created
+// per request (house style: resolve once, record many).
 function onResponseClose(this: TrackedResponse): void {
-  endResponse(this, !this.writableFinished);
-}
-
-// Reads the tracker stored on the response and finishes it with the response's status and size;
-// `aborted`: the client went away before the response was complete (a 499 before any header).
-function endResponse(res: TrackedResponse, aborted: boolean): void {
-  const t = res[kTracker];
+  const t = this[kTracker];
   if (t === undefined) return;
-  res[kTracker] = undefined;
-  let status = res.statusCode;
-  if (aborted && !res.headersSent) status = CLIENT_CLOSED_STATUS;
+  this[kTracker] = undefined;
+  const aborted = !this.writableFinished;
+  let status = this.statusCode;
+  if (aborted && !this.headersSent) status = CLIENT_CLOSED_STATUS;
   let bytes = t.responseBytes;
   if (bytes === undefined) {
-    bytes = contentLength(res.getHeader('content-length'));
+    bytes = contentLength(this.getHeader('content-length'));
     // node:http keeps the length it computed for `res.end(body)` and `writeHead(s, { 'content-length' })`
     // in `_contentLength`, where getHeader() cannot see it. A read-only, best-effort fallback: the
     // conformance suite fails if a Node release changes it (sizes would go missing).
     if (bytes === undefined)
-      bytes = contentLength((res as NodeInternals)._contentLength ?? undefined);
+      bytes = contentLength((this as NodeInternals)._contentLength ?? undefined);
     // Bodiless by definition (RFC 9110 sections 6.4.1 and 9.3.2).
     if (bytes === undefined && (t.method === 'HEAD' || status === 204 || status === 304)) bytes = 0;
   }
   try {
     t.owner.finish(t, status, bytes, aborted);
   } catch (err) {
-    // A listener or subscriber that throws would crash the server. A coded error here comes from a
-    // bound the user chose (`onLongLabelValue: 'throw'` and a long route): warn once, keep serving.
+    // An event listener that throws would crash the server. A coded error here comes from a bound
+    // the user chose (`onLongLabelValue: 'throw'` and a long route): warn once, keep serving.
     if (!(err instanceof TelltaleError)) throw err;
     warnOnce(err.code, 'http', `HTTP instrumentation could not record a request: ${err.message}`);
   }
@@ -294,8 +228,7 @@ function endResponse(res: TrackedResponse, aborted: boolean): void {
  * Creates the shared request lifecycle that every adapter drives. Adapters are thin: they call
  * {@link HttpInstrumentation.start} (or `startNode`) when a request arrives, set `tracker.route`
  * when the framework has matched one, run the handler through {@link HttpInstrumentation.run}, and
- * let the end of the response (node:http's `http.server.response.finish` diagnostics channel, or the
- * socket's `close` for a client that went away; or an explicit `finish`) end it.
+ * let the response's `close` event (or an explicit `finish`) end it.
  *
  * Options are validated here, once.
  *
@@ -380,7 +313,8 @@ export function createHttpInstrumentation(
       if (self.requestIdHeader !== undefined && t.requestId !== undefined && !res.headersSent) {
         res.setHeader(self.requestIdHeader as string, t.requestId);
       }
-      track(req, res as TrackedResponse, t);
+      (res as TrackedResponse)[kTracker] = t;
+      res.on('close', onResponseClose);
       return t;
     },
   };
