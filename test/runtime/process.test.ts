@@ -118,13 +118,17 @@ describe('process collector', () => {
     const r = createRegistry();
     const c = startProcessMetrics(r);
     const first = r.gatherSync();
-    block(120);
+    // Spin until this process has used 120 ms of user CPU (not 120 ms of wall time: on a busy
+    // machine the process may get only part of the wall time), bounded at 10 s.
+    const cpu0 = process.cpuUsage();
+    const deadline = performance.now() + 10_000;
+    while (process.cpuUsage(cpu0).user < 120_000 && performance.now() < deadline) block(5);
     const second = r.gatherSync();
     const user0 = value(first, 'process_cpu_user_seconds_total');
     const user1 = value(second, 'process_cpu_user_seconds_total');
     assert.ok(
       user1 - user0 >= 0.06,
-      `user CPU grew by ${user1 - user0} s after 120 ms of busy work`,
+      `user CPU grew by ${user1 - user0} s after 120 ms of busy CPU`,
     );
     assert.ok(
       value(second, 'process_cpu_seconds_total') - value(first, 'process_cpu_seconds_total') >=
