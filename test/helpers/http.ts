@@ -1,5 +1,7 @@
 // A tiny HTTP client and a static HTTP server for tests: one request per connection, bodies as strings.
 import { createServer, request as httpRequestRaw, type IncomingHttpHeaders } from 'node:http';
+import type { ManagedProcess } from './child.js';
+import { pollUntil } from './wait.js';
 
 /** Options for {@link httpRequest}. */
 export interface HttpRequestOptions {
@@ -137,4 +139,30 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       return closing;
     },
   };
+}
+
+/**
+ * Polls `${url}/-/ready` (Prometheus and the Pushgateway answer it) until it returns 200, failing
+ * at once if `proc` exits, with the process's output tail in the error.
+ *
+ * @throws When the deadline passes or the process exits first.
+ */
+export async function waitForReadyEndpoint(
+  proc: ManagedProcess,
+  url: string,
+  name: string,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<void> {
+  await pollUntil(
+    async () =>
+      (await httpRequest(`${url}/-/ready`, { timeoutMs: 1000 })).status === 200 ? true : undefined,
+    {
+      description: `${name} ${url}/-/ready`,
+      timeoutMs,
+      intervalMs,
+      abortIf: () => (proc.exitInfo ? `${name.toLowerCase()} exited\n${proc.tail()}` : undefined),
+      diagnostics: () => proc.tail(),
+    },
+  );
 }

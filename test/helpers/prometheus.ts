@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExitInfo, ManagedProcess } from './child.js';
-import { httpRequest } from './http.js';
+import { httpRequest, waitForReadyEndpoint } from './http.js';
 import { getFreePort, LOOPBACK } from './ports.js';
 import { checkConfig } from './promtool.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
@@ -230,19 +230,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
       );
       const url = `http://${LOOPBACK}:${port}`;
       try {
-        await pollUntil(
-          async () =>
-            (await httpRequest(`${url}/-/ready`, { timeoutMs: 1000 })).status === 200
-              ? true
-              : undefined,
-          {
-            description: `Prometheus ${url}/-/ready`,
-            timeoutMs: options.readyTimeoutMs ?? 15_000,
-            intervalMs: 50,
-            abortIf: () => (proc.exitInfo ? `prometheus exited\n${proc.tail()}` : undefined),
-            diagnostics: () => proc.tail(),
-          },
-        );
+        await waitForReadyEndpoint(proc, url, 'Prometheus', options.readyTimeoutMs ?? 15_000, 50);
       } catch (err) {
         await proc.stop();
         const inUse = proc.lines.some((l) => l.text.includes('address already in use'));

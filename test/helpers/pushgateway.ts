@@ -1,8 +1,7 @@
 // Starts a real Prometheus Pushgateway 1.5 on 127.0.0.1 with no persistence file.
 import { type ExitInfo, ManagedProcess } from './child.js';
-import { httpRequest } from './http.js';
+import { httpRequest, waitForReadyEndpoint } from './http.js';
 import { getFreePort, LOOPBACK } from './ports.js';
-import { pollUntil } from './wait.js';
 
 /** Options for {@link startPushgateway}. */
 export interface StartPushgatewayOptions {
@@ -51,19 +50,7 @@ export async function startPushgateway(
       { name: 'pushgateway' },
     );
     try {
-      await pollUntil(
-        async () =>
-          (await httpRequest(`${url}/-/ready`, { timeoutMs: 1000 })).status === 200
-            ? true
-            : undefined,
-        {
-          description: `Pushgateway ${url}/-/ready`,
-          timeoutMs: options.readyTimeoutMs ?? 10_000,
-          intervalMs: 25,
-          abortIf: () => (proc.exitInfo ? `pushgateway exited\n${proc.tail()}` : undefined),
-          diagnostics: () => proc.tail(),
-        },
-      );
+      await waitForReadyEndpoint(proc, url, 'Pushgateway', options.readyTimeoutMs ?? 10_000, 25);
     } catch (err) {
       await proc.stop();
       if (attempt < 3 && proc.lines.some((l) => l.text.includes('address already in use')))
