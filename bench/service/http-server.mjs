@@ -1,25 +1,33 @@
-// One HTTP server variant for the service benchmark (cases 1 and 5), driven by bench/service/run.mjs.
+// One HTTP server for the service benchmark (cases 1 and 5), driven by bench/service/run.mjs.
 //
 // Run (from the repo root, pinned by the runner):
 //   taskset -c 0 node --conditions=telltale-source --import tsx bench/service/http-server.mjs --variant=node-bare
+//   taskset -c 0 node ... bench/service/http-server.mjs --interleave=node-bare,node-tt-metrics --slice-ms=100
+//
+// --variant serves one variant. --interleave builds both variants in this one process and switches
+// the listener every --slice-ms milliseconds (A, B, A, B, …), noting the CPU time and requests of
+// every slice: adjacent slices see the same machine, so their difference is the variants' cost
+// difference without the drift between separate runs (see bench/service/README.md).
 //
 // The server answers GET / (or the probe path). The runner talks to it over the IPC channel,
 // never over HTTP, so control traffic is not counted as requests:
 //   { cmd: 'begin' }  → snapshot process.cpuUsage(), the handler's request count and the metric totals
 //   { cmd: 'end' }    → { cpuUs, served, recorded } deltas since 'begin'
-// `served` is counted by the handler itself (a plain integer, identical in every variant);
+//   { cmd: 'slices' } → (interleave) { slices: [{ variant, cpuUs, served }], recorded: {variant: n} }
+// `served` is counted by the listener wrapper (a plain integer, identical in every variant);
 // `recorded` is what the instrumentation recorded (http_requests_total read back from the
 // registry, or access-log lines written), or null for variants that record nothing.
 import { openSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 
-const variant = /--variant=([\w-]+)/.exec(process.argv.join(' '))?.[1];
-if (variant === undefined) throw new Error('--variant=... is required');
+const args = process.argv.join(' ');
+const single = /--variant=([\w-]+)/.exec(args)?.[1];
+const pair = /--interleave=([\w-]+),([\w-]+)/.exec(args)?.slice(1);
+const sliceMs = Number(/--slice-ms=(\d+)/.exec(args)?.[1] ?? 100);
+if (single === undefined && pair === undefined)
+  throw new Error('--variant=... or --interleave=a,b is required');
 
 const src = (p) => new URL(`../../src/${p}`, import.meta.url).href;
-let served = 0;
-/** Returns the instrumentation's own total (requests recorded), or null. */
-let recordedTotal = async () => null;
 
 /**
  * The log sink of every full-mode variant (telltale and pino-http alike): a minimal stream whose
@@ -50,59 +58,64 @@ function sumSamples(text, name) {
   return total;
 }
 
-async function telltaleRegistry() {
-  const { createRegistry } = await import(src('metrics/index.ts'));
-  const { encodeText } = await import(src('exposition/index.ts'));
-  const registry = createRegistry();
-  recordedTotal = async () =>
-    sumSamples(encodeText(await registry.gather()), 'http_requests_total');
-  return registry;
-}
-
 /**
- * Full-mode options: metrics + request id + span + access log, the log written by telltale's
- * logger (`createLogger`, on pino) to the /dev/null sink. Read back: access-log lines must equal
- * http_requests_total.
+ * Builds one variant: its request listener (the app, with or without instrumentation) and a
+ * function reading the instrumentation's own total back (requests recorded, or access-log lines),
+ * or null for variants that record nothing.
  */
-async function fullOptions(registry) {
-  const { createLogger } = await import(src('log/index.ts'));
-  const sink = devNullSink();
-  const logger = createLogger({ level: 'info', destination: sink });
-  const metricTotal = recordedTotal;
-  recordedTotal = async () => {
-    const m = await metricTotal();
-    if (m !== sink.lines)
-      throw new Error(`access log lines ${sink.lines} != http_requests_total ${m}`);
-    return m;
-  };
-  return { registry, requestId: true, tracing: true, accessLog: { logger, level: 'info' } };
-}
+async function buildVariant(variant) {
+  let recordedTotal = async () => null;
 
-const OK = 'ok';
-const noop = () => {};
-function nodeOk(_req, res) {
-  served++;
-  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
-  res.end(OK);
-}
+  async function telltaleRegistry() {
+    const { createRegistry } = await import(src('metrics/index.ts'));
+    const { encodeText } = await import(src('exposition/index.ts'));
+    const registry = createRegistry();
+    recordedTotal = async () =>
+      sumSamples(encodeText(await registry.gather()), 'http_requests_total');
+    return registry;
+  }
 
-let server; // node:http server (all variants run on node:http in the end)
-let listen; // (port) => Promise<void>
+  /**
+   * Full-mode options: metrics + request id + span + access log, the log written by telltale's
+   * logger (`createLogger`, on pino) to the /dev/null sink. Read back: access-log lines must equal
+   * http_requests_total.
+   */
+  async function fullOptions(registry) {
+    const { createLogger } = await import(src('log/index.ts'));
+    const sink = devNullSink();
+    const logger = createLogger({ level: 'info', destination: sink });
+    const metricTotal = recordedTotal;
+    recordedTotal = async () => {
+      const m = await metricTotal();
+      if (m !== sink.lines)
+        throw new Error(`access log lines ${sink.lines} != http_requests_total ${m}`);
+      return m;
+    };
+    return { registry, requestId: true, tracing: true, accessLog: { logger, level: 'info' } };
+  }
 
-async function build() {
+  let listener;
   switch (variant) {
     // ---- node:http --------------------------------------------------------------------------
     case 'node-bare':
-      server = createServer(nodeOk);
+      listener = nodeOk;
       break;
     case 'node-noop-close':
       // The cost of a 'close' listener per response (what any response-end hook needs), without telltale.
-      server = createServer((req, res) => {
+      listener = (req, res) => {
         res.once('close', noop);
         nodeOk(req, res);
-      });
+      };
+      break;
+    case 'node-async-bare':
+      // An async handler (answers after an await), the shape of most real handlers.
+      listener = async (req, res) => {
+        await undefined;
+        nodeOk(req, res);
+      };
       break;
     case 'node-tt-metrics':
+    case 'node-tt-async':
     case 'node-tt-reqid':
     case 'node-tt-trace':
     case 'node-tt-log':
@@ -118,12 +131,17 @@ async function build() {
         const full = await fullOptions(registry);
         opts = { registry, accessLog: full.accessLog };
       }
-      server = createServer(
-        instrumentHandler((req, res) => {
-          setRoute(req, '/');
-          nodeOk(req, res);
-        }, opts),
-      );
+      listener =
+        variant === 'node-tt-async'
+          ? instrumentHandler(async (req, res) => {
+              setRoute(req, '/');
+              await undefined;
+              nodeOk(req, res);
+            }, opts)
+          : instrumentHandler((req, res) => {
+              setRoute(req, '/');
+              nodeOk(req, res);
+            }, opts);
       break;
     }
     case 'node-prom-client': {
@@ -143,7 +161,7 @@ async function build() {
         registers: [registry],
       });
       recordedTotal = async () => sumSamples(await registry.metrics(), 'http_requests_total');
-      server = createServer((req, res) => {
+      listener = (req, res) => {
         const end = duration.startTimer();
         res.on('finish', () => {
           const labels = { method: req.method, route: '/', status: res.statusCode };
@@ -151,7 +169,7 @@ async function build() {
           end(labels);
         });
         nodeOk(req, res);
-      });
+      };
       break;
     }
     case 'node-pino-http': {
@@ -163,10 +181,10 @@ async function build() {
       const logger = pino({ level: 'info' }, sink);
       const log = pinoHttp({ logger });
       recordedTotal = async () => sink.lines;
-      server = createServer((req, res) => {
+      listener = (req, res) => {
         log(req, res);
         nodeOk(req, res);
-      });
+      };
       break;
     }
     // ---- Express 5 --------------------------------------------------------------------------
@@ -187,10 +205,9 @@ async function build() {
         app.use(telltaleExpress(opts));
       }
       app.get('/', (_req, res) => {
-        served++;
         res.type('text/plain').send(OK);
       });
-      server = createServer(app);
+      listener = app;
       break;
     }
     // ---- Fastify 5 --------------------------------------------------------------------------
@@ -200,9 +217,11 @@ async function build() {
     case 'fastify-tt-full': {
       const Fastify = (await import('fastify')).default;
       let app;
+      // Fastify hands its request listener to the server factory: keep the listener, give it a
+      // server it never listens on (this process's one server dispatches to it).
       const serverFactory = (handler) => {
-        server = createServer(handler);
-        return server;
+        listener = handler;
+        return createServer();
       };
       if (variant === 'fastify-tt-full') {
         const { fastifyGenReqId } = await import(src('adapters/fastify.ts'));
@@ -222,7 +241,6 @@ async function build() {
         await app.register(telltaleFastify, opts);
       }
       app.get('/', (_req, reply) => {
-        served++;
         reply.type('text/plain').send(OK);
       });
       await app.ready();
@@ -234,7 +252,7 @@ async function build() {
     case 'hono-tt-metrics':
     case 'hono-tt-full': {
       const { Hono } = await import('hono');
-      const { createAdaptorServer } = await import('@hono/node-server');
+      const { getRequestListener } = await import('@hono/node-server');
       const app = new Hono();
       // The cost of any async middleware in Hono, without telltale: an empty one.
       if (variant === 'hono-noop-mw') {
@@ -247,21 +265,17 @@ async function build() {
         const opts = variant === 'hono-tt-full' ? await fullOptions(registry) : { registry };
         app.use(telltaleHono(opts));
       }
-      app.get('/', (c) => {
-        served++;
-        return c.text(OK);
-      });
-      server = createAdaptorServer({ fetch: app.fetch });
+      app.get('/', (c) => c.text(OK));
+      listener = getRequestListener(app.fetch);
       break;
     }
     // ---- probes (case 5) --------------------------------------------------------------------
     case 'probe-bare': {
       const body = '{}';
-      server = createServer((_req, res) => {
-        served++;
+      listener = (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
         res.end(body);
-      });
+      };
       break;
     }
     case 'probe-health': {
@@ -298,11 +312,7 @@ async function build() {
         ],
       });
       health.setReady();
-      const ready = health.handlers.ready;
-      server = createServer((req, res) => {
-        served++;
-        ready(req, res);
-      });
+      listener = health.handlers.ready;
       // Read back: every probe answered 200 (wrk counts non-2xx) and the checks ran once each.
       recordedTotal = async () => {
         const r = await health.readiness();
@@ -315,28 +325,98 @@ async function build() {
     default:
       throw new Error(`unknown variant ${variant}`);
   }
-  listen = (port) => new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  if (typeof listener !== 'function') throw new Error(`${variant}: no request listener`);
+  return { listener, recordedTotal: () => recordedTotal() };
 }
 
-await build();
-server.keepAliveTimeout = 60_000;
-await listen(0);
-const port = server.address().port;
+const OK = 'ok';
+const noop = () => {};
+function nodeOk(_req, res) {
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
+  res.end(OK);
+}
 
+// Requests the listeners were handed, per variant index (0 = --variant or the first of the pair).
+const served = [0, 0];
+let server;
 let cpu0;
 let served0 = 0;
 let recorded0 = null;
+let recordedOf = async () => null;
+
+if (single !== undefined) {
+  const v = await buildVariant(single);
+  const l = v.listener;
+  server = createServer((req, res) => {
+    served[0]++;
+    l(req, res);
+  });
+  recordedOf = v.recordedTotal;
+} else {
+  const [a, b] = await Promise.all(pair.map(buildVariant));
+  const la = a.listener;
+  const lb = b.listener;
+  let current = 0;
+  server = createServer((req, res) => {
+    served[current]++;
+    if (current === 0) la(req, res);
+    else lb(req, res);
+  });
+  // Slices: the CPU time and requests of every --slice-ms window, tagged with the variant that
+  // served it. A bounded ring (the runner reads and clears it after each run).
+  let slices = [];
+  let c0 = process.cpuUsage();
+  let s0 = [0, 0];
+  let recording = false;
+  setInterval(() => {
+    const c = process.cpuUsage();
+    if (recording && slices.length < 100_000) {
+      slices.push({
+        variant: current,
+        cpuUs: c.user - c0.user + (c.system - c0.system),
+        served: served[current] - s0[current],
+      });
+    }
+    c0 = c;
+    s0 = [...served];
+    current ^= 1;
+  }, sliceMs);
+  process.on('message', async (m) => {
+    try {
+      if (m.cmd === 'record') {
+        recording = true;
+        slices = [];
+        process.send({ ok: true, recorded: [await a.recordedTotal(), await b.recordedTotal()] });
+      } else if (m.cmd === 'slices') {
+        recording = false;
+        process.send({
+          ok: true,
+          slices,
+          served: [...served],
+          recorded: [await a.recordedTotal(), await b.recordedTotal()],
+        });
+      }
+    } catch (err) {
+      process.send({ ok: false, error: String(err?.stack ?? err) });
+    }
+  });
+}
+
+server.keepAliveTimeout = 60_000;
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const port = server.address().port;
+
 process.on('message', async (m) => {
   try {
     if (m.cmd === 'begin') {
-      recorded0 = await recordedTotal();
-      served0 = served;
+      recorded0 = await recordedOf();
+      served0 = served[0];
       cpu0 = process.cpuUsage();
       process.send({ ok: true });
     } else if (m.cmd === 'end') {
       const c = process.cpuUsage(cpu0);
-      const s = served - served0;
-      const r = await recordedTotal();
+      const s = served[0] - served0;
+      const r = await recordedOf();
       process.send({
         ok: true,
         cpuUs: c.user + c.system,
@@ -351,4 +431,4 @@ process.on('message', async (m) => {
     process.send({ ok: false, error: String(err?.stack ?? err) });
   }
 });
-process.send({ ready: true, port, variant });
+process.send({ ready: true, port, variant: single ?? pair.join(',') });

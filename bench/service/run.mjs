@@ -5,6 +5,10 @@
 // Usage (from the repo root):
 //   node bench/service/run.mjs [--no-write] [--only=http,probe,exemplars,log,scrape,idle,agent]
 //     [--duration=5] [--rounds=5] [--idle-seconds=60] [--connections=16]
+//     [--groups=node,express,fastify,hono,probe] [--variants=node-bare,node-tt-metrics,...]
+//     [--pairs=node-metrics,node-aa,...] [--interleave-seconds=30] [--slice-ms=50]
+//   --groups and --variants narrow the HTTP cases (a group's baseline always runs); --pairs narrows
+//   the interleaved HTTP pairs (--only=interleave runs only those).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +23,11 @@ const opt = (k, d) => argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?
 const write = !argv.includes('--no-write');
 const only = opt('only')?.split(',');
 const want = (id) => only === undefined || only.includes(id);
+const onlyGroups = opt('groups')?.split(',');
+const onlyPairs = opt('pairs')?.split(',');
+const INTERLEAVE_SECONDS = Number(opt('interleave-seconds', '30'));
+const SLICE_MS = Number(opt('slice-ms', '50'));
+const onlyVariants = opt('variants')?.split(',');
 let DURATION = Number(opt('duration', '5'));
 let ROUNDS = Number(opt('rounds', '5'));
 const WARMUP = 2;
@@ -299,6 +308,199 @@ function summariseHttp(group, runs) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// HTTP, interleaved in one process (case 1's target figure)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Each pair runs in ONE server process that switches between variant A and variant B every
+ * SLICE_MS (http-server.mjs --interleave), under one long wrk run. Every B slice is compared with
+ * the mean of the A slices on either side of it, so drift of the shared machine (other jobs, CPU
+ * frequency, the host) cancels out instead of landing in one variant's run.
+ */
+const INTERLEAVED_PAIRS = [
+  { id: 'node-aa', a: 'node-bare', b: 'node-bare', title: 'A/A control: bare node:http vs itself' },
+  {
+    id: 'node-metrics',
+    a: 'node-bare',
+    b: 'node-tt-metrics',
+    title: 'node:http: telltale `instrumentHandler`, metrics only',
+    target: 'node:http',
+  },
+  {
+    id: 'node-async',
+    a: 'node-async-bare',
+    b: 'node-tt-async',
+    title: 'node:http, async handler (answers after an `await`): metrics only',
+  },
+  {
+    id: 'node-noop-close',
+    a: 'node-bare',
+    b: 'node-noop-close',
+    title: 'node:http: a no-op `close` listener per response, no telltale (reference)',
+  },
+  {
+    id: 'node-prom-client',
+    a: 'node-bare',
+    b: 'node-prom-client',
+    title: "node:http: prom-client's idiomatic counter + histogram (reference)",
+  },
+  {
+    id: 'fastify-metrics',
+    a: 'fastify-bare',
+    b: 'fastify-tt-metrics',
+    title: 'Fastify 5: `telltaleFastify`, metrics only',
+    target: 'Fastify 5',
+  },
+  {
+    id: 'fastify-noop',
+    a: 'fastify-bare',
+    b: 'fastify-noop-hook',
+    title: 'Fastify 5: an empty `onRequest` hook with a `close` listener, no telltale (reference)',
+  },
+  {
+    id: 'express-metrics',
+    a: 'express-bare',
+    b: 'express-tt-metrics',
+    title: 'Express 5: `telltaleExpress`, metrics only',
+    target: 'Express 5',
+  },
+  {
+    id: 'express-noop',
+    a: 'express-bare',
+    b: 'express-noop-mw',
+    title: 'Express 5: an empty middleware, no telltale (reference)',
+  },
+  {
+    id: 'hono-metrics',
+    a: 'hono-bare',
+    b: 'hono-tt-metrics',
+    title: 'Hono 4 on @hono/node-server: `telltaleHono`, metrics only',
+    target: 'Hono 4',
+  },
+  {
+    id: 'hono-noop',
+    a: 'hono-bare',
+    b: 'hono-noop-mw',
+    title: 'Hono 4: an empty async middleware, no telltale (reference)',
+  },
+];
+
+function startInterleaved(pair) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      'taskset',
+      [
+        '-c',
+        SERVER_CPU,
+        process.execPath,
+        ...NODE_FLAGS,
+        join(here, 'http-server.mjs'),
+        `--interleave=${pair.a},${pair.b}`,
+        `--slice-ms=${SLICE_MS}`,
+      ],
+      { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    const pending = [];
+    p.on('message', (m) => {
+      if (m.ready) resolve({ port: m.port, proc: p, call });
+      else pending.shift()?.(m);
+    });
+    p.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`server ${pair.a},${pair.b} exited ${code}`));
+    });
+    function call(cmd) {
+      return new Promise((res, rej) => {
+        pending.push((m) => (m.ok ? res(m) : rej(new Error(`${pair.id}: ${m.error}`))));
+        p.send({ cmd });
+      });
+    }
+  });
+}
+
+const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+const stdev = (xs) => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+};
+
+/** Per B slice: its CPU µs/request minus the mean of the A slices just before and after it. */
+function sandwichDiffs(slices) {
+  const per = (x) => x.cpuUs / x.served;
+  const d = [];
+  for (let i = 1; i + 1 < slices.length; i++) {
+    const [p, x, n] = [slices[i - 1], slices[i], slices[i + 1]];
+    if (x.variant !== 1 || p.variant !== 0 || n.variant !== 0) continue;
+    // A slice with almost no requests (a GC pause, the end of the run) says nothing.
+    if (p.served < 100 || x.served < 100 || n.served < 100) continue;
+    d.push(per(x) - (per(p) + per(n)) / 2);
+  }
+  return d;
+}
+
+async function interleavedPair(pair) {
+  log(`HTTP interleaved ${pair.a} | ${pair.b}: ${INTERLEAVE_SECONDS} s, ${SLICE_MS} ms slices`);
+  const server = await startInterleaved(pair);
+  try {
+    wrk(server.port, '/', WARMUP + 1);
+    await server.call('record');
+    const j0 = jiffies();
+    const w = wrk(server.port, '/', INTERLEAVE_SECONDS);
+    await sleep(150);
+    const j1 = jiffies();
+    const r = await server.call('slices');
+    const d = sandwichDiffs(r.slices);
+    const agg = (v) => {
+      const xs = r.slices.filter((x) => x.variant === v);
+      return xs.reduce((a, x) => a + x.cpuUs, 0) / xs.reduce((a, x) => a + x.served, 0);
+    };
+    const cpuUs = r.slices.reduce((a, x) => a + x.cpuUs, 0);
+    const others = Math.max(
+      0,
+      (j1.busy - j0.busy - (j1.own - j0.own) - (cpuUs / 1e6) * HZ) / (j1.total - j0.total),
+    );
+    const problems = [];
+    if (w.non2xx > 0) problems.push(`${w.non2xx} non-2xx answers`);
+    const served = r.served[0] + r.served[1];
+    if (served < w.requests) problems.push(`server served ${served}, wrk counted ${w.requests}`);
+    for (const i of [0, 1]) {
+      if (r.recorded[i] !== null && r.recorded[i] !== r.served[i])
+        problems.push(
+          `${i === 0 ? pair.a : pair.b} recorded ${r.recorded[i]} of ${r.served[i]} requests`,
+        );
+    }
+    if (d.length < 20) problems.push(`only ${d.length} usable slice triples`);
+    if (problems.length > 0) {
+      const msg = `${pair.id}: ${problems.join('; ')}`;
+      failures.push(msg);
+      log(`CHECK FAILED ${msg}`);
+    }
+    const added = mean(d);
+    const ci = (1.96 * stdev(d)) / Math.sqrt(d.length);
+    log(
+      `  ${pair.id}: added ${added.toFixed(3)} ± ${ci.toFixed(3)} µs/req (A ${agg(0).toFixed(2)}, B ${agg(1).toFixed(2)}, ${d.length} slices)`,
+    );
+    return {
+      ...pair,
+      added,
+      ci,
+      median: median(d),
+      n: d.length,
+      cpuA: agg(0),
+      cpuB: agg(1),
+      rps: w.rps,
+      served: r.served,
+      recorded: r.recorded,
+      others,
+      diffs: d.map((x) => Math.round(x * 1000) / 1000),
+    };
+  } finally {
+    server.proc.send({ cmd: 'exit' });
+    await sleep(300);
+    if (server.proc.exitCode === null) server.proc.kill();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Child processes (cases 2, 3, 4, 6)
 // ---------------------------------------------------------------------------------------------
 
@@ -359,7 +561,7 @@ const results = REPORT_ONLY
   : {
       started: started.toISOString(),
       argv,
-      config: { DURATION, ROUNDS, CONNECTIONS, IDLE_SECONDS },
+      config: { DURATION, ROUNDS, CONNECTIONS, IDLE_SECONDS, INTERLEAVE_SECONDS, SLICE_MS },
       http: [],
       loadavgStart: os.loadavg(),
       commit: execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
@@ -380,12 +582,34 @@ if (REPORT_ONLY) {
 let idle;
 if (!REPORT_ONLY) {
   if (want('idle')) idle = idlePair(IDLE_SECONDS);
-  for (const g of HTTP_GROUPS) {
+  for (const group of HTTP_GROUPS) {
+    if (onlyGroups !== undefined && !onlyGroups.includes(group.id)) continue;
+    const g =
+      onlyVariants === undefined
+        ? group
+        : {
+            ...group,
+            variants: group.variants.filter(
+              (v) => v === group.baseline || onlyVariants.includes(v),
+            ),
+          };
     if (g.id === 'probe' ? want('probe') : want('http')) {
       try {
         results.http.push(await httpGroup(g));
       } catch (err) {
         failures.push(`HTTP ${g.id}: ${err.message}`);
+        log(err);
+      }
+    }
+  }
+  if (want('interleave')) {
+    results.interleaved = [];
+    for (const pair of INTERLEAVED_PAIRS) {
+      if (onlyPairs !== undefined && !onlyPairs.includes(pair.id)) continue;
+      try {
+        results.interleaved.push(await interleavedPair(pair));
+      } catch (err) {
+        failures.push(`interleaved ${pair.id}: ${err.message}`);
         log(err);
       }
     }
@@ -526,8 +750,55 @@ md.push('```');
 md.push('');
 
 const http = Object.fromEntries(results.http.map((g) => [g.id, g]));
+const inter = Object.fromEntries((results.interleaved ?? []).map((p) => [p.id, p]));
+if (results.interleaved?.length > 0) {
+  md.push('## 1. HTTP overhead, interleaved in one process (issue 4: the target figure)');
+  md.push('');
+  md.push(
+    `Method: for each pair, ONE server process pinned to CPU ${SERVER_CPU} holds both variants and switches its request listener between A and B every ${results.config.SLICE_MS} ms (\`http-server.mjs --interleave=A,B\`), under one ${results.config.INTERLEAVE_SECONDS} s wrk run (pinned to CPU ${LOAD_CPU}, ${CONNECTIONS} connections; a ${WARMUP + 1} s warm-up run first). At every switch the server notes \`process.cpuUsage()\` and the requests handed to the listener, so every slice has its own **server CPU per request**. "Added" is the mean over B slices of (B slice − mean of the A slices just before and after it), with its 95% confidence interval (1.96 × standard deviation / √slices): the machine's drift between and within runs (other jobs, the host, CPU frequency) cancels out, which separate runs per variant (section 1b) cannot do on this shared VM. The A/A row (bare vs itself) shows what zero looks like. Checks: no non-2xx answers, the server served at least what wrk counted, and the instrumentation's own \`http_requests_total\` equals the requests its variant was handed.`,
+  );
+  md.push('');
+  md.push(
+    "| pair (A = baseline, B = measured) | added µs/req: mean ± 95% CI (median) | A µs/req | B µs/req | slices | req/s | other jobs' load | requests checked |",
+  );
+  md.push('|---|---|---|---|---|---|---|---|');
+  for (const p of results.interleaved) {
+    md.push(
+      `| ${p.title} | ${sgn(p.added)} ± ${f(p.ci)} (${sgn(p.median)}) | ${f(p.cpuA)} | ${f(p.cpuB)} | ${p.n} | ${Math.round(p.rps).toLocaleString('en-US')} | ${f(p.others * 100, 0)}% | ${p.served.map((x) => x.toLocaleString('en-US')).join(' + ')}${p.recorded[1] === null ? '' : ' (B = recorded)'} |`,
+    );
+  }
+  md.push('');
+  const pc = inter['node-prom-client'];
+  for (const p of results.interleaved.filter((x) => x.target)) {
+    const ref = inter[p.id.replace('-metrics', '-noop')];
+    const upper = p.added + p.ci;
+    target(
+      `HTTP metrics-only overhead, ${p.target} (interleaved)`,
+      `${sgn(p.added)} ± ${f(p.ci)} µs/req on ${f(p.cpuA)} µs`,
+      '≤ 0.3 µs added',
+      p.added <= 0.3,
+      [
+        p.added <= 0.3 && upper > 0.3
+          ? `met on the mean; the 95% interval reaches ${f(upper)} µs`
+          : '',
+        p.added > 0.3 && ref
+          ? `the framework's own cost of any ${p.id.startsWith('fastify') ? 'hook with a response listener' : 'middleware'} is ${sgn(ref.added)} ± ${f(ref.ci)} µs (no telltale), telltale's share above it ${sgn(p.added - ref.added)} µs`
+          : '',
+        p.id === 'node-metrics' && pc
+          ? `prom-client's idiomatic counter + histogram: ${sgn(pc.added)} ± ${f(pc.ci)} µs in the same run`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    );
+  }
+}
 if (results.http.some((g) => g.id !== 'probe')) {
-  md.push('## 1. HTTP overhead (issue 4)');
+  md.push(
+    results.interleaved?.length > 0
+      ? '## 1b. HTTP overhead, one process per variant (full mode, breakdown, context)'
+      : '## 1. HTTP overhead (issue 4)',
+  );
   md.push('');
   md.push(
     `Method: each variant is its own server process pinned to CPU ${SERVER_CPU}; wrk pinned to CPU ${LOAD_CPU}, ${CONNECTIONS} connections over loopback, ${DURATION} s per run, ${ROUNDS} rounds; in each round every variant of a group runs once, the order reversed every other round. The figure is **server CPU per request** = \`process.cpuUsage()\` delta over the run / requests the handler served (read over the IPC channel, so control traffic is not counted). "Added" is the median over rounds of (variant − baseline of the same round), with the range over rounds. Checks on every run: wrk's request count ≤ served ≤ wrk's count + ${CONNECTIONS}, no non-2xx answers, and the instrumentation's own total (\`http_requests_total\` read back from the registry; access-log lines at the sink for full mode and pino-http) equals the requests served. "Other jobs' load": the share of the whole machine (both cores) that processes other than the server, wrk and this runner used during the run (from /proc/stat), median over the rounds; when it is high, wrk and the server compete with other work and CPU per request rises.`,
@@ -554,6 +825,8 @@ if (results.http.some((g) => g.id !== 'probe')) {
   for (const g of results.http.filter((x) => x.id !== 'probe')) {
     const m = g.rows.find((r) => r.variant.endsWith('-tt-metrics'));
     if (!m) continue;
+    // The interleaved figure is the target's when it was measured; this one is context then.
+    if (inter[`${g.id}-metrics`]) continue;
     const c = g.control && g.rows.find((r) => r.variant === g.control);
     // telltale's own share: paired by round against the empty-hook control of the framework.
     const own = c ? median(m.runs.map((x, i) => x.cpuUsPerReq - c.runs[i].cpuUsPerReq)) : undefined;

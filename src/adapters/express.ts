@@ -2,6 +2,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
+import { enterRequest, leaveRequest } from '../instrument/core.js';
 import {
   createHttpInstrumentation,
   type HttpInstrumentation,
@@ -51,9 +52,20 @@ export function telltaleExpress(options: TelltaleExpressOptions = {}): TelltaleE
   const instr = createHttpInstrumentation(options);
   const contextual = instr.contextual;
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const t = instr.startNode(req, res, req.originalUrl, expressRoute);
-    if (t === undefined || !contextual) next();
-    else instr.run(t, next);
+    const t = instr.beginNode(req, res, req.originalUrl, expressRoute);
+    if (t === undefined) {
+      next();
+      return;
+    }
+    const prev = enterRequest(req, t);
+    try {
+      if (contextual) instr.run(t, next);
+      else next();
+    } finally {
+      leaveRequest(prev);
+      // Routes that answered synchronously are recorded now; the others when `res` closes.
+      instr.endNode(t, res);
+    }
   };
   return Object.assign(middleware, { instrumentation: instr });
 }

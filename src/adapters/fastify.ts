@@ -7,6 +7,7 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
 } from 'fastify';
+import { enterRequest, leaveRequest } from '../instrument/core.js';
 import {
   createHttpInstrumentation,
   type HttpInstrumentation,
@@ -56,15 +57,23 @@ function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
     (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
       const raw = request.raw as RawWithId;
       // Fastify has routed before onRequest, so the template is known now (undefined on a 404).
-      const t = instr.startNode(raw, reply.raw, raw.url, undefined, raw[kRequestId]);
+      const t = instr.beginNode(raw, reply.raw, raw.url, undefined, raw[kRequestId]);
       if (t === undefined) {
         done();
         return;
       }
       const url = request.routeOptions.url;
       if (url !== undefined) t.route = url;
-      if (contextual) instr.run(t, done);
-      else done();
+      const prev = enterRequest(raw, t);
+      try {
+        if (contextual) instr.run(t, done);
+        else done();
+      } finally {
+        leaveRequest(prev);
+        // With synchronous hooks and handler Fastify has answered by now: recorded at once;
+        // otherwise when the response closes.
+        instr.endNode(t, reply.raw);
+      }
     },
   );
   fastify.addHook('onError', (_request: FastifyRequest, reply: FastifyReply, error, done): void => {

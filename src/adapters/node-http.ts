@@ -5,7 +5,7 @@ import {
   createHttpInstrumentation,
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
-  type RequestTracker,
+  trackerOfRequest,
 } from '../instrument/index.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 
@@ -28,9 +28,6 @@ export interface InstrumentedHandler {
   readonly instrumentation: HttpInstrumentation;
 }
 
-const kTracker = Symbol('telltale.node-http.tracker');
-type TrackedRequest = IncomingMessage & { [kTracker]?: RequestTracker };
-
 /**
  * Names the route template that matched this request, such as `'/users/:id'`. Call it from your
  * router before (or while) answering; a request that never gets a route is recorded as unmatched.
@@ -45,7 +42,7 @@ type TrackedRequest = IncomingMessage & { [kTracker]?: RequestTracker };
  * ```
  */
 export function setRoute(req: IncomingMessage, route: string): void {
-  const t = (req as TrackedRequest)[kTracker];
+  const t = trackerOfRequest(req);
   if (t !== undefined) t.route = route;
 }
 
@@ -58,7 +55,7 @@ export function setRoute(req: IncomingMessage, route: string): void {
  * ```
  */
 export function requestIdOf(req: IncomingMessage): string | undefined {
-  return (req as TrackedRequest)[kTracker]?.requestId;
+  return trackerOfRequest(req)?.requestId;
 }
 
 function failed(
@@ -67,7 +64,7 @@ function failed(
   res: ServerResponse,
   logger: Pick<MinimalLogger, 'error'>,
 ): void {
-  const t = (req as TrackedRequest)[kTracker];
+  const t = trackerOfRequest(req);
   if (t !== undefined) t.error = err;
   const fields: Record<string, unknown> = { err, method: req.method, path: t?.path ?? req.url };
   if (t?.requestId !== undefined) fields.request_id = t.requestId;
@@ -118,16 +115,6 @@ export function instrumentHandler(
 ): InstrumentedHandler {
   const instr = createHttpInstrumentation(options);
   const logger = options.logger ?? defaultLogger;
-  const contextual = instr.contextual;
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const t = instr.startNode(req, res);
-    if (t === undefined) {
-      invoke(handler, req, res, logger);
-      return;
-    }
-    (req as TrackedRequest)[kTracker] = t;
-    if (contextual) instr.run(t, () => invoke(handler, req, res, logger));
-    else invoke(handler, req, res, logger);
-  };
+  const listener = instr.wrapNode((req, res) => invoke(handler, req, res, logger));
   return Object.assign(listener, { instrumentation: instr });
 }

@@ -75,10 +75,12 @@ export class RequestTracker {
   state: unknown = undefined;
   /** @internal resolves the route at the end, for frameworks that route late (Express). */
   routeAtEnd: ((req: unknown) => string | undefined) | undefined = undefined;
-  /** @internal the framework's request object, passed to `routeAtEnd`. */
+  /** @internal the framework's request object (node:http), passed to `routeAtEnd`. */
   req: unknown = undefined;
   /** @internal */
   ended = false;
+  /** @internal a `close` listener was added (by `startNode` or `endNode`). */
+  listening = false;
   /** The request method as received. */
   readonly method: string;
   /** The request path, without the query string. */
@@ -149,6 +151,8 @@ export interface HttpInstrumentation {
   /**
    * node:http convenience: {@link start}, echo the request id on `res`, and {@link finish} when
    * `res` closes (status and size read from `res`). One listener per request, a shared function.
+   * Adapters that know when the framework's synchronous part returns use {@link beginNode} and
+   * {@link endNode} instead, which skip the listener for responses that ended by then.
    *
    * @param routeAtEnd reads the route from `req` when the response ends (for late routers).
    */
@@ -159,14 +163,42 @@ export interface HttpInstrumentation {
     routeAtEnd?: (req: IncomingMessage) => string | undefined,
     requestId?: string,
   ): RequestTracker | undefined;
-  /** The tracker `startNode` attached to this response (until it closes), or `undefined`. */
+  /**
+   * Like {@link startNode}, but the end is left to {@link endNode}, which the caller must call
+   * (in a `finally`) once the framework's synchronous part has returned.
+   */
+  beginNode(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url?: string,
+    routeAtEnd?: (req: IncomingMessage) => string | undefined,
+    requestId?: string,
+  ): RequestTracker | undefined;
+  /**
+   * Ends what {@link beginNode} started: when `res` has already ended (the handler answered
+   * synchronously), the request is finished now, with the status and size read from `res` and the
+   * duration up to this call; otherwise it is finished when `res` closes. Calling it again, or for a
+   * finished request, does nothing.
+   */
+  endNode(tracker: RequestTracker, res: ServerResponse): void;
+  /**
+   * Wraps a node:http request listener: {@link beginNode}, `call` (the synchronous part of the
+   * handler, with {@link trackerOfRequest} finding the tracker), then {@link endNode}. In
+   * metrics-only mode this is one inlined function with no listener, property or context for
+   * requests answered synchronously: the adapters' fast path.
+   */
+  wrapNode(
+    call: (req: IncomingMessage, res: ServerResponse) => void,
+  ): (req: IncomingMessage, res: ServerResponse) => void;
+  /** The tracker `startNode` or `beginNode` attached to this response (until it ends), or `undefined`. */
   trackerOf(res: ServerResponse): RequestTracker | undefined;
   /** Whether {@link run} does anything (request ids or tracing on); adapters skip it otherwise. */
   readonly contextual: boolean;
 }
 
+// The tracker lives on the request (one property per request); `res.req` reaches it from the response.
 const kTracker = Symbol('telltale.http.tracker');
-type TrackedResponse = ServerResponse & { [kTracker]?: RequestTracker | undefined };
+type TrackedRequest = IncomingMessage & { [kTracker]?: RequestTracker };
 type NodeInternals = { _contentLength?: number | null };
 
 /** Reads a `Content-Length` header value as a byte count, or `undefined`. */
@@ -180,9 +212,9 @@ export function contentLength(
 }
 
 /**
- * The tracker a `startNode` call attached to this response (until it closes), from any
- * instrumentation, or `undefined`. For adapters that learn about a request late, such as an error
- * handler that records the error for the span and the access log.
+ * The tracker a `startNode` or `beginNode` call attached to this response (until the request is
+ * finished), from any instrumentation, or `undefined`. For adapters that learn about a request
+ * late, such as an error handler that records the error for the span and the access log.
  *
  * @example
  * ```ts
@@ -191,37 +223,127 @@ export function contentLength(
  * ```
  */
 export function trackerOf(res: ServerResponse): RequestTracker | undefined {
-  return (res as TrackedResponse)[kTracker];
+  return trackerOfRequest(res.req);
 }
 
-// Shared by every response: reads the tracker stored on the response, so no closure is created
-// per request (house style: resolve once, record many).
-function onResponseClose(this: TrackedResponse): void {
-  const t = this[kTracker];
-  if (t === undefined) return;
-  this[kTracker] = undefined;
-  const aborted = !this.writableFinished;
-  let status = this.statusCode;
-  if (aborted && !this.headersSent) status = CLIENT_CLOSED_STATUS;
+/**
+ * The tracker a `startNode` or `beginNode` call attached to this request (until the request is
+ * finished), or `undefined`. For helpers such as `setRoute(req, route)`.
+ *
+ * @example
+ * ```ts
+ * const t = trackerOfRequest(req);
+ * if (t) t.route = '/users/:id';
+ * ```
+ */
+export function trackerOfRequest(req: IncomingMessage | undefined): RequestTracker | undefined {
+  const t =
+    req !== undefined && req === currentReq
+      ? currentTracker
+      : (req as TrackedRequest | undefined)?.[kTracker];
+  return t === undefined || t.ended ? undefined : t;
+}
+
+/**
+ * The request whose handler is running synchronously right now, and its tracker: adapters set it
+ * around the framework's synchronous part ({@link enterRequest}), so `setRoute(req)` and
+ * `trackerOf(res)` find the tracker without a property on every request. A request that is still
+ * open when its handler returns gets the property (`listen`).
+ */
+let currentReq: IncomingMessage | undefined;
+let currentTracker: RequestTracker | undefined;
+
+/**
+ * @internal Makes `t` the current request's tracker for the synchronous part of its handler and
+ * returns the previous one, which the caller restores with {@link leaveRequest} in a `finally`
+ * (handlers can nest: one server's handler may dispatch to another synchronously).
+ */
+export function enterRequest(req: IncomingMessage, t: RequestTracker): RequestTracker | undefined {
+  const prev = currentTracker;
+  currentReq = req;
+  currentTracker = t;
+  return prev;
+}
+
+/** @internal Restores what {@link enterRequest} returned. */
+export function leaveRequest(prev: RequestTracker | undefined): void {
+  currentTracker = prev;
+  currentReq = prev === undefined ? undefined : (prev.req as IncomingMessage | undefined);
+}
+
+/** Finishes on `close`: the tracker goes on the request, where the shared listener finds it. */
+function listen(t: RequestTracker, res: ServerResponse): void {
+  t.listening = true;
+  if (res.req !== undefined) (res.req as TrackedRequest)[kTracker] = t;
+  res.on('close', onResponseClose);
+}
+
+/**
+ * The request body size from `Content-Length`, read from `rawHeaders` (already built by the
+ * parser), so `req.headers` is not built for requests nobody else reads it for. 0 without one.
+ */
+function requestBodyBytes(req: IncomingMessage): number {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i] as string;
+    if (k.length === 14 && (k === 'Content-Length' || k.toLowerCase() === 'content-length')) {
+      return contentLength(raw[i + 1]) ?? 0;
+    }
+  }
+  return 0;
+}
+
+/** Finishes a node:http request from its response: status and body size read from `res`. */
+function finishFromResponse(t: RequestTracker, res: ServerResponse, aborted: boolean): void {
+  let status = res.statusCode;
+  if (aborted && !res.headersSent) status = CLIENT_CLOSED_STATUS;
   let bytes = t.responseBytes;
   if (bytes === undefined) {
-    bytes = contentLength(this.getHeader('content-length'));
-    // node:http keeps the length it computed for `res.end(body)` and `writeHead(s, { 'content-length' })`
-    // in `_contentLength`, where getHeader() cannot see it. A read-only, best-effort fallback: the
-    // conformance suite fails if a Node release changes it (sizes would go missing).
-    if (bytes === undefined)
-      bytes = contentLength((this as NodeInternals)._contentLength ?? undefined);
-    // Bodiless by definition (RFC 9110 sections 6.4.1 and 9.3.2).
-    if (bytes === undefined && (t.method === 'HEAD' || status === 204 || status === 304)) bytes = 0;
+    // node:http keeps the body length in `_contentLength`: the one it computed for `res.end(body)`,
+    // or the `Content-Length` header once the headers are written (`setHeader` or `writeHead`), so
+    // one field read answers most requests. Read-only and best-effort: the conformance suite fails
+    // if a Node release changes it (sizes would go missing). The header itself is the fallback.
+    const known = (res as NodeInternals)._contentLength;
+    bytes =
+      typeof known === 'number' && known >= 0
+        ? known
+        : bodilessOr(t.method, status, res.getHeader('content-length'));
   }
   try {
     t.owner.finish(t, status, bytes, aborted);
   } catch (err) {
-    // An event listener that throws would crash the server. A coded error here comes from a bound
-    // the user chose (`onLongLabelValue: 'throw'` and a long route): warn once, keep serving.
-    if (!(err instanceof TelltaleError)) throw err;
-    warnOnce(err.code, 'http', `HTTP instrumentation could not record a request: ${err.message}`);
+    warnRecordError(err);
   }
+}
+
+/** The `Content-Length` header's byte count; else 0 for a bodiless answer; else `undefined`. */
+function bodilessOr(
+  method: string,
+  status: number,
+  header: number | string | string[] | undefined,
+): number | undefined {
+  const n = contentLength(header);
+  if (n !== undefined) return n;
+  // Bodiless by definition (RFC 9110 sections 6.4.1 and 9.3.2).
+  return method === 'HEAD' || status === 204 || status === 304 ? 0 : undefined;
+}
+
+/**
+ * Recording runs where a throw would crash the server (an event listener, a `finally` after the
+ * handler). A coded error there comes from a bound the user chose (`onLongLabelValue: 'throw'`
+ * and a long route): warn once and keep serving. Anything else is a bug and is rethrown.
+ */
+function warnRecordError(err: unknown): void {
+  if (!(err instanceof TelltaleError)) throw err;
+  warnOnce(err.code, 'http', `HTTP instrumentation could not record a request: ${err.message}`);
+}
+
+// Shared by every response: reads the tracker through `res.req`, so no closure is created per
+// request (house style: resolve once, record many).
+function onResponseClose(this: ServerResponse): void {
+  const t = (this.req as TrackedRequest | undefined)?.[kTracker];
+  if (t === undefined || t.ended) return;
+  finishFromResponse(t, this, !this.writableFinished);
 }
 
 /**
@@ -265,25 +387,42 @@ export function createHttpInstrumentation(
   const full: FullMode | undefined = createFullMode(options);
   const inFlight = metrics?.inFlightHandle;
 
+  /** Starts tracking; `headers` is read only in full mode (request id, traceparent). */
+  function open(
+    method: string,
+    url: string,
+    requestBytes: number,
+    headers: RequestHeaders | IncomingMessage,
+    requestId: string | undefined,
+  ): RequestTracker | undefined {
+    const path = ignored === undefined && full === undefined ? url : pathOf(url);
+    if (ignored?.(path)) return undefined;
+    const t = new RequestTracker(method, path, performance.now(), requestBytes, self);
+    inFlight?.inc();
+    if (full !== undefined) {
+      full.start(
+        t,
+        'rawHeaders' in headers ? (headers as IncomingMessage).headers : headers,
+        requestId,
+      );
+    }
+    return t;
+  }
+
   const self: HttpInstrumentation = {
     metrics,
     requestIdHeader: full?.requestIdHeader,
     unmatchedRoute,
     contextual: full?.contextual ?? false,
     start(method, url, headers, requestId) {
-      const path = ignored === undefined && full === undefined ? url : pathOf(url);
-      if (ignored?.(path)) return undefined;
       const len = headers['content-length'];
-      const t = new RequestTracker(
+      return open(
         method,
-        path,
-        performance.now(),
+        url,
         len === undefined ? 0 : (contentLength(len) ?? 0),
-        self,
+        headers,
+        requestId,
       );
-      inFlight?.inc();
-      if (full !== undefined) full.start(t, headers, requestId);
-      return t;
     },
     run(tracker, fn) {
       return full === undefined ? fn() : full.run(tracker, fn);
@@ -300,21 +439,106 @@ export function createHttpInstrumentation(
       }
       if (full !== undefined) full.finish(t, route, status, ms, responseBytes, aborted);
     },
-    trackerOf(res) {
-      return (res as TrackedResponse)[kTracker];
-    },
-    startNode(req, res, url, routeAtEnd, requestId) {
-      const t = self.start(req.method ?? '', url ?? req.url ?? '/', req.headers, requestId);
-      if (t === undefined) return undefined;
-      if (routeAtEnd !== undefined) {
-        t.routeAtEnd = routeAtEnd as (req: unknown) => string | undefined;
-        t.req = req;
+    trackerOf,
+    wrapNode(call) {
+      if (full !== undefined || metrics === undefined) {
+        // Full mode: the general path (request id, span and access log need the whole lifecycle).
+        return (req, res) => {
+          const t = self.beginNode(req, res);
+          if (t === undefined) {
+            call(req, res);
+            return;
+          }
+          const prev = enterRequest(req, t);
+          try {
+            if (self.contextual) self.run(t, () => call(req, res));
+            else call(req, res);
+          } finally {
+            leaveRequest(prev);
+            self.endNode(t, res);
+          }
+        };
       }
+      const record = metrics.record;
+      const gauge = metrics.inFlightHandle;
+      // Metrics only: what beginNode, endNode and finish do, in one function V8 can inline.
+      return (req, res) => {
+        const path = pathOf(req.url ?? '/');
+        if (ignored !== undefined && ignored(path)) {
+          call(req, res);
+          return;
+        }
+        const t = new RequestTracker(
+          req.method ?? '',
+          path,
+          performance.now(),
+          requestBodyBytes(req),
+          self,
+        );
+        t.req = req;
+        gauge.inc();
+        const prevReq = currentReq;
+        const prevTracker = currentTracker;
+        currentReq = req;
+        currentTracker = t;
+        try {
+          call(req, res);
+        } finally {
+          currentReq = prevReq;
+          currentTracker = prevTracker;
+          if (t.ended || t.listening) {
+            // finished already (an explicit finish), or listening (endNode ran)
+          } else if (res.writableEnded) {
+            t.ended = true;
+            const seconds = (performance.now() - t.start) / 1000;
+            gauge.dec();
+            const known = (res as NodeInternals)._contentLength;
+            try {
+              record(
+                t.method,
+                t.route ?? unmatchedRoute,
+                res.statusCode,
+                seconds,
+                t.requestBytes,
+                t.responseBytes ??
+                  (typeof known === 'number' && known >= 0
+                    ? known
+                    : bodilessOr(t.method, res.statusCode, res.getHeader('content-length'))),
+              );
+            } catch (err) {
+              warnRecordError(err);
+            }
+          } else listen(t, res);
+        }
+      };
+    },
+    beginNode(req, res, url, routeAtEnd, requestId) {
+      const t = open(
+        req.method ?? '',
+        url ?? req.url ?? '/',
+        requestBodyBytes(req),
+        req,
+        requestId,
+      );
+      if (t === undefined) return undefined;
+      t.req = req;
+      if (routeAtEnd !== undefined)
+        t.routeAtEnd = routeAtEnd as (req: unknown) => string | undefined;
       if (self.requestIdHeader !== undefined && t.requestId !== undefined && !res.headersSent) {
         res.setHeader(self.requestIdHeader as string, t.requestId);
       }
-      (res as TrackedResponse)[kTracker] = t;
-      res.on('close', onResponseClose);
+      return t;
+    },
+    endNode(t, res) {
+      if (t.ended || t.listening) return;
+      // Answered synchronously: finish now, no listener and no property on the request (most of
+      // the cost of a response-end hook).
+      if (res.writableEnded) finishFromResponse(t, res, false);
+      else listen(t, res);
+    },
+    startNode(req, res, url, routeAtEnd, requestId) {
+      const t = self.beginNode(req, res, url, routeAtEnd, requestId);
+      if (t !== undefined) listen(t, res);
       return t;
     },
   };

@@ -10,6 +10,7 @@ export {
   type RequestHeaders,
   RequestTracker,
   trackerOf,
+  trackerOfRequest,
 } from './core.js';
 export type {
   AccessLogFields,

@@ -45,6 +45,9 @@ interface RouteSeries {
   readonly byStatus: Map<number, CounterHandle>;
   readonly method: string;
   readonly route: string;
+  /** The status of this route's last request and its counter: most requests repeat it. */
+  lastStatus: number;
+  lastRequests: CounterHandle | undefined;
 }
 
 /** The five HTTP server metrics and the fast path that records one request into them. */
@@ -165,6 +168,8 @@ export function createHttpMetrics(
       byStatus: new Map(),
       method,
       route,
+      lastStatus: -1,
+      lastRequests: undefined,
     };
   }
 
@@ -197,7 +202,15 @@ export function createHttpMetrics(
           cached++;
         } else cache = false;
       }
-      statusHandle(s, status, cache).inc();
+      if (s.lastStatus === status) (s.lastRequests as CounterHandle).inc();
+      else {
+        const h = statusHandle(s, status, cache);
+        h.inc();
+        if (cache) {
+          s.lastStatus = status;
+          s.lastRequests = h;
+        }
+      }
       s.duration.observe(seconds);
       s.requestSize.observe(requestBytes);
       if (responseBytes !== undefined) s.responseSize.observe(responseBytes);
