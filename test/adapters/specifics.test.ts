@@ -1,8 +1,8 @@
 // What only one adapter has: Fastify's genReqId, Hono's routing before middleware, node-http's error handling, Express's mount paths.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, IncomingMessage, type Server, ServerResponse } from 'node:http';
+import { type AddressInfo, Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
@@ -158,6 +158,133 @@ describe('express: mount paths', () => {
     } finally {
       server.close();
       server.closeAllConnections();
+    }
+  });
+});
+
+describe('node-http: when a request is recorded', () => {
+  function counter(registry: Registry, route: string, status = 200): number {
+    const s = registry
+      .snapshot()
+      .http_requests?.series.find(
+        (x) => x.labels.route === route && x.labels.status === String(status),
+      );
+    return s?.value ?? 0;
+  }
+
+  it('records a synchronous answer when the handler returns, with no close listener; an async one on close', async () => {
+    const registry = createRegistry();
+    const seen: Array<{ route: string; recordedAtReturn: number; closeListeners: number }> = [];
+    const handler = instrumentHandler(
+      (req, res) => {
+        if (req.url === '/async') {
+          setRoute(req, '/async');
+          return new Promise<void>((resolve) =>
+            setImmediate(() => {
+              res.end('later');
+              resolve();
+            }),
+          );
+        }
+        setRoute(req, '/sync');
+        res.end('now');
+        return undefined;
+      },
+      { registry },
+    );
+    const server = createServer((req, res) => {
+      const closeBefore = res.listenerCount('close');
+      handler(req, res);
+      // Right after the listener returned, in the same tick.
+      seen.push({
+        route: req.url as string,
+        recordedAtReturn: counter(registry, req.url as string),
+        closeListeners: res.listenerCount('close') - closeBefore,
+      });
+    });
+    const url = await listen(server);
+    try {
+      await send(url, 'GET', '/sync');
+      await send(url, 'GET', '/async');
+      assert.deepEqual(seen, [
+        { route: '/sync', recordedAtReturn: 1, closeListeners: 0 },
+        { route: '/async', recordedAtReturn: 0, closeListeners: 1 },
+      ]);
+      assert.equal(await count(registry, 'GET', '/async', 200), 1);
+      assert.equal(counter(registry, '/sync'), 1);
+      assert.equal(registry.snapshot().http_requests_in_flight?.series[0]?.value, 0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('keeps nested handlers apart: a handler that serves another request synchronously', async () => {
+    const registry = createRegistry();
+    const inner = instrumentHandler(
+      (req, res) => {
+        setRoute(req, '/inner');
+        res.end('inner');
+      },
+      { registry },
+    );
+    const outer = instrumentHandler(
+      (req, res) => {
+        // Another request, served to completion inside this handler (an in-process forward).
+        const fake = new IncomingMessage(new Socket());
+        fake.method = 'GET';
+        fake.url = '/forwarded';
+        inner(fake, new ServerResponse(fake));
+        // The outer request's route is still its own after the inner one returned.
+        setRoute(req, '/outer');
+        res.statusCode = 201;
+        res.end('outer');
+      },
+      { registry },
+    );
+    const server = createServer(outer);
+    const url = await listen(server);
+    try {
+      const r = await send(url, 'GET', '/outer');
+      assert.equal(r.status, 201);
+      assert.equal(counter(registry, '/outer', 201), 1);
+      assert.equal(counter(registry, '/inner'), 1);
+      assert.equal(counter(registry, 'unmatched', 201), 0);
+      assert.equal(counter(registry, 'unmatched'), 0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('setRoute after the answer was recorded changes nothing; requestIdOf after an await still works', async () => {
+    const registry = createRegistry();
+    let idAfterAwait: string | undefined;
+    const server = createServer(
+      instrumentHandler(
+        async (req, res) => {
+          if (req.url === '/late') {
+            res.end('done');
+            await Promise.resolve();
+            setRoute(req, '/too-late'); // the request was recorded when the handler returned
+            return;
+          }
+          await Promise.resolve();
+          idAfterAwait = requestIdOf(req);
+          setRoute(req, '/awaited');
+          res.end('ok');
+        },
+        { registry, requestId: true },
+      ),
+    );
+    const url = await listen(server);
+    try {
+      await send(url, 'GET', '/late');
+      await send(url, 'GET', '/awaited', { headers: { 'x-request-id': 'abc-1' } });
+      assert.equal(await count(registry, 'GET', '/awaited', 200), 1);
+      assert.equal(idAfterAwait, 'abc-1');
+      assert.equal(await count(registry, 'GET', 'unmatched', 200), 1);
+      assert.equal(counter(registry, '/too-late'), 0);
+    } finally {
+      server.close();
     }
   });
 });
