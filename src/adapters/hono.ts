@@ -1,14 +1,13 @@
 // telltale/hono: Hono 4 middleware (on @hono/node-server or any runtime); the route label is the matched handler's path, read after next().
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import {
   contentLength,
   createHttpInstrumentation,
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
   type RequestHeaders,
-  type RequestTracker,
 } from '../instrument/index.js';
 
 /** Options of {@link telltaleHono}: the shared HTTP options. */
@@ -69,36 +68,6 @@ function fetchHeaders(c: Context, instr: HttpInstrumentation): RequestHeaders {
   return h;
 }
 
-async function finishAfter(
-  instr: HttpInstrumentation,
-  t: RequestTracker,
-  c: Context,
-  next: Next,
-  node: boolean,
-): Promise<void> {
-  // Hono has routed already: the first handler among the matched routes is the one that will
-  // answer, so the route is known even if the client goes away before the handler returns.
-  const req = c.req as unknown as RoutedRequest;
-  const routes = req.matchedRoutes;
-  t.route = firstHandler(routes);
-  try {
-    if (instr.contextual) await instr.run(t, next);
-    else await next();
-  } finally {
-    // Then the handler that did answer. When a middleware answered instead (a 401 from an auth
-    // middleware), the route it stood in front of stays, as with Fastify.
-    const r = routes[req.routeIndex];
-    if (r !== undefined && r.handler.length < 2) t.route = r.path;
-    if (c.error !== undefined) t.error = c.error;
-    // On node:http the response's close event finishes the request (it knows the bytes written
-    // and whether the client went away); elsewhere the Response is all there is.
-    if (!node) {
-      const len = contentLength(c.res.headers.get('content-length') ?? undefined);
-      instr.finish(t, c.res.status, len);
-    }
-  }
-}
-
 /**
  * Hono 4 middleware that measures every request (and, in full mode, sets the request id header,
  * runs the rest of the chain inside the request context and span, and writes one access-log line).
@@ -117,18 +86,42 @@ async function finishAfter(
  */
 export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMiddleware {
   const instr = createHttpInstrumentation(options);
+  const contextual = instr.contextual;
+  // One async function per request (Hono's compose awaits it): no second async frame.
   const middleware: MiddlewareHandler = async (c, next) => {
     const env = c.env as NodeBindings | undefined;
     const incoming = env?.incoming;
     const outgoing = env?.outgoing;
-    let t: RequestTracker | undefined;
     const node = incoming !== undefined && outgoing !== undefined;
-    if (node) t = instr.startNode(incoming, outgoing);
-    else t = instr.start(c.req.method, c.req.path, fetchHeaders(c, instr));
+    // On node:http the response's close event finishes the request (it knows the bytes written
+    // and whether the client went away); @hono/node-server writes the Response after this
+    // middleware returned, so the listener goes on at the start.
+    const t = node
+      ? instr.startNode(incoming, outgoing)
+      : instr.start(c.req.method, c.req.path, fetchHeaders(c, instr));
     if (t === undefined) return next();
     const header = instr.requestIdHeader;
     if (header !== undefined && t.requestId !== undefined) c.header(header, t.requestId);
-    return finishAfter(instr, t, c, next, node);
+    // Hono has routed already: the first handler among the matched routes is the one that will
+    // answer, so the route is known even if the client goes away before the handler returns.
+    const req = c.req as unknown as RoutedRequest;
+    const routes = req.matchedRoutes;
+    t.route = firstHandler(routes);
+    try {
+      if (contextual) await instr.run(t, next);
+      else await next();
+    } finally {
+      // Then the handler that did answer. When a middleware answered instead (a 401 from an auth
+      // middleware), the route it stood in front of stays, as with Fastify.
+      const r = routes[req.routeIndex];
+      if (r !== undefined && r.handler.length < 2) t.route = r.path;
+      if (c.error !== undefined) t.error = c.error;
+      // Elsewhere the Response is all there is.
+      if (!node) {
+        const len = contentLength(c.res.headers.get('content-length') ?? undefined);
+        instr.finish(t, c.res.status, len);
+      }
+    }
   };
   return Object.assign(middleware, { instrumentation: instr });
 }
