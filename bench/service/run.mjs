@@ -3,7 +3,7 @@
 // separate; writes docs/benchmarks-service.md (and bench/service/results-latest.json).
 //
 // Usage (from the repo root):
-//   node bench/service/run.mjs [--no-write] [--only=http,probe,exemplars,log,scrape,idle,agent]
+//   node bench/service/run.mjs [--no-write] [--only=http,interleave,probe,exemplars,log,scrape,idle,agent]
 //     [--duration=5] [--rounds=5] [--idle-seconds=60] [--connections=16]
 //     [--groups=node,express,fastify,hono,probe] [--variants=node-bare,node-tt-metrics,...]
 //     [--pairs=node-metrics,node-aa,...] [--interleave-seconds=30] [--slice-ms=50]
