@@ -325,6 +325,14 @@ const INTERLEAVED_PAIRS = [
     b: 'node-tt-metrics',
     title: 'node:http: telltale `instrumentHandler`, metrics only',
     target: 'node:http',
+    repeats: 3,
+  },
+  {
+    id: 'node-clock',
+    a: 'node-bare',
+    b: 'node-clock2',
+    title:
+      'node:http: two `performance.now()` reads per request, nothing else (the floor of any duration metric; reference)',
   },
   {
     id: 'node-async',
@@ -343,6 +351,7 @@ const INTERLEAVED_PAIRS = [
     a: 'node-bare',
     b: 'node-prom-client',
     title: "node:http: prom-client's idiomatic counter + histogram (reference)",
+    repeats: 3,
   },
   {
     id: 'fastify-metrics',
@@ -435,6 +444,19 @@ function sandwichDiffs(slices) {
     d.push(per(x) - (per(p) + per(n)) / 2);
   }
   return d;
+}
+
+/** A pair's runs: the median run is the figure, with the range of the runs. */
+function summariseInterleaved(runs) {
+  const byAdded = [...runs].sort((a, b) => a.added - b.added);
+  const mid = byAdded[(byAdded.length - 1) >> 1];
+  return {
+    ...mid,
+    runs: runs.map(({ diffs, ...r }) => r),
+    addedMin: byAdded[0].added,
+    addedMax: byAdded[byAdded.length - 1].added,
+    diffs: mid.diffs,
+  };
 }
 
 async function interleavedPair(pair) {
@@ -603,16 +625,27 @@ if (!REPORT_ONLY) {
     }
   }
   if (want('interleave')) {
-    results.interleaved = [];
-    for (const pair of INTERLEAVED_PAIRS) {
-      if (onlyPairs !== undefined && !onlyPairs.includes(pair.id)) continue;
-      try {
-        results.interleaved.push(await interleavedPair(pair));
-      } catch (err) {
-        failures.push(`interleaved ${pair.id}: ${err.message}`);
-        log(err);
+    // Every pair once, then the repeated ones again in turn (node:http vs prom-client alternate),
+    // so a slow spell of the machine does not land on one pair's runs only.
+    const pairs = INTERLEAVED_PAIRS.filter(
+      (p) => onlyPairs === undefined || onlyPairs.includes(p.id),
+    );
+    const runs = Object.fromEntries(pairs.map((p) => [p.id, []]));
+    const most = Math.max(...pairs.map((p) => p.repeats ?? 1));
+    for (let r = 0; r < most; r++) {
+      for (const pair of pairs) {
+        if (r >= (pair.repeats ?? 1)) continue;
+        try {
+          runs[pair.id].push(await interleavedPair(pair));
+        } catch (err) {
+          failures.push(`interleaved ${pair.id}: ${err.message}`);
+          log(err);
+        }
       }
     }
+    results.interleaved = pairs
+      .filter((p) => runs[p.id].length > 0)
+      .map((p) => summariseInterleaved(runs[p.id]));
   }
   for (const name of ['exemplars', 'log', 'scrape']) {
     if (!want(name)) continue;
@@ -759,22 +792,54 @@ if (results.interleaved?.length > 0) {
   );
   md.push('');
   md.push(
-    "| pair (A = baseline, B = measured) | added µs/req: mean ± 95% CI (median) | A µs/req | B µs/req | slices | req/s | other jobs' load | requests checked |",
+    "| pair (A = baseline, B = measured) | added µs/req: mean ± 95% CI (slice median) | runs (each a new process): added | A µs/req | B µs/req | slices | req/s | other jobs' load | requests checked |",
   );
-  md.push('|---|---|---|---|---|---|---|---|');
+  md.push('|---|---|---|---|---|---|---|---|---|');
   for (const p of results.interleaved) {
+    const runsCol =
+      (p.runs?.length ?? 1) > 1
+        ? p.runs.map((r) => sgn(r.added)).join(', ') + ' (median shown)'
+        : '1 run';
     md.push(
-      `| ${p.title} | ${sgn(p.added)} ± ${f(p.ci)} (${sgn(p.median)}) | ${f(p.cpuA)} | ${f(p.cpuB)} | ${p.n} | ${Math.round(p.rps).toLocaleString('en-US')} | ${f(p.others * 100, 0)}% | ${p.served.map((x) => x.toLocaleString('en-US')).join(' + ')}${p.recorded[1] === null ? '' : ' (B = recorded)'} |`,
+      `| ${p.title} | ${sgn(p.added)} ± ${f(p.ci)} (${sgn(p.median)}) | ${runsCol} | ${f(p.cpuA)} | ${f(p.cpuB)} | ${p.n} | ${Math.round(p.rps).toLocaleString('en-US')} | ${f(p.others * 100, 0)}% | ${p.served.map((x) => x.toLocaleString('en-US')).join(' + ')}${p.recorded[1] === null ? '' : ' (B = recorded)'} |`,
     );
   }
   md.push('');
+  const runsOf = (p) => p.runs ?? [p];
   const pc = inter['node-prom-client'];
+  const nm = inter['node-metrics'];
+  const clock = inter['node-clock'];
+  if (nm && pc) {
+    // The issue states its target next to prom-client's cost on its machine (0.3 vs 0.62 µs):
+    // the same ratio, from runs that ran side by side here.
+    const n = Math.min(runsOf(nm).length, runsOf(pc).length);
+    const ratios = [];
+    for (let i = 0; i < n; i++) ratios.push(runsOf(nm)[i].added / runsOf(pc)[i].added);
+    const ratio = median(ratios);
+    md.push(
+      `Same-run comparison: telltale's metrics-only overhead on node:http was ${ratios.map((x) => f(x * 100, 0)).join('%, ')}% of prom-client's idiomatic counter + histogram in the runs made side by side (median ${f(ratio * 100, 0)}%). The issue's target, ≤ 0.3 µs where prom-client adds 0.62 µs, is ${f((0.3 / 0.62) * 100, 0)}% of prom-client's cost; here prom-client adds ${runsOf(
+        pc,
+      )
+        .map((r) => f(r.added))
+        .join(
+          ', ',
+        )} µs, so this VM is ${f(pc.added / 0.62, 1)}× slower than the issue's reference for this path.${clock ? ` Two \`performance.now()\` reads per request alone cost ${sgn(clock.added)} ± ${f(clock.ci)} µs here: every duration metric pays them.` : ''}`,
+    );
+    md.push('');
+    target(
+      'HTTP metrics-only overhead, node:http, relative to prom-client in the same runs',
+      `${f(ratio * 100, 0)}% of prom-client's overhead (runs: ${ratios.map((x) => `${f(x * 100, 0)}%`).join(', ')})`,
+      `≤ ${f((0.3 / 0.62) * 100, 0)}% (the issue's 0.3 µs vs 0.62 µs)`,
+      ratio <= 0.3 / 0.62,
+      'the same target expressed against the reference the issue gives, measured on this machine',
+    );
+  }
   for (const p of results.interleaved.filter((x) => x.target)) {
     const ref = inter[p.id.replace('-metrics', '-noop')];
     const upper = p.added + p.ci;
     target(
       `HTTP metrics-only overhead, ${p.target} (interleaved)`,
-      `${sgn(p.added)} ± ${f(p.ci)} µs/req on ${f(p.cpuA)} µs`,
+      `${sgn(p.added)} ± ${f(p.ci)} µs/req on ${f(p.cpuA)} µs${(p.runs?.length ?? 1) > 1 ? ` (median of ${p.runs.length} runs: ${p.runs.map((r) => sgn(r.added)).join(', ')})` : ''}`,
       '≤ 0.3 µs added',
       p.added <= 0.3,
       [
@@ -785,7 +850,10 @@ if (results.interleaved?.length > 0) {
           ? `the framework's own cost of any ${p.id.startsWith('fastify') ? 'hook with a response listener' : 'middleware'} is ${sgn(ref.added)} ± ${f(ref.ci)} µs (no telltale), telltale's share above it ${sgn(p.added - ref.added)} µs`
           : '',
         p.id === 'node-metrics' && pc
-          ? `prom-client's idiomatic counter + histogram: ${sgn(pc.added)} ± ${f(pc.ci)} µs in the same run`
+          ? `prom-client's idiomatic counter + histogram: ${sgn(pc.added)} µs (median of its runs)`
+          : '',
+        p.id === 'node-metrics' && clock
+          ? `two clock reads alone: ${sgn(clock.added)} µs on this VM`
           : '',
       ]
         .filter(Boolean)
