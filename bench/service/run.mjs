@@ -132,35 +132,36 @@ const VARIANT_TITLES = {
   'probe-health': '`createHealth()` readiness, 3 checks cached',
 };
 
-function startServer(variant) {
+/**
+ * Starts http-server.mjs pinned to the server CPU with `args` and resolves once it listens, with
+ * `call(cmd)` for its IPC commands. `name` labels its errors.
+ */
+function spawnHttpServer(name, args) {
   return new Promise((resolve, reject) => {
     const p = spawn(
       'taskset',
-      [
-        '-c',
-        SERVER_CPU,
-        process.execPath,
-        ...NODE_FLAGS,
-        join(here, 'http-server.mjs'),
-        `--variant=${variant}`,
-      ],
+      ['-c', SERVER_CPU, process.execPath, ...NODE_FLAGS, join(here, 'http-server.mjs'), ...args],
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     const pending = [];
     p.on('message', (m) => {
-      if (m.ready) resolve({ variant, port: m.port, proc: p, call });
+      if (m.ready) resolve({ port: m.port, proc: p, call });
       else pending.shift()?.(m);
     });
     p.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`server ${variant} exited ${code}`));
+      if (code !== 0) reject(new Error(`server ${name} exited ${code}`));
     });
     function call(cmd) {
       return new Promise((res, rej) => {
-        pending.push((m) => (m.ok ? res(m) : rej(new Error(`${variant}: ${m.error}`))));
+        pending.push((m) => (m.ok ? res(m) : rej(new Error(`${name}: ${m.error}`))));
         p.send({ cmd });
       });
     }
   });
+}
+
+async function startServer(variant) {
+  return { variant, ...(await spawnHttpServer(variant, [`--variant=${variant}`])) };
 }
 
 function wrk(port, path, seconds) {
@@ -395,35 +396,7 @@ const INTERLEAVED_PAIRS = [
 ];
 
 function startInterleaved(pair) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      'taskset',
-      [
-        '-c',
-        SERVER_CPU,
-        process.execPath,
-        ...NODE_FLAGS,
-        join(here, 'http-server.mjs'),
-        `--interleave=${pair.a},${pair.b}`,
-        `--slice-ms=${SLICE_MS}`,
-      ],
-      { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    );
-    const pending = [];
-    p.on('message', (m) => {
-      if (m.ready) resolve({ port: m.port, proc: p, call });
-      else pending.shift()?.(m);
-    });
-    p.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`server ${pair.a},${pair.b} exited ${code}`));
-    });
-    function call(cmd) {
-      return new Promise((res, rej) => {
-        pending.push((m) => (m.ok ? res(m) : rej(new Error(`${pair.id}: ${m.error}`))));
-        p.send({ cmd });
-      });
-    }
-  });
+  return spawnHttpServer(pair.id, [`--interleave=${pair.a},${pair.b}`, `--slice-ms=${SLICE_MS}`]);
 }
 
 const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
