@@ -2,7 +2,6 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import { enterRequest, leaveRequest } from '../instrument/core.js';
 import {
   createHttpInstrumentation,
   type HttpInstrumentation,
@@ -50,22 +49,13 @@ export function expressRoute(req: IncomingMessage): string | undefined {
  */
 export function telltaleExpress(options: TelltaleExpressOptions = {}): TelltaleExpressMiddleware {
   const instr = createHttpInstrumentation(options);
-  const contextual = instr.contextual;
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const t = instr.beginNode(req, res, req.originalUrl, expressRoute);
     if (t === undefined) {
       next();
       return;
     }
-    const prev = enterRequest(req, t);
-    try {
-      if (contextual) instr.run(t, next);
-      else next();
-    } finally {
-      leaveRequest(prev);
-      // Routes that answered synchronously are recorded now; the others when `res` closes.
-      instr.endNode(t, res);
-    }
+    instr.serveNode(t, req, res, next);
   };
   return Object.assign(middleware, { instrumentation: instr });
 }

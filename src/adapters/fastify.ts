@@ -7,7 +7,6 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
 } from 'fastify';
-import { enterRequest, leaveRequest } from '../instrument/core.js';
 import {
   createHttpInstrumentation,
   type HttpInstrumentation,
@@ -51,7 +50,6 @@ export function fastifyGenReqId(header = 'x-request-id'): (req: IncomingMessage)
 }
 
 function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
-  const contextual = instr.contextual;
   fastify.addHook(
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
@@ -64,16 +62,9 @@ function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
       }
       const url = request.routeOptions.url;
       if (url !== undefined) t.route = url;
-      const prev = enterRequest(raw, t);
-      try {
-        if (contextual) instr.run(t, done);
-        else done();
-      } finally {
-        leaveRequest(prev);
-        // With synchronous hooks and handler Fastify has answered by now: recorded at once;
-        // otherwise when the response closes.
-        instr.endNode(t, reply.raw);
-      }
+      // With synchronous hooks and handler Fastify has answered when done() returns: recorded at
+      // once; otherwise when the response closes.
+      instr.serveNode(t, raw, reply.raw, done);
     },
   );
   fastify.addHook('onError', (_request: FastifyRequest, reply: FastifyReply, error, done): void => {

@@ -165,7 +165,8 @@ export interface HttpInstrumentation {
   ): RequestTracker | undefined;
   /**
    * Like {@link startNode}, but the end is left to {@link endNode}, which the caller must call
-   * (in a `finally`) once the framework's synchronous part has returned.
+   * (in a `finally`) once the framework's synchronous part has returned; {@link serveNode} does
+   * both.
    */
   beginNode(
     req: IncomingMessage,
@@ -181,6 +182,17 @@ export interface HttpInstrumentation {
    * finished request, does nothing.
    */
   endNode(tracker: RequestTracker, res: ServerResponse): void;
+  /**
+   * Runs `fn`, the framework's synchronous part, for a request {@link beginNode} started: with the
+   * tracker findable through {@link trackerOfRequest}, inside the request context in full mode,
+   * then {@link endNode} (in a `finally`). What the Express and Fastify adapters do per request.
+   */
+  serveNode(
+    tracker: RequestTracker,
+    req: IncomingMessage,
+    res: ServerResponse,
+    fn: () => void,
+  ): void;
   /**
    * Wraps a node:http request listener: {@link beginNode}, `call` (the synchronous part of the
    * handler, with {@link trackerOfRequest} finding the tracker), then {@link endNode}. In
@@ -254,19 +266,19 @@ let currentReq: IncomingMessage | undefined;
 let currentTracker: RequestTracker | undefined;
 
 /**
- * @internal Makes `t` the current request's tracker for the synchronous part of its handler and
+ * Makes `t` the current request's tracker for the synchronous part of its handler and
  * returns the previous one, which the caller restores with {@link leaveRequest} in a `finally`
  * (handlers can nest: one server's handler may dispatch to another synchronously).
  */
-export function enterRequest(req: IncomingMessage, t: RequestTracker): RequestTracker | undefined {
+function enterRequest(req: IncomingMessage, t: RequestTracker): RequestTracker | undefined {
   const prev = currentTracker;
   currentReq = req;
   currentTracker = t;
   return prev;
 }
 
-/** @internal Restores what {@link enterRequest} returned. */
-export function leaveRequest(prev: RequestTracker | undefined): void {
+/** Restores what {@link enterRequest} returned. */
+function leaveRequest(prev: RequestTracker | undefined): void {
   currentTracker = prev;
   currentReq = prev === undefined ? undefined : (prev.req as IncomingMessage | undefined);
 }
@@ -445,18 +457,8 @@ export function createHttpInstrumentation(
         // Full mode: the general path (request id, span and access log need the whole lifecycle).
         return (req, res) => {
           const t = self.beginNode(req, res);
-          if (t === undefined) {
-            call(req, res);
-            return;
-          }
-          const prev = enterRequest(req, t);
-          try {
-            if (self.contextual) self.run(t, () => call(req, res));
-            else call(req, res);
-          } finally {
-            leaveRequest(prev);
-            self.endNode(t, res);
-          }
+          if (t === undefined) call(req, res);
+          else self.serveNode(t, req, res, () => call(req, res));
         };
       }
       const record = metrics.record;
@@ -511,6 +513,17 @@ export function createHttpInstrumentation(
           } else listen(t, res);
         }
       };
+    },
+    serveNode(t, req, res, fn) {
+      const prev = enterRequest(req, t);
+      try {
+        if (self.contextual) self.run(t, fn);
+        else fn();
+      } finally {
+        leaveRequest(prev);
+        // Answered synchronously: recorded now; otherwise when `res` closes.
+        self.endNode(t, res);
+      }
     },
     beginNode(req, res, url, routeAtEnd, requestId) {
       const t = open(
