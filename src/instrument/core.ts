@@ -309,35 +309,30 @@ function requestBodyBytes(req: IncomingMessage): number {
 function finishFromResponse(t: RequestTracker, res: ServerResponse, aborted: boolean): void {
   let status = res.statusCode;
   if (aborted && !res.headersSent) status = CLIENT_CLOSED_STATUS;
-  let bytes = t.responseBytes;
-  if (bytes === undefined) {
-    // node:http keeps the body length in `_contentLength`: the one it computed for `res.end(body)`,
-    // or the `Content-Length` header once the headers are written (`setHeader` or `writeHead`), so
-    // one field read answers most requests. Read-only and best-effort: the conformance suite fails
-    // if a Node release changes it (sizes would go missing). The header itself is the fallback.
-    const known = (res as NodeInternals)._contentLength;
-    bytes =
-      typeof known === 'number' && known >= 0
-        ? known
-        : bodilessOr(t.method, status, res.getHeader('content-length'));
-  }
   try {
-    t.owner.finish(t, status, bytes, aborted);
+    t.owner.finish(t, status, responseBytesOf(t, res, status), aborted);
   } catch (err) {
     warnRecordError(err);
   }
 }
 
-/** The `Content-Length` header's byte count; else 0 for a bodiless answer; else `undefined`. */
-function bodilessOr(
-  method: string,
+/** The response body size: what the adapter set, else what `res` knows, else `undefined`. */
+function responseBytesOf(
+  t: RequestTracker,
+  res: ServerResponse,
   status: number,
-  header: number | string | string[] | undefined,
 ): number | undefined {
-  const n = contentLength(header);
+  if (t.responseBytes !== undefined) return t.responseBytes;
+  // node:http keeps the body length in `_contentLength`: the one it computed for `res.end(body)`,
+  // or the `Content-Length` header once the headers are written (`setHeader` or `writeHead`), so
+  // one field read answers most requests. Read-only and best-effort: the conformance suite fails
+  // if a Node release changes it (sizes would go missing). The header itself is the fallback.
+  const known = (res as NodeInternals)._contentLength;
+  if (typeof known === 'number' && known >= 0) return known;
+  const n = contentLength(res.getHeader('content-length'));
   if (n !== undefined) return n;
   // Bodiless by definition (RFC 9110 sections 6.4.1 and 9.3.2).
-  return method === 'HEAD' || status === 204 || status === 304 ? 0 : undefined;
+  return t.method === 'HEAD' || status === 204 || status === 304 ? 0 : undefined;
 }
 
 /**
@@ -479,38 +474,32 @@ export function createHttpInstrumentation(
         );
         t.req = req;
         gauge.inc();
-        const prevReq = currentReq;
-        const prevTracker = currentTracker;
-        currentReq = req;
-        currentTracker = t;
+        const prev = enterRequest(req, t);
         try {
           call(req, res);
         } finally {
-          currentReq = prevReq;
-          currentTracker = prevTracker;
-          if (t.ended || t.listening) {
-            // finished already (an explicit finish), or listening (endNode ran)
-          } else if (res.writableEnded) {
-            t.ended = true;
-            const seconds = (performance.now() - t.start) / 1000;
-            gauge.dec();
-            const known = (res as NodeInternals)._contentLength;
-            try {
-              record(
-                t.method,
-                t.route ?? unmatchedRoute,
-                res.statusCode,
-                seconds,
-                t.requestBytes,
-                t.responseBytes ??
-                  (typeof known === 'number' && known >= 0
-                    ? known
-                    : bodilessOr(t.method, res.statusCode, res.getHeader('content-length'))),
-              );
-            } catch (err) {
-              warnRecordError(err);
-            }
-          } else listen(t, res);
+          leaveRequest(prev);
+          // Skipped when the request was finished explicitly, or endNode already listens.
+          if (!t.ended && !t.listening) {
+            if (res.writableEnded) {
+              t.ended = true;
+              const seconds = (performance.now() - t.start) / 1000;
+              gauge.dec();
+              const status = res.statusCode;
+              try {
+                record(
+                  t.method,
+                  t.route ?? unmatchedRoute,
+                  status,
+                  seconds,
+                  t.requestBytes,
+                  responseBytesOf(t, res, status),
+                );
+              } catch (err) {
+                warnRecordError(err);
+              }
+            } else listen(t, res);
+          }
         }
       };
     },

@@ -45,9 +45,6 @@ interface RouteSeries {
   readonly byStatus: Map<number, CounterHandle>;
   readonly method: string;
   readonly route: string;
-  /** The status of this route's last request and its counter: most requests repeat it. */
-  lastStatus: number;
-  lastRequests: CounterHandle | undefined;
 }
 
 /** The five HTTP server metrics and the fast path that records one request into them. */
@@ -168,8 +165,6 @@ export function createHttpMetrics(
       byStatus: new Map(),
       method,
       route,
-      lastStatus: -1,
-      lastRequests: undefined,
     };
   }
 
@@ -202,15 +197,7 @@ export function createHttpMetrics(
           cached++;
         } else cache = false;
       }
-      if (s.lastStatus === status) (s.lastRequests as CounterHandle).inc();
-      else {
-        const h = statusHandle(s, status, cache);
-        h.inc();
-        if (cache) {
-          s.lastStatus = status;
-          s.lastRequests = h;
-        }
-      }
+      statusHandle(s, status, cache).inc();
       s.duration.observe(seconds);
       s.requestSize.observe(requestBytes);
       if (responseBytes !== undefined) s.responseSize.observe(responseBytes);
