@@ -1,6 +1,6 @@
 // telltale/express: Express 5 middleware; the route label is req.baseUrl + req.route.path, read when the response ends.
 
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import {
   createHttpInstrumentation,
@@ -8,6 +8,7 @@ import {
   type HttpInstrumentationOptions,
   trackerOf,
 } from '../instrument/index.js';
+import { fail } from '../internal/errors.js';
 
 /** Options of {@link telltaleExpress}: the shared HTTP options. */
 export type TelltaleExpressOptions = HttpInstrumentationOptions;
@@ -58,6 +59,44 @@ export function telltaleExpress(options: TelltaleExpressOptions = {}): TelltaleE
     instr.serveNode(t, req, res, next);
   };
   return Object.assign(middleware, { instrumentation: instr });
+}
+
+/** An Express application (or any `(req, res)` listener that routes like one). */
+export type ExpressApp = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** A node:http request listener that serves an Express app and measures it. */
+export interface InstrumentedExpressApp {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** The shared lifecycle (its `metrics` are the registered instruments). */
+  readonly instrumentation: HttpInstrumentation;
+}
+
+/**
+ * Wraps a whole Express app as the server's request listener, instead of mounting
+ * {@link telltaleExpress} as a middleware. It records the same metrics, spans and access-log lines
+ * with the same labels, but Express does not route through one more layer per request, which is
+ * most of what a middleware costs there (docs/http.md, "Cost"). The route is read when the
+ * response ends, as with the middleware. {@link telltaleExpressErrors} works with both.
+ *
+ * @throws TelltaleError `TT_INVALID_OPTION` when `app` is not a function, or for a bad option.
+ * @example
+ * ```ts
+ * import { instrumentExpress } from 'telltale/express';
+ * createServer(instrumentExpress(app, { registry })).listen(8080);
+ * ```
+ */
+export function instrumentExpress(
+  app: ExpressApp,
+  options: TelltaleExpressOptions = {},
+): InstrumentedExpressApp {
+  if (typeof app !== 'function') {
+    fail('TT_INVALID_OPTION', `instrumentExpress needs the Express app, got ${typeof app}`);
+  }
+  const instr = createHttpInstrumentation(options);
+  const listener = instr.wrapNode((req, res) => {
+    app(req, res);
+  }, expressRoute);
+  return Object.assign(listener, { instrumentation: instr });
 }
 
 /**

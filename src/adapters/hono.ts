@@ -8,7 +8,10 @@ import {
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
   type RequestHeaders,
+  type RequestTracker,
+  trackerOfRequest,
 } from '../instrument/index.js';
+import { fail } from '../internal/errors.js';
 
 /** Options of {@link telltaleHono}: the shared HTTP options. */
 export type TelltaleHonoOptions = HttpInstrumentationOptions;
@@ -58,13 +61,14 @@ export function honoRoute(c: Context): string | undefined {
   return r.path;
 }
 
-function fetchHeaders(c: Context, instr: HttpInstrumentation): RequestHeaders {
+/** The request headers the lifecycle reads, from a Fetch `Headers` (runtimes without node:http). */
+function fetchHeaders(headers: Headers, instr: HttpInstrumentation): RequestHeaders {
   const h: Record<string, string | undefined> = {
-    'content-length': c.req.header('content-length'),
-    traceparent: c.req.header('traceparent'),
+    'content-length': headers.get('content-length') ?? undefined,
+    traceparent: headers.get('traceparent') ?? undefined,
   };
   const id = instr.requestIdHeader;
-  if (id !== undefined) h[id] = c.req.header(id);
+  if (id !== undefined) h[id] = headers.get(id) ?? undefined;
   return h;
 }
 
@@ -98,7 +102,7 @@ export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMid
     // middleware returned, so the listener goes on at the start.
     const t = node
       ? instr.startNode(incoming, outgoing)
-      : instr.start(c.req.method, c.req.path, fetchHeaders(c, instr));
+      : instr.start(c.req.method, c.req.path, fetchHeaders(c.req.raw.headers, instr));
     if (t === undefined) return next();
     const header = instr.requestIdHeader;
     if (header !== undefined && t.requestId !== undefined) c.header(header, t.requestId);
@@ -124,4 +128,209 @@ export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMid
     }
   };
   return Object.assign(middleware, { instrumentation: instr });
+}
+
+/** What {@link instrumentHono} needs of a Hono app (any `Hono` instance has it). */
+export interface HonoApp {
+  /** The app's entry point. */
+  fetch(request: Request, env?: unknown, executionCtx?: unknown): Response | Promise<Response>;
+  /** The app's router: replaced by one that lets telltale see each request's match. */
+  router: {
+    name: string;
+    add(method: string, path: string, handler: unknown): void;
+    match(method: string, path: string): unknown;
+  };
+}
+
+/** A `fetch` for `serve()` (or any runtime) that serves a Hono app and measures it. */
+export interface InstrumentedHonoFetch {
+  (request: Request, env?: unknown, executionCtx?: unknown): Response | Promise<Response>;
+  /** The shared lifecycle (its `metrics` are the registered instruments). */
+  readonly instrumentation: HttpInstrumentation;
+}
+
+type Match = readonly [readonly (readonly [readonly [{ length: number }, RouteLike], unknown])[]];
+type ErrorHandler = (err: unknown, c: Context) => unknown;
+
+const kObserved = Symbol('telltale.hono.observed');
+
+/**
+ * What the app's router matched for the request being dispatched now: the first match after
+ * {@link instrumentHono}'s `fetch` cleared it (a handler that dispatches another request through
+ * the same app synchronously does not overwrite it). Read right after `app.fetch` returns.
+ */
+let lastMatch: Match | undefined;
+
+/** The template of the first handler (not middleware) the router matched. */
+function matchedRoute(m: Match | undefined): string | undefined {
+  if (m === undefined) return undefined;
+  const entries = m[0];
+  for (let i = 0; i < entries.length; i++) {
+    const [handler, route] = (entries[i] as Match[0][number])[0];
+    if (handler.length < 2) return route.path;
+  }
+  return undefined;
+}
+
+/** Trackers of requests served without node:http bindings, for the error handler. */
+const fetchTrackers = new WeakMap<Request, RequestTracker>();
+
+/**
+ * Lets every {@link instrumentHono} see which route matched (a router that passes every call to
+ * the app's own) and which error a handler failed with (an `errorHandler` that records it, then
+ * calls the app's own, including one set later with `app.onError`). Done once per app.
+ */
+function observe(app: HonoApp): void {
+  const owned = app as HonoApp & { [kObserved]?: true };
+  if (owned[kObserved]) return;
+  const inner = app.router;
+  app.router = {
+    name: inner.name,
+    add: (method, path, handler) => inner.add(method, path, handler),
+    match: (method, path) => {
+      const m = inner.match(method, path);
+      if (lastMatch === undefined) lastMatch = m as Match;
+      return m;
+    },
+  };
+  // `errorHandler` is what `app.onError()` sets and what Hono calls for a handler's error. It is
+  // private in Hono's types, so it is checked at run time; without it errors still count as 500s.
+  const withHandler = app as HonoApp & { errorHandler?: unknown };
+  if (typeof withHandler.errorHandler !== 'function') {
+    owned[kObserved] = true;
+    return;
+  }
+  let handler = withHandler.errorHandler as ErrorHandler;
+  const recording: ErrorHandler = (err, c) => {
+    const env = c.env as NodeBindings | undefined;
+    const t =
+      env?.incoming !== undefined ? trackerOfRequest(env.incoming) : fetchTrackers.get(c.req.raw);
+    if (t !== undefined && t.error === undefined) t.error = err;
+    return handler(err, c);
+  };
+  Object.defineProperty(app, 'errorHandler', {
+    configurable: true,
+    enumerable: true,
+    get: () => recording,
+    set: (h: ErrorHandler) => {
+      handler = h;
+    },
+  });
+  owned[kObserved] = true;
+}
+
+/** Adds the request id header to a Response (a copy when its headers are immutable). */
+function withHeader(res: Response, name: string, value: string): Response {
+  try {
+    res.headers.set(name, value);
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+/**
+ * Wraps a whole Hono app as the `fetch` you give `serve()` (or your runtime), instead of
+ * registering {@link telltaleHono} as a middleware. It records the same metrics, spans and
+ * access-log lines with the same labels, but Hono keeps its fast path for routes without
+ * middleware (any middleware makes every request go through Hono's async `compose`), which is
+ * most of what the middleware costs (docs/http.md, "Cost").
+ *
+ * It replaces `app.router` with one that passes every call through, to see the route that
+ * matched, and `app.errorHandler` with one that records the error before calling yours (set it
+ * with `app.onError` before or after). On `@hono/node-server` the node:http response's close ends
+ * the request (bytes written, client aborts); elsewhere the returned `Response` does.
+ *
+ * @throws TelltaleError `TT_INVALID_OPTION` when `app` is not a Hono app, or for a bad option.
+ * @example
+ * ```ts
+ * import { serve } from '@hono/node-server';
+ * import { instrumentHono } from 'telltale/hono';
+ * serve({ fetch: instrumentHono(app, { registry }), port: 8080 });
+ * ```
+ */
+export function instrumentHono(
+  app: HonoApp,
+  options: TelltaleHonoOptions = {},
+): InstrumentedHonoFetch {
+  const router = (app as Partial<HonoApp> | null)?.router;
+  if (
+    typeof app?.fetch !== 'function' ||
+    typeof router?.match !== 'function' ||
+    typeof router.add !== 'function'
+  ) {
+    fail('TT_INVALID_OPTION', 'instrumentHono needs a Hono app (new Hono()), with its router');
+  }
+  const instr = createHttpInstrumentation(options);
+  observe(app);
+  const contextual = instr.contextual;
+  const header = instr.requestIdHeader;
+
+  /** Calls `app.fetch` and notes the route the router matched for it on the tracker. */
+  function dispatch(t: RequestTracker, request: Request, env: unknown, executionCtx: unknown) {
+    const prev = lastMatch;
+    lastMatch = undefined;
+    try {
+      return contextual
+        ? instr.run(t, () => app.fetch(request, env, executionCtx))
+        : app.fetch(request, env, executionCtx);
+    } finally {
+      t.route = matchedRoute(lastMatch);
+      lastMatch = prev;
+    }
+  }
+
+  /** Ends a request served without node:http bindings when its Response is there. */
+  function respond(t: RequestTracker, res: Response): Response {
+    instr.finish(t, res.status, contentLength(res.headers.get('content-length') ?? undefined));
+    return header !== undefined && t.requestId !== undefined
+      ? withHeader(res, header, t.requestId)
+      : res;
+  }
+
+  function failed(t: RequestTracker, err: unknown): never {
+    if (t.error === undefined) t.error = err;
+    instr.finish(t, 500, undefined);
+    throw err;
+  }
+
+  const fetch = (
+    request: Request,
+    env?: unknown,
+    executionCtx?: unknown,
+  ): Response | Promise<Response> => {
+    const bindings = env as NodeBindings | undefined;
+    const incoming = bindings?.incoming;
+    const outgoing = bindings?.outgoing;
+    if (incoming !== undefined && outgoing !== undefined) {
+      // @hono/node-server writes the Response after this returns: the response's close ends it.
+      const t = instr.startNode(incoming, outgoing);
+      return t === undefined
+        ? app.fetch(request, env, executionCtx)
+        : dispatch(t, request, env, executionCtx);
+    }
+    // Elsewhere (Bun, Deno, workers, app.request()) the Response is all there is.
+    const url = request.url;
+    const t = instr.start(
+      request.method,
+      url.slice(url.indexOf('/', url.indexOf('//') + 2)),
+      fetchHeaders(request.headers, instr),
+    );
+    if (t === undefined) return app.fetch(request, env, executionCtx);
+    fetchTrackers.set(request, t);
+    let res: Response | Promise<Response>;
+    try {
+      res = dispatch(t, request, env, executionCtx);
+    } catch (err) {
+      return failed(t, err);
+    }
+    if (!(res instanceof Promise)) return respond(t, res);
+    return res.then(
+      (r) => respond(t, r),
+      (err: unknown) => failed(t, err),
+    );
+  };
+  return Object.assign(fetch, { instrumentation: instr });
 }

@@ -201,6 +201,7 @@ export interface HttpInstrumentation {
    */
   wrapNode(
     call: (req: IncomingMessage, res: ServerResponse) => void,
+    routeAtEnd?: (req: IncomingMessage) => string | undefined,
   ): (req: IncomingMessage, res: ServerResponse) => void;
   /** The tracker `startNode` or `beginNode` attached to this response (until it ends), or `undefined`. */
   trackerOf(res: ServerResponse): RequestTracker | undefined;
@@ -211,7 +212,11 @@ export interface HttpInstrumentation {
 // The tracker lives on the request (one property per request); `res.req` reaches it from the response.
 const kTracker = Symbol('telltale.http.tracker');
 type TrackedRequest = IncomingMessage & { [kTracker]?: RequestTracker };
-type NodeInternals = { _contentLength?: number | null };
+// Read-only fields of node:http's response. `finished` is what the `writableEnded` getter returns
+// (node:http sets it in `end()`). It is read as a field because a framework that swaps the response's
+// prototype (Express) gives every response its own hidden class, and a getter found three
+// prototypes up then costs a full lookup per request. The conformance suite fails if either goes.
+type NodeInternals = { _contentLength?: number | null; finished?: boolean };
 
 /** Reads a `Content-Length` header value as a byte count, or `undefined`. */
 export function contentLength(
@@ -447,11 +452,11 @@ export function createHttpInstrumentation(
       if (full !== undefined) full.finish(t, route, status, ms, responseBytes, aborted);
     },
     trackerOf,
-    wrapNode(call) {
+    wrapNode(call, routeAtEnd) {
       if (full !== undefined || metrics === undefined) {
         // Full mode: the general path (request id, span and access log need the whole lifecycle).
         return (req, res) => {
-          const t = self.beginNode(req, res);
+          const t = self.beginNode(req, res, undefined, routeAtEnd);
           if (t === undefined) call(req, res);
           else self.serveNode(t, req, res, () => call(req, res));
         };
@@ -481,12 +486,13 @@ export function createHttpInstrumentation(
           leaveRequest(prev);
           // Skipped when the request was finished explicitly, or endNode already listens.
           if (!t.ended && !t.listening) {
-            if (res.writableEnded) {
+            if ((res as NodeInternals).finished === true) {
               t.ended = true;
               const seconds = (performance.now() - t.start) / 1000;
               gauge.dec();
               const status = res.statusCode;
               try {
+                if (t.route === undefined && routeAtEnd !== undefined) t.route = routeAtEnd(req);
                 record(
                   t.method,
                   t.route ?? unmatchedRoute,
@@ -498,7 +504,11 @@ export function createHttpInstrumentation(
               } catch (err) {
                 warnRecordError(err);
               }
-            } else listen(t, res);
+            } else {
+              if (routeAtEnd !== undefined)
+                t.routeAtEnd = routeAtEnd as (req: unknown) => string | undefined;
+              listen(t, res);
+            }
           }
         }
       };
@@ -535,7 +545,7 @@ export function createHttpInstrumentation(
       if (t.ended || t.listening) return;
       // Answered synchronously: finish now, no listener and no property on the request (most of
       // the cost of a response-end hook).
-      if (res.writableEnded) finishFromResponse(t, res, false);
+      if ((res as NodeInternals).finished === true) finishFromResponse(t, res, false);
       else listen(t, res);
     },
     startNode(req, res, url, routeAtEnd, requestId) {

@@ -1,4 +1,4 @@
-// The same small app in node:http, Express 5, Fastify 5 and Hono 4, each instrumented by its telltale adapter, for the conformance suite.
+// The same small app in node:http, Express 5, Fastify 5 and Hono 4, each instrumented by its telltale adapter (Express and Hono also by their app wrappers), for the conformance suite.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,9 +6,13 @@ import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { telltaleExpress, telltaleExpressErrors } from '../../src/adapters/express.js';
+import {
+  instrumentExpress,
+  telltaleExpress,
+  telltaleExpressErrors,
+} from '../../src/adapters/express.js';
 import { fastifyGenReqId, telltaleFastify } from '../../src/adapters/fastify.js';
-import { telltaleHono } from '../../src/adapters/hono.js';
+import { instrumentHono, telltaleHono } from '../../src/adapters/hono.js';
 import { instrumentHandler, setRoute } from '../../src/adapters/node-http.js';
 import { currentContext } from '../../src/context/index.js';
 import { encodeText } from '../../src/exposition/index.js';
@@ -27,7 +31,7 @@ export interface RunningApp {
 
 /** One framework under test. */
 export interface AdapterCase {
-  readonly name: 'node-http' | 'express' | 'fastify' | 'hono';
+  readonly name: 'node-http' | 'express' | 'express-app' | 'fastify' | 'hono' | 'hono-app';
   start(options: AppOptions): Promise<RunningApp>;
 }
 
@@ -151,43 +155,58 @@ const nodeHttp: AdapterCase = {
   },
 };
 
+/** The Express app; `middleware` mounts telltaleExpress first, else the caller wraps the app. */
+function expressApp(options: AppOptions, middleware: boolean): express.Express {
+  const app = express();
+  app.set('env', 'test'); // finalhandler: no stack traces on stderr for /fail
+  if (middleware) app.use(telltaleExpress(options));
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain').send(metricsBody(options.registry));
+  });
+  app.get('/health', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  app.get('/hello/:name', (req, res) => {
+    res.type('text/plain').send(`hello ${req.params.name}`);
+  });
+  const api = express.Router();
+  api.get('/users/:id', (req, res) => {
+    res.type('text/plain').send(`user ${req.params.id}`);
+  });
+  app.use('/api', api);
+  app.post('/echo', express.text({ type: '*/*' }), (req, res) => {
+    res.type('text/plain').send(typeof req.body === 'string' ? req.body : '');
+  });
+  app.get('/fail', () => {
+    throw new Error('boom');
+  });
+  app.get('/ctx', async (_req, res) => {
+    res.type('text/plain').send(await ctxBody());
+  });
+  app.get('/slow', async (_req, res) => {
+    res.type('text/plain').send(await late());
+  });
+  app.use(telltaleExpressErrors());
+  return app;
+}
+
+async function serveListener(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<RunningApp> {
+  const server = createServer(listener);
+  const url = await listen(server);
+  return { url, close: () => closeServer(server) };
+}
+
 const expressCase: AdapterCase = {
   name: 'express',
-  async start(options) {
-    const app = express();
-    app.set('env', 'test'); // finalhandler: no stack traces on stderr for /fail
-    app.use(telltaleExpress(options));
-    app.get('/metrics', (_req, res) => {
-      res.type('text/plain').send(metricsBody(options.registry));
-    });
-    app.get('/health', (_req, res) => {
-      res.type('text/plain').send('ok');
-    });
-    app.get('/hello/:name', (req, res) => {
-      res.type('text/plain').send(`hello ${req.params.name}`);
-    });
-    const api = express.Router();
-    api.get('/users/:id', (req, res) => {
-      res.type('text/plain').send(`user ${req.params.id}`);
-    });
-    app.use('/api', api);
-    app.post('/echo', express.text({ type: '*/*' }), (req, res) => {
-      res.type('text/plain').send(typeof req.body === 'string' ? req.body : '');
-    });
-    app.get('/fail', () => {
-      throw new Error('boom');
-    });
-    app.get('/ctx', async (_req, res) => {
-      res.type('text/plain').send(await ctxBody());
-    });
-    app.get('/slow', async (_req, res) => {
-      res.type('text/plain').send(await late());
-    });
-    app.use(telltaleExpressErrors());
-    const server = createServer(app);
-    const url = await listen(server);
-    return { url, close: () => closeServer(server) };
-  },
+  start: (options) => serveListener(expressApp(options, true)),
+};
+
+/** The whole Express app wrapped by instrumentExpress, no middleware. */
+const expressAppCase: AdapterCase = {
+  name: 'express-app',
+  start: (options) => serveListener(instrumentExpress(expressApp(options, false), options)),
 };
 
 const fastifyCase: AdapterCase = {
@@ -229,35 +248,52 @@ const fastifyCase: AdapterCase = {
   },
 };
 
+/** The Hono app; `middleware` registers telltaleHono first, else the caller wraps the app. */
+function honoApp(options: AppOptions, middleware: boolean): Hono {
+  const app = new Hono();
+  if (middleware) app.use(telltaleHono(options));
+  app.get('/metrics', (c) => c.text(metricsBody(options.registry)));
+  app.get('/health', (c) => c.text('ok'));
+  app.get('/hello/:name', (c) => c.text(`hello ${c.req.param('name')}`));
+  const api = new Hono();
+  api.get('/users/:id', (c) => c.text(`user ${c.req.param('id')}`));
+  app.route('/api', api);
+  app.post('/echo', async (c) => c.text(await c.req.text()));
+  app.get('/fail', () => {
+    throw new Error('boom');
+  });
+  app.get('/ctx', async (c) => c.text(await ctxBody()));
+  app.get('/slow', async (c) => c.text(await late()));
+  app.onError((_err, c) => c.text('Internal Server Error', 500)); // the default logs to stderr
+  return app;
+}
+
+async function serveFetch(
+  fetch: (request: Request, env?: unknown) => unknown,
+): Promise<RunningApp> {
+  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+}
+
 const honoCase: AdapterCase = {
   name: 'hono',
-  async start(options) {
-    const app = new Hono();
-    app.use(telltaleHono(options));
-    app.get('/metrics', (c) => c.text(metricsBody(options.registry)));
-    app.get('/health', (c) => c.text('ok'));
-    app.get('/hello/:name', (c) => c.text(`hello ${c.req.param('name')}`));
-    const api = new Hono();
-    api.get('/users/:id', (c) => c.text(`user ${c.req.param('id')}`));
-    app.route('/api', api);
-    app.post('/echo', async (c) => c.text(await c.req.text()));
-    app.get('/fail', () => {
-      throw new Error('boom');
-    });
-    app.get('/ctx', async (c) => c.text(await ctxBody()));
-    app.get('/slow', async (c) => c.text(await late()));
-    app.onError((_err, c) => c.text('Internal Server Error', 500)); // the default logs to stderr
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
-  },
+  start: (options) => serveFetch(honoApp(options, true).fetch),
 };
 
-/** The four adapters, by name. */
+/** The whole Hono app wrapped by instrumentHono, no middleware. */
+const honoAppCase: AdapterCase = {
+  name: 'hono-app',
+  start: (options) => serveFetch(instrumentHono(honoApp(options, false), options)),
+};
+
+/** The adapters (and the two app wrappers), by name. */
 export const ADAPTERS: Readonly<Record<AdapterCase['name'], AdapterCase>> = {
   'node-http': nodeHttp,
   express: expressCase,
+  'express-app': expressAppCase,
   fastify: fastifyCase,
   hono: honoCase,
+  'hono-app': honoAppCase,
 };

@@ -11,7 +11,7 @@ import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { telltaleExpress } from '../../src/adapters/express.js';
 import { fastifyGenReqId, telltaleFastify } from '../../src/adapters/fastify.js';
-import { telltaleHono } from '../../src/adapters/hono.js';
+import { instrumentHono, telltaleHono } from '../../src/adapters/hono.js';
 import { instrumentHandler, requestIdOf, setRoute } from '../../src/adapters/node-http.js';
 import { createRegistry, type Registry } from '../../src/metrics/index.js';
 import { pollUntil } from '../helpers/index.js';
@@ -73,31 +73,34 @@ describe('fastify: fastifyGenReqId', () => {
 });
 
 describe('hono: routed before middleware', () => {
-  it('records a request a middleware answered under the route it was for', async () => {
-    const registry = createRegistry();
-    const app = new Hono();
-    app.use(telltaleHono({ registry }));
-    app.use('/private/*', async (c, next) => {
-      if (c.req.header('authorization') === undefined) return c.text('no', 401);
-      await next();
+  for (const form of ['middleware', 'instrumentHono'] as const) {
+    it(`records a request a middleware answered under the route it was for (${form})`, async () => {
+      const registry = createRegistry();
+      const app = new Hono();
+      if (form === 'middleware') app.use(telltaleHono({ registry }));
+      app.use('/private/*', async (c, next) => {
+        if (c.req.header('authorization') === undefined) return c.text('no', 401);
+        await next();
+      });
+      app.get('/private/:id', (c) => c.text('secret'));
+      const fetch = form === 'middleware' ? app.fetch : instrumentHono(app, { registry });
+      const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+      await once(server, 'listening');
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        assert.equal((await send(url, 'GET', '/private/7')).status, 401);
+        assert.equal(
+          (await send(url, 'GET', '/private/7', { headers: { authorization: 'x' } })).status,
+          200,
+        );
+        assert.equal(await count(registry, 'GET', '/private/:id', 401), 1);
+        assert.equal(await count(registry, 'GET', '/private/:id', 200), 1);
+      } finally {
+        server.close();
+        server.closeAllConnections();
+      }
     });
-    app.get('/private/:id', (c) => c.text('secret'));
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-    await once(server, 'listening');
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      assert.equal((await send(url, 'GET', '/private/7')).status, 401);
-      assert.equal(
-        (await send(url, 'GET', '/private/7', { headers: { authorization: 'x' } })).status,
-        200,
-      );
-      assert.equal(await count(registry, 'GET', '/private/:id', 401), 1);
-      assert.equal(await count(registry, 'GET', '/private/:id', 200), 1);
-    } finally {
-      server.close();
-      server.closeAllConnections();
-    }
-  });
+  }
 });
 
 describe('node-http: handler errors', () => {
