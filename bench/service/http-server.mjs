@@ -203,6 +203,7 @@ async function buildVariant(variant) {
     case 'express-bare':
     case 'express-noop-mw':
     case 'express-tt-metrics':
+    case 'express-tt-app':
     case 'express-tt-full': {
       const express = (await import('express')).default;
       const app = express();
@@ -210,7 +211,16 @@ async function buildVariant(variant) {
       app.set('etag', false);
       // The cost of any middleware in Express's router, without telltale: an empty one.
       if (variant === 'express-noop-mw') app.use((_req, _res, next) => next());
-      else if (variant !== 'express-bare') {
+      else if (variant === 'express-tt-app') {
+        // The whole app wrapped as the server's listener: no middleware in Express's router.
+        const { instrumentExpress } = await import(src('adapters/express.ts'));
+        const registry = await telltaleRegistry();
+        app.get('/', (_req, res) => {
+          res.type('text/plain').send(OK);
+        });
+        listener = instrumentExpress(app, { registry });
+        break;
+      } else if (variant !== 'express-bare') {
         const { telltaleExpress } = await import(src('adapters/express.ts'));
         const registry = await telltaleRegistry();
         const opts = variant === 'express-tt-full' ? await fullOptions(registry) : { registry };
@@ -262,6 +272,7 @@ async function buildVariant(variant) {
     case 'hono-bare':
     case 'hono-noop-mw':
     case 'hono-tt-metrics':
+    case 'hono-tt-app':
     case 'hono-tt-full': {
       const { Hono } = await import('hono');
       const { getRequestListener } = await import('@hono/node-server');
@@ -271,6 +282,13 @@ async function buildVariant(variant) {
         app.use(async (_c, next) => {
           await next();
         });
+      } else if (variant === 'hono-tt-app') {
+        // The whole app wrapped as the fetch: Hono keeps its no-middleware fast path.
+        const { instrumentHono } = await import(src('adapters/hono.ts'));
+        const registry = await telltaleRegistry();
+        app.get('/', (c) => c.text(OK));
+        listener = getRequestListener(instrumentHono(app, { registry }));
+        break;
       } else if (variant !== 'hono-bare') {
         const { telltaleHono } = await import(src('adapters/hono.ts'));
         const registry = await telltaleRegistry();

@@ -360,6 +360,7 @@ const INTERLEAVED_PAIRS = [
     b: 'fastify-tt-metrics',
     title: 'Fastify 5: `telltaleFastify`, metrics only',
     target: 'Fastify 5',
+    repeats: 3,
   },
   {
     id: 'fastify-noop',
@@ -371,8 +372,16 @@ const INTERLEAVED_PAIRS = [
     id: 'express-metrics',
     a: 'express-bare',
     b: 'express-tt-metrics',
-    title: 'Express 5: `telltaleExpress`, metrics only',
-    target: 'Express 5',
+    title: 'Express 5: `telltaleExpress` middleware, metrics only',
+    target: 'Express 5, `telltaleExpress` middleware',
+  },
+  {
+    id: 'express-app',
+    a: 'express-bare',
+    b: 'express-tt-app',
+    title: 'Express 5: `instrumentExpress(app)`, metrics only (no middleware)',
+    target: 'Express 5, `instrumentExpress`',
+    repeats: 3,
   },
   {
     id: 'express-noop',
@@ -384,8 +393,16 @@ const INTERLEAVED_PAIRS = [
     id: 'hono-metrics',
     a: 'hono-bare',
     b: 'hono-tt-metrics',
-    title: 'Hono 4 on @hono/node-server: `telltaleHono`, metrics only',
-    target: 'Hono 4',
+    title: 'Hono 4 on @hono/node-server: `telltaleHono` middleware, metrics only',
+    target: 'Hono 4, `telltaleHono` middleware',
+  },
+  {
+    id: 'hono-app',
+    a: 'hono-bare',
+    b: 'hono-tt-app',
+    title: 'Hono 4 on @hono/node-server: `instrumentHono(app)`, metrics only (no middleware)',
+    target: 'Hono 4, `instrumentHono`',
+    repeats: 3,
   },
   {
     id: 'hono-noop',
@@ -395,8 +412,14 @@ const INTERLEAVED_PAIRS = [
   },
 ];
 
-function startInterleaved(pair) {
-  return spawnHttpServer(pair.id, [`--interleave=${pair.a},${pair.b}`, `--slice-ms=${SLICE_MS}`]);
+/**
+ * Starts one server holding both variants of a pair. `reversed` builds and serves B first: the
+ * repeated runs of a pair alternate the order, so an advantage of being built or served first
+ * (seen: up to ±0.2 µs) cancels out in their median.
+ */
+function startInterleaved(pair, reversed) {
+  const order = reversed ? `${pair.b},${pair.a}` : `${pair.a},${pair.b}`;
+  return spawnHttpServer(pair.id, [`--interleave=${order}`, `--slice-ms=${SLICE_MS}`]);
 }
 
 const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
@@ -432,9 +455,11 @@ function summariseInterleaved(runs) {
   };
 }
 
-async function interleavedPair(pair) {
-  log(`HTTP interleaved ${pair.a} | ${pair.b}: ${INTERLEAVE_SECONDS} s, ${SLICE_MS} ms slices`);
-  const server = await startInterleaved(pair);
+async function interleavedPair(pair, reversed) {
+  log(
+    `HTTP interleaved ${pair.a} | ${pair.b}${reversed ? ' (B built and served first)' : ''}: ${INTERLEAVE_SECONDS} s, ${SLICE_MS} ms slices`,
+  );
+  const server = await startInterleaved(pair, reversed);
   try {
     wrk(server.port, '/', WARMUP + 1);
     await server.call('record');
@@ -442,7 +467,15 @@ async function interleavedPair(pair) {
     const w = wrk(server.port, '/', INTERLEAVE_SECONDS);
     await sleep(150);
     const j1 = jiffies();
-    const r = await server.call('slices');
+    const raw = await server.call('slices');
+    // In a reversed run variant 0 is B: swap back, so B is always variant 1 below.
+    const r = reversed
+      ? {
+          slices: raw.slices.map((x) => ({ ...x, variant: 1 - x.variant })),
+          served: [raw.served[1], raw.served[0]],
+          recorded: [raw.recorded[1], raw.recorded[0]],
+        }
+      : raw;
     const d = sandwichDiffs(r.slices);
     const agg = (v) => {
       const xs = r.slices.filter((x) => x.variant === v);
@@ -476,6 +509,7 @@ async function interleavedPair(pair) {
     );
     return {
       ...pair,
+      reversed,
       added,
       ci,
       median: median(d),
@@ -609,7 +643,7 @@ if (!REPORT_ONLY) {
       for (const pair of pairs) {
         if (r >= (pair.repeats ?? 1)) continue;
         try {
-          runs[pair.id].push(await interleavedPair(pair));
+          runs[pair.id].push(await interleavedPair(pair, r % 2 === 1));
         } catch (err) {
           failures.push(`interleaved ${pair.id}: ${err.message}`);
           log(err);
@@ -761,7 +795,7 @@ if (results.interleaved?.length > 0) {
   md.push('## 1. HTTP overhead, interleaved in one process (issue 4: the target figure)');
   md.push('');
   md.push(
-    `Method: for each pair, ONE server process pinned to CPU ${SERVER_CPU} holds both variants and switches its request listener between A and B every ${results.config.SLICE_MS} ms (\`http-server.mjs --interleave=A,B\`), under one ${results.config.INTERLEAVE_SECONDS} s wrk run (pinned to CPU ${LOAD_CPU}, ${CONNECTIONS} connections; a ${WARMUP + 1} s warm-up run first). At every switch the server notes \`process.cpuUsage()\` and the requests handed to the listener, so every slice has its own **server CPU per request**. "Added" is the mean over B slices of (B slice − mean of the A slices just before and after it), with its 95% confidence interval (1.96 × standard deviation / √slices): the machine's drift between and within runs (other jobs, the host, CPU frequency) cancels out, which separate runs per variant (section 1b) cannot do on this shared VM. The A/A row (bare vs itself) shows what zero looks like. Checks: no non-2xx answers, the server served at least what wrk counted, and the instrumentation's own \`http_requests_total\` equals the requests its variant was handed.`,
+    `Method: for each pair, ONE server process pinned to CPU ${SERVER_CPU} holds both variants and switches its request listener between A and B every ${results.config.SLICE_MS} ms (\`http-server.mjs --interleave=A,B\`), under one ${results.config.INTERLEAVE_SECONDS} s wrk run (pinned to CPU ${LOAD_CPU}, ${CONNECTIONS} connections; a ${WARMUP + 1} s warm-up run first). At every switch the server notes \`process.cpuUsage()\` and the requests handed to the listener, so every slice has its own **server CPU per request**. "Added" is the mean over B slices of (B slice − mean of the A slices just before and after it), with its 95% confidence interval (1.96 × standard deviation / √slices): the machine's drift between and within runs (other jobs, the host, CPU frequency) cancels out, which separate runs per variant (section 1b) cannot do on this shared VM. The A/A row (bare vs itself) shows what zero looks like. A pair that runs several times (each in a new process) alternates which variant is built and served first (\"B first\" in the runs column), since being first was seen to move a run by up to ±0.2 µs; the median run is the figure. Checks: no non-2xx answers, the server served at least what wrk counted, and the instrumentation's own \`http_requests_total\` equals the requests its variant was handed.`,
   );
   md.push('');
   md.push(
@@ -771,7 +805,7 @@ if (results.interleaved?.length > 0) {
   for (const p of results.interleaved) {
     const runsCol =
       (p.runs?.length ?? 1) > 1
-        ? p.runs.map((r) => sgn(r.added)).join(', ') + ' (median shown)'
+        ? `${p.runs.map((r) => sgn(r.added) + (r.reversed ? ' (B first)' : '')).join(', ')} (median shown)`
         : '1 run';
     md.push(
       `| ${p.title} | ${sgn(p.added)} ± ${f(p.ci)} (${sgn(p.median)}) | ${runsCol} | ${f(p.cpuA)} | ${f(p.cpuB)} | ${p.n} | ${Math.round(p.rps).toLocaleString('en-US')} | ${f(p.others * 100, 0)}% | ${p.served.map((x) => x.toLocaleString('en-US')).join(' + ')}${p.recorded[1] === null ? '' : ' (B = recorded)'} |`,
