@@ -12,7 +12,10 @@ import {
   assertOpenMetricsBodyValid,
   assertPromtoolClean,
   assertTextBodyValid,
+  type HttpRequestOptions,
+  httpRequest,
   pollUntil,
+  ResponseStreamError,
 } from '../helpers/index.js';
 import { type AdapterCase, ROUTES, type RunningApp } from './apps.js';
 
@@ -23,8 +26,11 @@ export interface Reply {
   body: string;
 }
 
-/** Sends one request; `agent` may keep connections alive. Resolves with status 0 on a socket error. */
-export function send(
+/**
+ * Sends one request; `agent` may keep connections alive. Resolves with status 0 when no answer
+ * came (a socket error or the timeout); a response that broke off after it started still rejects.
+ */
+export async function send(
   base: string,
   method: string,
   path: string,
@@ -34,36 +40,20 @@ export function send(
     agent?: Agent;
   } = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.body !== undefined) {
-      headers['content-type'] = 'text/plain';
-      headers['content-length'] = String(Buffer.byteLength(options.body));
-    }
-    const req = request(
-      `${base}${path}`,
-      {
-        method,
-        headers,
-        agent: options.agent ?? false,
-        signal: AbortSignal.timeout(5000),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', () => resolve({ status: 0, headers: {}, body: '' }));
-    req.end(options.body);
-  });
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.body !== undefined) {
+    headers['content-type'] = 'text/plain';
+    headers['content-length'] = String(Buffer.byteLength(options.body));
+  }
+  const request: HttpRequestOptions = { method, headers };
+  if (options.body !== undefined) request.body = options.body;
+  if (options.agent !== undefined) request.agent = options.agent;
+  try {
+    return await httpRequest(`${base}${path}`, request);
+  } catch (err) {
+    if (err instanceof ResponseStreamError) throw err;
+    return { status: 0, headers: {}, body: '' };
+  }
 }
 
 /** A destination stream for telltale's logger that keeps every JSON line, parsed. */

@@ -1,5 +1,10 @@
 // A tiny HTTP client and a static HTTP server for tests: one request per connection, bodies as strings.
-import { createServer, request as httpRequestRaw, type IncomingHttpHeaders } from 'node:http';
+import {
+  type Agent,
+  createServer,
+  request as httpRequestRaw,
+  type IncomingHttpHeaders,
+} from 'node:http';
 import type { ManagedProcess } from './child.js';
 import { pollUntil } from './wait.js';
 
@@ -13,6 +18,16 @@ export interface HttpRequestOptions {
   body?: string | Buffer;
   /** Abort the whole exchange after this many milliseconds. Default 5000. */
   timeoutMs?: number;
+  /** A keep-alive agent to reuse connections. Default `false`: a fresh connection, closed after. */
+  agent?: Agent | false;
+}
+
+/** {@link httpRequest}'s rejection when the response had started and its stream then failed. */
+export class ResponseStreamError extends Error {
+  constructor(url: string, cause: Error) {
+    super(`${url}: the response broke off: ${cause.message}`, { cause });
+    this.name = 'ResponseStreamError';
+  }
 }
 
 /** What {@link httpRequest} resolves with. */
@@ -30,7 +45,8 @@ export interface HttpResponse {
  * socket outlives the test and nothing depends on a global connection pool. Non-2xx statuses
  * resolve normally; only network errors and the timeout reject.
  *
- * @throws On connection errors (e.g. `ECONNREFUSED`) and when `timeoutMs` passes.
+ * @throws On connection errors (e.g. `ECONNREFUSED`) and when `timeoutMs` passes;
+ * {@link ResponseStreamError} when the response started and then broke off.
  * @example
  * const res = await httpRequest('http://127.0.0.1:9091/-/ready');
  * assert.equal(res.status, 200);
@@ -43,13 +59,13 @@ export function httpRequest(url: string, options: HttpRequestOptions = {}): Prom
       {
         method: options.method ?? 'GET',
         headers: options.headers ?? {},
-        agent: false,
+        agent: options.agent ?? false,
         signal: AbortSignal.timeout(timeoutMs),
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
+        res.on('error', (err) => reject(new ResponseStreamError(url, err)));
         res.on('end', () =>
           resolve({
             status: res.statusCode ?? 0,
