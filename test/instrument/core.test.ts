@@ -60,6 +60,22 @@ describe('ignore list', () => {
     assert.equal(compileIgnore(['/internal/*'])?.('/internal/a'), true);
     assert.throws(() => compileIgnore(['metrics']), invalidOption);
   });
+  it('matches exactly what the list says, whatever the first check on the second character rules out', () => {
+    const cases: Array<[readonly string[], string[], string[]]> = [
+      // [list, ignored, not ignored]
+      [['/'], ['/'], ['/a', '//', '/?']],
+      [['/*'], ['/', '/a', '/é', '/x/y'], []],
+      [['/é', '/ü/*'], ['/é', '/ü/a'], ['/e', '/ü', '/éa', '/']],
+      [['/m', '/metrics'], ['/m', '/metrics'], ['/mx', '/n', '/', '/metric']],
+      [['/a/*', '/b'], ['/a/', '/a/x', '/b'], ['/a', '/ab', '/bb', '/c']],
+    ];
+    for (const [list, yes, no] of cases) {
+      const ignored = compileIgnore(list);
+      assert.ok(ignored);
+      for (const p of yes) assert.equal(ignored(p), true, `${list} ${p}`);
+      for (const p of no) assert.equal(ignored(p), false, `${list} ${p}`);
+    }
+  });
   it('pathOf drops the query string without allocating when there is none', () => {
     assert.equal(pathOf('/a/b?x=1'), '/a/b');
     const s = '/a/b';
