@@ -659,9 +659,13 @@ if (!REPORT_ONLY) {
         }
       }
     }
-    results.interleaved = pairs
+    const fresh = pairs
       .filter((p) => runs[p.id].length > 0)
       .map((p) => summariseInterleaved(runs[p.id]));
+    // With --merge, the pairs this run did not measure stay as they were, in the usual order.
+    const kept = MERGE ? (results.interleaved ?? []) : [];
+    const byId = new Map([...kept, ...fresh].map((p) => [p.id, p]));
+    results.interleaved = INTERLEAVED_PAIRS.filter((p) => byId.has(p.id)).map((p) => byId.get(p.id));
   }
   for (const name of ['exemplars', 'log', 'scrape']) {
     if (!want(name)) continue;
@@ -754,6 +758,11 @@ md.push('');
 md.push(
   `- Run ${results.started} → ${results.finished} (${f((Date.parse(results.finished) - Date.parse(results.started)) / 60000, 1)} min); ${os.cpus().length} × ${cpuModel}; ${os.type()} ${os.release()}; load average at start ${results.loadavgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${results.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} (the machine is shared with other engineers' jobs).`,
 );
+if (results.mergedFrom !== undefined) {
+  md.push(
+    `- This run (\`${results.argv.join(' ')}\`) measured only what its options name; every other section comes from the run started ${results.mergedFrom}.`,
+  );
+}
 md.push(
   `- Node ${process.version}; ${sh('wrk', ['--version'])
     .split('\n')[0]
