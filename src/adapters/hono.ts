@@ -155,15 +155,16 @@ type ErrorHandler = (err: unknown, c: Context) => unknown;
 const kObserved = Symbol('telltale.hono.observed');
 
 /**
- * What the app's router matched for the request being dispatched now: the first match after
- * {@link instrumentHono}'s `fetch` cleared it (a handler that dispatches another request through
- * the same app synchronously does not overwrite it). Read right after `app.fetch` returns.
+ * What the app's router matched for the request {@link instrumentHono}'s `fetch` is dispatching
+ * now: `null` while none is (the router notes nothing), `undefined` until the router matched, then
+ * the first match (a handler that dispatches another request through the same app synchronously
+ * does not overwrite it). Read right after `app.fetch` returns.
  */
-let lastMatch: Match | undefined;
+let lastMatch: Match | undefined | null = null;
 
 /** The template of the first handler (not middleware) the router matched. */
-function matchedRoute(m: Match | undefined): string | undefined {
-  if (m === undefined) return undefined;
+function matchedRoute(m: Match | undefined | null): string | undefined {
+  if (m === undefined || m === null) return undefined;
   const entries = m[0];
   for (let i = 0; i < entries.length; i++) {
     const [handler, route] = (entries[i] as Match[0][number])[0];
