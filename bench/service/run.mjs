@@ -665,7 +665,9 @@ if (!REPORT_ONLY) {
     // With --merge, the pairs this run did not measure stay as they were, in the usual order.
     const kept = MERGE ? (results.interleaved ?? []) : [];
     const byId = new Map([...kept, ...fresh].map((p) => [p.id, p]));
-    results.interleaved = INTERLEAVED_PAIRS.filter((p) => byId.has(p.id)).map((p) => byId.get(p.id));
+    results.interleaved = INTERLEAVED_PAIRS.filter((p) => byId.has(p.id)).map((p) =>
+      byId.get(p.id),
+    );
   }
   for (const name of ['exemplars', 'log', 'scrape']) {
     if (!want(name)) continue;

@@ -65,9 +65,21 @@ describe('ignore list', () => {
       // [list, ignored, not ignored]
       [['/'], ['/'], ['/a', '//', '/?']],
       [['/*'], ['/', '/a', '/é', '/x/y'], []],
-      [['/é', '/ü/*'], ['/é', '/ü/a'], ['/e', '/ü', '/éa', '/']],
-      [['/m', '/metrics'], ['/m', '/metrics'], ['/mx', '/n', '/', '/metric']],
-      [['/a/*', '/b'], ['/a/', '/a/x', '/b'], ['/a', '/ab', '/bb', '/c']],
+      [
+        ['/é', '/ü/*'],
+        ['/é', '/ü/a'],
+        ['/e', '/ü', '/éa', '/'],
+      ],
+      [
+        ['/m', '/metrics'],
+        ['/m', '/metrics'],
+        ['/mx', '/n', '/', '/metric'],
+      ],
+      [
+        ['/a/*', '/b'],
+        ['/a/', '/a/x', '/b'],
+        ['/a', '/ab', '/bb', '/c'],
+      ],
     ];
     for (const [list, yes, no] of cases) {
       const ignored = compileIgnore(list);
