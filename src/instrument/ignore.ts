@@ -62,8 +62,8 @@ export function compileIgnore(option: IgnoreOption | undefined): IgnoreMatcher {
   // character, or not ASCII". A "/*" entry matches everything, and then the check is skipped.
   const second = new Uint8Array(129);
   const secondOf = (p: string): number => {
-    const c = p.charCodeAt(1);
-    return c < 128 ? c : 128;
+    const c = p.charCodeAt(1); // NaN for "/"
+    return c >= 0 && c < 128 ? c : 128;
   };
   for (const p of exact) second[secondOf(p)] = 1;
   for (const p of prefixes) second[secondOf(p)] = 1;
