@@ -1,4 +1,4 @@
-// telltale/express: Express 5 middleware; the route label is req.baseUrl + req.route.path, read when the response ends.
+// telltale/express: Express 5, as a middleware or the whole app wrapped; the route label is req.baseUrl + req.route.path, read when the response ends.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';

@@ -1,4 +1,4 @@
-// telltale/hono: Hono 4 middleware (on @hono/node-server or any runtime); the route label is the matched handler's path, read after next().
+// telltale/hono: Hono 4, as a middleware or the whole app's fetch wrapped (on @hono/node-server or any runtime); the route label is the matched handler's path.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';

@@ -198,6 +198,9 @@ export interface HttpInstrumentation {
    * handler, with {@link trackerOfRequest} finding the tracker), then {@link endNode}. In
    * metrics-only mode this is one inlined function with no listener, property or context for
    * requests answered synchronously: the adapters' fast path.
+   *
+   * @param routeAtEnd reads the route from `req` when the response ends, if nothing set it (for
+   * apps that route inside `call`, such as Express).
    */
   wrapNode(
     call: (req: IncomingMessage, res: ServerResponse) => void,
@@ -215,7 +218,9 @@ type TrackedRequest = IncomingMessage & { [kTracker]?: RequestTracker };
 // Read-only fields of node:http's response. `finished` is what the `writableEnded` getter returns
 // (node:http sets it in `end()`). It is read as a field because a framework that swaps the response's
 // prototype (Express) gives every response its own hidden class, and a getter found three
-// prototypes up then costs a full lookup per request. The conformance suite fails if either goes.
+// prototypes up then costs a full lookup per request. If a Node release drops `finished`,
+// the tests of synchronous recording fail (test/adapters/specifics.test.ts, app-wrappers.test.ts);
+// without `_contentLength` the conformance suite's sizes do.
 type NodeInternals = { _contentLength?: number | null; finished?: boolean };
 
 /** Reads a `Content-Length` header value as a byte count, or `undefined`. */
