@@ -209,17 +209,14 @@ async function buildVariant(variant) {
       const app = express();
       app.disable('x-powered-by');
       app.set('etag', false);
+      // The app as the server's listener, or wrapped whole by instrumentExpress (no middleware).
+      let serve = (a) => a;
       // The cost of any middleware in Express's router, without telltale: an empty one.
       if (variant === 'express-noop-mw') app.use((_req, _res, next) => next());
       else if (variant === 'express-tt-app') {
-        // The whole app wrapped as the server's listener: no middleware in Express's router.
         const { instrumentExpress } = await import(src('adapters/express.ts'));
         const registry = await telltaleRegistry();
-        app.get('/', (_req, res) => {
-          res.type('text/plain').send(OK);
-        });
-        listener = instrumentExpress(app, { registry });
-        break;
+        serve = (a) => instrumentExpress(a, { registry });
       } else if (variant !== 'express-bare') {
         const { telltaleExpress } = await import(src('adapters/express.ts'));
         const registry = await telltaleRegistry();
@@ -229,7 +226,7 @@ async function buildVariant(variant) {
       app.get('/', (_req, res) => {
         res.type('text/plain').send(OK);
       });
-      listener = app;
+      listener = serve(app);
       break;
     }
     // ---- Fastify 5 --------------------------------------------------------------------------
@@ -277,18 +274,18 @@ async function buildVariant(variant) {
       const { Hono } = await import('hono');
       const { getRequestListener } = await import('@hono/node-server');
       const app = new Hono();
+      // The app's own fetch, or the app wrapped whole by instrumentHono (Hono keeps its
+      // no-middleware fast path).
+      let fetchOf = (a) => a.fetch;
       // The cost of any async middleware in Hono, without telltale: an empty one.
       if (variant === 'hono-noop-mw') {
         app.use(async (_c, next) => {
           await next();
         });
       } else if (variant === 'hono-tt-app') {
-        // The whole app wrapped as the fetch: Hono keeps its no-middleware fast path.
         const { instrumentHono } = await import(src('adapters/hono.ts'));
         const registry = await telltaleRegistry();
-        app.get('/', (c) => c.text(OK));
-        listener = getRequestListener(instrumentHono(app, { registry }));
-        break;
+        fetchOf = (a) => instrumentHono(a, { registry });
       } else if (variant !== 'hono-bare') {
         const { telltaleHono } = await import(src('adapters/hono.ts'));
         const registry = await telltaleRegistry();
@@ -296,7 +293,7 @@ async function buildVariant(variant) {
         app.use(telltaleHono(opts));
       }
       app.get('/', (c) => c.text(OK));
-      listener = getRequestListener(app.fetch);
+      listener = getRequestListener(fetchOf(app));
       break;
     }
     // ---- probes (case 5) --------------------------------------------------------------------

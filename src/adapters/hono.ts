@@ -34,14 +34,25 @@ interface RouteLike {
 
 type RoutedRequest = { readonly matchedRoutes: readonly RouteLike[]; readonly routeIndex: number };
 
-/** The template of the first handler (not middleware) among the matched routes: the one that will answer. */
-function firstHandler(routes: readonly RouteLike[]): string | undefined {
-  for (let i = 0; i < routes.length; i++) {
-    const r = routes[i] as RouteLike;
-    if (r.handler.length < 2) return r.path;
+/** Hono's own rule: a middleware takes `(c, next)`, a handler `(c)`. */
+function isHandler(r: RouteLike): boolean {
+  return r.handler.length < 2;
+}
+
+/**
+ * The template of the first handler (not middleware) among matched routes, the one that will
+ * answer: `items` are the routes themselves (`c.req.matchedRoutes`) or the router's match entries,
+ * and `routeOf` picks the route from one.
+ */
+function firstHandler<T>(items: readonly T[], routeOf: (item: T) => RouteLike): string | undefined {
+  for (let i = 0; i < items.length; i++) {
+    const r = routeOf(items[i] as T);
+    if (isHandler(r)) return r.path;
   }
   return undefined;
 }
+
+const itself = (r: RouteLike): RouteLike => r;
 
 /**
  * The route template of the handler that answered, or `undefined` when only middleware ran (Hono's
@@ -57,8 +68,7 @@ function firstHandler(routes: readonly RouteLike[]): string | undefined {
 export function honoRoute(c: Context): string | undefined {
   const req = c.req as unknown as RoutedRequest;
   const r = req.matchedRoutes[req.routeIndex];
-  if (r === undefined || r.handler.length > 1) return undefined;
-  return r.path;
+  return r !== undefined && isHandler(r) ? r.path : undefined;
 }
 
 /** The request headers the lifecycle reads, from a Fetch `Headers` (runtimes without node:http). */
@@ -108,9 +118,10 @@ export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMid
     if (header !== undefined && t.requestId !== undefined) c.header(header, t.requestId);
     // Hono has routed already: the first handler among the matched routes is the one that will
     // answer, so the route is known even if the client goes away before the handler returns.
+    // (matchedRoutes builds a new array on each read: read once.)
     const req = c.req as unknown as RoutedRequest;
     const routes = req.matchedRoutes;
-    t.route = firstHandler(routes);
+    t.route = firstHandler(routes, itself);
     try {
       if (contextual) await instr.run(t, next);
       else await next();
@@ -118,7 +129,7 @@ export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMid
       // Then the handler that did answer. When a middleware answered instead (a 401 from an auth
       // middleware), the route it stood in front of stays, as with Fastify.
       const r = routes[req.routeIndex];
-      if (r !== undefined && r.handler.length < 2) t.route = r.path;
+      if (r !== undefined && isHandler(r)) t.route = r.path;
       if (c.error !== undefined) t.error = c.error;
       // Elsewhere the Response is all there is.
       if (!node) {
@@ -149,7 +160,11 @@ export interface InstrumentedHonoFetch {
   readonly instrumentation: HttpInstrumentation;
 }
 
-type Match = readonly [readonly (readonly [readonly [{ length: number }, RouteLike], unknown])[]];
+/** The router's result: entries of `[[handler, route], params]`. */
+type MatchEntry = readonly [readonly [unknown, RouteLike], unknown];
+type Match = readonly [readonly MatchEntry[]];
+
+const routeOfEntry = (e: MatchEntry): RouteLike => e[0][1];
 type ErrorHandler = (err: unknown, c: Context) => unknown;
 
 const kObserved = Symbol('telltale.hono.observed');
@@ -164,13 +179,7 @@ let lastMatch: Match | undefined | null = null;
 
 /** The template of the first handler (not middleware) the router matched. */
 function matchedRoute(m: Match | undefined | null): string | undefined {
-  if (m === undefined || m === null) return undefined;
-  const entries = m[0];
-  for (let i = 0; i < entries.length; i++) {
-    const [handler, route] = (entries[i] as Match[0][number])[0];
-    if (handler.length < 2) return route.path;
-  }
-  return undefined;
+  return m === undefined || m === null ? undefined : firstHandler(m[0], routeOfEntry);
 }
 
 /** Trackers of requests served without node:http bindings, for the error handler. */
