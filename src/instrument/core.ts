@@ -106,6 +106,22 @@ export class RequestTracker {
   }
 }
 
+/**
+ * Starts tracking a node:http request ({@link HttpInstrumentation.startNode},
+ * {@link HttpInstrumentation.beginNode}). Returns `undefined` for an ignored path.
+ *
+ * @param url the request target when the framework rewrote `req.url` (Express's `originalUrl`).
+ * @param routeAtEnd reads the route from `req` when the response ends (for late routers).
+ * @param requestId an id the framework already resolved with the same rules (Fastify's `genReqId`).
+ */
+export type NodeStart = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url?: string,
+  routeAtEnd?: (req: IncomingMessage) => string | undefined,
+  requestId?: string,
+) => RequestTracker | undefined;
+
 /** The shared lifecycle every adapter drives. Create it with {@link createHttpInstrumentation}. */
 export interface HttpInstrumentation {
   /** The HTTP metrics, or `undefined` with `metrics: false`. */
@@ -154,27 +170,15 @@ export interface HttpInstrumentation {
    * Adapters that know when the framework's synchronous part returns use {@link beginNode} and
    * {@link endNode} instead, which skip the listener for responses that ended by then.
    *
-   * @param routeAtEnd reads the route from `req` when the response ends (for late routers).
+   * See {@link NodeStart} for the arguments.
    */
-  startNode(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url?: string,
-    routeAtEnd?: (req: IncomingMessage) => string | undefined,
-    requestId?: string,
-  ): RequestTracker | undefined;
+  startNode: NodeStart;
   /**
    * Like {@link startNode}, but the end is left to {@link endNode}, which the caller must call
    * (in a `finally`) once the framework's synchronous part has returned; {@link serveNode} does
    * both.
    */
-  beginNode(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url?: string,
-    routeAtEnd?: (req: IncomingMessage) => string | undefined,
-    requestId?: string,
-  ): RequestTracker | undefined;
+  beginNode: NodeStart;
   /**
    * Ends what {@link beginNode} started: when `res` has already ended (the handler answered
    * synchronously), the request is finished now, with the status and size read from `res` and the

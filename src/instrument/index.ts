@@ -7,6 +7,7 @@ export {
   DEFAULT_UNMATCHED_ROUTE,
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
+  type NodeStart,
   type RequestHeaders,
   RequestTracker,
   trackerOf,
