@@ -16,6 +16,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import express from 'express';
+import { ci95, mean, median } from '../cases/args.mjs';
 
 const args = process.argv.join(' ');
 const ROUNDS = Number(/--rounds=(\d+)/.exec(args)?.[1] ?? 80);
@@ -88,15 +89,6 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 
-const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
-const ci = (xs) => {
-  const m = mean(xs);
-  return 1.96 * Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) / xs.length);
-};
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-};
 const skip = Math.ceil(ROUNDS / 10);
 const base = per[0].slice(skip);
 const problems = bad > 0 ? [`${bad} batches ended without a 200 "ok"`] : [];
@@ -116,7 +108,7 @@ for (let i = 0; i < built.length; i++) {
     title: v.title,
     ns: median(mine),
     addedNs: i === 0 ? 0 : mean(d),
-    ciNs: i === 0 ? 0 : ci(d),
+    ciNs: i === 0 ? 0 : ci95(d),
     medianNs: i === 0 ? 0 : median(d),
     served: ROUNDS * BATCH,
     recorded,

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ci95, mean, median } from '../cases/args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -40,11 +41,6 @@ const LOAD_CPU = '1';
 
 const started = new Date();
 const log = (...a) => console.error(`[${((Date.now() - started) / 1000).toFixed(0)}s]`, ...a);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const min = (xs) => Math.min(...xs);
 const max = (xs) => Math.max(...xs);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -423,12 +419,6 @@ function startInterleaved(pair, reversed) {
   return spawnHttpServer(pair.id, [`--interleave=${order}`, `--slice-ms=${SLICE_MS}`]);
 }
 
-const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
-const stdev = (xs) => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
-};
-
 /** Per B slice: its CPU µs/request minus the mean of the A slices just before and after it. */
 function sandwichDiffs(slices) {
   const per = (x) => x.cpuUs / x.served;
@@ -504,7 +494,7 @@ async function interleavedPair(pair, reversed) {
       log(`CHECK FAILED ${msg}`);
     }
     const added = mean(d);
-    const ci = (1.96 * stdev(d)) / Math.sqrt(d.length);
+    const ci = ci95(d);
     log(
       `  ${pair.id}: added ${added.toFixed(3)} ± ${ci.toFixed(3)} µs/req (A ${agg(0).toFixed(2)}, B ${agg(1).toFixed(2)}, ${d.length} slices)`,
     );
@@ -589,16 +579,18 @@ const REPORT_ONLY = argv.includes('--report-only');
 // --merge: start from the last results and replace only the sections this run measures (with
 // --only), so one section can be measured again without the whole 25 minutes.
 const MERGE = argv.includes('--merge');
-const previous = () =>
-  JSON.parse(readFileSync(process.env.RESULTS ?? join(here, 'results-latest.json'), 'utf8'));
+const previous =
+  REPORT_ONLY || MERGE
+    ? JSON.parse(readFileSync(process.env.RESULTS ?? join(here, 'results-latest.json'), 'utf8'))
+    : undefined;
 const results = REPORT_ONLY
-  ? previous()
+  ? previous
   : {
-      ...(MERGE ? { ...previous(), mergedFrom: previous().started } : {}),
+      ...(MERGE ? { ...previous, mergedFrom: previous.started } : {}),
       started: started.toISOString(),
       argv,
       config: { DURATION, ROUNDS, CONNECTIONS, IDLE_SECONDS, INTERLEAVE_SECONDS, SLICE_MS },
-      http: MERGE && !want('http') ? previous().http : [],
+      http: MERGE && !want('http') ? previous.http : [],
       loadavgStart: os.loadavg(),
       commit: execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
         cwd: root,
@@ -615,7 +607,7 @@ if (REPORT_ONLY) {
   ({ DURATION, ROUNDS, CONNECTIONS, IDLE_SECONDS } = results.config);
   for (const x of results.failures) failures.push(x);
 } else if (MERGE) {
-  for (const x of previous().failures ?? []) failures.push(x);
+  for (const x of previous.failures ?? []) failures.push(x);
 }
 let idle;
 if (!REPORT_ONLY) {
@@ -735,15 +727,8 @@ const sh = (cmd, args) => {
     return (e.stdout || e.stderr || '').toString().trim();
   }
 };
-const commit = sh('git', ['rev-parse', '--short=12', 'HEAD']);
-const dirty = sh('git', [
-  'status',
-  '--short',
-  '--',
-  'src',
-  'examples/agent',
-  'bench/cases/agent-overhead.mjs',
-]);
+// The code the numbers came from, noted when the run started (--report-only renders a past run).
+const { commit, dirty } = results;
 const cpuModel = os.cpus()[0]?.model ?? '?';
 const targets = [];
 const target = (what, figure, goal, met, limit) => targets.push({ what, figure, goal, met, limit });
@@ -1235,7 +1220,11 @@ if (write) {
       });
     } catch {}
   }
-  log('wrote docs/benchmarks-service.md and bench/service/results-latest.json');
+  log(
+    REPORT_ONLY
+      ? 'wrote docs/benchmarks-service.md'
+      : 'wrote docs/benchmarks-service.md and bench/service/results-latest.json',
+  );
 } else {
   console.log(text);
 }
