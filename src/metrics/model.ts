@@ -48,6 +48,37 @@ export interface GaugePoint {
   readonly value: number;
 }
 
+/**
+ * A run of consecutive sparse buckets: `length` buckets starting `offset` indexes after the end of
+ * the previous span (for the first span, after index 0). Prometheus' `BucketSpan`.
+ */
+export interface BucketSpan {
+  /** Gap to the previous span's end, or the first span's starting index (may be negative). */
+  readonly offset: number;
+  /** Number of consecutive buckets in this span (≥ 1). */
+  readonly length: number;
+}
+
+/**
+ * The sparse exponential buckets of a native histogram, as plain values. With
+ * `base = 2^(2^-schema)`, bucket index `i` covers `(base^(i-1), base^i]` for positive values and
+ * `[-base^i, -base^(i-1))` for negative ones (Prometheus' convention). Counts are absolute per
+ * bucket (not delta-encoded; the protobuf encoder derives the deltas) and aligned with the spans:
+ * `positiveCounts.length` equals the sum of `positiveSpans[k].length`.
+ */
+export interface NativeBuckets {
+  /** Resolution, −4…8: each power of two is split into `2^schema` buckets. */
+  readonly schema: number;
+  /** Observations with `|v| <= zeroThreshold` count into the zero bucket. */
+  readonly zeroThreshold: number;
+  /** Observations in the zero bucket. */
+  readonly zeroCount: number;
+  readonly positiveSpans: readonly BucketSpan[];
+  readonly positiveCounts: readonly number[];
+  readonly negativeSpans: readonly BucketSpan[];
+  readonly negativeCounts: readonly number[];
+}
+
 /** One histogram series. Bucket bounds live on the family. */
 export interface HistogramPoint {
   readonly labels: LabelSet;
@@ -58,6 +89,11 @@ export interface HistogramPoint {
   readonly created: number;
   /** Exemplars aligned with `cumulative` (the last is `+Inf`); absent when none was recorded. */
   readonly exemplars?: readonly (Exemplar | undefined)[] | undefined;
+  /**
+   * The native (sparse exponential) buckets, when the histogram is configured with `native`.
+   * A native-only histogram has an empty `family.buckets`, so `cumulative` is just `[count]`.
+   */
+  readonly native?: NativeBuckets | undefined;
 }
 
 /** One summary series. Quantile ranks live on the family. */
