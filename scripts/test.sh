@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one command that runs every check: setup, type check, lint/format, build, tests.
+# The one command that runs every check: setup, type check, lint/format, module boundaries, build, tests.
 # Non-interactive (stdin is never read); exits non-zero on the first failing step and names it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,8 @@ step setup bash scripts/setup.sh
 step typecheck node_modules/.bin/tsc -p tsconfig.json
 # Skip git-ignored paths (.tmp/ scratch files, dist/), so a local run checks what a fresh clone has.
 step lint node_modules/.bin/biome check --vcs-enabled=true --vcs-client-kind=git --vcs-use-ignore-file=true .
+# The module table in docs/architecture.md: every import in src/ and examples/ it allows.
+step boundaries node scripts/boundaries.mjs
 step build node_modules/.bin/tsc -p tsconfig.build.json
 step tests node scripts/run-tests.mjs
 echo "test.sh: all checks passed"
