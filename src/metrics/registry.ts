@@ -386,7 +386,10 @@ class RegistryImpl implements Registry {
     build: (spec: MetricSpec<LabelNames>, rt: MetricRuntime) => M,
   ): M {
     if (typeof options !== 'object' || options === null) {
-      fail('TT_INVALID_OPTION', `registry.${type}(): options must be an object with name and help`);
+      fail(
+        'TT_INVALID_OPTION',
+        `registry.${type === 'stateset' ? 'stateSet' : type}(): options must be an object with name and help`,
+      );
     }
     const declared = options.name;
     validateMetricName(declared);
@@ -537,7 +540,7 @@ class RegistryImpl implements Registry {
     if (typeof o !== 'object' || o === null) {
       fail(
         'TT_INVALID_OPTION',
-        'registry.stateset(): options must be an object with name and help',
+        'registry.stateSet(): options must be an object with name and help',
       );
     }
     const full = this._prefix + String(o.name);
