@@ -27,7 +27,7 @@ export {
   type PiiKind,
   REDACTED_LABEL_VALUE,
 } from './labels.js';
-export { mergeFamilies, mergeRegistries } from './merge.js';
+export { type MergedGatherer, mergeFamilies, mergeRegistries } from './merge.js';
 export type * from './model.js';
 export { lintMetricName, type NamingFinding } from './names.js';
 export { createNoopRegistry } from './noop.js';

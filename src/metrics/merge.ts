@@ -1,7 +1,8 @@
 // Gathering several registries as one: families merged by name, never duplicated, always sorted.
 
 import { warnOnce } from '../internal/errors.js';
-import type { Gatherer, GatherOptions, MetricFamily } from './model.js';
+import type { Gatherer, GatherOptions, GatherSelection, MetricFamily } from './model.js';
+import { gatherNames } from './names.js';
 
 /**
  * Merges already-gathered family lists. Families with the same name and type are combined;
@@ -46,6 +47,15 @@ export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): Metr
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** What {@link mergeRegistries} returns: a gatherer that also takes `names` as any iterable. */
+export interface MergedGatherer extends Gatherer {
+  /**
+   * Gathers every merged gatherer in parallel (each gets the same `names`, as a Set) and merges
+   * the results. Rejects with `TT_INVALID_OPTION` when `names` is not an iterable of strings.
+   */
+  gather(options?: GatherSelection): Promise<MetricFamily[]>;
+}
+
 /**
  * A gatherer over several registries (for example the application's and a library's), gathered
  * in parallel and merged with {@link mergeFamilies}.
@@ -55,10 +65,13 @@ export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): Metr
  * await createMetricsServer({ registry: all });
  * ```
  */
-export function mergeRegistries(...gatherers: readonly Gatherer[]): Gatherer {
+export function mergeRegistries(...gatherers: readonly Gatherer[]): MergedGatherer {
   return {
-    async gather(options?: GatherOptions): Promise<MetricFamily[]> {
-      const lists = await Promise.all(gatherers.map((g) => g.gather(options)));
+    async gather(options?: GatherSelection): Promise<MetricFamily[]> {
+      // Read the names once: a one-shot iterable would be empty for every gatherer after the first.
+      const names = gatherNames('mergeRegistries().gather()', options);
+      const opts: GatherOptions | undefined = names === undefined ? undefined : { names };
+      const lists = await Promise.all(gatherers.map((g) => g.gather(opts)));
       return mergeFamilies(lists);
     },
   };

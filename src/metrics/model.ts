@@ -184,8 +184,19 @@ export interface Gatherer {
   gather(options?: GatherOptions): Promise<MetricFamily[]>;
 }
 
-/** Options for a gather. */
+/** Options a {@link Gatherer} receives (the metrics handler passes these). */
 export interface GatherOptions {
   /** Only gather families with these names (the `name[]=` filter). Empty or absent means all. */
   readonly names?: ReadonlySet<string> | undefined;
+}
+
+/**
+ * Options telltale's own gatherers accept (a registry's `gather()` and `gatherSync()`,
+ * `mergeRegistries()`): like {@link GatherOptions}, but `names` may be any iterable of strings,
+ * such as an array or a Set. A name selects a family by its name or by any of its sample names
+ * (`http_requests_total` selects the counter `http_requests`).
+ */
+export interface GatherSelection {
+  /** Only gather families with these names. Empty or absent means all. */
+  readonly names?: Iterable<string> | undefined;
 }

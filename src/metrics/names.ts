@@ -166,3 +166,48 @@ export function enforceNaming(
     warnOnce('TT_NAMING_RULE', `${f.metric}:${f.message}`, `metric "${f.metric}": ${f.message}`);
   }
 }
+
+/**
+ * Validates `gather()` options and returns the name filter as a Set (`undefined` for "all").
+ * `names` may be any iterable of strings (an array, a Set); it is read once, so a generator works.
+ * @throws TelltaleError `TT_INVALID_OPTION` when the options are not an object, or `names` is a
+ *   string, not iterable, or holds a non-string.
+ */
+export function gatherNames(where: string, options: unknown): ReadonlySet<string> | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    fail(
+      'TT_INVALID_OPTION',
+      `${where}: options must be an object like { names: ['http_requests'] }`,
+    );
+  }
+  const names = (options as { names?: unknown }).names;
+  if (names === undefined) return undefined;
+  if (names instanceof Set) {
+    for (const n of names) if (typeof n !== 'string') badName(where, n);
+    return names as ReadonlySet<string>;
+  }
+  if (
+    typeof names !== 'object' ||
+    names === null ||
+    typeof (names as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
+  ) {
+    fail(
+      'TT_INVALID_OPTION',
+      `${where}: names must be an iterable of metric names (an array or a Set), got ${typeof names === 'string' ? `the string ${JSON.stringify(names)}; wrap it in an array` : names === null ? 'null' : typeof names}`,
+    );
+  }
+  const out = new Set<string>();
+  for (const n of names as Iterable<unknown>) {
+    if (typeof n !== 'string') badName(where, n);
+    out.add(n);
+  }
+  return out;
+}
+
+function badName(where: string, n: unknown): never {
+  fail(
+    'TT_INVALID_OPTION',
+    `${where}: names must hold metric names (strings), got ${typeof n === 'object' ? String(n) : `${typeof n} ${String(n)}`}`,
+  );
+}

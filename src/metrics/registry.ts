@@ -11,8 +11,14 @@ import { HistogramImpl } from './histogram.js';
 import { InfoImpl, StateSetImpl } from './info.js';
 import type { LongLabelValuePolicy, PiiKind } from './labels.js';
 import type { AnyMetric, MetricEvents, MetricRuntime, MetricSpec } from './metric.js';
-import type { Gatherer, GatherOptions, MetricFamily, MetricType } from './model.js';
-import { enforceNaming, validateLabelNames, validateMetricName, validateUnit } from './names.js';
+import type { Gatherer, GatherSelection, MetricFamily, MetricType } from './model.js';
+import {
+  enforceNaming,
+  gatherNames,
+  validateLabelNames,
+  validateMetricName,
+  validateUnit,
+} from './names.js';
 import { type Snapshot, toSnapshot } from './snapshot.js';
 import { SummaryImpl } from './summary.js';
 import type {
@@ -127,10 +133,22 @@ export interface Registry extends Gatherer {
   /** Every registered instrument, sorted by name. */
   instruments(): AnyInstrument[];
   /**
-   * Gathers synchronously. Collect callbacks run, but a callback that returns a promise is not
-   * awaited (its family shows the values it has now). Prefer {@link Gatherer.gather}.
+   * Gathers every family, or only those `names` selects (any iterable of strings: an array, a
+   * Set), running collect callbacks, each under `collectTimeoutMs`. Families are sorted by name.
+   * A failing callback drops only its own family. Rejects with `TT_INVALID_OPTION` when `names`
+   * is not an iterable of strings.
+   * @example
+   * ```ts
+   * const families = await registry.gather({ names: ['http_requests_total'] });
+   * ```
    */
-  gatherSync(options?: GatherOptions): MetricFamily[];
+  gather(options?: GatherSelection): Promise<MetricFamily[]>;
+  /**
+   * Gathers synchronously. Collect callbacks run, but a callback that returns a promise is not
+   * awaited (its family shows the values it has now). Prefer {@link Registry.gather}.
+   * @throws TelltaleError `TT_INVALID_OPTION` when `names` is not an iterable of strings.
+   */
+  gatherSync(options?: GatherSelection): MetricFamily[];
   /** A consistent, plain-object read of every metric, keyed by family name. Runs no callbacks. */
   snapshot(): Snapshot;
 }
@@ -636,10 +654,11 @@ class RegistryImpl implements Registry {
     this._logger.error({ metric: m.name, code: 'TT_COLLECT_FAILED' }, message);
   }
 
-  async gather(options?: GatherOptions): Promise<MetricFamily[]> {
+  async gather(options?: GatherSelection): Promise<MetricFamily[]> {
+    const names = gatherNames('registry.gather()', options);
     const failed = new Set<Impl>();
     const pending: Promise<void>[] = [];
-    for (const e of this._selected(options?.names)) {
+    for (const e of this._selected(names)) {
       const m = e.metric;
       if (m._collect === undefined) continue;
       try {
@@ -660,12 +679,13 @@ class RegistryImpl implements Registry {
       }
     }
     if (pending.length > 0) await Promise.all(pending);
-    return this._families(options?.names, failed);
+    return this._families(names, failed);
   }
 
-  gatherSync(options?: GatherOptions): MetricFamily[] {
+  gatherSync(options?: GatherSelection): MetricFamily[] {
+    const names = gatherNames('registry.gatherSync()', options);
     const failed = new Set<Impl>();
-    for (const e of this._selected(options?.names)) {
+    for (const e of this._selected(names)) {
       const m = e.metric;
       if (m._collect === undefined) continue;
       try {
@@ -678,7 +698,7 @@ class RegistryImpl implements Registry {
         this._collectFailed(m, err);
       }
     }
-    return this._families(options?.names, failed);
+    return this._families(names, failed);
   }
 
   private _families(

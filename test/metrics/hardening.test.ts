@@ -2,8 +2,18 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRegistry, type Registry } from '../../src/metrics/index.js';
+import { createRegistry, mergeRegistries, type Registry } from '../../src/metrics/index.js';
 import { silenceWarnings, throwsCode } from './helpers.js';
+
+/** Asserts that `p` rejects with a TelltaleError `code` whose message contains `mention`. */
+async function rejectsCode(p: Promise<unknown>, code: string, mention: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof Error && 'code' in err, String(err));
+    assert.equal(err.code, code);
+    assert.ok(err.message.includes(mention), err.message);
+    return true;
+  });
+}
 
 silenceWarnings();
 
@@ -25,5 +35,76 @@ describe('error messages name the real method', () => {
   it('registry.stateSet() with options that are not an object', () => {
     const r: Registry = createRegistry();
     throwsCode(() => r.stateSet(42 as never), 'TT_INVALID_OPTION', 'registry.stateSet()');
+  });
+});
+
+describe('gather({ names }) takes any iterable of strings', () => {
+  function registry(): Registry {
+    const r = createRegistry();
+    r.counter({ name: 'a_total', help: 'A.' }).inc();
+    r.gauge({ name: 'b', help: 'B.' }).set(2);
+    r.histogram({ name: 'c_seconds', help: 'C.' }).observe(1);
+    return r;
+  }
+  const names = (fs: readonly { name: string }[]) => fs.map((f) => f.name);
+
+  it('an array, a Set, a generator and an empty array select the same way', async () => {
+    const r = registry();
+    assert.deepEqual(names(await r.gather({ names: ['a_total', 'c_seconds_bucket'] })), [
+      'a',
+      'c_seconds',
+    ]);
+    assert.deepEqual(names(await r.gather({ names: new Set(['b']) })), ['b']);
+    function* gen() {
+      yield 'b';
+      yield 'a';
+    }
+    assert.deepEqual(names(await r.gather({ names: gen() })), ['a', 'b']);
+    assert.deepEqual(names(await r.gather({ names: [] })), ['a', 'b', 'c_seconds']);
+    assert.deepEqual(names(r.gatherSync({ names: ['c_seconds'] })), ['c_seconds']);
+    assert.deepEqual(names(await r.gather({ names: ['nothing'] })), []);
+  });
+
+  it('mergeRegistries reads a one-shot iterable once and passes it to every registry', async () => {
+    const one = createRegistry({ defaultLabels: { r: '1' } });
+    const two = createRegistry({ defaultLabels: { r: '2' } });
+    one.gauge({ name: 'g', help: 'G.' }).set(1);
+    two.gauge({ name: 'g', help: 'G.' }).set(2);
+    two.gauge({ name: 'h', help: 'H.' }).set(3);
+    const merged = mergeRegistries(one, two);
+    const fs = await merged.gather({ names: ['g'].values() });
+    assert.deepEqual(
+      fs.map((f) => [f.name, f.points.map((p) => p.labels.text)]),
+      [['g', ['r="1"', 'r="2"']]],
+    );
+  });
+
+  it('anything else is TT_INVALID_OPTION naming the problem', async () => {
+    const r = registry();
+    await rejectsCode(
+      r.gather({ names: 'a_total' as never }),
+      'TT_INVALID_OPTION',
+      'wrap it in an array',
+    );
+    await rejectsCode(r.gather({ names: 42 as never }), 'TT_INVALID_OPTION', 'got number');
+    await rejectsCode(r.gather({ names: null as never }), 'TT_INVALID_OPTION', 'got null');
+    await rejectsCode(r.gather({ names: {} as never }), 'TT_INVALID_OPTION', 'got object');
+    await rejectsCode(r.gather({ names: ['a', 7] as never }), 'TT_INVALID_OPTION', 'got number 7');
+    await rejectsCode(
+      r.gather({ names: new Set([7]) as never }),
+      'TT_INVALID_OPTION',
+      'got number 7',
+    );
+    await rejectsCode(r.gather(5 as never), 'TT_INVALID_OPTION', 'registry.gather(): options');
+    throwsCode(
+      () => r.gatherSync({ names: 'b' as never }),
+      'TT_INVALID_OPTION',
+      'registry.gatherSync()',
+    );
+    await rejectsCode(
+      mergeRegistries(r).gather({ names: 3 as never }),
+      'TT_INVALID_OPTION',
+      'mergeRegistries().gather()',
+    );
   });
 });
