@@ -114,12 +114,50 @@ export interface NamingFinding {
   readonly message: string;
 }
 
+const TYPES: readonly string[] = [
+  'counter',
+  'gauge',
+  'histogram',
+  'summary',
+  'info',
+  'stateset',
+  'unknown',
+];
+
 /**
- * Checks a metric name against the Prometheus naming conventions: snake_case, `_total` only on
- * counters, base units (`_seconds`, `_bytes`, not `_ms` or `_kilobytes`), no colons (reserved
- * for recording rules). `name` is the exposed family name (for counters, without `_total`).
+ * Checks a metric name against the Prometheus naming conventions, as a registry does at
+ * registration: snake_case, `_total` only on counters, base units (`_seconds`, `_bytes`, not
+ * `_ms` or `_kilobytes`), no colons (reserved for recording rules). Returns the findings (empty
+ * when the name is fine); it never throws on a finding.
+ *
+ * `name` is the name as you would register it (`http_requests_total`), or a gathered family
+ * name; the findings are the same either way. `declared` is the name the findings report
+ * (default `name`): the registry passes the family name as `name` and the name given to it here.
+ * @example
+ * ```ts
+ * lintMetricName('request_ms', 'histogram');
+ * // [{ metric: 'request_ms', message: 'use base unit "seconds" instead of "ms" (rename to "request_seconds" and observe seconds)' }]
+ * ```
+ * @throws TelltaleError `TT_INVALID_METRIC_NAME` when `name` or `declared` is not a string,
+ *   `TT_INVALID_OPTION` when `type` is not a metric type.
  */
-export function lintMetricName(name: string, type: MetricType, declared: string): NamingFinding[] {
+export function lintMetricName(
+  name: string,
+  type: MetricType,
+  declared: string = name,
+): NamingFinding[] {
+  if (typeof name !== 'string' || typeof declared !== 'string') {
+    fail(
+      'TT_INVALID_METRIC_NAME',
+      `lintMetricName: name must be a string, got ${typeof name === 'string' ? typeof declared : typeof name}`,
+    );
+  }
+  if (!TYPES.includes(type)) {
+    fail(
+      'TT_INVALID_OPTION',
+      `lintMetricName: type must be one of ${TYPES.join(', ')}; got ${JSON.stringify(type)}`,
+    );
+  }
   const out: NamingFinding[] = [];
   if (name.includes(':')) {
     out.push({

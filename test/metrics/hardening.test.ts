@@ -2,8 +2,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRegistry, mergeRegistries, type Registry } from '../../src/metrics/index.js';
-import { silenceWarnings, throwsCode } from './helpers.js';
+import {
+  createRegistry,
+  lintMetricName,
+  mergeRegistries,
+  type Registry,
+} from '../../src/metrics/index.js';
+import { captureWarnings, silenceWarnings, throwsCode } from './helpers.js';
 
 /** Asserts that `p` rejects with a TelltaleError `code` whose message contains `mention`. */
 async function rejectsCode(p: Promise<unknown>, code: string, mention: string): Promise<void> {
@@ -106,5 +111,63 @@ describe('gather({ names }) takes any iterable of strings', () => {
       'TT_INVALID_OPTION',
       'mergeRegistries().gather()',
     );
+  });
+});
+
+describe('lintMetricName(name, type, declared = name)', () => {
+  it('the documented two-argument calls return exactly the documented findings', () => {
+    assert.deepEqual(lintMetricName('request_ms', 'histogram'), [
+      {
+        metric: 'request_ms',
+        message:
+          'use base unit "seconds" instead of "ms" (rename to "request_seconds" and observe seconds)',
+      },
+    ]);
+    assert.deepEqual(lintMetricName('http_requests_total', 'counter'), []);
+    assert.deepEqual(lintMetricName('queue_total', 'gauge'), [
+      { metric: 'queue_total', message: 'non-counter metrics should not have "_total" suffix' },
+    ]);
+  });
+
+  it('two arguments find what registration warns about, for each rule', () => {
+    const cases = [
+      ['request_ms', 'histogram'],
+      ['http_requests_total', 'counter'],
+      ['latency_ms_total', 'counter'],
+      ['queue_total', 'gauge'],
+      ['queueDepth', 'gauge'],
+      ['job:rate', 'gauge'],
+      ['cache_kilobytes', 'gauge'],
+      ['build_info', 'info'],
+    ] as const;
+    for (const [name, type] of cases) {
+      const { warnings } = captureWarnings(() => {
+        const r = createRegistry();
+        if (type === 'counter') r.counter({ name, help: 'X.' });
+        else if (type === 'gauge') r.gauge({ name, help: 'X.' });
+        else if (type === 'histogram') r.histogram({ name, help: 'X.' });
+        else r.info({ name, help: 'X.' });
+      });
+      assert.deepEqual(
+        lintMetricName(name, type).map((f) => `TT_NAMING_RULE: metric "${f.metric}": ${f.message}`),
+        warnings.map((w) => w.message),
+        name,
+      );
+    }
+  });
+
+  it('the third argument only names the metric in the findings', () => {
+    assert.deepEqual(lintMetricName('x_ms', 'gauge', 'svc_x_ms'), [
+      { metric: 'svc_x_ms', message: 'use base unit "seconds" instead of "ms"' },
+    ]);
+  });
+
+  it('bad arguments are coded errors', () => {
+    throwsCode(
+      () => lintMetricName(3 as never, 'gauge'),
+      'TT_INVALID_METRIC_NAME',
+      'lintMetricName',
+    );
+    throwsCode(() => lintMetricName('x', 'gauges' as never), 'TT_INVALID_OPTION', '"gauges"');
   });
 });
