@@ -1,5 +1,6 @@
 // Graceful shutdown: readiness 503 at once, drain delay, servers drained, WebSockets closed with 1001, hooks in reverse order, a hard deadline.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
@@ -36,6 +37,11 @@ export interface HttpServerLike {
   close(callback?: (err?: Error) => void): unknown;
   closeIdleConnections(): void;
   on(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+  /** Used when present (every node:http server has it), so the lifecycle's listener runs before the app's. */
+  prependListener?(
+    event: 'request',
+    listener: (req: IncomingMessage, res: ServerResponse) => void,
+  ): unknown;
   readonly listening: boolean;
 }
 
@@ -81,6 +87,13 @@ export interface LifecycleOptions {
   hookTimeoutMs?: number;
   /** Hard deadline from the signal to exit, in ms (> 0). When it passes the process exits with 1. Default 30000. */
   deadlineMs?: number;
+  /**
+   * Once the servers stop accepting, how long a keep-alive connection that is idle may stay open
+   * for one last request (answered with `Connection: close`), in ms (≥ 0). The server's own
+   * `keepAliveTimeout` closes it sooner when that passes first. Then idle connections are closed.
+   * Default 5000, node's default `keepAliveTimeout`. See docs/lifecycle.md, "Keep-alive during the drain".
+   */
+  keepAliveGraceMs?: number;
   /** How long WebSocket clients get to answer the 1001 close before they are terminated, in ms. Default 5000. */
   webSocketCloseTimeoutMs?: number;
   /** Signals that start the shutdown once `install()` is called. Default `['SIGTERM', 'SIGINT']`. */
@@ -110,11 +123,13 @@ export interface Lifecycle {
    */
   child(name: string): Cancellation;
   /**
-   * Tracks a server. A `node:http`/`https` server gets one `request` listener that remembers the
-   * responses in flight; at shutdown it stops accepting, in-flight requests finish (their
-   * responses carry `Connection: close` when their headers are not sent yet), and idle
-   * keep-alive connections are closed. Any other `{ close(): Promise<void> }` is closed by its
-   * own `close()`. A server added after shutdown started is closed at once.
+   * Tracks a server. A `node:http`/`https` server gets one `request` listener (run before the
+   * app's) that remembers the responses in flight. From the start of the shutdown every response
+   * whose headers are not sent yet carries `Connection: close`; after the drain delay the server
+   * stops accepting, in-flight requests finish, and an idle keep-alive connection stays open for
+   * one last request until its `keepAliveTimeout` or `keepAliveGraceMs`, then is closed. Any
+   * other `{ close(): Promise<void> }` is closed by its own `close()`. A server added after
+   * shutdown started is closed at once.
    */
   addServer(server: HttpServerLike | ClosableServer): void;
   /**
@@ -154,7 +169,10 @@ interface Hook {
 interface TrackedHttp {
   server: HttpServerLike;
   inflight: Set<ServerResponse>;
+  /** From the signal on: every response gets `Connection: close`. */
   draining: boolean;
+  /** After the keep-alive grace: idle connections are closed as soon as they are idle. */
+  reaping: boolean;
   onIdle: (() => void) | undefined;
 }
 
@@ -176,6 +194,26 @@ function isHttpServer(s: unknown): s is HttpServerLike {
     typeof r['on'] === 'function' &&
     typeof r['close'] === 'function'
   );
+}
+
+/** Tells the client not to reuse the connection; Node then ends it after this response. */
+function closeAfter(res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+}
+
+/**
+ * Stops accepting connections without touching the open ones. `http.Server#close()` (Node ≥ 19)
+ * also destroys every connection that has no request in flight, and that includes a connection
+ * whose next request the client has already written but the server has not parsed yet: the
+ * client gets ECONNRESET on a request it sent. `net.Server#close()` only closes the listener.
+ * It also leaves node's `connectionsCheckingInterval` timer running, so `headersTimeout` and
+ * `requestTimeout` still fire on the connections left open (a slow client cannot hold the
+ * shutdown to its deadline); that timer is unref'd and finds nothing once they are closed.
+ */
+function stopAccepting(server: HttpServerLike, done: () => void): void {
+  // ERR_SERVER_NOT_RUNNING (never listened, or already closed) means there is nothing to close.
+  if (server instanceof NetServer) NetServer.prototype.close.call(server, () => done());
+  else server.close(() => done());
 }
 
 const sleep = (ms: number): Promise<void> =>
@@ -221,6 +259,10 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     1,
   );
   const deadlineMs = finiteAtLeast('createLifecycle: deadlineMs', options.deadlineMs ?? 30_000, 1);
+  const keepAliveGraceMs = finiteAtLeast(
+    'createLifecycle: keepAliveGraceMs',
+    options.keepAliveGraceMs ?? 5000,
+  );
   const wsTimeoutMs = finiteAtLeast(
     'createLifecycle: webSocketCloseTimeoutMs',
     options.webSocketCloseTimeoutMs ?? 5000,
@@ -270,13 +312,15 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
   let exited = false;
   let deadline: ReturnType<typeof setTimeout> | undefined;
   let sweep: ReturnType<typeof setInterval> | undefined;
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  let graceOver = false;
   let shutdownPromise: Promise<void> | undefined;
 
   const finish = (code: number): void => {
     if (exited) return;
     exited = true;
     if (deadline !== undefined) clearTimeout(deadline);
-    if (sweep !== undefined) clearInterval(sweep);
+    stopReaping();
     exit(code);
   };
 
@@ -297,18 +341,29 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     phaseGauge?.labels({ phase }).set((performance.now() - since) / 1000);
   };
 
-  const closeHttp = (t: TrackedHttp): Promise<void> => {
+  // From the signal on, no response lets its client keep the connection: during the drain delay
+  // the clients move off their kept-alive sockets, one response at a time.
+  const markDraining = (t: TrackedHttp): void => {
     t.draining = true;
-    for (const res of t.inflight) {
-      // Tell keep-alive clients not to reuse the connection; Node then ends it after the response.
-      if (!res.headersSent) res.setHeader('Connection', 'close');
-    }
-    const closed = new Promise<void>((resolve) => {
-      // ERR_SERVER_NOT_RUNNING (never listened, or already closed) means there is nothing to close.
-      t.server.close(() => resolve());
-    });
+    for (const res of t.inflight) closeAfter(res);
+  };
+
+  const reap = (t: TrackedHttp): void => {
+    t.reaping = true;
     t.server.closeIdleConnections();
+  };
+
+  const closeHttp = (t: TrackedHttp): Promise<void> => {
+    markDraining(t);
+    const closed = new Promise<void>((resolve) => stopAccepting(t.server, resolve));
+    // An idle connection stays open until the grace ends: a request already on its way is served.
+    if (graceOver) reap(t);
     return closed;
+  };
+
+  const stopReaping = (): void => {
+    if (grace !== undefined) clearTimeout(grace);
+    if (sweep !== undefined) clearInterval(sweep);
   };
 
   const httpDrained = (t: TrackedHttp): Promise<void> =>
@@ -318,17 +373,26 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
           t.onIdle = resolve;
         });
 
+  const endGrace = (): void => {
+    graceOver = true;
+    for (const t of httpServers) reap(t);
+    // A connection that was busy becomes idle after its response; the sweep closes it then.
+    sweep = setInterval(() => {
+      for (const t of httpServers) t.server.closeIdleConnections();
+    }, 50);
+    sweep.unref();
+  };
+
   const closeServers = (): void => {
     serversClosed = true;
     for (const t of httpServers) closing.push(closeHttp(t));
     for (const c of closables) closing.push(closeClosable(c));
     if (httpServers.length > 0) {
-      // A busy keep-alive connection whose headers were already sent becomes idle after its
-      // response; the sweep closes it then instead of waiting for keepAliveTimeout.
-      sweep = setInterval(() => {
-        for (const t of httpServers) t.server.closeIdleConnections();
-      }, 50);
-      sweep.unref();
+      if (keepAliveGraceMs === 0) endGrace();
+      else {
+        grace = setTimeout(endGrace, keepAliveGraceMs);
+        grace.unref();
+      }
     }
   };
 
@@ -439,7 +503,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
 
     t = performance.now();
     await Promise.all(closing);
-    if (sweep !== undefined) clearInterval(sweep);
+    stopReaping();
     setPhase('server_close', t);
 
     t = performance.now();
@@ -471,6 +535,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     } catch (err) {
       logger.error({ err }, 'health.setDraining() threw');
     }
+    for (const t of httpServers) markDraining(t);
     deadline = setTimeout(() => {
       logger.error({ reason, deadlineMs }, 'Shutdown deadline passed; exiting with code 1');
       finish(EXIT_DEADLINE);
@@ -497,12 +562,18 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     },
     addServer(server: HttpServerLike | ClosableServer): void {
       if (isHttpServer(server)) {
-        const t: TrackedHttp = { server, inflight: new Set(), draining: false, onIdle: undefined };
+        const t: TrackedHttp = {
+          server,
+          inflight: new Set(),
+          draining: state !== 'running',
+          reaping: false,
+          onIdle: undefined,
+        };
         // A shared listener per server (no closure per request): 'close' fires once per response.
         function onResponseClose(this: ServerResponse): void {
           t.inflight.delete(this);
           if (t.draining) {
-            t.server.closeIdleConnections();
+            if (t.reaping) t.server.closeIdleConnections();
             if (t.inflight.size === 0 && t.onIdle !== undefined) {
               const resolve = t.onIdle;
               t.onIdle = undefined;
@@ -510,11 +581,16 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
             }
           }
         }
-        server.on('request', (_req, res) => {
-          if (t.draining && !res.headersSent) res.setHeader('Connection', 'close');
+        const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
+          if (t.draining) closeAfter(res);
           t.inflight.add(res);
           res.on('close', onResponseClose);
-        });
+        };
+        // First in line: an app that answers synchronously has sent its headers by the time a
+        // listener added after it runs, too late for `Connection: close`.
+        if (typeof server.prependListener === 'function')
+          server.prependListener('request', onRequest);
+        else server.on('request', onRequest);
         httpServers.push(t);
         if (serversClosed) void closeHttp(t);
         return;

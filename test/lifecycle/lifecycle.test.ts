@@ -154,7 +154,7 @@ test('the deadline exits 1 while a hook hangs, and exit is called once', async (
   ]);
 });
 
-test('a node:http server: in-flight request finishes with Connection: close, new connections are refused, idle keep-alive sockets close', async (t) => {
+test('a node:http server: in-flight request finishes with Connection: close, new connections are refused, idle keep-alive sockets close after keepAliveGraceMs', async (t) => {
   const { events, options } = recorder();
   let release: () => void = () => {};
   let reached: () => void = () => {};
@@ -168,7 +168,7 @@ test('a node:http server: in-flight request finishes with Connection: close, new
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => server.closeAllConnections());
   const port = (server.address() as AddressInfo).port;
-  const lifecycle = createLifecycle(options);
+  const lifecycle = createLifecycle({ ...options, keepAliveGraceMs: 100 });
   lifecycle.addServer(server);
 
   // An idle keep-alive connection, and a busy one.
@@ -225,6 +225,8 @@ test('bad options throw TT_INVALID_OPTION at construction', () => {
     { hookTimeoutMs: 0 },
     { deadlineMs: Number.NaN },
     { webSocketCloseTimeoutMs: -5 },
+    { keepAliveGraceMs: -1 },
+    { keepAliveGraceMs: Number.POSITIVE_INFINITY },
     { signals: ['TERM'] },
     { signals: 'SIGTERM' },
     { health: { setDraining() {} } },
