@@ -70,7 +70,12 @@ export interface RegistryOptions extends BoundsOptions {
 export interface MetricOptions<N extends LabelNames> extends BoundsOptions {
   /** The metric name. A counter's `_total` suffix (and an info's `_info`) is optional. */
   readonly name: string;
-  /** What it measures, in one sentence. Required (promtool lints a missing one); leading and trailing whitespace is trimmed, since the text format cannot carry leading blanks. */
+  /**
+   * What it measures, in one sentence. Required (promtool lints a missing one). Exposed as given,
+   * escaped, except that leading and trailing whitespace is trimmed (the text format cannot carry
+   * leading blanks, and parsers that strip lines or read `\r\n` as a line end drop trailing
+   * ones) and lone surrogates become U+FFFD, so every format and parser reads the same text.
+   */
   readonly help: string;
   /** Label names, typed as literals so a wrong label is a compile error. */
   readonly labelNames?: N;
@@ -417,7 +422,8 @@ class RegistryImpl implements Registry {
     if (type === 'counter' && name.endsWith('_total')) name = name.slice(0, -'_total'.length);
     if (type === 'info' && name.endsWith('_info')) name = name.slice(0, -'_info'.length);
     validateMetricName(name);
-    if (typeof options.help !== 'string' || options.help.trim() === '') {
+    const help = typeof options.help === 'string' ? normalizeHelp(options.help) : '';
+    if (help === '') {
       fail(
         'TT_INVALID_HELP',
         `metric "${full}": help must be a non-empty string describing what it measures`,
@@ -436,13 +442,13 @@ class RegistryImpl implements Registry {
     validateLabelNames(full, type, this._defaultNames, reservedLabels);
 
     const bounds = resolveBounds(`metric "${full}"`, options, this._bounds);
-    const specKey = JSON.stringify([type, options.help.trim(), unit, labelNames, extraKey]);
+    const specKey = JSON.stringify([type, help, unit, labelNames, extraKey]);
     const existing = this._entries.get(name);
     if (existing !== undefined) {
       if (existing.specKey === specKey) return existing.metric as M;
       fail(
         'TT_CONFLICTING_REGISTRATION',
-        `metric "${full}" is already registered with a different spec (${describeDiff(existing, type, options, labelNames, unit)}); use the same spec, or another name`,
+        `metric "${full}" is already registered with a different spec (${describeDiff(existing, type, help, labelNames, unit)}); use the same spec, or another name`,
       );
     }
     for (const s of sampleNames(type, name)) {
@@ -468,7 +474,6 @@ class RegistryImpl implements Registry {
       events: this._events,
       checkExtraLabels: this._strict,
     };
-    const help = options.help.trim();
     const metric = build({ name, help, unit, labelNames: Object.freeze([...labelNames]) }, rt);
     this._entries.set(name, { metric, specKey });
     for (const s of sampleNames(type, name)) this._samples.set(s, name);
@@ -723,6 +728,15 @@ class RegistryImpl implements Registry {
   }
 }
 
+/**
+ * HELP text as exposed: trimmed (a text-format HELP line cannot start with a blank, and trailing
+ * whitespace, a CR above all, is dropped by parsers that strip lines or read `\r\n` as a line
+ * end) and well-formed (a lone surrogate would make the body invalid UTF-8).
+ */
+function normalizeHelp(help: string): string {
+  return help.trim().toWellFormed();
+}
+
 function checkCollect(o: { collect?: unknown } | undefined): unknown {
   const c = o?.collect;
   if (c !== undefined && typeof c !== 'function') {
@@ -737,15 +751,14 @@ function checkCollect(o: { collect?: unknown } | undefined): unknown {
 function describeDiff(
   existing: Entry,
   type: MetricType,
-  o: MetricOptions<LabelNames>,
+  help: string,
   labelNames: LabelNames,
   unit: string,
 ): string {
   const m = existing.metric;
   const diffs: string[] = [];
   if (m.type !== type) diffs.push(`type ${m.type} vs ${type}`);
-  if (m.help !== o.help.trim())
-    diffs.push(`help ${JSON.stringify(m.help)} vs ${JSON.stringify(o.help)}`);
+  if (m.help !== help) diffs.push(`help ${JSON.stringify(m.help)} vs ${JSON.stringify(help)}`);
   if (m.unit !== unit) diffs.push(`unit "${m.unit}" vs "${unit}"`);
   if (JSON.stringify(m.labelNames) !== JSON.stringify(labelNames)) {
     diffs.push(`labels [${m.labelNames.join(', ')}] vs [${labelNames.join(', ')}]`);

@@ -2,12 +2,14 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { encodeOpenMetrics, encodeText } from '../../src/exposition/index.js';
 import {
   createRegistry,
   lintMetricName,
   mergeRegistries,
   type Registry,
 } from '../../src/metrics/index.js';
+import { parseOpenMetrics, parseText } from '../../src/testing/parse.js';
 import { captureWarnings, silenceWarnings, throwsCode } from './helpers.js';
 
 /** Asserts that `p` rejects with a TelltaleError `code` whose message contains `mention`. */
@@ -169,5 +171,62 @@ describe('lintMetricName(name, type, declared = name)', () => {
       'lintMetricName',
     );
     throwsCode(() => lintMetricName('x', 'gauges' as never), 'TT_INVALID_OPTION', '"gauges"');
+  });
+});
+
+describe('HELP text: as given and escaped, trimmed at both ends, well-formed', () => {
+  /** The HELP lines of a body. */
+  const helpLines = (body: string) => body.split('\n').filter((l) => l.startsWith('# HELP'));
+
+  it('exact HELP lines in both formats, and what the strict parsers read back', () => {
+    const r = createRegistry({ prefix: 'shop_' });
+    r.counter({ name: 'orders_total', help: ' \t Orders placed.\r\n' }).inc();
+    r.gauge({ name: 'g', help: 'Line one\nline "two" \\ end\t' }).set(1);
+    r.histogram({ name: 'h_seconds', help: 'In\tside\rkept.', buckets: [1] }).observe(1);
+    const fams = r.gatherSync();
+    assert.deepEqual(
+      fams.map((f) => f.help),
+      ['Line one\nline "two" \\ end', 'In\tside\rkept.', 'Orders placed.'],
+    );
+    const text = encodeText(fams);
+    const om = encodeOpenMetrics(fams);
+    assert.deepEqual(helpLines(text), [
+      '# HELP shop_g Line one\\nline "two" \\\\ end',
+      '# HELP shop_h_seconds In\tside\rkept.',
+      '# HELP shop_orders_total Orders placed.',
+    ]);
+    assert.deepEqual(helpLines(om), [
+      '# HELP shop_g Line one\\nline \\"two\\" \\\\ end',
+      '# HELP shop_h_seconds In\tside\rkept.',
+      '# HELP shop_orders Orders placed.',
+    ]);
+    for (const parsed of [parseText(text), parseOpenMetrics(om)]) {
+      assert.deepEqual(
+        parsed.map((f) => f.help),
+        fams.map((f) => f.help),
+      );
+    }
+  });
+
+  it('a lone surrogate becomes U+FFFD, so both bodies stay valid UTF-8 and parse back', () => {
+    const r = createRegistry();
+    const g = r.gauge({ name: 'g', help: 'Half \ud800 a pair.' });
+    g.set(1);
+    assert.equal(g.help, 'Half \ufffd a pair.');
+    const fams = r.gatherSync();
+    assert.equal(parseText(encodeText(fams))[0]!.help, 'Half \ufffd a pair.');
+    assert.equal(parseOpenMetrics(encodeOpenMetrics(fams))[0]!.help, 'Half \ufffd a pair.');
+  });
+
+  it('help that differs only in the trimmed whitespace is the same spec', () => {
+    const r = createRegistry();
+    const a = r.gauge({ name: 'g', help: 'G.' });
+    assert.equal(r.gauge({ name: 'g', help: '  G.\n' }), a);
+    throwsCode(
+      () => r.gauge({ name: 'g', help: ' H. ' }),
+      'TT_CONFLICTING_REGISTRATION',
+      'help "G." vs "H."',
+    );
+    throwsCode(() => r.gauge({ name: 'blank', help: ' \n\t ' }), 'TT_INVALID_HELP', 'blank');
   });
 });
