@@ -126,6 +126,8 @@ export function createApiListener(options: ApiOptions): InstrumentedHandler {
     tracing: true,
     accessLog: { logger: logger.named('http') },
     logger: logger.named('http'),
+    // The API answers a malformed key itself: JSON with the request id, under /kv/:key.
+    rejectMalformedPaths: false,
   });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (health.handle(req, res)) return;

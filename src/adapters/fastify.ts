@@ -1,6 +1,6 @@
 // telltale/fastify: a Fastify 5 plugin on the onRequest hook; the route label is request.routeOptions.url.
 
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -11,8 +11,12 @@ import {
   createHttpInstrumentation,
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
+  isMalformedPath,
+  pathOf,
+  trackerOfRequest,
 } from '../instrument/index.js';
 import { createRequestIdResolver } from '../instrument/request-id.js';
+import { fail } from '../internal/errors.js';
 
 /** Options of {@link telltaleFastify}: the shared HTTP options. */
 export type TelltaleFastifyOptions = HttpInstrumentationOptions;
@@ -49,11 +53,58 @@ export function fastifyGenReqId(header = 'x-request-id'): (req: IncomingMessage)
   };
 }
 
+/** The part of Fastify's server the plugin needs: node:http's `prependListener`. */
+type RequestEmitter = {
+  prependListener?: (
+    event: 'request',
+    listener: (req: IncomingMessage, res: ServerResponse) => void,
+  ) => unknown;
+};
+
+/**
+ * Fastify's router answers a path that is malformed percent-encoding with 400 before any hook
+ * runs. A `request` listener ahead of Fastify's starts tracking exactly those requests (a path
+ * without `%` costs one `indexOf`), so they are recorded as unmatched 400s like in the other
+ * adapters; Fastify still answers them.
+ */
+function trackMalformedPaths(instr: HttpInstrumentation, fastify: FastifyInstance): void {
+  const server = fastify.server as unknown as RequestEmitter | undefined;
+  if (typeof server?.prependListener !== 'function') return;
+  server.prependListener('request', (req, res) => {
+    const url = req.url;
+    if (url !== undefined && url.indexOf('%') !== -1 && isMalformedPath(pathOf(url))) {
+      instr.startNode(req, res, url);
+    }
+  });
+}
+
+/**
+ * The options with `rejectMalformedPaths` off: Fastify's router is the one that rejects malformed
+ * paths (see {@link trackMalformedPaths}). A wrong value is still reported.
+ */
+function withoutRejecting(options: TelltaleFastifyOptions): TelltaleFastifyOptions {
+  if (options === null || typeof options !== 'object') return options; // the core reports it
+  const reject: unknown = options.rejectMalformedPaths;
+  if (reject !== undefined && typeof reject !== 'boolean') {
+    fail('TT_INVALID_OPTION', `rejectMalformedPaths must be true or false, got ${String(reject)}`);
+  }
+  return { ...options, rejectMalformedPaths: false };
+}
+
 function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
+  trackMalformedPaths(instr, fastify);
   fastify.addHook(
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
       const raw = request.raw as RawWithId;
+      // Tracked already when the path looked malformed but Fastify's router took it after all.
+      const early = raw.url?.indexOf('%') === -1 ? undefined : trackerOfRequest(raw);
+      if (early !== undefined) {
+        const url = request.routeOptions.url;
+        if (url !== undefined) early.route = url;
+        instr.serveNode(early, raw, reply.raw, done);
+        return;
+      }
       // Fastify has routed before onRequest, so the template is known now (undefined on a 404).
       const t = instr.beginNode(raw, reply.raw, raw.url, undefined, raw[kRequestId]);
       if (t === undefined) {
@@ -94,7 +145,7 @@ export const telltaleFastify: TelltaleFastifyPlugin = Object.assign(
     fastify: FastifyInstance,
     options: TelltaleFastifyOptions,
   ): Promise<void> {
-    register(createHttpInstrumentation(options), fastify);
+    register(createHttpInstrumentation(withoutRejecting(options)), fastify);
   },
   {
     [Symbol.for('skip-override')]: true,

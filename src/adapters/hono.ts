@@ -7,6 +7,8 @@ import {
   createHttpInstrumentation,
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
+  MALFORMED_PATH_BODY,
+  MALFORMED_PATH_STATUS,
   type RequestHeaders,
   type RequestTracker,
   trackerOfRequest,
@@ -71,6 +73,22 @@ export function honoRoute(c: Context): string | undefined {
   return r !== undefined && isHandler(r) ? r.path : undefined;
 }
 
+/** The 400 for a path that is malformed percent-encoding (a new Response each time: bodies are read once). */
+function malformedPathResponse(): Response {
+  return new Response(MALFORMED_PATH_BODY, {
+    status: MALFORMED_PATH_STATUS,
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(MALFORMED_PATH_BODY.length),
+    },
+  });
+}
+
+/** The request target (path and query) of a Fetch request's absolute URL. */
+function targetOf(url: string): string {
+  return url.slice(url.indexOf('/', url.indexOf('//') + 2));
+}
+
 /** The request headers the lifecycle reads, from a Fetch `Headers` (runtimes without node:http). */
 function fetchHeaders(headers: Headers, instr: HttpInstrumentation): RequestHeaders {
   const h: Record<string, string | undefined> = {
@@ -112,10 +130,15 @@ export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMid
     // middleware returned, so the listener goes on at the start.
     const t = node
       ? instr.startNode(incoming, outgoing)
-      : instr.start(c.req.method, c.req.path, fetchHeaders(c.req.raw.headers, instr));
+      : instr.start(c.req.method, targetOf(c.req.url), fetchHeaders(c.req.raw.headers, instr));
     if (t === undefined) return next();
     const header = instr.requestIdHeader;
     if (header !== undefined && t.requestId !== undefined) c.header(header, t.requestId);
+    if (t.malformedPath) {
+      // Answered here, never routed: recorded as unmatched (on node:http when the response closes).
+      if (!node) instr.finish(t, MALFORMED_PATH_STATUS, MALFORMED_PATH_BODY.length);
+      return c.text(MALFORMED_PATH_BODY, MALFORMED_PATH_STATUS);
+    }
     // Hono has routed already: the first handler among the matched routes is the one that will
     // answer, so the route is known even if the client goes away before the handler returns.
     // (matchedRoutes builds a new array on each read: read once.)
@@ -317,18 +340,18 @@ export function instrumentHono(
     if (incoming !== undefined && outgoing !== undefined) {
       // @hono/node-server writes the Response after this returns: the response's close ends it.
       const t = instr.startNode(incoming, outgoing);
-      return t === undefined
-        ? app.fetch(request, env, executionCtx)
-        : dispatch(t, request, env, executionCtx);
+      if (t === undefined) return app.fetch(request, env, executionCtx);
+      // Never routed: recorded as unmatched when the response closes.
+      return t.malformedPath ? malformedPathResponse() : dispatch(t, request, env, executionCtx);
     }
     // Elsewhere (Bun, Deno, workers, app.request()) the Response is all there is.
-    const url = request.url;
     const t = instr.start(
       request.method,
-      url.slice(url.indexOf('/', url.indexOf('//') + 2)),
+      targetOf(request.url),
       fetchHeaders(request.headers, instr),
     );
     if (t === undefined) return app.fetch(request, env, executionCtx);
+    if (t.malformedPath) return respond(t, malformedPathResponse());
     fetchTrackers.set(request, t);
     let res: Response | Promise<Response>;
     try {

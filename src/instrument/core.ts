@@ -10,6 +10,7 @@ import {
   type RequestIdOptions,
 } from './full.js';
 import { compileIgnore, type IgnoreMatcher, type IgnoreOption, pathOf } from './ignore.js';
+import { answerMalformedPath, isMalformedPath } from './malformed.js';
 import { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './metrics.js';
 
 /** The `route` label of requests no route matched. */
@@ -34,6 +35,14 @@ export interface HttpInstrumentationOptions extends HttpMetricsOptions {
    * predicate on the path, or `false`. Default `['/metrics', '/health', '/health/*', '/ready']`.
    */
   readonly ignore?: IgnoreOption;
+  /**
+   * Answer a request whose path is malformed percent-encoding (`/users/%ZZ`, `/users/%FF`: what
+   * `decodeURIComponent` rejects) with 400 `Bad Request` before the app runs, and record it under
+   * the unmatched route with status 400. The query string is not checked, and ignored paths are
+   * left to the app. Fastify's router answers such paths itself (400), whatever this says; they
+   * are recorded the same way. Default `true`.
+   */
+  readonly rejectMalformedPaths?: boolean;
   /** Resolve, validate and echo a request id (full mode). Default off. */
   readonly requestId?: boolean | RequestIdOptions;
   /**
@@ -71,6 +80,11 @@ export class RequestTracker {
   spanId: string | undefined = undefined;
   /** The error the handler failed with, if an adapter reported one. */
   error: unknown = undefined;
+  /**
+   * The path is malformed percent-encoding and `rejectMalformedPaths` is on: the adapter answers
+   * 400 instead of running the app (`serveNode` and `wrapNode` do it themselves).
+   */
+  malformedPath = false;
   /** @internal full-mode state (context and span), owned by `full.ts`. */
   state: unknown = undefined;
   /** @internal resolves the route at the end, for frameworks that route late (Express). */
@@ -133,7 +147,9 @@ export interface HttpInstrumentation {
   /**
    * Starts tracking a request. Returns `undefined` for an ignored path (nothing is recorded for it
    * and {@link finish} must not be called). Increments the in-flight gauge; in full mode resolves
-   * the request id, parses `traceparent` and starts the server span.
+   * the request id, parses `traceparent` and starts the server span. When the path is malformed
+   * percent-encoding (and `rejectMalformedPaths` is on) the tracker's `malformedPath` is set: the
+   * caller answers 400 instead of running the app.
    *
    * @param url the request target (`/users/7?x=1`); the query string is never recorded.
    * @param requestId an id the framework already resolved with the same rules (Fastify's
@@ -190,6 +206,7 @@ export interface HttpInstrumentation {
    * Runs `fn`, the framework's synchronous part, for a request {@link beginNode} started: with the
    * tracker findable through {@link trackerOfRequest}, inside the request context in full mode,
    * then {@link endNode} (in a `finally`). What the Express and Fastify adapters do per request.
+   * For a tracker with {@link RequestTracker.malformedPath} it answers 400 instead of calling `fn`.
    */
   serveNode(
     tracker: RequestTracker,
@@ -201,7 +218,8 @@ export interface HttpInstrumentation {
    * Wraps a node:http request listener: {@link beginNode}, `call` (the synchronous part of the
    * handler, with {@link trackerOfRequest} finding the tracker), then {@link endNode}. In
    * metrics-only mode this is one inlined function with no listener, property or context for
-   * requests answered synchronously: the adapters' fast path.
+   * requests answered synchronously: the adapters' fast path. A request whose path is malformed
+   * percent-encoding gets 400 instead of `call` (unless `rejectMalformedPaths` is off).
    *
    * @param routeAtEnd reads the route from `req` when the response ends, if nothing set it (for
    * apps that route inside `call`, such as Express).
@@ -405,6 +423,13 @@ export function createHttpInstrumentation(
       ? undefined
       : createHttpMetrics(options.registry ?? defaultRegistry(), options);
   const ignored: IgnoreMatcher = compileIgnore(options.ignore);
+  const rejectMalformed = options.rejectMalformedPaths ?? true;
+  if (typeof rejectMalformed !== 'boolean') {
+    fail(
+      'TT_INVALID_OPTION',
+      `rejectMalformedPaths must be true or false, got ${String(rejectMalformed)}`,
+    );
+  }
   const full: FullMode | undefined = createFullMode(options);
   const inFlight = metrics?.inFlightHandle;
 
@@ -419,6 +444,8 @@ export function createHttpInstrumentation(
     const path = ignored === undefined && full === undefined ? url : pathOf(url);
     if (ignored?.(path)) return undefined;
     const t = new RequestTracker(method, path, performance.now(), requestBytes, self);
+    // `url` may still hold the query string here; only the path is checked.
+    if (rejectMalformed && url.indexOf('%') !== -1) t.malformedPath = isMalformedPath(pathOf(url));
     inFlight?.inc();
     if (full !== undefined) {
       full.start(
@@ -490,7 +517,12 @@ export function createHttpInstrumentation(
         gauge.inc();
         const prev = enterRequest(req, t);
         try {
-          call(req, res);
+          if (rejectMalformed && isMalformedPath(path)) {
+            t.malformedPath = true;
+            answerMalformedPath(res);
+          } else {
+            call(req, res);
+          }
         } finally {
           leaveRequest(prev);
           // Skipped when the request was finished explicitly, or endNode already listens.
@@ -525,7 +557,8 @@ export function createHttpInstrumentation(
     serveNode(t, req, res, fn) {
       const prev = enterRequest(req, t);
       try {
-        if (self.contextual) self.run(t, fn);
+        if (t.malformedPath) answerMalformedPath(res);
+        else if (self.contextual) self.run(t, fn);
         else fn();
       } finally {
         leaveRequest(prev);

@@ -27,6 +27,12 @@ export {
   type IgnoreOption,
   pathOf,
 } from './ignore.js';
+export {
+  answerMalformedPath,
+  isMalformedPath,
+  MALFORMED_PATH_BODY,
+  MALFORMED_PATH_STATUS,
+} from './malformed.js';
 export { foldMethod, type MethodLabel, OTHER_METHOD, STANDARD_METHODS } from './methods.js';
 export { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './metrics.js';
 export {

@@ -37,7 +37,8 @@ export interface AdapterCase {
 
 /**
  * The app shape, identical in every framework:
- * - `GET /hello/:name` → 200 `hello <name>`
+ * - `GET /hello/:name` → 200 `hello <name>` (`name` percent-decoded, as each framework decodes
+ *   parameters; the node:http router calls `decodeURIComponent`)
  * - `GET /api/users/:id` → 200 `user <id>` (a mounted sub-router)
  * - `POST /echo` → 200, the body echoed
  * - `GET /fail` → the handler throws: the framework's 500
@@ -122,12 +123,12 @@ const nodeHttp: AdapterCase = {
         let m = /^\/hello\/([^/]+)$/.exec(path);
         if (get && m) {
           setRoute(req, '/hello/:name');
-          return send(res, 200, `hello ${m[1]}`);
+          return send(res, 200, `hello ${decodeURIComponent(m[1] as string)}`);
         }
         m = /^\/api\/users\/([^/]+)$/.exec(path);
         if (get && m) {
           setRoute(req, '/api/users/:id');
-          return send(res, 200, `user ${m[1]}`);
+          return send(res, 200, `user ${decodeURIComponent(m[1] as string)}`);
         }
         if (req.method === 'POST' && path === '/echo') {
           setRoute(req, '/echo');

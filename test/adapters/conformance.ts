@@ -4,7 +4,7 @@ import { Agent, METHODS, request } from 'node:http';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { encodeOpenMetrics } from '../../src/exposition/index.js';
-import { STANDARD_METHODS } from '../../src/instrument/index.js';
+import { pathOf, STANDARD_METHODS } from '../../src/instrument/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { createRegistry, type Registry, type SnapshotSeries } from '../../src/metrics/index.js';
 import { configureTracing } from '../../src/trace/index.js';
@@ -480,6 +480,86 @@ export function runConformance(adapter: AdapterCase): void {
       });
     });
 
+    describe('a malformed percent-encoding in the path: 400, recorded as unmatched', () => {
+      // Each path has a `%` that is not two hex digits, or escapes that are not UTF-8: what
+      // decodeURIComponent rejects. The query string is not checked.
+      const MALFORMED = [
+        '/hello/%ZZ',
+        '/hello/%E0%A4%A',
+        '/hello/%FF',
+        '/hello/%',
+        '/api/users/%zz',
+        '/nope/%ZZ?x=1',
+      ];
+      for (const full of [false, true]) {
+        describe(full ? 'full mode' : 'metrics only', () => {
+          const registry = createRegistry();
+          const logs = captureLogs();
+          const logger = createLogger({
+            name: 'http',
+            destination: logs.stream,
+            env: {},
+            base: null,
+          });
+          let app: RunningApp;
+          let replies: Reply[];
+          before(async () => {
+            app = await adapter.start(
+              full ? { registry, requestId: true, accessLog: { logger } } : { registry },
+            );
+            replies = [];
+            for (const p of MALFORMED) {
+              replies.push(await send(app.url, 'GET', p, { headers: { 'x-request-id': 'bad-1' } }));
+            }
+            replies.push(await send(app.url, 'PURGE', '/hello/%ZZ'));
+            // Valid escapes and a malformed query string are served as usual.
+            replies.push(await send(app.url, 'GET', '/hello/caf%C3%A9'));
+            replies.push(await send(app.url, 'GET', '/hello/ann?q=%ZZ'));
+            await settled(registry, MALFORMED.length + 3);
+          });
+          after(() => app?.close());
+
+          it('answers 400 to each, and serves valid escapes and a malformed query', () => {
+            assert.deepEqual(
+              replies.map((r) => r.status),
+              [...MALFORMED.map(() => 400), 400, 200, 200],
+            );
+            assert.equal(replies.at(-2)?.body, 'hello café');
+            assert.equal(replies.at(-1)?.body, 'hello ann');
+          });
+
+          it('records them under the unmatched route with status 400, never the raw path', () => {
+            assert.deepEqual(counts(registry, 'http_requests', ['method', 'route', 'status']), {
+              'GET unmatched 400': MALFORMED.length,
+              'OTHER unmatched 400': 1,
+              'GET /hello/:name 200': 2,
+            });
+            assert.deepEqual(
+              counts(registry, 'http_request_duration_seconds', ['method', 'route']),
+              { 'GET unmatched': MALFORMED.length, 'OTHER unmatched': 1, 'GET /hello/:name': 2 },
+            );
+            assert.equal(inFlight(registry), 0);
+          });
+
+          if (full) {
+            it('echoes the request id and writes one access-log line per rejected request', () => {
+              assert.equal(replies[0]?.headers['x-request-id'], 'bad-1');
+              const lines = logs.lines.filter((l) => l.msg === 'request finished');
+              const rejected = lines.filter((l) => l.status === 400);
+              assert.deepEqual(
+                rejected.map((l) => [l.method, l.route, l.path, l.request_id]),
+                [
+                  ...MALFORMED.map((p) => ['GET', 'unmatched', pathOf(p), 'bad-1']),
+                  ['PURGE', 'unmatched', '/hello/%ZZ', rejected.at(-1)?.request_id],
+                ],
+              );
+              assert.equal(lines.length, MALFORMED.length + 3);
+            });
+          }
+        });
+      }
+    });
+
     describe('bad input: label values stay bounded', () => {
       const registry = createRegistry();
       let app: RunningApp;
@@ -564,11 +644,17 @@ export function runConformance(adapter: AdapterCase): void {
         const methodsSeen = new Set(series(registry, 'http_requests').map((s) => s.labels.method));
         assert.ok(methodsSeen.has('OTHER'));
         assert.ok(series(registry, 'http_requests').length <= known.size * allowedMethods.size * 8);
-        // Every request that reached routing is recorded. (Fastify answers a URL it cannot decode,
-        // such as `/%zz`, with 400 before any hook runs: those are the ones not counted there.)
+        // Every request that reached the server's handler is recorded: the routed ones (200, 404)
+        // and the malformed paths every adapter answers 400 (the random words may hold a `%`).
+        // Node's parser answers the made-up methods 400 before any handler: never recorded.
         const routed = replies.filter((r) => r.status === 200 || r.status === 404).length;
         assert.ok(routed >= 900, `${routed} requests routed`);
-        assert.ok(total(registry) >= routed, `${total(registry)} recorded, ${routed} routed`);
+        let malformed = 0;
+        for (const s of series(registry, 'http_requests')) {
+          if (s.labels.status === '400') malformed += s.value ?? 0;
+        }
+        assert.ok(malformed > 0, 'some random paths are malformed percent-encoding');
+        assert.equal(total(registry), routed + malformed);
       });
     });
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Hono } from 'hono';
-import { telltaleHono } from '../../src/adapters/hono.js';
+import { instrumentHono, telltaleHono } from '../../src/adapters/hono.js';
 import { createRegistry } from '../../src/metrics/index.js';
 
 describe('telltaleHono without @hono/node-server', () => {
@@ -27,5 +27,40 @@ describe('telltaleHono without @hono/node-server', () => {
     assert.equal(m.responseSize.point({ method: 'GET', route: '/hello/:name' })?.sum, 9);
     assert.equal(m.inFlight.get(), 0);
     assert.equal(m.requests.seriesCount, 2);
+  });
+
+  it('answers 400 to a malformed percent-encoding before routing, in both forms, recorded as unmatched', async () => {
+    for (const form of ['middleware', 'app'] as const) {
+      const registry = createRegistry();
+      const app = new Hono();
+      if (form === 'middleware') app.use(telltaleHono({ registry, requestId: true }));
+      let reached = 0;
+      app.get('/hello/:name', (c) => {
+        reached++;
+        return c.text(`hello ${c.req.param('name')}`);
+      });
+      const fetch =
+        form === 'middleware' ? app.fetch : instrumentHono(app, { registry, requestId: true });
+      const get = (path: string): Promise<Response> =>
+        Promise.resolve(
+          fetch(new Request(`http://localhost${path}`, { headers: { 'x-request-id': 'r1' } })),
+        );
+      const bad = await get('/hello/%ZZ');
+      assert.equal(bad.status, 400, form);
+      assert.equal(await bad.text(), 'Bad Request');
+      assert.equal(bad.headers.get('x-request-id'), 'r1');
+      const ok = await get('/hello/caf%C3%A9?q=%ZZ');
+      assert.equal(await ok.text(), 'hello café');
+      assert.equal(reached, 1, 'the app never saw the malformed path');
+      const series = registry.snapshot().http_requests?.series ?? [];
+      assert.deepEqual(
+        series.map((s) => [s.labels.method, s.labels.route, s.labels.status, s.value]),
+        [
+          ['GET', 'unmatched', '400', 1],
+          ['GET', '/hello/:name', '200', 1],
+        ],
+        form,
+      );
+    }
   });
 });

@@ -72,6 +72,65 @@ describe('fastify: fastifyGenReqId', () => {
   });
 });
 
+describe('fastify: malformed percent-encoding', () => {
+  /** Sends one raw request line and returns the status line and the body. */
+  function raw(port: number, target: string): Promise<[string, string]> {
+    return new Promise((resolve, reject) => {
+      const s = new Socket();
+      let data = '';
+      s.on('data', (c: Buffer) => {
+        data += c.toString('latin1');
+      });
+      s.on('error', reject);
+      s.on('close', () => {
+        const [head = '', body = ''] = data.split('\r\n\r\n');
+        resolve([head.split('\r\n')[0] ?? '', body]);
+      });
+      s.connect(port, '127.0.0.1', () => {
+        s.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      });
+    });
+  }
+
+  it("records what Fastify's router answers, once: its 400 as unmatched, a path it takes under its route", async () => {
+    const registry = createRegistry();
+    const app = Fastify({ logger: false });
+    await app.register(telltaleFastify, { registry });
+    app.get<{ Params: { name: string } }>(
+      '/hello/:name',
+      async (req) => `hello ${req.params.name}`,
+    );
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const port = (app.server.address() as AddressInfo).port;
+      const [line, body] = await raw(port, '/hello/%ZZ');
+      assert.equal(line, 'HTTP/1.1 400 Bad Request');
+      assert.equal((JSON.parse(body) as { code: string }).code, 'FST_ERR_BAD_URL', "Fastify's own");
+      // The plugin checks the target up to `?`; Fastify's router also stops at `#`, so it takes
+      // this one: tracked early, then recorded once, under the route Fastify matched.
+      assert.deepEqual(await raw(port, '/hello/ann#%ZZ'), ['HTTP/1.1 200 OK', 'hello ann']);
+      assert.equal(await count(registry, 'GET', 'unmatched', 400), 1);
+      assert.equal(await count(registry, 'GET', '/hello/:name', 200), 1);
+      assert.equal(registry.snapshot().http_requests?.series.length, 2);
+      assert.equal(registry.snapshot().http_requests_in_flight?.series[0]?.value, 0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('reports a rejectMalformedPaths that is not a boolean', async () => {
+    const app = Fastify({ logger: false });
+    await assert.rejects(
+      async () => {
+        await app.register(telltaleFastify, { rejectMalformedPaths: 1 as unknown as boolean });
+        await app.ready();
+      },
+      (err: unknown) => (err as { code?: string }).code === 'TT_INVALID_OPTION',
+    );
+    await app.close().catch(() => {});
+  });
+});
+
 describe('hono: routed before middleware', () => {
   for (const form of ['middleware', 'instrumentHono'] as const) {
     it(`records a request a middleware answered under the route it was for (${form})`, async () => {

@@ -4,17 +4,19 @@ import { once } from 'node:events';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { instrumentHandler } from '../../src/adapters/node-http.js';
 import {
   compileIgnore,
   createHttpInstrumentation,
   createHttpMetrics,
   createRequestIdResolver,
   foldMethod,
+  isMalformedPath,
   pathOf,
 } from '../../src/instrument/index.js';
 import { TelltaleError } from '../../src/internal/errors.js';
 import { BucketPresets, createRegistry } from '../../src/metrics/index.js';
-import { pollUntil } from '../helpers/index.js';
+import { httpRequest, pollUntil } from '../helpers/index.js';
 
 function invalidOption(err: unknown): boolean {
   assert.ok(err instanceof TelltaleError);
@@ -225,6 +227,84 @@ describe('createHttpInstrumentation', () => {
     });
     assert.equal(http.metrics?.requests.get({ method: 'GET', route: '/slow', status: 499 }), 1);
     server.close();
+  });
+});
+
+describe('malformed percent-encoding in the path', () => {
+  it('isMalformedPath is exactly what decodeURIComponent rejects', () => {
+    for (const p of [
+      '/a/%ZZ',
+      '/a/%',
+      '/a/%4',
+      '/a/%FF',
+      '/a/%E0%A4%A',
+      '/a/%C3',
+      '/%zz/b',
+      '/%ED%A0%80',
+    ])
+      assert.equal(isMalformedPath(p), true, p);
+    for (const p of ['/', '/a/b', '/a/%41', '/caf%C3%A9', '/a%2Fb', '/100%25', '/%F0%9F%98%80'])
+      assert.equal(isMalformedPath(p), false, p);
+  });
+
+  it('start() marks the tracker for a malformed path only, never for the query string', () => {
+    const http = createHttpInstrumentation({ registry: createRegistry() });
+    assert.equal(http.start('GET', '/a/%ZZ', {})?.malformedPath, true);
+    assert.equal(http.start('GET', '/a/%FF?x=1', {})?.malformedPath, true);
+    assert.equal(http.start('GET', '/a/b?q=%ZZ', {})?.malformedPath, false);
+    assert.equal(http.start('GET', '/a/%41', {})?.malformedPath, false);
+    assert.equal(http.start('GET', '/metrics', {}), undefined, 'ignored paths stay ignored');
+    const off = createHttpInstrumentation({
+      registry: createRegistry(),
+      rejectMalformedPaths: false,
+    });
+    assert.equal(off.start('GET', '/a/%ZZ', {})?.malformedPath, false);
+    assert.throws(
+      () => createHttpInstrumentation({ rejectMalformedPaths: 'yes' as unknown as boolean }),
+      invalidOption,
+    );
+  });
+
+  it('rejectMalformedPaths: false leaves the path to the app (node-http: its own answer)', async () => {
+    for (const reject of [true, false]) {
+      const registry = createRegistry();
+      let reached = 0;
+      const server = createServer(
+        instrumentHandler(
+          (_req, res) => {
+            reached++;
+            res.statusCode = 404;
+            res.end('mine');
+          },
+          { registry, rejectMalformedPaths: reject },
+        ),
+      );
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      try {
+        const r = await httpRequest(`http://127.0.0.1:${port}/a/%ZZ`);
+        assert.deepEqual(
+          [r.status, r.body, reached],
+          reject ? [400, 'Bad Request', 0] : [404, 'mine', 1],
+        );
+        assert.equal(r.headers['content-type'], reject ? 'text/plain; charset=utf-8' : undefined);
+        const status = reject ? 400 : 404;
+        await pollUntil(
+          () =>
+            registry
+              .snapshot()
+              .http_requests?.series.find((s) => s.labels.status === String(status)),
+          { description: `${status} recorded`, timeoutMs: 5000, intervalMs: 10 },
+        );
+        assert.deepEqual(
+          registry.snapshot().http_requests?.series.map((s) => s.labels),
+          [{ method: 'GET', route: 'unmatched', status: String(status) }],
+        );
+      } finally {
+        server.close();
+      }
+    }
   });
 });
 

@@ -179,7 +179,14 @@ describe('the API', () => {
     assert.equal(put.status, 405);
     assert.equal(put.headers.get('allow'), 'GET, HEAD');
     assert.equal((await fetch(`${agent.apiUrl}/nope`)).status, 404);
-    assert.equal((await fetch(`${agent.apiUrl}/kv/%E0%A4%A`)).status, 400);
+    const bad = await fetch(`${agent.apiUrl}/kv/%E0%A4%A`, { headers: { 'x-request-id': 'k1' } });
+    assert.equal(bad.status, 400);
+    // The agent's own answer (rejectMalformedPaths: false), not the adapter's plain-text one.
+    assert.deepEqual(await bad.json(), {
+      ok: false,
+      error: 'the key in the path is not valid percent-encoding',
+      request_id: 'k1',
+    });
   });
 });
 
