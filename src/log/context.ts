@@ -29,7 +29,8 @@ let provider: LogContextProvider | undefined;
  * - **What it returns.** A plain object of fields, or `undefined` (outside a request). Return the
  *   same object for as long as the context is unchanged (cache it on the span or request): telltale
  *   never mutates, freezes or keeps it, and copies its fields into the line. The fields are
- *   serialised like any other: serializers and redaction apply, and key order is kept.
+ *   serialised like any other: serializers and redaction apply, a key named like one of
+ *   `LOGGER_FIELDS` is renamed (`fields.level`), and key order is kept.
  * - **Precedence.** Fields the caller passes (`log.info({ trace_id }, …)`) and a `mixin` option
  *   win over the provider's on a conflict. Bindings from `.child()` are written before the line's
  *   fields and are not de-duplicated, so don't also bind `request_id` with `.child()`.

@@ -1,4 +1,4 @@
-// telltale/log: the logger factory (on pino), LOG_LEVEL directives, named loggers, redaction and the log context hook.
+// telltale/log: the logger factory (on pino), LOG_LEVEL directives, named loggers, redaction, the logger's own fields and the log context hook.
 export type { LogFields, LogMethod, MinimalLogger } from '../internal/logger.js';
 export {
   getLogContextProvider,
@@ -18,6 +18,7 @@ export {
   parseLevelDirectives,
   resolveLevel,
 } from './directives.js';
+export { LOGGER_FIELDS, RENAMED_FIELD_PREFIX } from './fields.js';
 export {
   createLogger,
   type LogDestination,

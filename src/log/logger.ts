@@ -10,6 +10,7 @@ import {
   parseLevelDirectives,
   resolveLevel,
 } from './directives.js';
+import { renameBindingFields, renameLoggerFields } from './fields.js';
 import { loadPretty, type ModuleLoader } from './pretty.js';
 import { type RedactOptions, resolveRedact } from './redact.js';
 
@@ -48,7 +49,8 @@ export interface LoggerOptions {
   readonly redact?: RedactOptions | readonly string[] | false;
   /**
    * Fields written on every line, after `pid` and `hostname` (and `name`). `null` drops `pid`
-   * and `hostname` too. Default `{}`.
+   * and `hostname` too. Default `{}`. A field named like one of `LOGGER_FIELDS` is renamed
+   * (`name` → `fields.name`), as everywhere.
    */
   readonly base?: Readonly<Record<string, unknown>> | null;
   /**
@@ -141,7 +143,9 @@ function validate(options: LoggerOptions): void {
  * and the fields of the current request added by the context provider (see
  * `setLogContextProvider`). Each JSON line has `level` as a label (`"info"`), `time` in epoch
  * milliseconds, `pid`, `hostname`, `name` when the logger has one, the context and caller fields,
- * and `msg`. Invalid `LOG_LEVEL` directives and an unknown `LOG_FORMAT` never throw: each is
+ * and `msg`. These six are always the logger's own: a field of the same name from a call, a
+ * binding, `base`, the context or a mixin is written as `fields.<name>` (see `LOGGER_FIELDS`).
+ * Invalid `LOG_LEVEL` directives and an unknown `LOG_FORMAT` never throw: each is
  * logged once as a warning (code `TT_INVALID_LOG_LEVEL` / `TT_INVALID_LOG_FORMAT`) and ignored.
  *
  * @throws {TelltaleError} `TT_INVALID_OPTION` for an option of the wrong type or an invalid redact
@@ -227,10 +231,19 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
   // named() adds them back from here.
   const host: Record<string, unknown> =
     options.base === null ? {} : { pid: process.pid, hostname: HOST };
-  const userBase: Record<string, unknown> = options.base === null ? {} : { ...options.base };
-  delete userBase.name; // the name is the logger's own: set it with `name` or `named()`
+  // The name is the logger's own (set it with `name` or `named()`): a `name` in base is renamed.
+  const userBase = options.base === null ? {} : renameLoggerFields({ ...options.base });
 
   const redaction = resolveRedact(options.redact);
+  const nested = redaction.nested;
+  // Every line's fields (the call's, the context provider's and the mixin's, merged): logger
+  // fields renamed and, with redaction, secrets censored one level deep, in one pass.
+  const lineFields: (obj: Record<string, unknown>) => Record<string, unknown> =
+    nested ?? renameLoggerFields;
+  const bindingFields = <T>(bindings: T): T =>
+    nested === undefined || typeof bindings !== 'object' || bindings === null
+      ? renameBindingFields(bindings)
+      : (nested(bindings as Record<string, unknown>) as T);
   let core: pino.Logger;
   try {
     core = pino(
@@ -242,7 +255,7 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
         ...contextMixin(options.mixin),
         formatters: {
           level: (label) => ({ level: label }),
-          ...(redaction.nested === undefined ? {} : { log: redaction.nested }),
+          log: lineFields,
         },
         ...(redaction.pino === undefined ? {} : { redact: redaction.pino }),
       },
@@ -257,11 +270,15 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
     );
   }
 
+  // pino's own child, before the override below: spawn writes the logger's pid, hostname and
+  // name itself, and renames only the bindings it is given.
+  const pinoChild = core.child;
+  const pinoSetBindings = core.setBindings;
   const spawn = (name: string | undefined, bindings: Record<string, unknown>): Logger =>
-    core.child(
-      { ...host, ...(name === undefined ? {} : { name }), ...bindings },
+    Reflect.apply(pinoChild, core, [
+      { ...host, ...(name === undefined ? {} : { name }), ...bindingFields(bindings) },
       { level: resolveLevel(directives, name) },
-    ) as unknown as Logger;
+    ]) as Logger;
 
   function named(this: pino.Logger, name: string): Logger {
     if (typeof name !== 'string' || !isValidLoggerName(name)) {
@@ -276,23 +293,30 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
     const full = typeof parent === 'string' && parent !== '' ? `${parent}.${name}` : name;
     return spawn(full, bindings);
   }
-  const nested = redaction.nested;
-  if (nested !== undefined) {
-    // pino's formatters.log does not see `.child()` bindings, so they get the same scan, once,
-    // when the child is created.
-    const pinoChild = core.child;
-    Object.defineProperty(core, 'child', {
-      value: function child(
-        this: pino.Logger,
-        bindings: pino.Bindings,
-        childOptions?: pino.ChildLoggerOptions,
-      ) {
-        return Reflect.apply(pinoChild, this, [nested(bindings), childOptions]) as pino.Logger;
-      },
-      writable: true,
-      configurable: true,
-    });
-  }
+  // pino's formatters.log does not see `.child()` / `setBindings()` bindings, so they get the
+  // same renaming and scan, once, when they are set. A child's own `formatters.log` or
+  // `formatters.bindings` option runs first, and its result goes through the same rule.
+  Object.defineProperty(core, 'child', {
+    value: function child(
+      this: pino.Logger,
+      bindings: pino.Bindings,
+      childOptions?: pino.ChildLoggerOptions,
+    ) {
+      return Reflect.apply(pinoChild, this, [
+        bindingFields(bindings),
+        guardFormatters(childOptions, lineFields),
+      ]) as pino.Logger;
+    },
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(core, 'setBindings', {
+    value: function setBindings(this: pino.Logger, bindings: pino.Bindings): void {
+      Reflect.apply(pinoSetBindings, this, [bindingFields(bindings)]);
+    },
+    writable: true,
+    configurable: true,
+  });
   // Children are created with Object.create(parent) by pino, so every logger of this tree
   // inherits `named` from the core.
   Object.defineProperty(core, 'named', { value: named, writable: true, configurable: true });
@@ -304,6 +328,29 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
     for (const w of warnings) warn.warn(w.fields, w.msg);
   }
   return root;
+}
+
+type ChildFormatters = NonNullable<pino.ChildLoggerOptions['formatters']>;
+
+// A child's `formatters.log` / `formatters.bindings` replace the parent's in pino; wrap them so
+// their output still has the logger fields renamed.
+function guardFormatters(
+  options: pino.ChildLoggerOptions | undefined,
+  lineFields: (obj: Record<string, unknown>) => Record<string, unknown>,
+): pino.ChildLoggerOptions | undefined {
+  const f = (options as { formatters?: ChildFormatters } | null | undefined)?.formatters;
+  if (typeof f !== 'object' || f === null || (f.log === undefined && f.bindings === undefined)) {
+    return options;
+  }
+  const { log, bindings } = f;
+  const formatters: ChildFormatters = { ...f };
+  if (typeof log === 'function') {
+    formatters.log = (obj: object) => lineFields(log(obj) as Record<string, unknown>);
+  }
+  if (typeof bindings === 'function') {
+    formatters.bindings = (b: pino.Bindings) => renameBindingFields(bindings(b));
+  }
+  return { ...options, formatters };
 }
 
 function levelAbove(level: LevelName, than: LevelName): boolean {

@@ -1,5 +1,6 @@
 // Secret redaction for telltale's loggers: the default paths, and the option that extends or turns them off.
 import { fail } from '../internal/errors.js';
+import { isLoggerField, renameLoggerFields } from './fields.js';
 
 /** Field names that hold secrets, censored at the top level of a log line and one level deep. */
 export const SECRET_FIELD_NAMES: readonly string[] = Object.freeze([
@@ -77,14 +78,17 @@ export interface PinoRedact {
   remove: boolean;
 }
 
-/** A log object in, the same object (nothing to censor) or a censored copy out. */
+/** A log object in, the same object (nothing to change) or a censored and renamed copy out. */
 export type NestedRedactor = (obj: Record<string, unknown>) => Record<string, unknown>;
 
 /** What a logger needs to redact: pino's option, and the one-level-deep field scan. */
 export interface ResolvedRedaction {
   /** pino's `redact` option, or `undefined` for none. */
   readonly pino: PinoRedact | undefined;
-  /** Censors secret fields one level deep (pino's `formatters.log`), or `undefined` for none. */
+  /**
+   * Censors secret fields one level deep and renames logger fields (pino's `formatters.log`), or
+   * `undefined` when nothing is to be censored (the logger then only renames).
+   */
   readonly nested: NestedRedactor | undefined;
 }
 
@@ -96,8 +100,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * A function that censors the `names` fields of each plain-object field of a log object (one
- * level deep). It never mutates its input: it returns the input when there is nothing to censor,
- * else a copy. Class instances (errors, requests, buffers) are left to their serializers.
+ * level deep), and renames its `LOGGER_FIELDS` keys like `renameLoggerFields`, in the same pass
+ * over the keys (the line's fields are scanned once). It never mutates its input: it returns the
+ * input when there is nothing to change, else a copy. Class instances (errors, requests,
+ * buffers) are left to their serializers.
  */
 export function nestedRedactor(
   names: readonly string[],
@@ -121,7 +127,9 @@ export function nestedRedactor(
   };
   return (obj) => {
     let out: Record<string, unknown> | undefined;
+    let clash = false;
     for (const key in obj) {
+      if (isLoggerField(key)) clash = true;
       const value = obj[key];
       if (!isPlainObject(value) || !Object.hasOwn(obj, key)) continue;
       const copy = scrub(value, key);
@@ -130,7 +138,8 @@ export function nestedRedactor(
         out[key] = copy;
       }
     }
-    return out ?? obj;
+    const censored = out ?? obj;
+    return clash ? renameLoggerFields(censored) : censored;
   };
 }
 

@@ -28,3 +28,32 @@ export function capture(): Capture {
     records: () => lines().map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
+
+/**
+ * The top-level keys of one JSON line, in order and with duplicates (which `JSON.parse` hides:
+ * it keeps the last). Throws on an unterminated string.
+ */
+export function topLevelKeys(line: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      if (j >= line.length) throw new Error(`unterminated string at ${i} in ${line}`);
+      if (depth === 1 && expectKey) keys.push(JSON.parse(line.slice(i, j + 1)) as string);
+      expectKey = false;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 1) expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return keys;
+}
