@@ -1,7 +1,8 @@
 // The agent's configuration: a YAML file (agent.yaml, --config or AGENT_CONFIG), environment overrides, defaults, and a validator that names the field.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
 /** The agent's resolved configuration. Every field has a value. */
@@ -21,8 +22,11 @@ export interface AgentConfig {
   };
   /** WebSocket URLs of peers to dial (`ws://host:port/peers`). */
   readonly peers: readonly string[];
+  /** `rate` is validated (above 0) only when `enabled`; a disabled workload may say `rate: 0`. */
   readonly workload: { readonly enabled: boolean; readonly rate: number };
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
+  /** `drainDelayMs`: how long readiness answers 503 before the servers close, in ms. */
+  readonly shutdown: { readonly drainDelayMs: number };
   /** The file the config was read from, or `undefined` when only defaults and env applied. */
   readonly file: string | undefined;
 }
@@ -35,10 +39,20 @@ export const DEFAULT_CONFIG = {
   peers: [] as string[],
   workload: { enabled: false, rate: 20 },
   log: { level: 'info', format: 'json' },
+  shutdown: { drainDelayMs: 2000 },
 } as const;
+
+/** The largest `shutdown.drainDelayMs`: the lifecycle's 30 s deadline must leave the hooks time to run. */
+export const MAX_DRAIN_DELAY_MS = 20_000;
 
 /** The config file read when neither `--config` nor `AGENT_CONFIG` names one (missing is fine). */
 export const DEFAULT_CONFIG_FILE = 'agent.yaml';
+
+/**
+ * The shipped `examples/agent/agent.yaml` (absolute): `main.ts` (and so `npm start`) falls back to
+ * it when no file is named and there is no `agent.yaml` in the working directory.
+ */
+export const SHIPPED_CONFIG_FILE = fileURLToPath(new URL('./agent.yaml', import.meta.url));
 
 /** An invalid configuration: `field` is the dotted path (`metrics.port`), `source` where the value came from. */
 export class ConfigError extends Error {
@@ -60,6 +74,12 @@ export interface LoadConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where relative paths (the config file, `storage.path`) are resolved. Default `process.cwd()`. */
   readonly cwd?: string;
+  /**
+   * The files tried, in order, when neither `--config` nor `AGENT_CONFIG` names one (relative to
+   * `cwd`): the first that exists is read; none existing is fine (defaults and environment only).
+   * Default `[DEFAULT_CONFIG_FILE]`. `main.ts` passes `[DEFAULT_CONFIG_FILE, SHIPPED_CONFIG_FILE]`.
+   */
+  readonly defaultFiles?: readonly string[];
 }
 
 const LEVELS = new Set([
@@ -177,12 +197,32 @@ function url(v: unknown, field: string, protocols: readonly string[], source: st
   return s;
 }
 
-function rate(v: unknown, field: string, source: string): number {
+/** A rate in messages per second: above 0 (at least 0 when `allowZero`, for a disabled workload) and at most 10,000. */
+function rate(v: unknown, field: string, source: string, allowZero = false): number {
   const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > 10_000) {
+  if (
+    typeof n !== 'number' ||
+    !Number.isFinite(n) ||
+    n < 0 ||
+    (n === 0 && !allowZero) ||
+    n > 10_000
+  ) {
     throw new ConfigError(
       field,
-      `must be a number of messages per second above 0 and at most 10000, got ${describe(v)}`,
+      `must be a number of messages per second ${allowZero ? 'from 0' : 'above 0'} and at most 10000, got ${describe(v)}`,
+      source,
+    );
+  }
+  return n;
+}
+
+/** An integer number of milliseconds from `min` to `max`. */
+function millis(v: unknown, field: string, source: string, min: number, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(
+      field,
+      `must be an integer number of milliseconds from ${min} to ${max}, got ${describe(v)}`,
       source,
     );
   }
@@ -211,11 +251,12 @@ function level(v: unknown, field: string, source: string): string {
   return s;
 }
 
-/** Picks the config file from argv, then AGENT_CONFIG, then the default; `required` is false only for the default. */
+/** Picks the config file from argv, then AGENT_CONFIG, then the first default that exists; `required` is false only for a default. */
 function configFile(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
+  defaults: readonly string[],
 ): { path: string; required: boolean } {
   let fromArgv: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -238,17 +279,21 @@ function configFile(
   const fromEnv = env.AGENT_CONFIG;
   if (fromEnv !== undefined && fromEnv !== '')
     return { path: resolve(cwd, fromEnv), required: true };
-  return { path: resolve(cwd, DEFAULT_CONFIG_FILE), required: false };
+  const candidates = defaults.map((f) => resolve(cwd, f));
+  const found = candidates.find((f) => existsSync(f)) ?? candidates[0];
+  return { path: found ?? resolve(cwd, DEFAULT_CONFIG_FILE), required: false };
 }
 
 /**
- * Loads the agent's configuration: the YAML file (`--config PATH`, else `AGENT_CONFIG`, else
- * `agent.yaml` in `cwd`, which may be missing), then the environment overrides, over
- * {@link DEFAULT_CONFIG}. Every value is validated; unknown keys are errors.
+ * Loads the agent's configuration: the YAML file (`--config PATH`, else `AGENT_CONFIG`, else the
+ * first of `defaultFiles` that exists, by default `agent.yaml` in `cwd`; none is fine), then the
+ * environment overrides, over {@link DEFAULT_CONFIG}. Every value is validated; unknown keys are
+ * errors.
  *
- * Environment overrides (an empty variable counts as unset): `AGENT_PORT` → `server.port`,
- * `METRICS_ENABLED`, `METRICS_PORT`, `METRICS_PATH` → `metrics.*`, `STORAGE_BACKEND`,
- * `STORAGE_PATH` → `storage.*`, `REDIS_URL` → `storage.redis.url`, `LOG_LEVEL`, `LOG_FORMAT` → `log.*`.
+ * Environment overrides (an empty variable counts as unset): `AGENT_HOST`, `AGENT_PORT` →
+ * `server.*`, `METRICS_ENABLED`, `METRICS_HOST`, `METRICS_PORT`, `METRICS_PATH` → `metrics.*`,
+ * `STORAGE_BACKEND`, `STORAGE_PATH` → `storage.*`, `REDIS_URL` → `storage.redis.url`,
+ * `LOG_LEVEL`, `LOG_FORMAT` → `log.*`, `DRAIN_DELAY_MS` → `shutdown.drainDelayMs`.
  *
  * @throws ConfigError naming the field, the problem and the source (file or variable), e.g.
  * `invalid config: metrics.port must be an integer from 0 to 65535, got 70000 (/etc/agent.yaml)`.
@@ -261,7 +306,12 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   const argv = options.argv ?? [];
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const { path: filePath, required } = configFile(argv, env, cwd);
+  const { path: filePath, required } = configFile(
+    argv,
+    env,
+    cwd,
+    options.defaultFiles ?? [DEFAULT_CONFIG_FILE],
+  );
 
   let text: string | undefined;
   try {
@@ -285,13 +335,19 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
       throw new ConfigError('config file', `is not valid YAML: ${(err as Error).message}`, src);
     }
   }
-  const root = section(doc, '', ['server', 'metrics', 'storage', 'peers', 'workload', 'log'], src);
+  const root = section(
+    doc,
+    '',
+    ['server', 'metrics', 'storage', 'peers', 'workload', 'log', 'shutdown'],
+    src,
+  );
   const server = section(root.server, 'server', ['host', 'port'], src);
   const metrics = section(root.metrics, 'metrics', ['enabled', 'host', 'port', 'path'], src);
   const storage = section(root.storage, 'storage', ['backend', 'path', 'redis'], src);
   const redis = section(storage.redis, 'storage.redis', ['url'], src);
   const workload = section(root.workload, 'workload', ['enabled', 'rate'], src);
   const log = section(root.log, 'log', ['level', 'format'], src);
+  const shutdown = section(root.shutdown, 'shutdown', ['drainDelayMs'], src);
 
   const D = DEFAULT_CONFIG;
   // A value from the file (validated with the file as its source), or the default.
@@ -320,9 +376,16 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
     fromFile(server.port, D.server.port, (v, s) => port(v, 'server.port', s)),
     (v, s) => port(v, 'server.port', s),
   );
+  const workloadEnabled = fromFile(workload.enabled, D.workload.enabled as boolean, (v, s) =>
+    bool(v, 'workload.enabled', s),
+  );
   const config: AgentConfig = {
     server: {
-      host: fromFile(server.host, D.server.host, (v, s) => str(v, 'server.host', s)),
+      host: fromEnv(
+        'AGENT_HOST',
+        fromFile(server.host, D.server.host as string, (v, s) => str(v, 'server.host', s)),
+        (v, s) => str(v, 'server.host', s).trim(),
+      ),
       port: serverPort,
     },
     metrics: {
@@ -331,7 +394,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
         fromFile(metrics.enabled, D.metrics.enabled, (v, s) => bool(v, 'metrics.enabled', s)),
         (v, s) => bool(v, 'metrics.enabled', s),
       ),
-      host: fromFile(metrics.host, D.metrics.host, (v, s) => str(v, 'metrics.host', s)),
+      host: fromEnv(
+        'METRICS_HOST',
+        fromFile(metrics.host, D.metrics.host as string, (v, s) => str(v, 'metrics.host', s)),
+        (v, s) => str(v, 'metrics.host', s).trim(),
+      ),
       port: fromEnv(
         'METRICS_PORT',
         fromFile(metrics.port, D.metrics.port, (v, s) => port(v, 'metrics.port', s)),
@@ -371,11 +438,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
     },
     peers,
     workload: {
-      enabled: fromFile(workload.enabled, D.workload.enabled as boolean, (v, s) =>
-        bool(v, 'workload.enabled', s),
-      ),
+      enabled: workloadEnabled,
+      // A disabled workload sends nothing, so its rate may be 0 (still a number, to catch typos).
       rate: fromFile(workload.rate, D.workload.rate as number, (v, s) =>
-        rate(v, 'workload.rate', s),
+        rate(v, 'workload.rate', s, !workloadEnabled),
       ),
     },
     log: {
@@ -390,6 +456,15 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
           oneOf(v, 'log.format', ['json', 'pretty'], s),
         ),
         (v, s) => oneOf(v, 'log.format', ['json', 'pretty'], s),
+      ),
+    },
+    shutdown: {
+      drainDelayMs: fromEnv(
+        'DRAIN_DELAY_MS',
+        fromFile(shutdown.drainDelayMs, D.shutdown.drainDelayMs as number, (v, s) =>
+          millis(v, 'shutdown.drainDelayMs', s, 0, MAX_DRAIN_DELAY_MS),
+        ),
+        (v, s) => millis(v, 'shutdown.drainDelayMs', s, 0, MAX_DRAIN_DELAY_MS),
       ),
     },
     file: text === undefined ? undefined : filePath,

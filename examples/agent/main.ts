@@ -1,19 +1,33 @@
 // Entry point of the agent (`npm start`): loads the config, starts the agent (and, with the workload on, a companion agent as its peer), prints the URLs, and shuts down gracefully on SIGTERM.
 //
 // Exit codes: 0 after a graceful shutdown; 2 for an invalid configuration (the error names the
-// field); 1 when the agent cannot start (storage cannot be opened, a port is taken) or the
-// shutdown passes its deadline. DRAIN_DELAY_MS (default 2000) is how long readiness answers 503
-// before the servers close.
+// field or variable, DRAIN_DELAY_MS included); 1 when the agent cannot start (storage cannot be
+// opened, a port is taken) or the shutdown passes its deadline.
+//
+// The config file: `--config PATH`, else AGENT_CONFIG, else `agent.yaml` in the working
+// directory, else the shipped examples/agent/agent.yaml (workload on), so `npm start` names no
+// file and both `AGENT_CONFIG=x npm start` and `npm start -- --config x` work.
 
 import { join } from 'node:path';
 import { createLifecycle } from 'telltale/lifecycle';
 import { createLogger } from 'telltale/log';
 import { type Agent, startAgent } from './agent.js';
-import { type AgentConfig, ConfigError, loadConfig } from './config.js';
+import {
+  type AgentConfig,
+  ConfigError,
+  DEFAULT_CONFIG_FILE,
+  loadConfig,
+  SHIPPED_CONFIG_FILE,
+} from './config.js';
 
 let config: AgentConfig;
 try {
-  config = loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+  config = loadConfig({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    defaultFiles: [DEFAULT_CONFIG_FILE, SHIPPED_CONFIG_FILE],
+  });
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`agent: ${err.message}`);
@@ -21,7 +35,6 @@ try {
 }
 
 const logger = createLogger({ name: 'agent', level: config.log.level, format: config.log.format });
-const drainDelayMs = Number(process.env.DRAIN_DELAY_MS || 2000);
 const background = new AbortController();
 let agent: Agent | undefined;
 let companion: Agent | undefined;
@@ -59,7 +72,7 @@ try {
 
 const lifecycle = createLifecycle({
   health: agent.health,
-  drainDelayMs,
+  drainDelayMs: config.shutdown.drainDelayMs,
   logger: logger.named('lifecycle'),
 });
 // The root signal aborts at the start of shutdown: the workloads and peer dials stop first.
@@ -77,6 +90,11 @@ if (companion !== undefined) {
 lifecycle.install();
 
 const host = agent.apiUrl;
+console.log(
+  config.file === undefined
+    ? 'agent: config from defaults and environment (no file)'
+    : `agent: config from ${config.file}`,
+);
 console.log(
   `agent: API at ${host} (POST /messages, GET /kv/:key, peers at ${host.replace(/^http/, 'ws')}/peers)`,
 );

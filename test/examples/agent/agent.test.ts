@@ -233,6 +233,24 @@ describe('the metrics endpoint', () => {
     assert.ok(agent.registry.snapshot().messages_received !== undefined);
   });
 
+  test('AGENT_HOST and METRICS_HOST choose the addresses the API and the metrics endpoint bind', async (t) => {
+    // Both are loopback addresses other than 127.0.0.1, so 127.0.0.1 on the same port must refuse.
+    const agent = await start(t, { AGENT_HOST: '127.0.0.3', METRICS_HOST: '127.0.0.2' });
+    assert.equal(agent.apiUrl, `http://127.0.0.3:${agent.port}`);
+    assert.equal(agent.metricsUrl, `http://127.0.0.2:${agent.metricsPort}/metrics`);
+    assert.equal((await fetch(`http://127.0.0.3:${agent.port}/health/live`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.2:${agent.metricsPort}/metrics`)).status, 200);
+    for (const url of [
+      `http://127.0.0.1:${agent.port}/health/live`,
+      `http://127.0.0.1:${agent.metricsPort}/metrics`,
+    ]) {
+      await assert.rejects(fetch(url), (err: Error) => {
+        assert.equal((err.cause as NodeJS.ErrnoException).code, 'ECONNREFUSED', url);
+        return true;
+      });
+    }
+  });
+
   test('a taken API or metrics port fails the start with a clear error and leaves nothing running', async (t) => {
     const blocker = await start(t);
     const dir = await makeTempDir('agent');

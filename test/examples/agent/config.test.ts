@@ -8,7 +8,9 @@ import {
   type AgentConfig,
   ConfigError,
   DEFAULT_CONFIG,
+  DEFAULT_CONFIG_FILE,
   loadConfig,
+  SHIPPED_CONFIG_FILE,
 } from '../../../examples/agent/config.js';
 import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
 
@@ -57,6 +59,7 @@ describe('defaults', () => {
       peers: [],
       workload: { enabled: false, rate: 20 },
       log: { level: 'info', format: 'json' },
+      shutdown: { drainDelayMs: 2000 },
       file: undefined,
     };
     assert.deepEqual(c, expected);
@@ -102,6 +105,38 @@ describe('choosing the file', () => {
     );
   });
 
+  test('defaultFiles: the first that exists is read (main.ts: ./agent.yaml, then the shipped file); none is fine', async () => {
+    const sub = join(dir, 'fallback');
+    await import('node:fs/promises').then((fs) => fs.mkdir(sub));
+    const main = {
+      argv: [],
+      env: {},
+      cwd: sub,
+      defaultFiles: [DEFAULT_CONFIG_FILE, SHIPPED_CONFIG_FILE],
+    };
+    const shipped = loadConfig(main);
+    assert.equal(shipped.file, SHIPPED_CONFIG_FILE);
+    assert.equal(shipped.workload.enabled, true, 'the shipped file turns the workload on');
+    await writeFile(join(sub, 'agent.yaml'), 'server:\n  port: 7150\n');
+    const local = loadConfig(main);
+    assert.equal(local.file, join(sub, 'agent.yaml'));
+    assert.equal(local.server.port, 7150);
+    assert.equal(local.workload.enabled, false);
+    // AGENT_CONFIG and --config still win over both.
+    await file('named.yaml', 'server:\n  port: 7160\n');
+    assert.equal(
+      loadConfig({ ...main, env: { AGENT_CONFIG: join(dir, 'named.yaml') } }).server.port,
+      7160,
+    );
+    assert.equal(
+      loadConfig({ ...main, argv: ['--config', join(dir, 'named.yaml')] }).server.port,
+      7160,
+    );
+    const none = loadConfig({ argv: [], env: {}, cwd: sub, defaultFiles: ['x.yaml', 'y.yaml'] });
+    assert.equal(none.file, undefined);
+    assert.equal(none.server.port, 7000);
+  });
+
   test('a missing --config or AGENT_CONFIG file is an error; a missing default file is not', () => {
     assertInvalid(
       { argv: ['--config', 'nope.yaml'], env: {}, cwd: dir },
@@ -138,6 +173,7 @@ describe('a full file', () => {
         'peers: [ "ws://10.0.0.2:7000/peers", "wss://peer.example/peers" ]',
         'workload: { enabled: true, rate: 2.5 }',
         'log: { level: "warn,agent.storage=debug", format: pretty }',
+        'shutdown: { drainDelayMs: 750 }',
       ].join('\n'),
     );
     const c = loadConfig({ argv: ['--config', p], env: {}, cwd: dir });
@@ -152,6 +188,7 @@ describe('a full file', () => {
       peers: ['ws://10.0.0.2:7000/peers', 'wss://peer.example/peers'],
       workload: { enabled: true, rate: 2.5 },
       log: { level: 'warn,agent.storage=debug', format: 'pretty' },
+      shutdown: { drainDelayMs: 750 },
       file: p,
     });
   });
@@ -170,14 +207,16 @@ describe('environment overrides', () => {
   test('each variable overrides the file', async () => {
     const p = await file(
       'env.yaml',
-      'server: { port: 7001 }\nmetrics: { enabled: true, port: 9100, path: /m }\nstorage: { backend: local, path: data }\nlog: { level: info, format: json }\n',
+      'server: { host: 10.0.0.1, port: 7001 }\nmetrics: { enabled: true, host: 10.0.0.1, port: 9100, path: /m }\nstorage: { backend: local, path: data }\nlog: { level: info, format: json }\nshutdown: { drainDelayMs: 100 }\n',
     );
     const c = loadConfig({
       argv: ['--config', p],
       cwd: dir,
       env: {
+        AGENT_HOST: '127.0.0.3',
         AGENT_PORT: '7555',
         METRICS_ENABLED: 'false',
+        METRICS_HOST: '::1',
         METRICS_PORT: '9555',
         METRICS_PATH: '/prom',
         STORAGE_BACKEND: 'redis',
@@ -185,10 +224,12 @@ describe('environment overrides', () => {
         REDIS_URL: 'redis://127.0.0.1:7777',
         LOG_LEVEL: 'debug',
         LOG_FORMAT: 'pretty',
+        DRAIN_DELAY_MS: '0',
       },
     });
-    assert.equal(c.server.port, 7555);
-    assert.deepEqual(c.metrics, { enabled: false, host: '127.0.0.1', port: 9555, path: '/prom' });
+    assert.deepEqual(c.server, { host: '127.0.0.3', port: 7555 });
+    assert.deepEqual(c.metrics, { enabled: false, host: '::1', port: 9555, path: '/prom' });
+    assert.deepEqual(c.shutdown, { drainDelayMs: 0 });
     assert.deepEqual(c.storage, {
       backend: 'redis',
       path: join(dir, 'elsewhere'),
@@ -241,6 +282,35 @@ describe('environment overrides', () => {
     );
     assertInvalid({ env: { LOG_LEVEL: 'verbose' }, cwd: dir }, 'log.level', /got "verbose"/);
     assertInvalid({ env: { LOG_FORMAT: 'xml' }, cwd: dir }, 'log.format', /one of json, pretty/);
+    assertInvalid({ env: { AGENT_HOST: '  ' }, cwd: dir }, 'server.host', /AGENT_HOST/);
+    assertInvalid({ env: { METRICS_HOST: ' ' }, cwd: dir }, 'metrics.host', /METRICS_HOST/);
+  });
+
+  test('DRAIN_DELAY_MS is validated with the rest of the config, naming the variable', () => {
+    const e = assertInvalid(
+      { env: { DRAIN_DELAY_MS: 'abc' }, cwd: dir },
+      'shutdown.drainDelayMs',
+      /must be an integer number of milliseconds from 0 to 20000, got "abc" \(environment variable DRAIN_DELAY_MS\)$/,
+    );
+    assert.equal(e.source, 'environment variable DRAIN_DELAY_MS');
+    for (const bad of ['-1', '1.5', '20001', '1e3', '0x10']) {
+      assertInvalid(
+        { env: { DRAIN_DELAY_MS: bad }, cwd: dir },
+        'shutdown.drainDelayMs',
+        new RegExp(`got "${bad.replace('.', '\\.')}" \\(environment variable DRAIN_DELAY_MS\\)`),
+      );
+    }
+    for (const [v, want] of [
+      ['0', 0],
+      ['2500', 2500],
+      ['20000', 20_000],
+      ['', 2000],
+    ] as const) {
+      assert.equal(
+        loadConfig({ env: { DRAIN_DELAY_MS: v }, cwd: dir }).shutdown.drainDelayMs,
+        want,
+      );
+    }
   });
 });
 
@@ -264,8 +334,16 @@ describe('every invalid field in a file is named', () => {
     ['peers: "ws://x/peers"', 'peers', /must be a list of ws:\/\/ URLs/],
     ['peers: [ "ws://ok/peers", "http://x/peers" ]', 'peers[1]', /ws:\/\/ or wss:\/\//],
     ['workload: { enabled: 3 }', 'workload.enabled', /true or false, got 3/],
-    ['workload: { rate: 0 }', 'workload.rate', /above 0 and at most 10000, got 0/],
-    ['workload: { rate: fast }', 'workload.rate', /got "fast"/],
+    ['workload: { enabled: true, rate: 0 }', 'workload.rate', /above 0 and at most 10000, got 0/],
+    ['workload: { enabled: true, rate: fast }', 'workload.rate', /got "fast"/],
+    ['workload: { enabled: false, rate: -1 }', 'workload.rate', /from 0 and at most 10000, got -1/],
+    ['workload: { rate: fast }', 'workload.rate', /from 0 and at most 10000, got "fast"/],
+    [
+      'shutdown: { drainDelayMs: 1.5 }',
+      'shutdown.drainDelayMs',
+      /milliseconds from 0 to 20000, got 1\.5/,
+    ],
+    ['shutdown: { drain: 1 }', 'shutdown.drain', /not a known setting \(known: drainDelayMs\)/],
     ['log: { level: loud }', 'log.level', /got "loud"/],
     ['log: { level: "info,bad name=debug" }', 'log.level', /directives/],
     ['log: { format: text }', 'log.format', /one of json, pretty, got "text"/],
@@ -278,6 +356,16 @@ describe('every invalid field in a file is named', () => {
       assert.ok(e.message.endsWith(`(${p})`), `the message names the file: ${e.message}`);
     });
   }
+
+  test('a disabled workload may have rate 0; an enabled one may not', async () => {
+    const off = await file('wl-off.yaml', 'workload: {enabled: false, rate: 0}\n');
+    assert.deepEqual(loadConfig({ argv: ['--config', off], env: {}, cwd: dir }).workload, {
+      enabled: false,
+      rate: 0,
+    });
+    const on = await file('wl-on.yaml', 'workload: {enabled: true, rate: 0}\n');
+    assertInvalid({ argv: ['--config', on], env: {}, cwd: dir }, 'workload.rate', /above 0/);
+  });
 
   test('the metrics port must differ from the API port', () => {
     assertInvalid(

@@ -1,12 +1,13 @@
 // The agent as a process (examples/agent/main.ts): bad config exits 2 with the field named, SIGTERM exits 0 with storage closed, data survives a restart, and the npm start config brings up the companion peer.
 
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { ManagedProcess } from '../../helpers/child.js';
+import { SHIPPED_CONFIG_FILE } from '../../../examples/agent/config.js';
+import { ManagedProcess } from '../../helpers/child.js';
 import { getFreePort } from '../../helpers/ports.js';
-import { spawnNodeTs } from '../../helpers/process.js';
+import { REPO_ROOT, spawnNodeTs } from '../../helpers/process.js';
 import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
 import { pollUntil } from '../../helpers/wait.js';
 
@@ -15,8 +16,10 @@ const ENTRY = 'examples/agent/main.ts';
 /** The agent's variables, all unset, so the parent's environment cannot leak in. */
 const CLEAN_ENV: Record<string, string | undefined> = {
   AGENT_CONFIG: undefined,
+  AGENT_HOST: undefined,
   AGENT_PORT: undefined,
   METRICS_ENABLED: undefined,
+  METRICS_HOST: undefined,
   METRICS_PORT: undefined,
   METRICS_PATH: undefined,
   STORAGE_BACKEND: undefined,
@@ -38,6 +41,27 @@ function spawnAgent(
   return child;
 }
 
+/** Runs the real `npm start` (npm → setup.sh --npm-only → exec node main.ts) in the repository root. */
+function spawnNpmStart(
+  t: { after(fn: () => unknown): void },
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+): ManagedProcess {
+  const full: NodeJS.ProcessEnv = { ...process.env };
+  delete full['NODE_TEST_CONTEXT'];
+  for (const [k, v] of Object.entries({ ...CLEAN_ENV, ...env })) {
+    if (v === undefined) delete full[k];
+    else full[k] = v;
+  }
+  const child = ManagedProcess.start(
+    'npm',
+    ['start', '--silent', ...(args.length > 0 ? ['--', ...args] : [])],
+    { name: 'npm start', cwd: REPO_ROOT, env: full },
+  );
+  t.after(() => child.stop());
+  return child;
+}
+
 describe('examples/agent/main.ts', { concurrency: true }, () => {
   test('an invalid config: a clear error on stderr naming the field, exit code 2', async (t) => {
     const dir = await makeTempDir('agent-main');
@@ -53,6 +77,74 @@ describe('examples/agent/main.ts', { concurrency: true }, () => {
       missing.stderrLines.join('\n'),
       /invalid config: config file .*nowhere\.yaml cannot be read: no such file \(--config\)/,
     );
+  });
+
+  test('DRAIN_DELAY_MS=abc fails at startup with exit 2 naming the variable, before anything listens', async (t) => {
+    const dir = await makeTempDir('agent-main');
+    t.after(() => removeTempDir(dir));
+    const apiPort = await getFreePort();
+    const bad = spawnAgent(t, dir, {
+      AGENT_PORT: String(apiPort),
+      METRICS_PORT: '0',
+      DRAIN_DELAY_MS: 'abc',
+    });
+    assert.deepEqual(await bad.exited, { code: 2, signal: null });
+    assert.deepEqual(bad.stderrLines, [
+      'agent: invalid config: shutdown.drainDelayMs must be an integer number of milliseconds from 0 to 20000, got "abc" (environment variable DRAIN_DELAY_MS)',
+    ]);
+    assert.deepEqual(bad.stdoutLines, [], 'nothing started, nothing logged');
+  });
+
+  test('npm start names no config file: it honours AGENT_CONFIG, `npm start -- --config x` wins over it, and with neither the shipped agent.yaml applies', async (t) => {
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    for (const [name, script] of Object.entries(pkg.scripts)) {
+      assert.doesNotMatch(script, /--config|\.ya?ml\b/, `npm script ${name} names a config file`);
+    }
+    const dir = await makeTempDir('agent-npm');
+    t.after(() => removeTempDir(dir));
+    const ports = [await getFreePort(), await getFreePort(), await getFreePort()];
+    const yaml = (port: number, sub: string) =>
+      `server: { port: ${port} }\nmetrics: { enabled: false }\nstorage: { path: ${JSON.stringify(join(dir, sub))} }\nworkload: { enabled: false, rate: 0 }\n`;
+    const envFile = join(dir, 'from-env.yaml');
+    const argFile = join(dir, 'from-arg.yaml');
+    await writeFile(envFile, yaml(ports[0]!, 'env'));
+    await writeFile(argFile, yaml(ports[1]!, 'arg'));
+
+    const run = async (child: ManagedProcess, file: string, port: number) => {
+      await child.waitForLine(/^agent: storage local in /, 30_000);
+      assert.ok(child.stdoutLines.includes(`agent: config from ${file}`), child.tail());
+      assert.ok(
+        child.stdoutLines.some((l) => l.startsWith(`agent: API at http://127.0.0.1:${port} `)),
+        child.tail(),
+      );
+      assert.equal((await fetch(`http://127.0.0.1:${port}/health/ready`)).status, 200);
+      // SIGTERM to npm reaches the agent (the script execs node): a graceful stop, exit 0.
+      child.kill('SIGTERM');
+      assert.deepEqual(await child.exited, { code: 0, signal: null });
+      assert.ok(
+        child.stdoutLines.some((l) => l.includes('"msg":"Agent stopped, storage closed"')),
+        child.tail(),
+      );
+    };
+    await run(spawnNpmStart(t, { AGENT_CONFIG: envFile }), envFile, ports[0]!);
+    await run(
+      spawnNpmStart(t, { AGENT_CONFIG: envFile }, ['--config', argFile]),
+      argFile,
+      ports[1]!,
+    );
+    // Neither: main.ts falls back to the shipped examples/agent/agent.yaml (workload on, companion).
+    const shipped = spawnAgent(t, dir, {
+      AGENT_PORT: String(ports[2]),
+      METRICS_ENABLED: 'false',
+      STORAGE_PATH: 'shipped',
+      LOG_LEVEL: 'warn',
+    });
+    await shipped.waitForLine(/^agent: workload 20 messages\/s; companion agent /, 20_000);
+    assert.ok(shipped.stdoutLines.includes(`agent: config from ${SHIPPED_CONFIG_FILE}`));
+    shipped.kill('SIGTERM');
+    assert.deepEqual(await shipped.exited, { code: 0, signal: null });
   });
 
   test('SIGTERM: exit 0, storage closed; a second start reads the data back (persistence across restarts)', async (t) => {
