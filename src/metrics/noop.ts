@@ -1,7 +1,9 @@
 // The no-op registry: the same API with instruments that record nothing, so "metrics off" costs almost nothing.
 
-import type { MetricFamily } from './model.js';
-import type { Registry } from './registry.js';
+import { fail } from '../internal/errors.js';
+import { DEFAULT_BUCKETS } from './buckets.js';
+import type { LabelSet, MetricFamily, MetricType } from './model.js';
+import { normalizeHelp, type Registry } from './registry.js';
 import type { Snapshot } from './snapshot.js';
 import type {
   AnyInstrument,
@@ -15,26 +17,16 @@ import type {
 const noop = (): void => {};
 const zero = (): number => 0;
 const timer = (): (() => number) => zero;
-const EMPTY_HIST = Object.freeze({
-  labels: Object.freeze({ names: [], values: [], text: '' }),
-  cumulative: [0],
-  sum: 0,
-  count: 0,
-  created: 0,
-});
-const EMPTY_SUMMARY = Object.freeze({
-  labels: EMPTY_HIST.labels,
-  values: [],
-  sum: 0,
-  count: 0,
-  created: 0,
-});
+const NO_LABELS: LabelSet = Object.freeze({ names: [], values: [], text: '' });
+const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99]);
 
-const handle: CounterHandle &
+type Handle = CounterHandle &
   GaugeHandle &
   HistogramHandle &
   SummaryHandle &
-  StateSetHandle<string> = {
+  StateSetHandle<string>;
+
+const HANDLE: Handle = {
   inc: noop,
   incWithExemplar: noop,
   dec: noop,
@@ -46,54 +38,117 @@ const handle: CounterHandle &
   startTimer: timer,
   get: (() => 0) as never,
 };
+const STATESET_HANDLE: Handle = { ...HANDLE, get: (() => []) as never };
 
-// Each type's handle reads as that type's empty value, so code written against the real handles
-// (`h.labels().get().count`, `s.labels().get().includes('x')`) also works when metrics are off.
-const HANDLES: Readonly<Record<string, typeof handle>> = {
-  histogram: { ...handle, get: (() => EMPTY_HIST) as never },
-  summary: { ...handle, get: (() => EMPTY_SUMMARY) as never },
-  stateset: { ...handle, get: (() => []) as never },
-};
+interface NoopOptions {
+  readonly name: string;
+  readonly help: string;
+  readonly unit?: string;
+  readonly labelNames?: readonly string[];
+  readonly buckets?: readonly number[];
+  readonly quantiles?: readonly number[];
+  readonly states?: readonly string[];
+}
 
-function instrument(
-  type: string,
-  o: { name: string; help: string; unit?: string; labelNames?: readonly string[] },
-) {
-  return {
+/**
+ * The point a real series of this type reads as before any update: zero counts and sums, every
+ * bucket, `NaN` for each quantile. `created` is 0 (nothing was created) and the labels are empty.
+ */
+function emptyPoint(type: MetricType, buckets: readonly number[], quantiles: readonly number[]) {
+  switch (type) {
+    case 'counter':
+      return Object.freeze({ labels: NO_LABELS, value: 0, created: 0 });
+    case 'gauge':
+      return Object.freeze({ labels: NO_LABELS, value: 0 });
+    case 'histogram':
+      return Object.freeze({
+        labels: NO_LABELS,
+        cumulative: Object.freeze(buckets.map(() => 0).concat(0)),
+        sum: 0,
+        count: 0,
+        created: 0,
+      });
+    case 'summary':
+      return Object.freeze({
+        labels: NO_LABELS,
+        values: Object.freeze(quantiles.map(() => Number.NaN)),
+        sum: 0,
+        count: 0,
+        created: 0,
+      });
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A no-op instrument. Every read returns what a real instrument of the same spec returns before
+ * its first update: the family name (a counter's without `_total`, an info's without `_info`),
+ * help as exposed, `seriesCount` 1 for a label-less metric (its one series) and 0 otherwise,
+ * `get()`/`point()` 0 and an empty point without labels and `undefined` with them (no series
+ * exists), and each handle's `get()` its type's empty value. Built once per instrument, so updates
+ * and `labels()` allocate nothing.
+ */
+function instrument(type: MetricType, o: NoopOptions) {
+  if (typeof o !== 'object' || o === null) {
+    fail(
+      'TT_INVALID_OPTION',
+      `registry.${type === 'stateset' ? 'stateSet' : type}(): options must be an object with name and help`,
+    );
+  }
+  let name = String(o.name);
+  if (type === 'counter' && name.endsWith('_total')) name = name.slice(0, -'_total'.length);
+  if (type === 'info' && name.endsWith('_info')) name = name.slice(0, -'_info'.length);
+  const labelNames = o.labelNames ?? [];
+  const labelless = labelNames.length === 0;
+  const buckets = Object.freeze([...(o.buckets ?? DEFAULT_BUCKETS)]);
+  const quantiles = o.quantiles === undefined ? DEFAULT_QUANTILES : Object.freeze([...o.quantiles]);
+  const point = emptyPoint(type, buckets, quantiles);
+  const value = labelless ? 0 : undefined;
+  const labelledPoint = labelless ? point : undefined;
+  const handle =
+    type === 'stateset'
+      ? STATESET_HANDLE
+      : type === 'histogram' || type === 'summary'
+        ? { ...HANDLE, get: (() => point) as never }
+        : HANDLE;
+  const base = {
     type,
-    name: o.name,
-    help: o.help,
+    name,
+    help: typeof o.help === 'string' ? normalizeHelp(o.help) : o.help,
     unit: o.unit ?? '',
-    labelNames: o.labelNames ?? [],
-    seriesCount: 0,
-    buckets: [],
-    quantiles: [],
-    states: [],
+    labelNames,
+    seriesCount: labelless ? 1 : 0,
     inc: noop,
     dec: noop,
     set: noop,
     observe: noop,
-    labels: () => HANDLES[type] ?? handle,
-    get: () => undefined,
-    point: () =>
-      type === 'histogram' ? EMPTY_HIST : type === 'summary' ? EMPTY_SUMMARY : undefined,
+    labels: () => handle,
+    get: () => value,
+    point: () => labelledPoint,
     startTimer: timer,
     remove: () => false,
     reset: noop,
   };
+  if (type === 'histogram') return { ...base, buckets };
+  if (type === 'summary') return { ...base, quantiles };
+  if (type === 'stateset') return { ...base, states: Object.freeze([...(o.states ?? [])]) };
+  return base;
 }
 
 /**
  * A registry whose instruments do nothing and gather nothing: pass it where a registry is
- * expected to switch metrics off. An update is one call to an empty function.
+ * expected to switch metrics off. An update is one call to an empty function. Reads return what
+ * a real instrument returns before its first update (a counter's `get()` is 0), except that
+ * points carry no labels and `created` is 0. Options other than their being an object are not
+ * validated.
  * @example
  * ```ts
  * const registry = config.metrics.enabled ? createRegistry() : createNoopRegistry();
  * ```
  */
 export function createNoopRegistry(): Registry {
-  const make = (type: string) => (o: { name: string; help: string }) =>
-    instrument(type, o) as never;
+  const make = (type: MetricType) => (o: NoopOptions) => instrument(type, o) as never;
   return {
     counter: make('counter'),
     gauge: make('gauge'),

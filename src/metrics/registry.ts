@@ -731,9 +731,9 @@ class RegistryImpl implements Registry {
 /**
  * HELP text as exposed: trimmed (a text-format HELP line cannot start with a blank, and trailing
  * whitespace, a CR above all, is dropped by parsers that strip lines or read `\r\n` as a line
- * end) and well-formed (a lone surrogate would make the body invalid UTF-8).
+ * end) and well-formed (a lone surrogate would make the body invalid UTF-8). @internal
  */
-function normalizeHelp(help: string): string {
+export function normalizeHelp(help: string): string {
   return help.trim().toWellFormed();
 }
 

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeOpenMetrics, encodeText } from '../../src/exposition/index.js';
 import {
+  type AnyInstrument,
+  createNoopRegistry,
   createRegistry,
   lintMetricName,
   mergeRegistries,
@@ -228,5 +230,108 @@ describe('HELP text: as given and escaped, trimmed at both ends, well-formed', (
       'help "G." vs "H."',
     );
     throwsCode(() => r.gauge({ name: 'blank', help: ' \n\t ' }), 'TT_INVALID_HELP', 'blank');
+  });
+});
+
+describe('no-op instruments read like real ones before their first update', () => {
+  /** Plain data of a read (LabelView → plain; NaN kept distinguishable from null). */
+  const plain = (v: unknown) =>
+    v === undefined
+      ? 'undefined'
+      : JSON.stringify(v, (_k, x) => (typeof x === 'number' && Number.isNaN(x) ? 'NaN' : x));
+
+  type Reg = ReturnType<typeof createRegistry>;
+  const specs: [string, (r: Reg) => AnyInstrument][] = [
+    ['counter', (r) => r.counter({ name: 'c_total', help: ' C. ' })],
+    ['counter with labels', (r) => r.counter({ name: 'cl', help: 'C.', labelNames: ['a'] })],
+    ['gauge', (r) => r.gauge({ name: 'g', help: 'G.' })],
+    ['gauge with labels', (r) => r.gauge({ name: 'gl', help: 'G.', labelNames: ['a'] })],
+    ['histogram', (r) => r.histogram({ name: 'h_seconds', help: 'H.', buckets: [0.1, 1] })],
+    [
+      'histogram, default buckets',
+      (r) => r.histogram({ name: 'hd', help: 'H.', labelNames: ['a'] }),
+    ],
+    ['summary', (r) => r.summary({ name: 's', help: 'S.' })],
+    [
+      'summary with labels',
+      (r) => r.summary({ name: 'sl', help: 'S.', labelNames: ['a'], quantiles: [0.5] }),
+    ],
+    ['info', (r) => r.info({ name: 'build_info', help: 'B.', labelNames: ['v'] })],
+    ['info without labels', (r) => r.info({ name: 'i', help: 'I.' })],
+    ['stateset', (r) => r.stateSet({ name: 'st', help: 'S.', states: ['a', 'b'] })],
+    [
+      'stateset with labels',
+      (r) => r.stateSet({ name: 'stl', help: 'S.', states: ['x'], labelNames: ['a'] }),
+    ],
+  ];
+
+  for (const [what, make] of specs) {
+    it(what, () => {
+      // now: 0, so a real series' `created` is 0, as a no-op point's is.
+      const real = make(createRegistry({ now: () => 0 })) as unknown as Record<string, unknown>;
+      const noop = make(createNoopRegistry() as Reg) as unknown as Record<string, unknown>;
+      for (const k of [
+        'type',
+        'name',
+        'help',
+        'unit',
+        'labelNames',
+        'seriesCount',
+        'buckets',
+        'quantiles',
+        'states',
+      ]) {
+        assert.equal(plain(noop[k]), plain(real[k]), k);
+      }
+      const labelled = (real['labelNames'] as string[]).length > 0;
+      const args = labelled ? [{ a: 'x' }] : [];
+      for (const k of ['get', 'point'] as const) {
+        const r = real[k] as ((...a: unknown[]) => unknown) | undefined;
+        if (r === undefined) continue;
+        assert.equal(
+          plain((noop[k] as (...a: unknown[]) => unknown)(...args)),
+          plain(r.apply(real, args)),
+          k,
+        );
+      }
+      if (real['type'] === 'info') return;
+      const rh = (real['labels'] as (...a: unknown[]) => { get(): unknown }).apply(
+        real,
+        labelled ? ['x'] : [],
+      );
+      const nh = (noop['labels'] as (...a: unknown[]) => { get(): unknown })(
+        ...(labelled ? ['x'] : []),
+      );
+      const rv = rh.get();
+      // A no-op handle's point carries no labels; everything else is the real empty value.
+      const expected =
+        labelled && typeof rv === 'object' && rv !== null && 'labels' in rv
+          ? { ...rv, labels: { names: [], values: [], text: '' } }
+          : rv;
+      assert.equal(plain(nh.get()), plain(expected), 'handle get()');
+    });
+  }
+
+  it('the reads that were wrong: exact values', () => {
+    const r = createNoopRegistry();
+    assert.equal(r.counter({ name: 'c', help: 'C.' }).get(), 0);
+    assert.equal(r.gauge({ name: 'g', help: 'G.' }).get(), 0);
+    assert.equal(r.counter({ name: 'c_total', help: 'C.' }).name, 'c');
+    assert.deepEqual(
+      r
+        .histogram({ name: 'h', help: 'H.', buckets: [1, 2] })
+        .labels()
+        .get().cumulative,
+      [0, 0, 0],
+    );
+    assert.deepEqual(r.summary({ name: 's', help: 'S.' }).point()?.values, [
+      Number.NaN,
+      Number.NaN,
+      Number.NaN,
+    ]);
+    assert.equal(
+      r.histogram({ name: 'hl', help: 'H.', labelNames: ['a'] }).point({ a: 'x' }),
+      undefined,
+    );
   });
 });

@@ -5,6 +5,7 @@ import { resetWarnings } from '../../src/internal/errors.js';
 import {
   createNoopRegistry,
   createRegistry,
+  DEFAULT_BUCKETS,
   instrumentMethods,
   type MetricFamily,
   mergeFamilies,
@@ -70,7 +71,7 @@ describe('createNoopRegistry', () => {
     assert.equal(r.unregister('req'), false);
     r.clear();
     const c = r.counter({ name: 'c_total', help: 'C.', labelNames: ['a'] });
-    assert.equal(c.name, 'c_total');
+    assert.equal(c.name, 'c'); // the family name, as a real counter's
     assert.equal(c.help, 'C.');
     assert.deepEqual(c.labelNames, ['a']);
     assert.equal(c.seriesCount, 0);
@@ -85,10 +86,10 @@ describe('createNoopRegistry', () => {
     const hp = r.histogram({ name: 'h', help: 'H.' }).labels().get();
     assert.equal(hp.count, 0);
     assert.equal(hp.sum, 0);
-    assert.deepEqual(hp.cumulative, [0]);
+    assert.deepEqual(hp.cumulative, [...DEFAULT_BUCKETS.map(() => 0), 0]);
     const sp = r.summary({ name: 's', help: 'S.' }).labels().get();
     assert.equal(sp.count, 0);
-    assert.deepEqual(sp.values, []);
+    assert.deepEqual(sp.values, [Number.NaN, Number.NaN, Number.NaN]);
     assert.deepEqual(
       r
         .stateSet({ name: 'st', help: 'S.', states: ['a'] })
