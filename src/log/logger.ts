@@ -10,6 +10,7 @@ import {
   parseLevelDirectives,
   resolveLevel,
 } from './directives.js';
+import { escapeLineSeparators } from './escape.js';
 import { renameBindingFields, renameLoggerFields } from './fields.js';
 import { loadPretty, type ModuleLoader } from './pretty.js';
 import { type RedactOptions, resolveRedact } from './redact.js';
@@ -258,6 +259,8 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
           log: lineFields,
         },
         ...(redaction.pino === undefined ? {} : { redact: redaction.pino }),
+        // The finished line, just before it is written (pretty format parses it back).
+        hooks: { streamWrite: escapeLineSeparators },
       },
       stream as pino.DestinationStream,
     );
