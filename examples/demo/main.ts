@@ -18,11 +18,13 @@ try {
   lifecycle.addServer(demo.server);
   lifecycle.onShutdown('demo', () => demo.stop());
   lifecycle.install();
-  console.log(`telltale demo: metrics at ${demo.metricsUrl}`);
-  console.log(
+  // The banner is for the person at the terminal, so it goes to stderr: stdout carries only the
+  // log, one JSON object per line (with LOG_FORMAT=json, the default), whatever LOG_LEVEL is.
+  console.error(`telltale demo: metrics at ${demo.metricsUrl}`);
+  console.error(
     `telltale demo: health at ${demo.url}/health/ready (also /health/live, /health, /health/startup)`,
   );
-  console.log(
+  console.error(
     `telltale demo: API at ${demo.url}/hello/world, POST ${demo.url}/echo, ${demo.url}/fail`,
   );
 } catch (err) {
