@@ -10,7 +10,7 @@ import { BucketPresets, type Registry } from 'telltale/metrics';
  * - `messages_received_total` (counter): valid messages the handler carried out successfully,
  *   from the API and from peers.
  * - `messages_rejected_total{reason}` (counter): messages that were not carried out; `reason` is
- *   `invalid_json`, `invalid_message`, `too_large` or `storage_error`.
+ *   `invalid_json`, `invalid_message`, `too_large`, `too_deep` (nesting limit) or `storage_error`.
  * - `message_processing_duration_seconds` (histogram): time from the handler's entry to its
  *   answer, for the messages counted in `messages_received_total` (so its `_count` equals it).
  * - `storage_operations_total{operation,backend}` (counter): every storage call, success or failure.
@@ -68,4 +68,9 @@ export function createAgentMetrics(registry: Registry) {
 export type AgentMetrics = ReturnType<typeof createAgentMetrics>;
 
 /** Reasons in `messages_rejected_total{reason}`. */
-export type RejectReason = 'invalid_json' | 'invalid_message' | 'too_large' | 'storage_error';
+export type RejectReason =
+  | 'invalid_json'
+  | 'invalid_message'
+  | 'too_large'
+  | 'too_deep'
+  | 'storage_error';

@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createNoopRegistry, createRegistry, type Registry } from 'telltale/metrics';
 import { getValue } from 'telltale/testing';
-import { createMessageHandler, type MessageHandler } from '../../../examples/agent/handler.js';
+import {
+  checkNesting,
+  createMessageHandler,
+  DEFAULT_MAX_DEPTH,
+  type MessageHandler,
+} from '../../../examples/agent/handler.js';
 import { createAgentMetrics } from '../../../examples/agent/metrics.js';
 import { instrumentStorage, type Storage } from '../../../examples/agent/storage.js';
 import { openLocalStorage } from '../../../examples/agent/storage-local.js';
@@ -137,6 +142,56 @@ describe('bad input', () => {
       /more than the limit of 65536/,
       'too_large',
     ],
+    [
+      'value nested past the depth limit (text)',
+      `{"type":"put","key":"k","value":${'['.repeat(DEFAULT_MAX_DEPTH)}${']'.repeat(DEFAULT_MAX_DEPTH)}}`,
+      422,
+      /^message is nested deeper than the limit of 64 levels of arrays and objects$/,
+      'too_deep',
+    ],
+    [
+      'a get with a deeply nested extra field (parsed input, as from a peer)',
+      { type: 'get', key: 'k', extra: JSON.parse(`${'['.repeat(50_000)}${']'.repeat(50_000)}`) },
+      422,
+      /^message is nested deeper than the limit of 64 levels/,
+      'too_deep',
+    ],
+    [
+      'a cyclic value (in-process only)',
+      (() => {
+        const v: unknown[] = [];
+        v.push(v);
+        return { type: 'put', key: 'k', value: v };
+      })(),
+      422,
+      /nested deeper than the limit/,
+      'too_deep',
+    ],
+    [
+      'a value sharing one array 2^40 times over (in-process only)',
+      (() => {
+        let v: unknown[] = [];
+        for (let i = 0; i < 40; i++) v = [v, v];
+        return { type: 'put', key: 'k', value: v };
+      })(),
+      413,
+      /^message has more than 32768 arrays and objects, more than fit in the limit of 65536 bytes$/,
+      'too_large',
+    ],
+    [
+      'a value that is not JSON-serialisable (in-process only)',
+      { type: 'put', key: 'k', value: { n: 1n } },
+      422,
+      /^"value" must be JSON-serialisable: Do not know how to serialize a BigInt$/,
+      'invalid_message',
+    ],
+    [
+      'a function value (in-process only)',
+      { type: 'put', key: 'k', value: () => 1 },
+      422,
+      /^"value" must be JSON-serialisable$/,
+      'invalid_message',
+    ],
   ];
   for (const [name, input, status, error, reason] of cases) {
     test(`${name} → ${status}, counted as ${reason}, no storage operation`, async (t) => {
@@ -175,6 +230,43 @@ describe('bad input', () => {
     assert.equal((await handle({ type: 'put', key: 'k', value: 'abcd' })).ok, false);
     const r = await handle(JSON.stringify({ type: 'get', key: 'k', pad: 'x'.repeat(40) }));
     assert.ok(!r.ok && r.status === 413);
+    const shallow = createMessageHandler({ storage, metrics, limits: { maxDepth: 3 } });
+    assert.deepEqual(await shallow({ type: 'put', key: 'k', value: [[1]] }), { ok: true });
+    assert.deepEqual(await shallow({ type: 'put', key: 'k', value: [[[1]]] }), {
+      ok: false,
+      status: 422,
+      error: 'message is nested deeper than the limit of 3 levels of arrays and objects',
+    });
+  });
+});
+
+describe('checkNesting', () => {
+  test('depth counts arrays and objects, the outer one is level 1; scalars are level 0', () => {
+    assert.equal(checkNesting(1, 1, 10), 'ok');
+    assert.equal(checkNesting('x', 0, 0), 'ok');
+    assert.equal(checkNesting([], 1, 10), 'ok');
+    assert.equal(checkNesting([], 0, 10), 'too_deep');
+    assert.equal(checkNesting({ a: [{ b: 1 }] }, 3, 10), 'ok');
+    assert.equal(checkNesting({ a: [{ b: {} }] }, 3, 10), 'too_deep');
+    assert.equal(checkNesting([[], [], []], 2, 4), 'ok');
+    assert.equal(checkNesting([[], [], []], 2, 3), 'too_many');
+    // A million levels: no stack overflow.
+    assert.equal(
+      checkNesting(JSON.parse(`${'['.repeat(1e6)}${']'.repeat(1e6)}`), 64, 1e7),
+      'too_deep',
+    );
+  });
+
+  test('createMessageHandler rejects a maxDepth outside 1..1000', async (t) => {
+    const { registry } = await setup(t);
+    const metrics = createAgentMetrics(registry);
+    const storage = {} as Storage;
+    for (const maxDepth of [0, 1001, 1.5, Number.NaN]) {
+      assert.throws(() => createMessageHandler({ storage, metrics, limits: { maxDepth } }), {
+        name: 'RangeError',
+        message: `limits.maxDepth must be an integer from 1 to 1000, got ${maxDepth}`,
+      });
+    }
   });
 });
 
