@@ -30,7 +30,8 @@ test('every subpath export has its source index and a docs page linked from the 
   };
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   for (const [subpath, target] of Object.entries(pkg.exports)) {
-    if (subpath === './package.json') continue;
+    // The root entry re-exports telltale/metrics and telltale/server: test/package/package.test.ts.
+    if (subpath === './package.json' || subpath === '.') continue;
     const name = subpath.slice(2);
     const t = target as Record<string, string>;
     const source = t['telltale-source'] ?? '';

@@ -1,4 +1,4 @@
-// The package as a user gets it: what `npm pack` puts in, the LICENSE, and every subpath loading from dist/ under plain node.
+// The package as a user gets it: what `npm pack` puts in, the LICENSE, the root entry `import 'telltale'` (source and built) and every subpath from dist/, in real child processes.
 
 import assert from 'node:assert/strict';
 import {
@@ -13,8 +13,21 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { runCommand } from '../helpers/child.js';
 import { REPO_ROOT } from '../helpers/process.js';
+
+/** What `import * as t from 'telltale'` holds at run time (types are not there), sorted. */
+const ROOT_NAMES = [
+  'BucketPresets',
+  'ErrorCodes',
+  'TelltaleError',
+  'createMetricsServer',
+  'createRegistry',
+  'defaultRegistry',
+  'exponentialBuckets',
+  'linearBuckets',
+];
 
 interface PackageJson {
   name: string;
@@ -76,6 +89,50 @@ function runNode(cwd: string, code: string, source: boolean) {
   });
 }
 
+/**
+ * Imports `telltale`, then after one turn of the event loop reports its names, where it resolved,
+ * the handles that are active now but were not before the import (the baseline is taken a turn
+ * after start-up, once the loader settled), and the process listeners it added. The child must
+ * then exit by itself.
+ */
+const IMPORT_ROOT = `
+const events = ['SIGTERM', 'SIGINT', 'SIGHUP', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection', 'warning'];
+const listeners = () => events.map((e) => process.listenerCount(e));
+await new Promise((resolve) => setImmediate(resolve));
+const handlesBefore = process.getActiveResourcesInfo();
+const before = listeners();
+const root = await import('telltale');
+const now = listeners();
+const metrics = await import('telltale/metrics');
+const server = await import('telltale/server');
+setImmediate(() => {
+  const added = [...process.getActiveResourcesInfo()];
+  for (const h of handlesBefore) if (added.includes(h)) added.splice(added.indexOf(h), 1);
+  console.log(JSON.stringify({
+    names: Object.keys(root).sort(),
+    same: Object.keys(root).every((n) => root[n] === metrics[n] || root[n] === server[n]),
+    resolved: import.meta.resolve('telltale'),
+    handles: added,
+    added: events.filter((e, i) => now[i] > before[i]),
+  }));
+});
+`;
+
+interface RootReport {
+  names: string[];
+  /** Every name is the very object its subpath exports. */
+  same: boolean;
+  resolved: string;
+  /** Handles active after the import that were not before it. */
+  handles: string[];
+  added: string[];
+}
+
+function parseReport(r: { exitCode: number | null; stdout: string; stderr: string }): RootReport {
+  assert.equal(r.exitCode, 0, `the child exits 0 by itself:\n${r.stderr}`);
+  return JSON.parse(r.stdout) as RootReport;
+}
+
 describe('the packed package', () => {
   let dir = REPO_ROOT;
   let cleanup = (): void => {};
@@ -99,7 +156,14 @@ describe('the packed package', () => {
         (f) => f.path,
       ),
     );
-    for (const f of ['LICENSE', 'README.md', 'package.json'])
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'src/index.ts',
+    ])
       assert.ok(files.has(f), `${f} is packed`);
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       const targets = typeof target === 'string' ? [target] : Object.values(target);
@@ -113,6 +177,15 @@ describe('the packed package', () => {
         !['LICENSE', 'README.md', 'package.json'].includes(f),
     );
     assert.deepEqual(stray, [], 'only dist/, src/ and the three top-level files');
+  });
+
+  it('plain node (no tsx) resolves import "telltale" to dist/index.js: the same names, nothing started', async () => {
+    const report = parseReport(await runNode(dir, IMPORT_ROOT, false));
+    assert.equal(report.resolved, pathToFileURL(join(dir, 'dist', 'index.js')).href);
+    assert.deepEqual(report.names, ROOT_NAMES);
+    assert.equal(report.same, true);
+    assert.deepEqual(report.handles, []);
+    assert.deepEqual(report.added, []);
   });
 
   it('plain node loads every subpath of the exports map from dist/, and starts nothing', async () => {
@@ -143,6 +216,36 @@ describe('the packed package', () => {
       handles.filter((h) => h !== 'PipeWrap' && h !== 'TTYWrap'),
       [],
     );
+  });
+});
+
+describe('the root entry, from the sources', () => {
+  it('import "telltale" gives the documented names and starts nothing (no handles, no process listeners)', async () => {
+    const report = parseReport(await runNode(REPO_ROOT, IMPORT_ROOT, true));
+    assert.equal(report.resolved, pathToFileURL(join(REPO_ROOT, 'src', 'index.ts')).href);
+    assert.deepEqual(report.names, ROOT_NAMES);
+    assert.equal(report.same, true);
+    assert.deepEqual(report.handles, []);
+    assert.deepEqual(report.added, []);
+  });
+
+  it('the README documents the root entry and each of its names', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('## The root entry');
+    assert.ok(start >= 0, 'README has a "The root entry" section');
+    const end = readme.indexOf('\n## ', start + 1);
+    const section = readme.slice(start, end < 0 ? undefined : end);
+    assert.match(section, /from 'telltale'/);
+    for (const name of ROOT_NAMES)
+      assert.ok(section.includes(`\`${name}\``), `README names ${name}`);
+  });
+
+  it('package.json maps "." like the other subpaths: source condition, types, default', () => {
+    assert.deepEqual(pkg.exports['.'], {
+      'telltale-source': './src/index.ts',
+      types: './dist/index.d.ts',
+      default: './dist/index.js',
+    });
   });
 });
 
