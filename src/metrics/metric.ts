@@ -175,6 +175,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   private _overflowText: string | undefined;
   /** Live series, excluding the overflow series. */
   private _count = 0;
+  /** Cache of {@link _exposedName} (the type is only known once the subclass is built). */
+  private _exposed: string | undefined;
 
   constructor(spec: MetricSpec<N>, rt: MetricRuntime) {
     this.name = spec.name;
@@ -203,8 +205,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       maxLength: rt.maxLabelValueLength,
       onLong: rt.onLongLabelValue,
       piiGuard: rt.piiGuard,
-      onTruncate: () => rt.events.truncated(spec.name),
-      onPii: (kind) => rt.events.pii(spec.name, kind),
+      onTruncate: () => rt.events.truncated(this._exposedName),
+      onPii: (kind) => rt.events.pii(this._exposedName, kind),
     };
     // A read normalises its labels to find the series but rejects nothing, so it is not counted.
     this._readPolicy = { ...this._policy, onTruncate() {}, onPii() {} };
@@ -226,6 +228,15 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   /** Call at the end of a subclass constructor: creates the single series of a label-less metric. */
   protected _init(): void {
     if (this._labelless) this._add(this._rt.defaultLabelText);
+  }
+
+  /**
+   * @internal The name as exposition writes it and queries use it: `<name>_total` for a counter,
+   * `<name>_info` for an info, else the family name. The `metric` label of telltale's own metrics.
+   */
+  get _exposedName(): string {
+    this._exposed ??= exposedName(this.type, this.name);
+    return this._exposed;
   }
 
   /** Number of live series, including the overflow series once it exists. */
@@ -374,7 +385,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     if (this._count >= this._rt.maxSeries) {
       if (this._touched !== null) this._sweep(this._rt.now());
       if (this._count >= this._rt.maxSeries) {
-        this._rt.events.overflow(this.name);
+        this._rt.events.overflow(this._exposedName);
         return this._overflow();
       }
     }
@@ -594,6 +605,15 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       this._detach(i);
     }
   }
+}
+
+/**
+ * The name a family is exposed and queried under: counters `<name>_total` and info metrics
+ * `<name>_info` (their sample names, and the HELP/TYPE name in the text format), every other type
+ * its family name ([ADR 0001](../../docs/adr/0001-exposed-names.md)).
+ */
+export function exposedName(type: MetricType, name: string): string {
+  return type === 'counter' ? `${name}_total` : type === 'info' ? `${name}_info` : name;
 }
 
 /** Grows a Float64Array to `cap` slots, keeping its contents. */

@@ -647,16 +647,17 @@ class RegistryImpl implements Registry {
 
   /** Counts a failed collect callback, and logs it once per metric. */
   private _collectFailed(m: Impl, err: unknown): void {
-    this._selfCounter('collectErrors').inc({ metric: m.name });
+    const metric = m._exposedName;
+    this._selfCounter('collectErrors').inc({ metric });
     const reason = err instanceof Error ? err.message : String(err);
-    const message = `metric "${m.name}": collect callback failed (${reason}); the family was left out of this gather`;
+    const message = `metric "${metric}": collect callback failed (${reason}); the family was left out of this gather`;
     if (this._logger === undefined) {
-      warnOnce('TT_COLLECT_FAILED', m.name, message);
+      warnOnce('TT_COLLECT_FAILED', metric, message);
       return;
     }
-    if (this._loggedCollect.has(m.name) || this._loggedCollect.size >= 10_000) return;
-    this._loggedCollect.add(m.name);
-    this._logger.error({ metric: m.name, code: 'TT_COLLECT_FAILED' }, message);
+    if (this._loggedCollect.has(metric) || this._loggedCollect.size >= 10_000) return;
+    this._loggedCollect.add(metric);
+    this._logger.error({ metric, code: 'TT_COLLECT_FAILED' }, message);
   }
 
   async gather(options?: GatherSelection): Promise<MetricFamily[]> {

@@ -34,7 +34,7 @@ describe('series cap and overflow', () => {
     const v = read(r, 'hits');
     assert.equal(Object.keys(v).length, 1001);
     assert.equal(v['user="__overflow__",page="__overflow__"'], 6);
-    assert.deepEqual(read(r, 'telltale_series_overflow'), { 'metric="hits"': 3 });
+    assert.deepEqual(read(r, 'telltale_series_overflow'), { 'metric="hits_total"': 3 });
   });
 
   it('per-metric maxSeries wins over the registry; the registry maxSeries applies otherwise', () => {
@@ -96,14 +96,14 @@ describe('label values', () => {
     const cut = long.slice(0, 64);
     assert.equal(cut.length, 64);
     assert.deepEqual(read(r, 'paths'), { [`path="${cut}"`]: 2 });
-    assert.deepEqual(read(r, 'telltale_label_values_truncated'), { 'metric="paths"': 2 });
+    assert.deepEqual(read(r, 'telltale_label_values_truncated'), { 'metric="paths_total"': 2 });
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]?.code, 'TT_LABEL_VALUE_TOO_LONG');
     assert.ok(warnings[0]?.message.includes('"paths"'));
     // A value of exactly 64 is kept whole and not counted.
     c.inc({ path: 'y'.repeat(64) });
     assert.equal(c.get({ path: 'y'.repeat(64) }), 1);
-    assert.deepEqual(read(r, 'telltale_label_values_truncated'), { 'metric="paths"': 2 });
+    assert.deepEqual(read(r, 'telltale_label_values_truncated'), { 'metric="paths_total"': 2 });
   });
 
   it('truncation never splits a surrogate pair', () => {
@@ -233,9 +233,9 @@ describe('PII guard', () => {
     for (const v of ordinary) assert.equal(c.get({ v }), 1, v);
     assert.equal(c.seriesCount, ordinary.length + 1);
     assert.deepEqual(read(r, 'telltale_pii_rejected'), {
-      'metric="req",kind="uuid"': 2,
-      'metric="req",kind="email"': 1,
-      'metric="req",kind="ip"': 11,
+      'metric="req_total",kind="uuid"': 2,
+      'metric="req_total",kind="email"': 1,
+      'metric="req_total",kind="ip"': 11,
     });
     assert.deepEqual(
       warnings.map((w) => w.code),
@@ -257,11 +257,11 @@ describe('PII guard', () => {
     c.inc({ v: `${'z'.repeat(400)} a@example.com` }); // wholly past the window: cut off anyway
     assert.deepEqual(read(r, 'cut'), { 'v="[redacted]"': 4, [`v="${'z'.repeat(64)}"`]: 1 });
     assert.deepEqual(read(r, 'telltale_pii_rejected'), {
-      'metric="cut",kind="email"': 1,
-      'metric="cut",kind="uuid"': 1,
-      'metric="cut",kind="ip"': 2,
+      'metric="cut_total",kind="email"': 1,
+      'metric="cut_total",kind="uuid"': 1,
+      'metric="cut_total",kind="ip"': 2,
     });
-    assert.deepEqual(read(r, 'telltale_label_values_truncated'), { 'metric="cut"': 1 });
+    assert.deepEqual(read(r, 'telltale_label_values_truncated'), { 'metric="cut_total"': 1 });
     const t = createRegistry({ piiGuard: true, onLongLabelValue: 'throw' });
     const d = t.counter({ name: 'cut2', help: 'C.', labelNames: ['v'] });
     throwsCode(() => d.inc({ v: straddling[0]! }), 'TT_LABEL_VALUE_TOO_LONG', '"cut2"');
@@ -282,7 +282,10 @@ describe('PII guard', () => {
       [read(r, 'telltale_pii_rejected'), read(r, 'telltale_label_values_truncated')],
       before,
     );
-    assert.deepEqual(before, [{ 'metric="reads",kind="email"': 1 }, { 'metric="reads"': 1 }]);
+    assert.deepEqual(before, [
+      { 'metric="reads_total",kind="email"': 1 },
+      { 'metric="reads_total"': 1 },
+    ]);
   });
 
   it('the guard is off by default and can be turned on per metric', () => {

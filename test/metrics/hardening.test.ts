@@ -335,3 +335,70 @@ describe('no-op instruments read like real ones before their first update', () =
     );
   });
 });
+
+describe('the metric label of telltale self-metrics is the exposed name', () => {
+  it('overflow, truncation, PII and collect errors name each type as exposition writes it', async () => {
+    const r = createRegistry({ maxSeries: 1, maxLabelValueLength: 4, piiGuard: true });
+    const updates: ((k: string) => void)[] = [
+      (k) => r.counter({ name: 'jobs_total', help: 'J.', labelNames: ['k'] }).inc({ k }),
+      (k) => r.counter({ name: 'bare', help: 'B.', labelNames: ['k'] }).inc({ k }),
+      (k) => r.gauge({ name: 'depth', help: 'D.', labelNames: ['k'] }).set({ k }, 1),
+      (k) => r.histogram({ name: 'lat_seconds', help: 'L.', labelNames: ['k'] }).observe({ k }, 1),
+      (k) => r.summary({ name: 'size_bytes', help: 'S.', labelNames: ['k'] }).observe({ k }, 1),
+      (k) => r.info({ name: 'build_info', help: 'B.', labelNames: ['k'] }).set({ k }),
+      (k) =>
+        r
+          .stateSet({ name: 'phase', help: 'P.', labelNames: ['k'], states: ['on'] })
+          .set({ k }, 'on'),
+    ];
+    for (const update of updates) {
+      update('a'); // the one series the cap allows
+      update('b'); // folded: overflow
+      update('a-long-value'); // truncated, then folded
+      update('me@example.com'); // PII, then folded
+    }
+    r.gauge({ name: 'broken', help: 'B.', collect: () => Promise.reject(new Error('no')) });
+    r.counter({ name: 'flaky_total', help: 'F.', collect: () => Promise.reject(new Error('no')) });
+    await r.gather();
+    const exposed = [
+      'jobs_total',
+      'bare_total',
+      'depth',
+      'lat_seconds',
+      'size_bytes',
+      'build_info',
+      'phase',
+    ];
+    const metricLabels = (name: string) =>
+      (r.gatherSync({ names: [name] })[0]?.points ?? []).map(
+        (p) => p.labels.values[p.labels.names.indexOf('metric')],
+      );
+    assert.deepEqual(metricLabels('telltale_series_overflow_total'), exposed);
+    assert.deepEqual(metricLabels('telltale_label_values_truncated_total'), exposed);
+    assert.deepEqual(metricLabels('telltale_pii_rejected_total'), exposed);
+    assert.deepEqual(metricLabels('telltale_collect_errors_total'), ['broken', 'flaky_total']);
+    // With a prefix: the prefixed name, as exposed.
+    const p = createRegistry({ prefix: 'shop_', maxSeries: 1 });
+    const orders = p.counter({ name: 'orders', help: 'O.', labelNames: ['k'] });
+    orders.inc({ k: 'a' });
+    orders.inc({ k: 'b' });
+    assert.deepEqual(
+      p.gatherSync({ names: ['telltale_series_overflow'] })[0]?.points.map((x) => x.labels.text),
+      ['metric="shop_orders_total"'],
+    );
+    // Each value is a name the text format writes in a TYPE line, and a sample name in OpenMetrics.
+    const fams = r.gatherSync({ names: exposed });
+    const text = encodeText(fams).split('\n');
+    const om = encodeOpenMetrics(fams).split('\n');
+    for (const name of exposed) {
+      assert.ok(
+        text.some((l) => l.startsWith(`# TYPE ${name} `)),
+        name,
+      );
+      assert.ok(
+        om.some((l) => l.startsWith(`${name}{`) || l.startsWith(`${name}_bucket{`)),
+        name,
+      );
+    }
+  });
+});

@@ -16,7 +16,7 @@ const at10k = heap();
 run(10_000, 1_000_000);
 r.gatherSync();
 const at1m = heap();
-const overflow = r.get('telltale_series_overflow').get({ metric: 'requests' });
+const overflow = r.get('telltale_series_overflow').get({ metric: 'requests_total' });
 console.log(JSON.stringify({ at10k, at1m, series: c.seriesCount, hseries: h.seriesCount, overflow,
   folded: c.get({ user: '__overflow__' }) }));
 `;

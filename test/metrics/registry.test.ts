@@ -177,7 +177,7 @@ describe('registration', () => {
     assert.deepEqual(p?.labels.values, ['agent', 'a"1', 'get']);
     // The self-metric carries them too.
     assert.deepEqual(read(r, 'telltale_series_overflow'), {
-      'service="agent",instance="a\\"1",metric="ops"': 1,
+      'service="agent",instance="a\\"1",metric="ops_total"': 1,
     });
   });
 
@@ -242,7 +242,7 @@ describe('registration', () => {
     c.inc({ k: 'b' });
     assert.equal(r.unregister('telltale_series_overflow'), true);
     c.inc({ k: 'c' });
-    assert.deepEqual(read(r, 'telltale_series_overflow'), { 'metric="c"': 1 });
+    assert.deepEqual(read(r, 'telltale_series_overflow'), { 'metric="c_total"': 1 });
   });
 
   it('instruments() and gather() are sorted by name', async () => {

@@ -166,6 +166,36 @@ describe('self-metrics', () => {
   });
 });
 
+describe('the metric label of the registry self-metrics in a scrape', () => {
+  it('is the name the scrape itself exposes (a counter with _total), in both formats', async () => {
+    const registry = createRegistry({ maxSeries: 1 });
+    const jobs = registry.counter({ name: 'jobs_total', help: 'Jobs.', labelNames: ['queue'] });
+    const lat = registry.histogram({ name: 'lat_seconds', help: 'L.', labelNames: ['queue'] });
+    for (const queue of ['a', 'b', 'c']) {
+      jobs.inc({ queue });
+      lat.observe({ queue }, 0.1);
+    }
+    const s = await serve(createMetricsHandler({ registry, selfMetrics: false }));
+    try {
+      const text = (await fetchRaw(`${s.base}/metrics`)).text;
+      assert.deepEqual(samples(text, 'telltale_series_overflow_total'), [
+        'telltale_series_overflow_total{metric="jobs_total"} 2',
+        'telltale_series_overflow_total{metric="lat_seconds"} 2',
+      ]);
+      assert.ok(text.includes('\n# TYPE jobs_total counter\n'), text);
+      assert.ok(text.includes('\n# TYPE lat_seconds histogram\n'), text);
+      const om = (await fetchRaw(`${s.base}/metrics`, { headers: { accept: OM_ACCEPT } })).text;
+      assert.deepEqual(samples(om, 'telltale_series_overflow_total'), [
+        'telltale_series_overflow_total{metric="jobs_total"} 2',
+        'telltale_series_overflow_total{metric="lat_seconds"} 2',
+      ]);
+      assert.ok(om.includes('\njobs_total{queue="a"} 1\n'), om);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('slow and vanishing clients', () => {
   /** Sends a raw GET and returns the socket; the caller decides whether to read. */
   async function rawGet(base: string): Promise<Socket> {
