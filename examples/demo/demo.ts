@@ -8,7 +8,7 @@ import { createLogger, type Logger } from 'telltale/log';
 import { BucketPresets, createRegistry, type Registry } from 'telltale/metrics';
 import { instrumentHandler, requestIdOf, setRoute } from 'telltale/node-http';
 import { type RuntimeMetrics, startRuntimeMetrics } from 'telltale/runtime';
-import { createMetricsHandler } from 'telltale/server';
+import { createMetricsHandler, type ServerTimeoutOptions, serverTimeouts } from 'telltale/server';
 import { configureTracing, enableExemplars, span } from 'telltale/trace';
 
 /** Options of {@link startDemo}. */
@@ -21,6 +21,8 @@ export interface DemoOptions {
   readonly port?: number;
   /** How often the synthetic workload ticks, in ms; `0` turns it off. Default 100. */
   readonly workloadIntervalMs?: number;
+  /** The server's header, request and keep-alive timeouts (telltale/server's `serverTimeouts`). Default: 10 s, 30 s and 5 s. */
+  readonly timeouts?: ServerTimeoutOptions;
 }
 
 /** Label values that stress escaping: quotes, backslashes, a newline and non-ASCII text. */
@@ -235,7 +237,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     accessLog: { logger: logger.named('http') },
     logger: logger.named('http'),
   });
-  const server = createServer((req, res) => {
+  // Hardened timeouts that fire on time (telltale/server's serverTimeouts; docs/server.md).
+  const server = createServer(serverTimeouts(options.timeouts), (req, res) => {
     if (health.handle(req, res)) return;
     if ((req.url ?? '').split('?')[0] === '/metrics') {
       metricsHandler(req, res);

@@ -23,3 +23,4 @@ export {
   type RouteHandler,
   type RunningMetricsServer,
 } from './server.js';
+export { type ServerTimeoutOptions, type ServerTimeouts, serverTimeouts } from './timeouts.js';

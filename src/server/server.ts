@@ -5,6 +5,7 @@ import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { createMetricsHandler, type MetricsHandlerOptions } from './handler.js';
 import { isSelfMetricsRegistry } from './self-metrics.js';
+import { serverTimeouts } from './timeouts.js';
 import { booleanOption, numberOption, pathOption, stringOption } from './validate.js';
 
 /**
@@ -26,10 +27,11 @@ export interface MetricsServerOptions extends MetricsHandlerOptions {
   readonly port?: number | undefined;
   /**
    * Time allowed to receive a request's headers, in ms (node:http `headersTimeout`). Default
-   * 10,000. `0` disables it. Must not exceed `requestTimeoutMs` unless that is `0`.
+   * 10,000. `0` disables it. Must not exceed `requestTimeoutMs` unless that is `0`. It fires at
+   * most 500 ms late (see {@link serverTimeouts}).
    */
   readonly headersTimeoutMs?: number | undefined;
-  /** Time allowed to receive a whole request, in ms (node:http `requestTimeout`). Default 30,000. `0` disables it. */
+  /** Time allowed to receive a whole request, in ms (node:http `requestTimeout`). Default 30,000. `0` disables it. Fires at most 500 ms late. */
   readonly requestTimeoutMs?: number | undefined;
   /** How long an idle keep-alive connection stays open, in ms (node:http `keepAliveTimeout`). Default 5,000. */
   readonly keepAliveTimeoutMs?: number | undefined;
@@ -175,21 +177,11 @@ export async function createMetricsServer(options: MetricsServerOptions): Promis
   const host = stringOption('host', options.host, '127.0.0.1');
   const port = numberOption('port', options.port, 9464, { min: 0, max: 65_535, integer: true });
   const path = pathOption('path', options.path, '/metrics');
-  const headersTimeoutMs = numberOption('headersTimeoutMs', options.headersTimeoutMs, 10_000, {
-    min: 0,
+  const timeouts = serverTimeouts({
+    headersTimeoutMs: options.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs,
   });
-  const requestTimeoutMs = numberOption('requestTimeoutMs', options.requestTimeoutMs, 30_000, {
-    min: 0,
-  });
-  const keepAliveTimeoutMs = numberOption('keepAliveTimeoutMs', options.keepAliveTimeoutMs, 5_000, {
-    min: 0,
-  });
-  if (requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs) {
-    fail(
-      'TT_INVALID_OPTION',
-      `headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs}); lower it or raise requestTimeoutMs`,
-    );
-  }
   const logger = options.logger ?? defaultLogger;
   const routes = resolveRoutes(options.routes, path);
   if (!enabled) {
@@ -211,22 +203,18 @@ export async function createMetricsServer(options: MetricsServerOptions): Promis
   const metrics = createMetricsHandler({ ...options, path, logger });
 
   let closing = false;
-  const server = createServer(
-    { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs },
-    (req, res) => {
-      if (closing) {
-        // Finish this request, but do not keep its connection for another.
-        res.shouldKeepAlive = false;
-      }
-      const route = routes?.get(splitPath(req.url));
-      if (route === undefined) {
-        metrics(req, res);
-        return;
-      }
-      runRoute(route, req, res, logger);
-    },
-  );
-  server.keepAliveTimeout = keepAliveTimeoutMs;
+  const server = createServer(timeouts, (req, res) => {
+    if (closing) {
+      // Finish this request, but do not keep its connection for another.
+      res.shouldKeepAlive = false;
+    }
+    const route = routes?.get(splitPath(req.url));
+    if (route === undefined) {
+      metrics(req, res);
+      return;
+    }
+    runRoute(route, req, res, logger);
+  });
 
   await listen(server, host, port);
   // After listen, a server 'error' (an accept failure such as EMFILE) must not crash the process.
