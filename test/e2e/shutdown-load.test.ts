@@ -8,8 +8,10 @@
 // whatever the server does (docs/lifecycle.md, "Keep-alive during the drain").
 
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
 import type { ManagedProcess } from '../helpers/child.js';
@@ -298,21 +300,31 @@ describe('SIGTERM under keep-alive load: 0 failed or reset requests, readiness 5
     const dir = await makeTempDir('agent-sigterm');
     t.after(() => removeTempDir(dir));
     const port = await getFreePort();
+    // The agent alone (no workload, no companion peer), from ./agent.yaml in its working directory.
+    await writeFile(
+      join(dir, 'agent.yaml'),
+      `server: { port: ${port} }\nmetrics: { enabled: false }\nstorage: { path: state }\n` +
+        `workload: { enabled: false, rate: 0 }\nlog: { level: error }\n` +
+        `shutdown: { drainDelayMs: ${DRAIN_DELAY_MS} }\n`,
+    );
+    const unset = [
+      'AGENT_CONFIG',
+      'AGENT_HOST',
+      'AGENT_PORT',
+      'METRICS_ENABLED',
+      'METRICS_HOST',
+      'METRICS_PORT',
+      'METRICS_PATH',
+      'STORAGE_BACKEND',
+      'STORAGE_PATH',
+      'REDIS_URL',
+      'LOG_LEVEL',
+      'LOG_FORMAT',
+      'DRAIN_DELAY_MS',
+    ];
     const child = spawnNodeTs('examples/agent/main.ts', {
       cwd: dir,
-      env: {
-        AGENT_CONFIG: undefined,
-        AGENT_PORT: String(port),
-        METRICS_ENABLED: 'false',
-        METRICS_PORT: undefined,
-        METRICS_PATH: undefined,
-        STORAGE_BACKEND: undefined,
-        STORAGE_PATH: 'state',
-        REDIS_URL: undefined,
-        LOG_LEVEL: 'error',
-        LOG_FORMAT: undefined,
-        DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
-      },
+      env: Object.fromEntries(unset.map((k) => [k, undefined])),
       name: 'agent',
     });
     t.after(() => child.stop());
