@@ -9,7 +9,7 @@ import { instrumentRedis } from 'telltale/redis';
 import { type RuntimeMetrics, startRuntimeMetrics } from 'telltale/runtime';
 import { createMetricsServer, type MetricsServer } from 'telltale/server';
 import { createApiListener } from './api.js';
-import type { AgentConfig } from './config.js';
+import { type AgentConfig, CONNECTIONS_CHECK_INTERVAL_MS } from './config.js';
 import { createMessageHandler, type MessageHandler } from './handler.js';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { createPeerHub, type PeerHub } from './peers.js';
@@ -187,7 +187,16 @@ export async function startAgent(
     cleanups.push(() => health.close());
 
     const handler = createMessageHandler({ storage, metrics, logger: logger.named('handler') });
-    const server = createServer(createApiListener({ handle: handler, health, registry, logger }));
+    // Slow clients (slowloris): node closes a connection whose headers (or whole request) are not
+    // in after the timeout, but only checks every connectionsCheckingInterval (30 s by default).
+    const server = createServer(
+      {
+        headersTimeout: config.server.headersTimeoutMs,
+        requestTimeout: config.server.requestTimeoutMs,
+        connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+      },
+      createApiListener({ handle: handler, health, registry, logger }),
+    );
     await listen(server, config.server.port, config.server.host);
     cleanups.push(
       () =>

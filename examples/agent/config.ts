@@ -7,7 +7,17 @@ import { parse as parseYaml } from 'yaml';
 
 /** The agent's resolved configuration. Every field has a value. */
 export interface AgentConfig {
-  readonly server: { readonly host: string; readonly port: number };
+  /**
+   * The API server. `headersTimeoutMs`: a connection that has not sent a request's headers in
+   * full this long after it started is answered 408 and closed; `requestTimeoutMs`: the same for
+   * the whole request (headers and body). Node checks every {@link CONNECTIONS_CHECK_INTERVAL_MS}.
+   */
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+  };
   readonly metrics: {
     readonly enabled: boolean;
     readonly host: string;
@@ -33,7 +43,7 @@ export interface AgentConfig {
 
 /** The defaults: API on 127.0.0.1:7000, metrics on 127.0.0.1:8080/metrics, local storage in `./.agent-data`, no peers, workload off. */
 export const DEFAULT_CONFIG = {
-  server: { host: '127.0.0.1', port: 7000 },
+  server: { host: '127.0.0.1', port: 7000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 },
   metrics: { enabled: true, host: '127.0.0.1', port: 8080, path: '/metrics' },
   storage: { backend: 'local', path: '.agent-data', redis: { url: 'redis://127.0.0.1:6379' } },
   peers: [] as string[],
@@ -41,6 +51,13 @@ export const DEFAULT_CONFIG = {
   log: { level: 'info', format: 'json' },
   shutdown: { drainDelayMs: 2000 },
 } as const;
+
+/**
+ * How often node checks the API's connections against `headersTimeoutMs` and `requestTimeoutMs`
+ * (node:http `connectionsCheckingInterval`, whose default is 30 s): a slow client is closed at
+ * most this long after its timeout.
+ */
+export const CONNECTIONS_CHECK_INTERVAL_MS = 500;
 
 /** The largest `shutdown.drainDelayMs`: the lifecycle's 30 s deadline must leave the hooks time to run. */
 export const MAX_DRAIN_DELAY_MS = 20_000;
@@ -290,8 +307,8 @@ function configFile(
  * environment overrides, over {@link DEFAULT_CONFIG}. Every value is validated; unknown keys are
  * errors.
  *
- * Environment overrides (an empty variable counts as unset): `AGENT_HOST`, `AGENT_PORT` →
- * `server.*`, `METRICS_ENABLED`, `METRICS_HOST`, `METRICS_PORT`, `METRICS_PATH` → `metrics.*`,
+ * Environment overrides (an empty variable counts as unset): `AGENT_HOST`, `AGENT_PORT`,
+ * `AGENT_HEADERS_TIMEOUT_MS`, `AGENT_REQUEST_TIMEOUT_MS` → `server.*`, `METRICS_ENABLED`, `METRICS_HOST`, `METRICS_PORT`, `METRICS_PATH` → `metrics.*`,
  * `STORAGE_BACKEND`, `STORAGE_PATH` → `storage.*`, `REDIS_URL` → `storage.redis.url`,
  * `LOG_LEVEL`, `LOG_FORMAT` → `log.*`, `DRAIN_DELAY_MS` → `shutdown.drainDelayMs`.
  *
@@ -341,7 +358,12 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
     ['server', 'metrics', 'storage', 'peers', 'workload', 'log', 'shutdown'],
     src,
   );
-  const server = section(root.server, 'server', ['host', 'port'], src);
+  const server = section(
+    root.server,
+    'server',
+    ['host', 'port', 'headersTimeoutMs', 'requestTimeoutMs'],
+    src,
+  );
   const metrics = section(root.metrics, 'metrics', ['enabled', 'host', 'port', 'path'], src);
   const storage = section(root.storage, 'storage', ['backend', 'path', 'redis'], src);
   const redis = section(storage.redis, 'storage.redis', ['url'], src);
@@ -376,6 +398,31 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
     fromFile(server.port, D.server.port, (v, s) => port(v, 'server.port', s)),
     (v, s) => port(v, 'server.port', s),
   );
+  const headersTimeoutMs = fromEnv(
+    'AGENT_HEADERS_TIMEOUT_MS',
+    fromFile(server.headersTimeoutMs, D.server.headersTimeoutMs as number, (v, s) =>
+      millis(v, 'server.headersTimeoutMs', s, 100, 600_000),
+    ),
+    (v, s) => millis(v, 'server.headersTimeoutMs', s, 100, 600_000),
+  );
+  const requestTimeoutMs = fromEnv(
+    'AGENT_REQUEST_TIMEOUT_MS',
+    fromFile(server.requestTimeoutMs, D.server.requestTimeoutMs as number, (v, s) =>
+      millis(v, 'server.requestTimeoutMs', s, 100, 3_600_000),
+    ),
+    (v, s) => millis(v, 'server.requestTimeoutMs', s, 100, 3_600_000),
+  );
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError(
+      'server.requestTimeoutMs',
+      `must be at least server.headersTimeoutMs (${requestTimeoutMs} < ${headersTimeoutMs}): the request timeout covers the headers too`,
+      env.AGENT_REQUEST_TIMEOUT_MS
+        ? 'environment variable AGENT_REQUEST_TIMEOUT_MS'
+        : env.AGENT_HEADERS_TIMEOUT_MS
+          ? 'environment variable AGENT_HEADERS_TIMEOUT_MS'
+          : src,
+    );
+  }
   const workloadEnabled = fromFile(workload.enabled, D.workload.enabled as boolean, (v, s) =>
     bool(v, 'workload.enabled', s),
   );
@@ -387,6 +434,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
         (v, s) => str(v, 'server.host', s).trim(),
       ),
       port: serverPort,
+      headersTimeoutMs,
+      requestTimeoutMs,
     },
     metrics: {
       enabled: fromEnv(

@@ -47,7 +47,7 @@ try {
     companion = await startAgent(
       {
         ...config,
-        server: { host: config.server.host, port: 0 },
+        server: { ...config.server, port: 0 },
         metrics: { ...config.metrics, enabled: false },
         storage: {
           ...config.storage,

@@ -49,7 +49,7 @@ describe('defaults', () => {
   test('no file and no environment: the documented defaults, storage path resolved against cwd', () => {
     const c = loadConfig({ argv: [], env: {}, cwd: dir });
     const expected: AgentConfig = {
-      server: { host: '127.0.0.1', port: 7000 },
+      server: { host: '127.0.0.1', port: 7000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 },
       metrics: { enabled: true, host: '127.0.0.1', port: 8080, path: '/metrics' },
       storage: {
         backend: 'local',
@@ -167,7 +167,7 @@ describe('a full file', () => {
     const p = await file(
       'full.yaml',
       [
-        'server: { host: 0.0.0.0, port: 7001 }',
+        'server: { host: 0.0.0.0, port: 7001, headersTimeoutMs: 2000, requestTimeoutMs: 5000 }',
         'metrics: { enabled: false, host: 0.0.0.0, port: 9100, path: /m }',
         'storage: { backend: redis, path: /var/lib/agent, redis: { url: "redis://10.0.0.5:6380/2" } }',
         'peers: [ "ws://10.0.0.2:7000/peers", "wss://peer.example/peers" ]',
@@ -178,7 +178,7 @@ describe('a full file', () => {
     );
     const c = loadConfig({ argv: ['--config', p], env: {}, cwd: dir });
     assert.deepEqual(c, {
-      server: { host: '0.0.0.0', port: 7001 },
+      server: { host: '0.0.0.0', port: 7001, headersTimeoutMs: 2000, requestTimeoutMs: 5000 },
       metrics: { enabled: false, host: '0.0.0.0', port: 9100, path: '/m' },
       storage: {
         backend: 'redis',
@@ -215,6 +215,8 @@ describe('environment overrides', () => {
       env: {
         AGENT_HOST: '127.0.0.3',
         AGENT_PORT: '7555',
+        AGENT_HEADERS_TIMEOUT_MS: '3000',
+        AGENT_REQUEST_TIMEOUT_MS: '4000',
         METRICS_ENABLED: 'false',
         METRICS_HOST: '::1',
         METRICS_PORT: '9555',
@@ -227,7 +229,12 @@ describe('environment overrides', () => {
         DRAIN_DELAY_MS: '0',
       },
     });
-    assert.deepEqual(c.server, { host: '127.0.0.3', port: 7555 });
+    assert.deepEqual(c.server, {
+      host: '127.0.0.3',
+      port: 7555,
+      headersTimeoutMs: 3000,
+      requestTimeoutMs: 4000,
+    });
     assert.deepEqual(c.metrics, { enabled: false, host: '::1', port: 9555, path: '/prom' });
     assert.deepEqual(c.shutdown, { drainDelayMs: 0 });
     assert.deepEqual(c.storage, {
@@ -283,6 +290,16 @@ describe('environment overrides', () => {
     assertInvalid({ env: { LOG_LEVEL: 'verbose' }, cwd: dir }, 'log.level', /got "verbose"/);
     assertInvalid({ env: { LOG_FORMAT: 'xml' }, cwd: dir }, 'log.format', /one of json, pretty/);
     assertInvalid({ env: { AGENT_HOST: '  ' }, cwd: dir }, 'server.host', /AGENT_HOST/);
+    assertInvalid(
+      { env: { AGENT_HEADERS_TIMEOUT_MS: '10s' }, cwd: dir },
+      'server.headersTimeoutMs',
+      /got "10s" \(environment variable AGENT_HEADERS_TIMEOUT_MS\)/,
+    );
+    assertInvalid(
+      { env: { AGENT_HEADERS_TIMEOUT_MS: '40000' }, cwd: dir },
+      'server.requestTimeoutMs',
+      /must be at least server\.headersTimeoutMs \(30000 < 40000\).*\(environment variable AGENT_HEADERS_TIMEOUT_MS\)$/,
+    );
     assertInvalid({ env: { METRICS_HOST: ' ' }, cwd: dir }, 'metrics.host', /METRICS_HOST/);
   });
 
@@ -317,7 +334,26 @@ describe('environment overrides', () => {
 describe('every invalid field in a file is named', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['server: 3', 'server', /must be a mapping, got 3/],
-    ['server: { prot: 1 }', 'server.prot', /is not a known setting \(known: host, port\)/],
+    [
+      'server: { prot: 1 }',
+      'server.prot',
+      /is not a known setting \(known: host, port, headersTimeoutMs, requestTimeoutMs\)/,
+    ],
+    [
+      'server: { headersTimeoutMs: 50 }',
+      'server.headersTimeoutMs',
+      /integer number of milliseconds from 100 to 600000, got 50/,
+    ],
+    [
+      'server: { requestTimeoutMs: 0 }',
+      'server.requestTimeoutMs',
+      /integer number of milliseconds from 100 to 3600000, got 0/,
+    ],
+    [
+      'server: { headersTimeoutMs: 5000, requestTimeoutMs: 4000 }',
+      'server.requestTimeoutMs',
+      /must be at least server\.headersTimeoutMs \(4000 < 5000\)/,
+    ],
     ['color: blue', 'color', /is not a known setting/],
     ['server: { host: "" }', 'server.host', /non-empty string/],
     ['server: { port: -1 }', 'server.port', /integer from 0 to 65535, got -1/],

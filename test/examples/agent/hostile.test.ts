@@ -1,6 +1,7 @@
-// The agent against hostile clients over real sockets: deeply nested JSON over HTTP and a peer WebSocket gets 4xx and never counts as a storage error.
+// The agent against hostile clients over real sockets: deeply nested JSON over HTTP and a peer WebSocket gets 4xx and never counts as a storage error; slowloris sockets are closed at the configured timeouts.
 
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { getValue } from 'telltale/testing';
 import WebSocket from 'ws';
@@ -11,11 +12,14 @@ import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
 
 type T = { after(fn: () => unknown): void };
 
-async function start(t: T): Promise<Agent> {
+async function start(t: T, env: Record<string, string> = {}): Promise<Agent> {
   const dir = await makeTempDir('agent-hostile');
   t.after(() => removeTempDir(dir));
   const agent = await startAgent(
-    loadConfig({ cwd: dir, env: { AGENT_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'silent' } }),
+    loadConfig({
+      cwd: dir,
+      env: { AGENT_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'silent', ...env },
+    }),
   );
   t.after(() => agent.stop());
   return agent;
@@ -149,5 +153,104 @@ describe('deeply nested JSON', () => {
     assert.equal(ws.readyState, WebSocket.OPEN, 'bad input is answered, not disconnected');
     assert.deepEqual(storageCounters(agent), before, 'no storage operation, no storage error');
     assert.equal(getValue(agent.registry, 'messages_rejected_total', { reason: 'too_deep' }), id);
+  });
+});
+
+/**
+ * Opens a socket to `port`, writes `head` at once, then one byte of `drip` per second until the
+ * server closes the socket or `giveUpMs` passes. Resolves with the time from connect to close (or
+ * `undefined` if still open at `giveUpMs`) and what the server sent.
+ */
+function slowClient(
+  port: number,
+  head: string,
+  drip: string,
+  giveUpMs: number,
+): Promise<{ closedAfterMs: number | undefined; received: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let started = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let sent = 0;
+    const finish = (closedAfterMs: number | undefined): void => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      socket.destroy();
+      resolve({ closedAfterMs, received });
+    };
+    const giveUp = setTimeout(() => finish(undefined), giveUpMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      received += d;
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      // A reset after the 408 counts as the close; anything before connecting is a failure.
+      if (started === 0) reject(err);
+    });
+    socket.once('close', () => finish(started === 0 ? undefined : Date.now() - started));
+    socket.once('connect', () => {
+      started = Date.now();
+      socket.write(head);
+      timer = setInterval(() => {
+        if (socket.writable) socket.write(drip[sent++ % drip.length] ?? 'x');
+      }, 1000);
+    });
+  });
+}
+
+describe('slowloris', () => {
+  test('a socket sending one header byte per second is closed with 408 within headersTimeoutMs + 1 s; one dripping its body, within requestTimeoutMs + 1 s; others are served meanwhile', async (t) => {
+    const headersTimeoutMs = 2000;
+    const requestTimeoutMs = 4000;
+    const agent = await start(t, {
+      AGENT_HEADERS_TIMEOUT_MS: String(headersTimeoutMs),
+      AGENT_REQUEST_TIMEOUT_MS: String(requestTimeoutMs),
+    });
+    assert.equal(agent.server.headersTimeout, headersTimeoutMs);
+    assert.equal(agent.server.requestTimeout, requestTimeoutMs);
+    const headers = slowClient(
+      agent.port,
+      'GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ',
+      'abcdefghijklmnopqrstuvwxyz',
+      headersTimeoutMs + 3000,
+    );
+    const body = slowClient(
+      agent.port,
+      'POST /messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"type":"put","key":"slow","value":"',
+      'x',
+      requestTimeoutMs + 3000,
+    );
+    // Normal requests keep being answered while both drip.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const res = await fetch(`${agent.apiUrl}/health/live`);
+      assert.equal(res.status, 200);
+    }
+    const h = await headers;
+    assert.ok(h.closedAfterMs !== undefined, `still open after ${headersTimeoutMs + 3000} ms`);
+    assert.ok(
+      h.closedAfterMs >= headersTimeoutMs - 100 && h.closedAfterMs <= headersTimeoutMs + 1000,
+      `closed after ${h.closedAfterMs} ms, headersTimeoutMs ${headersTimeoutMs}`,
+    );
+    assert.match(h.received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    const b = await body;
+    assert.ok(b.closedAfterMs !== undefined, `still open after ${requestTimeoutMs + 3000} ms`);
+    assert.ok(
+      b.closedAfterMs >= requestTimeoutMs - 100 && b.closedAfterMs <= requestTimeoutMs + 1000,
+      `closed after ${b.closedAfterMs} ms, requestTimeoutMs ${requestTimeoutMs}`,
+    );
+    assert.match(b.received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    // The half-sent put never reached storage.
+    assert.equal(
+      getValue(agent.registry, 'storage_operations_total', { operation: 'put', backend: 'local' }),
+      0,
+    );
+  });
+
+  test('the defaults: headersTimeoutMs 10 s, requestTimeoutMs 30 s on the API server', async (t) => {
+    const agent = await start(t);
+    assert.equal(agent.server.headersTimeout, 10_000);
+    assert.equal(agent.server.requestTimeout, 30_000);
   });
 });
