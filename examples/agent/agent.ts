@@ -7,9 +7,9 @@ import { createLogger, type Logger } from 'telltale/log';
 import { createRegistry, type Registry } from 'telltale/metrics';
 import { instrumentRedis } from 'telltale/redis';
 import { type RuntimeMetrics, startRuntimeMetrics } from 'telltale/runtime';
-import { createMetricsServer, type MetricsServer } from 'telltale/server';
+import { createMetricsServer, type MetricsServer, serverTimeouts } from 'telltale/server';
 import { createApiListener } from './api.js';
-import { type AgentConfig, CONNECTIONS_CHECK_INTERVAL_MS } from './config.js';
+import type { AgentConfig } from './config.js';
 import { createMessageHandler, type MessageHandler } from './handler.js';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { createPeerHub, type PeerHub } from './peers.js';
@@ -188,13 +188,13 @@ export async function startAgent(
 
     const handler = createMessageHandler({ storage, metrics, logger: logger.named('handler') });
     // Slow clients (slowloris): node closes a connection whose headers (or whole request) are not
-    // in after the timeout, but only checks every connectionsCheckingInterval (30 s by default).
+    // in after the timeout, but only checks every connectionsCheckingInterval (30 s by default);
+    // serverTimeouts() sets it to a quarter of the smallest timeout, at most 500 ms.
     const server = createServer(
-      {
-        headersTimeout: config.server.headersTimeoutMs,
-        requestTimeout: config.server.requestTimeoutMs,
-        connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
-      },
+      serverTimeouts({
+        headersTimeoutMs: config.server.headersTimeoutMs,
+        requestTimeoutMs: config.server.requestTimeoutMs,
+      }),
       createApiListener({ handle: handler, health, registry, logger }),
     );
     await listen(server, config.server.port, config.server.host);

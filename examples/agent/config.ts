@@ -10,7 +10,8 @@ export interface AgentConfig {
   /**
    * The API server. `headersTimeoutMs`: a connection that has not sent a request's headers in
    * full this long after it started is answered 408 and closed; `requestTimeoutMs`: the same for
-   * the whole request (headers and body). Node checks every {@link CONNECTIONS_CHECK_INTERVAL_MS}.
+   * the whole request (headers and body). Both fire at most 500 ms late (telltale/server's
+   * `serverTimeouts()` sets node's `connectionsCheckingInterval`).
    */
   readonly server: {
     readonly host: string;
@@ -51,13 +52,6 @@ export const DEFAULT_CONFIG = {
   log: { level: 'info', format: 'json' },
   shutdown: { drainDelayMs: 2000 },
 } as const;
-
-/**
- * How often node checks the API's connections against `headersTimeoutMs` and `requestTimeoutMs`
- * (node:http `connectionsCheckingInterval`, whose default is 30 s): a slow client is closed at
- * most this long after its timeout.
- */
-export const CONNECTIONS_CHECK_INTERVAL_MS = 500;
 
 /** The largest `shutdown.drainDelayMs`: the lifecycle's 30 s deadline must leave the hooks time to run. */
 export const MAX_DRAIN_DELAY_MS = 20_000;
