@@ -129,6 +129,13 @@ type Node = Map<string, unknown>;
 const INITIAL_CAPACITY = 8;
 
 /**
+ * The most often a metric at its series cap sweeps for idle series when new label sets arrive
+ * (the TTL, when shorter). In between, new label sets fold into the overflow series at once, so an
+ * overflowing metric with a TTL costs one clock read more per update, not one sweep of every series.
+ */
+export const CAP_SWEEP_INTERVAL_MS = 1000;
+
+/**
  * The shared machinery of all instruments. Label lookups walk one nested `Map` level per label
  * (no key string is built on the hot path) and end at a slot number; each slot's numbers live in
  * per-metric typed-array slabs and its preformatted label text in one array. A series has no
@@ -158,6 +165,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   _touched: Uint8Array | null;
   /** @internal Last time (ms) a sweep saw each series touched. */
   _lastSeen: Float64Array | null;
+  /** @internal When (ms) the last sweep ran, at a gather or at the cap; -Infinity before the first. */
+  _lastSweep = Number.NEGATIVE_INFINITY;
   /** @internal Bound handles by slot, created on first `labels()`. */
   _handles: Map<number, H> | null = null;
 
@@ -383,7 +392,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
 
   private _create(vals: readonly string[]): number {
     if (this._count >= this._rt.maxSeries) {
-      if (this._touched !== null) this._sweep(this._rt.now());
+      if (this._touched !== null) this._capSweep();
       if (this._count >= this._rt.maxSeries) {
         this._rt.events.overflow(this._exposedName);
         return this._overflow();
@@ -548,20 +557,41 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     return idx;
   }
 
-  /** @internal Evicts series not updated for the TTL. Runs at gather time and at the cap. */
+  /**
+   * At the cap, with a TTL: sweeps unless a sweep ran less than {@link CAP_SWEEP_INTERVAL_MS} (or
+   * the TTL, if shorter) ago, so a stream of new label sets sweeps at most once per interval
+   * instead of once per update. A clock that went backwards allows a sweep.
+   */
+  private _capSweep(): void {
+    const now = this._rt.now();
+    const since = now - this._lastSweep;
+    if (since >= Math.min(this._rt.ttlMs, CAP_SWEEP_INTERVAL_MS) || since < 0) this._sweep(now);
+  }
+
+  /**
+   * @internal Evicts series not updated for the TTL. Runs at every gather of the family, and at
+   * the cap at most once per {@link CAP_SWEEP_INTERVAL_MS} (see {@link _capSweep}). A sweep
+   * evicts each series not updated since the sweep before whose idle time has reached the TTL; the
+   * idle time counts from the first sweep after its last update (or after its creation), or from
+   * a sweep that found the clock earlier than that.
+   */
   _sweep(nowMs: number): void {
     const touched = this._touched;
     const lastSeen = this._lastSeen;
     if (touched === null || lastSeen === null || this._labelless) return;
+    this._lastSweep = nowMs;
     const ttl = this._rt.ttlMs;
     for (let i = this._texts.length - 1; i >= 0; i--) {
       if (touched[i] === 1) {
         touched[i] = 0;
         lastSeen[i] = nowMs;
-      } else if (nowMs - lastSeen[i]! >= ttl) {
+        continue;
+      }
+      const idle = nowMs - lastSeen[i]!;
+      if (idle >= ttl) {
         this._unlink(i);
         this._detach(i);
-      }
+      } else if (idle < 0) lastSeen[i] = nowMs; // The clock went back: count the idle time from now.
     }
   }
 

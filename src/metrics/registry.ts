@@ -42,7 +42,11 @@ export interface BoundsOptions {
   readonly onLongLabelValue?: LongLabelValuePolicy;
   /** Replace label values that look like UUIDs, emails or IP addresses with `[redacted]`. Default false. */
   readonly piiGuard?: boolean;
-  /** Evict series not updated for this many seconds (checked at gather time). Default: never. */
+  /**
+   * Evict series not updated for this many seconds. Checked at every gather of the metric, and
+   * when a new label set arrives at the series cap, at most once per second (or per TTL, if
+   * shorter), so the freed room can take it. Default: never.
+   */
   readonly seriesTtlSeconds?: number;
 }
 

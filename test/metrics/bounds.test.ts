@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  type Counter,
   createRegistry,
   detectPii,
   OVERFLOW_LABEL_VALUE,
@@ -345,6 +346,80 @@ describe('TTL eviction', () => {
     assert.deepEqual(read(r, 'c'), { 'k="a"': 1 });
     assert.deepEqual(read(r, 'g'), { 'k="a"': 1 });
     assert.equal(c.labels('a'), hc, 'the revived series is the same handle');
+  });
+
+  it('at the cap, new label sets sweep at most once a second: which series exist after each update', () => {
+    let t = 0;
+    const r = createRegistry({ now: () => t, seriesTtlSeconds: 10, maxSeries: 2 });
+    const c = r.counter({ name: 'c', help: 'C.', labelNames: ['k'] });
+    // The series as they are, read without sweeping (snapshot() runs no sweep).
+    const series = () =>
+      (r.snapshot()['c']?.series ?? []).map((s) => `${s.labels['k']}=${s.value}`).sort();
+    const folds = () =>
+      (r.get('telltale_series_overflow') as Counter<readonly ['metric']>).get({
+        metric: 'c_total',
+      });
+    c.inc({ k: 'a' });
+    c.inc({ k: 'b' });
+    c.inc({ k: 'c' }); // t=0 at the cap: the first sweep (nothing idle), then folded
+    assert.deepEqual(series(), ['__overflow__=1', 'a=1', 'b=1']);
+    t = 5_000;
+    c.inc({ k: 'b' });
+    t = 9_500;
+    c.inc({ k: 'd' }); // 9.5 s since the last sweep: sweeps; a is idle 9.5 s < 10 s; folded
+    assert.deepEqual(series(), ['__overflow__=2', 'a=1', 'b=2']);
+    t = 10_000;
+    c.inc({ k: 'e' }); // a is idle 10 s now, but the last sweep was 0.5 s ago: folded, no sweep
+    assert.deepEqual(series(), ['__overflow__=3', 'a=1', 'b=2']);
+    t = 10_500;
+    c.inc({ k: 'f' }); // 1 s since the last sweep: sweeps, evicts a, and f takes its place
+    assert.deepEqual(series(), ['__overflow__=3', 'b=2', 'f=1']);
+    c.inc({ k: 'g' }); // same instant: folded without a sweep
+    assert.deepEqual(series(), ['__overflow__=4', 'b=2', 'f=1']);
+    assert.equal(folds(), 4);
+    t = 19_500;
+    // A gather always sweeps: b was last updated before the 9.5 s sweep, so it is idle 10 s.
+    assert.deepEqual(texts(family(r.gatherSync(), 'c')), ['k="__overflow__"', 'k="f"']);
+    c.inc({ k: 'h' }); // room again: created without a sweep
+    assert.deepEqual(series(), ['__overflow__=4', 'f=1', 'h=1']);
+    t = 20_000;
+    c.inc({ k: 'i' }); // 0.5 s after the gather's sweep: folded
+    assert.deepEqual(series(), ['__overflow__=5', 'f=1', 'h=1']);
+  });
+
+  it('a TTL under a second is also the longest wait between sweeps at the cap', () => {
+    let t = 0;
+    const r = createRegistry({ now: () => t, seriesTtlSeconds: 0.2, maxSeries: 1 });
+    const g = r.gauge({ name: 'g', help: 'G.', labelNames: ['k'] });
+    const series = () => (r.snapshot()['g']?.series ?? []).map((s) => s.labels['k']).sort();
+    g.set({ k: 'a' }, 1);
+    g.set({ k: 'b' }, 1); // first sweep at the cap, a was just updated: folded
+    t = 150;
+    g.set({ k: 'c' }, 1); // 150 ms since the sweep: folded without one
+    assert.deepEqual(series(), ['__overflow__', 'a']);
+    t = 200;
+    g.set({ k: 'd' }, 1); // 200 ms: sweeps, a is idle 200 ms: evicted, d created
+    assert.deepEqual(series(), ['__overflow__', 'd']);
+  });
+
+  it('a clock that went backwards allows a sweep at the cap', () => {
+    let t = 100_000;
+    const r = createRegistry({ now: () => t, seriesTtlSeconds: 1, maxSeries: 1 });
+    const c = r.counter({ name: 'c', help: 'C.', labelNames: ['k'] });
+    const series = () => (r.snapshot()['c']?.series ?? []).map((s) => s.labels['k']).sort();
+    c.inc({ k: 'a' });
+    r.gatherSync(); // sweep at 100 s: a seen
+    t = 50_000;
+    r.gatherSync(); // sweep at 50 s: the clock went back 50 s: a's idle time counts from here
+    t = 50_500;
+    c.inc({ k: 'b' }); // 0.5 s after the last sweep: folded
+    assert.deepEqual(series(), ['__overflow__', 'a']);
+    t = 40_000;
+    c.inc({ k: 'b' }); // back again, before the last sweep: sweeps, a idle "−10 s": kept, folded
+    assert.deepEqual(series(), ['__overflow__', 'a']);
+    t = 41_000;
+    c.inc({ k: 'b' }); // 1 s after that sweep: sweeps; a idle 1 s: evicted, b created
+    assert.deepEqual(series(), ['__overflow__', 'b']);
   });
 
   it('per-metric TTL; without a TTL nothing is evicted', async () => {
