@@ -27,7 +27,7 @@ export interface LocalStorageOptions {
    * many bytes. Default 1 MiB (small logs are not worth rewriting). `0` in tests.
    */
   readonly compactMinBytes?: number;
-  /** Receives a warning when a torn last record is dropped at open. Default: none. */
+  /** Receives a warning when a torn last record is dropped, or a stale lock taken over, at open. Default: none. */
   readonly onWarning?: (message: string, fields: Record<string, unknown>) => void;
 }
 
@@ -141,25 +141,128 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Takes the directory's lock file, or throws if a live process holds it. A stale lock (dead pid) is taken over. */
-async function lock(dir: string): Promise<string> {
-  const file = join(dir, LOCK_FILE);
+/**
+ * Who holds a LOCK file: the pid, and on Linux the boot id and the process's start time (field 22
+ * of `/proc/<pid>/stat`, clock ticks since boot). A pid alone is not an identity: after a crash it
+ * is reused, and in a container the agent is PID 1 on every start.
+ */
+export interface LockHolder {
+  readonly pid: number;
+  /** `/proc/sys/kernel/random/boot_id`; absent where there is no /proc. */
+  readonly boot?: string;
+  /** Start time of `pid`, from `/proc/<pid>/stat`; absent where there is no /proc. */
+  readonly start?: string;
+}
+
+async function readBootId(): Promise<string | undefined> {
   try {
-    await writeFile(file, String(process.pid), { flag: 'wx' });
+    return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 (starttime) of `/proc/<pid>/stat`, or `undefined` (no such process, no /proc). */
+async function readStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ")".
+    // Field 3 (state) is the first after it, so field 22 is the 20th.
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return start !== undefined && /^\d+$/.test(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process as a {@link LockHolder}. */
+export async function currentLockHolder(): Promise<LockHolder> {
+  const [boot, start] = await Promise.all([readBootId(), readStartTime(process.pid)]);
+  return {
+    pid: process.pid,
+    ...(boot === undefined ? {} : { boot }),
+    ...(start === undefined ? {} : { start }),
+  };
+}
+
+/** Reads a LOCK file's text: the JSON this module writes, or a bare pid (older versions). */
+export function parseLockHolder(text: string): LockHolder | undefined {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return { pid: Number(t) };
+  try {
+    const o = JSON.parse(t) as { pid?: unknown; boot?: unknown; start?: unknown };
+    if (typeof o.pid !== 'number' || !Number.isInteger(o.pid) || o.pid <= 0) return undefined;
+    return {
+      pid: o.pid,
+      ...(typeof o.boot === 'string' ? { boot: o.boot } : {}),
+      ...(typeof o.start === 'string' ? { start: o.start } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `holder` (read from a LOCK file) is this process (`self`), another live process
+ * (`held`), or gone (`stale`: its lock may be taken over).
+ *
+ * - Our pid: it is us only if the start time (and boot id) match ours. A different start time is
+ *   an earlier process that had our pid (kill -9, then a restart as PID 1 in a container). A
+ *   record without a start time, where we can read ours, was written by an older version, so it
+ *   is not us either. Without /proc we cannot tell, and say `self` (refusing is the safe side).
+ * - Another pid: `stale` when no such process runs, when it was recorded under another boot, or
+ *   when the process now running under that pid started at another time (the pid was reused).
+ */
+export async function lockHolderState(
+  holder: LockHolder,
+  self: LockHolder,
+): Promise<'self' | 'held' | 'stale'> {
+  const otherBoot =
+    holder.boot !== undefined && self.boot !== undefined && holder.boot !== self.boot;
+  if (holder.pid === self.pid) {
+    if (self.start === undefined) return 'self';
+    return !otherBoot && holder.start === self.start ? 'self' : 'stale';
+  }
+  if (!isAlive(holder.pid) || otherBoot) return 'stale';
+  if (holder.start !== undefined) {
+    const now = await readStartTime(holder.pid);
+    if (now !== undefined && now !== holder.start) return 'stale';
+  }
+  return 'held';
+}
+
+/**
+ * Takes the directory's lock file, or throws if a live process holds it. A stale lock (its
+ * process is gone, even if its pid now belongs to another process or to us) is taken over.
+ */
+async function lock(dir: string, onWarning: LocalStorageOptions['onWarning']): Promise<string> {
+  const file = join(dir, LOCK_FILE);
+  const self = await currentLockHolder();
+  const record = `${JSON.stringify(self)}\n`;
+  try {
+    await writeFile(file, record, { flag: 'wx' });
     return file;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-    throw new Error(
-      `storage directory ${dir} is in use by process ${holder} (${file}); stop it or use another storage.path`,
-    );
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const holder = parseLockHolder(text);
+  if (holder !== undefined) {
+    const state = await lockHolderState(holder, self);
+    if (state === 'self') {
+      throw new Error(`storage directory ${dir} is already open in this process`);
+    }
+    if (state === 'held') {
+      throw new Error(
+        `storage directory ${dir} is in use by process ${holder.pid} (${file}); stop it or use another storage.path`,
+      );
+    }
   }
-  if (holder === process.pid) {
-    throw new Error(`storage directory ${dir} is already open in this process`);
-  }
-  await writeFile(file, String(process.pid));
+  onWarning?.('storage lock was stale (its process is gone); taken over', {
+    file,
+    holder: text.trim().slice(0, 200),
+  });
+  await writeFile(file, record);
   return file;
 }
 
@@ -184,7 +287,7 @@ export async function openLocalStorage(options: LocalStorageOptions): Promise<Lo
   const syncIntervalMs = options.syncIntervalMs ?? 100;
   const compactMinBytes = options.compactMinBytes ?? 1024 * 1024;
   await mkdir(dir, { recursive: true });
-  const lockFile = await lock(dir);
+  const lockFile = await lock(dir, options.onWarning);
   const file = join(dir, LOG_FILE);
   let fd: number;
   let map: Map<string, string>;

@@ -10,8 +10,11 @@ import { createAgentMetrics } from '../../../examples/agent/metrics.js';
 import { instrumentStorage } from '../../../examples/agent/storage.js';
 import {
   CorruptLogError,
+  currentLockHolder,
   type LocalStorageOptions,
+  lockHolderState,
   openLocalStorage,
+  parseLockHolder,
 } from '../../../examples/agent/storage-local.js';
 import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
 
@@ -19,6 +22,16 @@ async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
   const dir = await makeTempDir('agent-local');
   t.after(() => removeTempDir(dir));
   return dir;
+}
+
+/** The boot id and start time of another live process, as a LOCK written by it would record them. */
+async function childHolder(
+  pid: number,
+  self: { boot?: string },
+): Promise<{ boot?: string; start?: string }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return { ...(self.boot === undefined ? {} : { boot: self.boot }), ...(start ? { start } : {}) };
 }
 
 async function logLines(dir: string): Promise<string[]> {
@@ -266,6 +279,75 @@ describe('ordering and the lock', () => {
     // A lock held by a live process (our parent) is respected.
     await writeFile(join(dir, 'LOCK'), String(process.ppid));
     await assert.rejects(openLocalStorage({ path: dir }), /is in use by process \d+/);
+  });
+
+  test('the LOCK records pid, boot id and start time; a record with our pid but another start time is stale (pid reuse) and is taken over', async (t) => {
+    const dir = await tempDir(t);
+    const self = await currentLockHolder();
+    // This runs on Linux: /proc gives the boot id and the start time.
+    assert.match(self.boot ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(self.start ?? '', /^\d+$/);
+    const s = await openLocalStorage({ path: dir });
+    assert.deepEqual(JSON.parse(await readFile(join(dir, 'LOCK'), 'utf8')), self);
+    await s.put('kept', 1);
+    await s.close();
+
+    // What a kill -9 leaves when the next process gets the same pid (PID 1 in a container):
+    // our pid, an earlier start time. And what an older version wrote: the bare pid.
+    for (const stale of [
+      JSON.stringify({ ...self, start: String(Number(self.start) - 1) }),
+      JSON.stringify({ ...self, boot: '00000000-0000-0000-0000-000000000000' }),
+      String(process.pid),
+    ]) {
+      await writeFile(join(dir, 'LOCK'), stale);
+      const warnings: Array<[string, Record<string, unknown>]> = [];
+      const r = await openLocalStorage({
+        path: dir,
+        onWarning: (msg, fields) => warnings.push([msg, fields]),
+      });
+      assert.equal(await r.get('kept'), 1, stale);
+      assert.deepEqual(JSON.parse(await readFile(join(dir, 'LOCK'), 'utf8')), self, stale);
+      assert.deepEqual(warnings, [
+        [
+          'storage lock was stale (its process is gone); taken over',
+          { file: join(dir, 'LOCK'), holder: stale },
+        ],
+      ]);
+      await r.close();
+    }
+  });
+
+  test('lockHolderState: self, held, stale for every kind of record', async () => {
+    const self = await currentLockHolder();
+    const parent = { pid: process.ppid, ...(await childHolder(process.ppid, self)) };
+    const cases: Array<[string, Parameters<typeof lockHolderState>[0], string]> = [
+      ['this process', self, 'self'],
+      ['our pid, an earlier start time', { ...self, start: '1' }, 'stale'],
+      ['our pid, another boot', { ...self, boot: 'x' }, 'stale'],
+      ['our pid, no start time (an older version)', { pid: self.pid }, 'stale'],
+      ['a live process, its start time', parent, 'held'],
+      ['a live process, bare pid (an older version)', { pid: process.ppid }, 'held'],
+      ['a live pid, another start time (the pid was reused)', { ...parent, start: '1' }, 'stale'],
+      ['a live pid, another boot', { ...parent, boot: 'x' }, 'stale'],
+      ['no such process', { pid: 4_194_305 }, 'stale'],
+    ];
+    for (const [name, holder, want] of cases) {
+      assert.equal(await lockHolderState(holder, self), want, name);
+    }
+    // Without /proc (no start time of our own) a record with our pid cannot be told apart: self.
+    assert.equal(await lockHolderState({ pid: 7 }, { pid: 7 }), 'self');
+  });
+
+  test('parseLockHolder reads the JSON record and a bare pid; garbage is undefined', () => {
+    assert.deepEqual(parseLockHolder('123\n'), { pid: 123 });
+    assert.deepEqual(parseLockHolder('{"pid":1,"boot":"b","start":"42"}\n'), {
+      pid: 1,
+      boot: 'b',
+      start: '42',
+    });
+    for (const bad of ['', 'x', '{"pid":0}', '{"pid":"1"}', '[1]', '-3']) {
+      assert.equal(parseLockHolder(bad), undefined, bad);
+    }
   });
 });
 
