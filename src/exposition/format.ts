@@ -1,20 +1,22 @@
 // The exposition formats telltale serves, their exact Content-Type values, and a dispatcher over the encoders.
 import { fail } from '../internal/errors.js';
 import type { MetricFamily } from '../metrics/model.js';
-import { encodeOpenMetricsChunks, type OpenMetricsOptions } from './openmetrics.js';
+import { encodeOpenMetricsChunks } from './openmetrics.js';
+import { encodeProtobufChunks } from './protobuf.js';
+import type { ProtobufCache } from './protobuf-labels.js';
 import { encodeTextChunks } from './text.js';
 
 /**
  * An exposition format: `'text'` is the Prometheus text format 0.0.4, `'openmetrics'` is
- * OpenMetrics 1.0. (Delimited protobuf, `'protobuf'`, is planned; it will yield bytes, not strings,
- * through its own encoder.)
+ * OpenMetrics 1.0, `'protobuf'` is length-delimited `io.prometheus.client.MetricFamily`
+ * messages (the text formats yield strings, protobuf yields bytes).
  *
  * @example
  * ```ts
  * const format: ExpositionFormat = negotiate(req.headers.accept);
  * ```
  */
-export type ExpositionFormat = 'text' | 'openmetrics';
+export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
 
 /**
  * The exact `Content-Type` to send with each format. Prometheus picks its parser from this
@@ -28,25 +30,36 @@ export type ExpositionFormat = 'text' | 'openmetrics';
 export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = Object.freeze({
   text: 'text/plain; version=0.0.4; charset=utf-8',
   openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+  protobuf:
+    'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
 });
 
 /**
- * Options for {@link encodeChunks}: the union of the per-format options. `created` only affects
- * OpenMetrics (the text format has no `_created`).
+ * Options for {@link encodeChunks}: the union of the per-format options. `chunkSize` counts
+ * UTF-16 code units for the text formats and bytes for protobuf. `created` means OpenMetrics
+ * `_created` samples (default `false`) or protobuf `created_timestamp` fields (default `true`);
+ * the text format has neither. `cache` only affects protobuf.
  *
  * @example
  * ```ts
  * const options: EncodeOptions = { created: false, chunkSize: 65_536 };
  * ```
  */
-export type EncodeOptions = OpenMetricsOptions;
+export interface EncodeOptions {
+  readonly created?: boolean | undefined;
+  readonly chunkSize?: number | undefined;
+  /** A label cache from `createProtobufCache()`, kept by the caller across encodes. */
+  readonly cache?: ProtobufCache | undefined;
+}
 
 /**
- * Encodes families in `format`, yielding chunks of about `options.chunkSize` UTF-16 code units
- * (default 65,536). Dispatches to {@link encodeTextChunks} or {@link encodeOpenMetricsChunks}.
+ * Encodes families in `format`, yielding chunks of about `options.chunkSize` (default 65,536):
+ * strings for `'text'` and `'openmetrics'`, `Uint8Array`s for `'protobuf'`. Dispatches to
+ * {@link encodeTextChunks}, {@link encodeOpenMetricsChunks} or {@link encodeProtobufChunks}.
+ * Every chunk can be passed to `res.write()` as it is.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `format` is not a known format, or `chunkSize`
- * is not a positive integer or Infinity.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `format` is not a known format, or an option
+ * is invalid (`chunkSize` not a positive integer or Infinity).
  * @example
  * ```ts
  * const format = negotiate(req.headers.accept);
@@ -59,14 +72,30 @@ export type EncodeOptions = OpenMetricsOptions;
  */
 export function encodeChunks(
   families: readonly MetricFamily[],
+  format: 'text' | 'openmetrics',
+  options?: EncodeOptions,
+): Generator<string, void, undefined>;
+export function encodeChunks(
+  families: readonly MetricFamily[],
+  format: 'protobuf',
+  options?: EncodeOptions,
+): Generator<Uint8Array, void, undefined>;
+export function encodeChunks(
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+  options?: EncodeOptions,
+): Generator<string | Uint8Array, void, undefined>;
+export function encodeChunks(
+  families: readonly MetricFamily[],
   format: ExpositionFormat,
   options: EncodeOptions = {},
-): Generator<string, void, undefined> {
+): Generator<string | Uint8Array, void, undefined> {
   if (format === 'openmetrics') return encodeOpenMetricsChunks(families, options);
   if (format === 'text') return encodeTextChunks(families, { chunkSize: options.chunkSize });
-  // Reachable from JavaScript callers (or a future 'protobuf' passed to this version).
+  if (format === 'protobuf') return encodeProtobufChunks(families, options);
+  // Reachable from JavaScript callers.
   return fail(
     'TT_INVALID_OPTION',
-    `unknown exposition format ${JSON.stringify(format)}; use 'text' or 'openmetrics'`,
+    `unknown exposition format ${JSON.stringify(format)}; use 'text', 'openmetrics' or 'protobuf'`,
   );
 }

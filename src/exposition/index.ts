@@ -1,4 +1,4 @@
-// telltale/exposition: pure encoders from gathered families to the Prometheus text and OpenMetrics formats, plus content negotiation.
+// telltale/exposition: pure encoders from gathered families to the Prometheus text, OpenMetrics and delimited protobuf formats, plus content negotiation.
 
 export { DEFAULT_CHUNK_SIZE, formatNumber } from './common.js';
 export {
@@ -13,4 +13,10 @@ export {
   encodeOpenMetricsChunks,
   type OpenMetricsOptions,
 } from './openmetrics.js';
+export {
+  encodeProtobuf,
+  encodeProtobufChunks,
+  type ProtobufOptions,
+} from './protobuf.js';
+export { createProtobufCache, type ProtobufCache } from './protobuf-labels.js';
 export { encodeText, encodeTextChunks, type TextOptions } from './text.js';

@@ -9,6 +9,10 @@ interface Range {
   readonly subtype: string;
   /** The `version` parameter, or `undefined` when absent. */
   readonly version: string | undefined;
+  /** The `proto` parameter (protobuf's message name), or `undefined` when absent. */
+  readonly proto: string | undefined;
+  /** The `encoding` parameter (protobuf's framing), or `undefined` when absent. */
+  readonly encoding: string | undefined;
   /** The weight in [0, 1]; 1 when absent. */
   readonly q: number;
 }
@@ -56,6 +60,8 @@ function parseList(header: string, media: boolean): Range[] | undefined {
       if (type === '*' && subtype !== '*') return undefined;
     }
     let version: string | undefined;
+    let proto: string | undefined;
+    let encoding: string | undefined;
     let q = 1;
     for (;;) {
       skipOws();
@@ -83,20 +89,39 @@ function parseList(header: string, media: boolean): Range[] | undefined {
         q = Number(value);
       } else if (key === 'version') {
         version = value;
+      } else if (key === 'proto') {
+        proto = value;
+      } else if (key === 'encoding') {
+        encoding = value;
       }
-      // Other parameters (`charset`, `escaping`, `proto`, `encoding`) do not change which of our
-      // formats a range matches: telltale's names and values are valid under every escaping.
+      // Other parameters (`charset`, `escaping`) do not change which of our formats a range
+      // matches: telltale's names and values are valid under every escaping.
     }
-    out.push({ type, subtype, version, q });
+    out.push({ type, subtype, version, proto, encoding, q });
   }
 }
+
+/** The protobuf message and framing telltale serves, as Prometheus asks for them. */
+const PROTO_MESSAGE = 'io.prometheus.client.MetricFamily';
+const PROTO_ENCODING = 'delimited';
 
 /**
  * How specifically `r` names `format`: 3 with a matching version, 2 for the bare type, 1 for
  * `type/*`, 0 for `*\/*`, -1 when it does not match. RFC 9110 §12.5.1: the most specific range
- * that matches decides a type's quality.
+ * that matches decides a type's quality. Protobuf matches only
+ * `application/vnd.google.protobuf` with `proto=io.prometheus.client.MetricFamily` and
+ * `encoding=delimited` (case-sensitive values, as Prometheus' expfmt compares them): never a
+ * wildcard, and never another message or framing (`encoding=text`, `compact-text`, none).
  */
 function specificity(r: Range, format: ExpositionFormat): number {
+  if (format === 'protobuf') {
+    return r.type === 'application' &&
+      r.subtype === 'vnd.google.protobuf' &&
+      r.proto === PROTO_MESSAGE &&
+      r.encoding === PROTO_ENCODING
+      ? 3
+      : -1;
+  }
   if (r.type === '*') return 0;
   const [type, subtype, versions] =
     format === 'text'
@@ -110,8 +135,8 @@ function specificity(r: Range, format: ExpositionFormat): number {
   return versions.includes(r.version) ? 3 : -1;
 }
 
-// Listed in tie-break order: when one range (`*/*`) matches both formats equally, text wins.
-const FORMATS: readonly ExpositionFormat[] = ['text', 'openmetrics'];
+// Listed in tie-break order: when one range (`*/*`) matches both text formats equally, text wins.
+const FORMATS: readonly ExpositionFormat[] = ['text', 'openmetrics', 'protobuf'];
 
 /**
  * Picks the exposition format for a scrape from its `Accept` header, honouring q-values
@@ -121,14 +146,17 @@ const FORMATS: readonly ExpositionFormat[] = ['text', 'openmetrics'];
  *
  * Matches: `application/openmetrics-text` with `version=1.0.0`, `version=0.0.1` or no version,
  * and `application/*`, select OpenMetrics; `text/plain` with `version=0.0.4` or no version,
- * `text/*` and `*\/*` select text. Delimited protobuf is not served yet, so
- * `application/vnd.google.protobuf` ranges are skipped (Prometheus with native histograms, which
- * lists protobuf first, gets OpenMetrics). Falls back to `'text'` when the header is absent,
- * malformed, or accepts nothing we serve.
+ * `text/*` and `*\/*` select text; `application/vnd.google.protobuf` with
+ * `proto=io.prometheus.client.MetricFamily` and `encoding=delimited`, exactly, selects protobuf
+ * (what Prometheus started with `--enable-feature=native-histograms` lists first). A protobuf
+ * range naming another message or framing matches nothing, so the next acceptable range decides.
+ * Wildcards never select protobuf. Falls back to `'text'` when the header is absent, malformed,
+ * or accepts nothing we serve.
  *
  * @example
  * ```ts
  * negotiate('application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5'); // 'openmetrics'
+ * negotiate('application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8'); // 'protobuf'
  * negotiate(undefined); // 'text'
  * ```
  */

@@ -8,6 +8,8 @@ import { createGzip } from 'node:zlib';
 import {
   acceptsGzip,
   CONTENT_TYPES,
+  createProtobufCache,
+  type EncodeOptions,
   type ExpositionFormat,
   encodeChunks,
   negotiate,
@@ -46,9 +48,15 @@ export interface MetricsHandlerOptions {
   readonly scrapeTimeoutMs?: number | undefined;
   /** Require a bearer token or basic credentials on the metrics path. Default: no auth. */
   readonly auth?: MetricsAuth | undefined;
-  /** Emit OpenMetrics `_created` samples. Default `false` (Prometheus 2.x stores them as extra series). */
+  /**
+   * Emit OpenMetrics `_created` samples. Default `false` (Prometheus 2.x stores them as extra
+   * series). Protobuf responses always carry `created_timestamp`: a field, not a series.
+   */
   readonly created?: boolean | undefined;
-  /** Encoder chunk size in UTF-16 code units (one socket write each). Default: the encoder's (65,536). */
+  /**
+   * Encoder chunk size (one socket write each): UTF-16 code units for the text formats, bytes
+   * for protobuf. Default: the encoder's (65,536).
+   */
   readonly chunkSize?: number | undefined;
   /** Where gather and encode failures are logged. Default: errors to stderr, nothing else. */
   readonly logger?: MinimalLogger | undefined;
@@ -198,7 +206,9 @@ function drained(stream: Writable, res: ServerResponse): Promise<void> {
  *
  * Per request: `GET` or `HEAD` on `path` (else 404, or 405 with `Allow: GET, HEAD`); auth when
  * configured (401 with `WWW-Authenticate`); the format negotiated from `Accept` (q-values
- * honoured; none or unparseable → Prometheus text 0.0.4); gzip when `Accept-Encoding` allows it;
+ * honoured; none or unparseable → Prometheus text 0.0.4; delimited protobuf only when asked for
+ * by its exact `proto=` and `encoding=delimited` parameters); gzip when `Accept-Encoding` allows
+ * it, for every format;
  * `name[]=` filters families (repeatable; by family name or by a sample name the family exposes:
  * `x_total` finds counter `x`, `x_info` info `x`, `x_bucket` histogram `x`).
  * A HEAD answers with the headers a GET would get and gathers nothing.
@@ -243,7 +253,10 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
     options.auth === undefined ? undefined : compileAuth(options.auth);
   const logger = options.logger ?? defaultLogger;
   const recorder: ScrapeRecorder = createSelfMetrics(options.selfMetrics, gatherers);
-  const encodeOptions = { created, chunkSize };
+  const encodeOptions: EncodeOptions = { created, chunkSize };
+  // Protobuf keeps each series' encoded labels between scrapes (per handler), and always writes
+  // created timestamps, so it does not take the OpenMetrics `created` switch.
+  const protobufOptions: EncodeOptions = { chunkSize, cache: createProtobufCache() };
 
   let inFlight = 0;
   // In-flight gathers by filter key, so concurrent scrapes share one. Bounded by maxInFlight.
@@ -331,10 +344,14 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
         return;
       }
 
-      let chunks: Iterator<string, void, undefined>;
-      let next: IteratorResult<string, void>;
+      let chunks: Iterator<string | Uint8Array, void, undefined>;
+      let next: IteratorResult<string | Uint8Array, void>;
       try {
-        chunks = encodeChunks(families, format, encodeOptions)[Symbol.iterator]();
+        chunks = encodeChunks(
+          families,
+          format,
+          format === 'protobuf' ? protobufOptions : encodeOptions,
+        )[Symbol.iterator]();
         // The first chunk before the headers, so an encoder error can still be a 500.
         next = chunks.next();
       } catch (err) {

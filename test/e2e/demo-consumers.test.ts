@@ -5,6 +5,7 @@ import { get } from 'node:http';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startDemo } from '../../examples/demo/demo.js';
+import { decodeDelimited } from '../exposition/protobuf-decode.js';
 import { assertPromtoolClean } from '../helpers/promtool.js';
 import {
   assertOpenMetricsBodyValid,
@@ -21,7 +22,7 @@ const PROMETHEUS_NATIVE_ACCEPT =
 function scrape(
   url: string,
   headers: Record<string, string>,
-): Promise<{ type: string; body: string }> {
+): Promise<{ type: string; body: string; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
     get(url, { headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -33,10 +34,8 @@ function scrape(
           const raw = Buffer.concat(chunks);
           const gz = res.headers['content-encoding'] === 'gzip';
           assert.equal(gz, (headers['accept-encoding'] ?? '').includes('gzip'));
-          resolve({
-            type: res.headers['content-type'] ?? '',
-            body: (gz ? gunzipSync(raw) : raw).toString('utf8'),
-          });
+          const bytes = gz ? gunzipSync(raw) : raw;
+          resolve({ type: res.headers['content-type'] ?? '', body: bytes.toString('utf8'), bytes });
         } catch (err) {
           reject(err);
         }
@@ -62,7 +61,24 @@ test('the demo body passes promtool and both Python parsers in every format', {
   await assertPromtoolClean(text.body);
   await assertTextBodyValid(text.body);
 
-  for (const accept of [PROMETHEUS_ACCEPT, PROMETHEUS_NATIVE_ACCEPT]) {
+  // Prometheus with native histograms gets delimited protobuf, decoded here with protobufjs and
+  // client_model's metrics.proto: info and stateset arrive as gauges, as client_golang sends them.
+  const pb = await scrape(demo.metricsUrl, {
+    accept: PROMETHEUS_NATIVE_ACCEPT,
+    'accept-encoding': 'gzip',
+  });
+  assert.equal(
+    pb.type,
+    'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+  );
+  const pbTypes = new Map(decodeDelimited(pb.bytes).map((f) => [f['name'], f['type']]));
+  assert.equal(pbTypes.get('demo_build_info'), 'GAUGE');
+  assert.equal(pbTypes.get('demo_phase'), 'GAUGE');
+  assert.equal(pbTypes.get('demo_payload_bytes'), 'SUMMARY');
+  assert.equal(pbTypes.get('demo_request_duration_seconds'), 'HISTOGRAM');
+  assert.equal(pbTypes.get('demo_requests_total'), 'COUNTER');
+
+  for (const accept of [PROMETHEUS_ACCEPT]) {
     const om = await scrape(demo.metricsUrl, { accept, 'accept-encoding': 'gzip' });
     assert.equal(om.type, 'application/openmetrics-text; version=1.0.0; charset=utf-8');
     assert.ok(om.body.endsWith('# EOF\n'));

@@ -5,6 +5,7 @@ import { formatNumber } from '../../src/exposition/common.js';
 import { CONTENT_TYPES, type ExpositionFormat, encodeChunks } from '../../src/exposition/format.js';
 import * as api from '../../src/exposition/index.js';
 import { encodeOpenMetrics, encodeOpenMetricsChunks } from '../../src/exposition/openmetrics.js';
+import { encodeProtobuf } from '../../src/exposition/protobuf.js';
 import { encodeText, encodeTextChunks } from '../../src/exposition/text.js';
 import { TelltaleError } from '../../src/internal/errors.js';
 import type { MetricFamily } from '../../src/metrics/model.js';
@@ -201,6 +202,10 @@ describe('options and dispatch', () => {
       CONTENT_TYPES.openmetrics,
       'application/openmetrics-text; version=1.0.0; charset=utf-8',
     );
+    assert.equal(
+      CONTENT_TYPES.protobuf,
+      'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+    );
     assert.ok(Object.isFrozen(CONTENT_TYPES));
   });
 
@@ -212,8 +217,12 @@ describe('options and dispatch', () => {
       encodeOpenMetrics(families, { created: true }),
     );
     parseText([...encodeChunks(families, 'text', { created: true })].join(''));
+    assert.deepEqual(
+      Buffer.concat([...encodeChunks(families, 'protobuf', { chunkSize: 10 })]),
+      Buffer.from(encodeProtobuf(families)),
+    );
     assert.throws(
-      () => encodeChunks(families, 'protobuf' as ExpositionFormat),
+      () => encodeChunks(families, 'protobuf2' as ExpositionFormat),
       (e: unknown) => e instanceof TelltaleError && e.code === 'TT_INVALID_OPTION',
     );
   });
@@ -223,9 +232,12 @@ describe('options and dispatch', () => {
       'CONTENT_TYPES',
       'DEFAULT_CHUNK_SIZE',
       'acceptsGzip',
+      'createProtobufCache',
       'encodeChunks',
       'encodeOpenMetrics',
       'encodeOpenMetricsChunks',
+      'encodeProtobuf',
+      'encodeProtobufChunks',
       'encodeText',
       'encodeTextChunks',
       'formatNumber',

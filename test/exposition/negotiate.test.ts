@@ -1,7 +1,11 @@
-// Content negotiation: the exact headers Prometheus 2.42 sends, q-values, specificity, malformed input, gzip.
+// Content negotiation: the exact headers Prometheus 2.42 sends, q-values, specificity, protobuf parameters, malformed input, gzip.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ExpositionFormat } from '../../src/exposition/format.js';
 import { acceptsGzip, negotiate } from '../../src/exposition/negotiate.js';
+
+const PB = 'application/vnd.google.protobuf';
+const PB_DELIMITED = `${PB};proto=io.prometheus.client.MetricFamily;encoding=delimited`;
 
 // Captured from Prometheus 2.42 scrapes (docs: /work/shared/notes/real-consumers.md, section c).
 const PROMETHEUS_DEFAULT =
@@ -14,8 +18,8 @@ describe('negotiate', () => {
     assert.equal(negotiate(PROMETHEUS_DEFAULT), 'openmetrics');
   });
 
-  it('Prometheus 2.42 with native histograms (protobuf first) → openmetrics, not "first entry"', () => {
-    assert.equal(negotiate(PROMETHEUS_NATIVE_HISTOGRAMS), 'openmetrics');
+  it('Prometheus 2.42 with native histograms (protobuf first, no q-value) → protobuf', () => {
+    assert.equal(negotiate(PROMETHEUS_NATIVE_HISTOGRAMS), 'protobuf');
   });
 
   it('no header, empty header, or only empty list elements → text', () => {
@@ -24,7 +28,7 @@ describe('negotiate', () => {
     assert.equal(negotiate(' , ,'), 'text');
   });
 
-  const cases: [string, 'text' | 'openmetrics'][] = [
+  const cases: [string, ExpositionFormat][] = [
     ['text/plain', 'text'],
     ['text/plain;version=0.0.4', 'text'],
     ['text/plain; version=0.0.4; charset=utf-8', 'text'],
@@ -62,11 +66,56 @@ describe('negotiate', () => {
     ['*/*;q=0.1,text/plain;q=0', 'openmetrics'],
     ['application/openmetrics-text;version=1.0.0;q=0,application/*', 'text'],
     ['application/openmetrics-text;q=0.2,application/*;q=0.9,text/plain;q=0.5', 'text'],
-    // Only protobuf, or only things we do not serve → fall back to text.
+    // Delimited protobuf, exactly as Prometheus names it.
+    [PB_DELIMITED, 'protobuf'],
+    [`${PB}; proto=io.prometheus.client.MetricFamily; encoding=delimited`, 'protobuf'],
+    [`${PB};encoding=delimited;proto=io.prometheus.client.MetricFamily`, 'protobuf'],
+    [`${PB};proto="io.prometheus.client.MetricFamily";encoding="delimited"`, 'protobuf'],
     [
-      'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
+      `APPLICATION/VND.GOOGLE.PROTOBUF;PROTO=io.prometheus.client.MetricFamily;Encoding=delimited`,
+      'protobuf',
+    ],
+    // Prometheus 3 adds escaping=…; it does not change the body we send.
+    [`${PB_DELIMITED};escaping=underscores,application/openmetrics-text;q=0.8`, 'protobuf'],
+    // q-values rank protobuf like any other type; ties go to the first listed.
+    [`${PB_DELIMITED};q=0.5,application/openmetrics-text;q=0.8`, 'openmetrics'],
+    [`application/openmetrics-text;q=0.5,${PB_DELIMITED};q=0.8`, 'protobuf'],
+    [`text/plain,${PB_DELIMITED}`, 'text'],
+    [`${PB_DELIMITED},text/plain`, 'protobuf'],
+    [`${PB_DELIMITED};q=0,text/plain;q=0.1`, 'text'],
+    [`${PB_DELIMITED};q=0`, 'text'],
+    // Another message, another framing, or a parameter missing: not our protobuf. The next
+    // acceptable range decides, never a broken body.
+    [
+      `${PB};proto=io.prometheus.client.Metric;encoding=delimited,application/openmetrics-text;q=0.8`,
+      'openmetrics',
+    ],
+    [
+      `${PB};proto=io.prometheus.client.MetricFamily;encoding=text,application/openmetrics-text;q=0.8`,
+      'openmetrics',
+    ],
+    [
+      `${PB};proto=io.prometheus.client.MetricFamily;encoding=compact-text,text/plain;q=0.5`,
       'text',
     ],
+    [
+      `${PB};proto=io.prometheus.client.MetricFamily;encoding=DELIMITED,application/openmetrics-text;q=0.1`,
+      'openmetrics',
+    ],
+    [
+      `${PB};proto=io.prometheus.client.metricfamily;encoding=delimited,application/openmetrics-text;q=0.1`,
+      'openmetrics',
+    ],
+    [
+      `${PB};proto=io.prometheus.client.MetricFamily,application/openmetrics-text;q=0.8`,
+      'openmetrics',
+    ],
+    [`${PB};encoding=delimited,application/openmetrics-text;q=0.8`, 'openmetrics'],
+    [`${PB},application/openmetrics-text;q=0.8`, 'openmetrics'],
+    [`${PB};proto=io.prometheus.client.MetricFamily;encoding=text`, 'text'],
+    [`application/x-protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited`, 'text'],
+    // Wildcards never select protobuf (see `application/*` and `*/*` above).
+    // Only things we do not serve → fall back to text.
     ['application/json', 'text'],
     ['image/png;q=1,application/openmetrics-text;q=0.001', 'openmetrics'],
     // Whitespace is allowed around ";" and ",".

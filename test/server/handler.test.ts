@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { encodeOpenMetrics, encodeText } from '../../src/exposition/index.js';
+import { encodeOpenMetrics, encodeProtobuf, encodeText } from '../../src/exposition/index.js';
 import { resetWarnings, setWarningSink, TelltaleError } from '../../src/internal/errors.js';
 import { type LogFields, logArgs } from '../../src/internal/logger.js';
 import type { MetricFamily } from '../../src/metrics/model.js';
@@ -21,11 +21,19 @@ import {
 
 const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 const OM = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+const PB =
+  'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 // Captured from Prometheus 2.42 (shared/notes/real-consumers.md (c)).
 const PROM_242_DEFAULT =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 const PROM_242_NATIVE =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+/** The body each content type must carry for FAMILIES. */
+function expectedBody(type: string | undefined): Buffer {
+  if (type === PB) return Buffer.from(encodeProtobuf(FAMILIES));
+  return Buffer.from(type === OM ? encodeOpenMetrics(FAMILIES) : encodeText(FAMILIES));
+}
 
 /** The fixture family with this name. */
 function family(name: string): MetricFamily {
@@ -58,7 +66,7 @@ describe('createMetricsHandler: negotiation and bodies', () => {
   const cases: [label: string, accept: string | undefined, type: string][] = [
     ['no Accept header', undefined, TEXT],
     ['Prometheus 2.42 default', PROM_242_DEFAULT, OM],
-    ['Prometheus 2.42 with native histograms', PROM_242_NATIVE, OM],
+    ['Prometheus 2.42 with native histograms', PROM_242_NATIVE, PB],
     ['text/plain', 'text/plain', TEXT],
     ['text/plain;version=0.0.4', 'text/plain;version=0.0.4', TEXT],
     ['application/openmetrics-text', 'application/openmetrics-text', OM],
@@ -78,7 +86,7 @@ describe('createMetricsHandler: negotiation and bodies', () => {
       assert.equal(res.headers['content-type'], type);
       assert.equal(res.headers['content-encoding'], undefined);
       assert.equal(res.headers['vary'], 'Accept, Accept-Encoding');
-      assert.equal(res.text, type === OM ? encodeOpenMetrics(FAMILIES) : encodeText(FAMILIES));
+      assert.deepEqual(res.body, expectedBody(type));
     });
   }
 
@@ -300,14 +308,9 @@ describe('createMetricsHandler: concurrency and failure', () => {
       assert.equal(g.calls, 1);
       assert.deepEqual(
         results.map((r) => r.headers['content-type']),
-        [TEXT, OM, TEXT, OM, TEXT],
+        [TEXT, OM, TEXT, PB, TEXT],
       );
-      for (const r of results) {
-        assert.equal(
-          r.text,
-          r.headers['content-type'] === OM ? encodeOpenMetrics(FAMILIES) : encodeText(FAMILIES),
-        );
-      }
+      for (const r of results) assert.deepEqual(r.body, expectedBody(r.headers['content-type']));
       assert.equal(h.inFlight, 0);
       // Once settled, the next scrape gathers afresh (a shared gather is never a cache).
       const next = fetchRaw(`${s.base}/metrics`);

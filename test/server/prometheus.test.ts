@@ -44,8 +44,8 @@ describe('createMetricsServer scraped by Prometheus 2.42', { timeout: 60_000 }, 
       await createMetricsServer({ registry: appRegistry(), port: 0, auth: { bearer: 's3cret' } }),
     );
     prometheus = await startPrometheus({
-      // Native histograms put protobuf first in Accept: the server must fall back to OpenMetrics.
-      extraFlags: ['--enable-feature=native-histograms'],
+      // Without --enable-feature=native-histograms Prometheus asks for OpenMetrics first (with it,
+      // protobuf, which test/e2e/demo-prometheus.test.ts covers).
       targets: [
         { port: open.port, job: 'open' },
         {
