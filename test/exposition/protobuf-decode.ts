@@ -57,7 +57,13 @@ export function toText(families: readonly Decoded[]): string {
     .join('\n')}\n`;
 }
 
-/** A Timestamp decoded by {@link decodeDelimited} as Unix seconds (microsecond-exact). */
+/** A decoded Timestamp as whole microseconds since the epoch (exact below 9e9 s). */
+export function micros(ts: unknown): number {
+  const t = (ts ?? {}) as { seconds?: string; nanos?: number };
+  return Number(t.seconds ?? '0') * 1e6 + (t.nanos ?? 0) / 1000;
+}
+
+/** A decoded Timestamp as Unix seconds (rounded like any sum of doubles: compare with care). */
 export function seconds(ts: unknown): number {
   const t = (ts ?? {}) as { seconds?: string; nanos?: number };
   return Number(t.seconds ?? '0') + (t.nanos ?? 0) / 1e9;
