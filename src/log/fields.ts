@@ -24,15 +24,21 @@ export const LOGGER_FIELDS: readonly string[] = Object.freeze([
  */
 export const RENAMED_FIELD_PREFIX = 'fields.';
 
-// A lookup with no prototype, so `toString` or `__proto__` are never taken for logger fields.
-const OWN: Readonly<Record<string, true>> = Object.assign(
-  Object.create(null) as Record<string, true>,
-  Object.fromEntries(LOGGER_FIELDS.map((k) => [k, true])),
-);
-
-/** Whether `key` is one of {@link LOGGER_FIELDS}. */
-export function isLoggerField(key: string): boolean {
-  return OWN[key] === true;
+// Whether `key` is one of LOGGER_FIELDS. It runs for every top-level key of every enabled line,
+// so it compares the length, then at most two strings.
+function isLoggerField(key: string): boolean {
+  switch (key.length) {
+    case 3:
+      return key === 'pid' || key === 'msg';
+    case 4:
+      return key === 'time' || key === 'name';
+    case 5:
+      return key === 'level';
+    case 8:
+      return key === 'hostname';
+    default:
+      return false;
+  }
 }
 
 /**
@@ -43,7 +49,7 @@ export function isLoggerField(key: string): boolean {
  */
 export function renameLoggerFields(obj: Record<string, unknown>): Record<string, unknown> {
   for (const key in obj) {
-    if (OWN[key] === true && obj[key] !== undefined && Object.hasOwn(obj, key)) {
+    if (isLoggerField(key) && obj[key] !== undefined && Object.hasOwn(obj, key)) {
       return renamedCopy(obj);
     }
   }
@@ -56,7 +62,7 @@ function renamedCopy(obj: Record<string, unknown>): Record<string, unknown> {
   for (const key in obj) {
     if (!Object.hasOwn(obj, key)) continue;
     const value = obj[key];
-    if (OWN[key] !== true) {
+    if (!isLoggerField(key)) {
       // Never overwrites a renamed field: a renamed key is one the object does not have.
       if (key === '__proto__') define(out, key, value);
       else out[key] = value;

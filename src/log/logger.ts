@@ -238,13 +238,16 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
   const redaction = resolveRedact(options.redact);
   const nested = redaction.nested;
   // Every line's fields (the call's, the context provider's and the mixin's, merged): logger
-  // fields renamed and, with redaction, secrets censored one level deep, in one pass.
+  // fields renamed, then secrets censored one level deep. Two passes measured faster in place
+  // than one pass doing both (a line with 8 fields: +40 to +90 ns, against +190 ns).
   const lineFields: (obj: Record<string, unknown>) => Record<string, unknown> =
-    nested ?? renameLoggerFields;
-  const bindingFields = <T>(bindings: T): T =>
-    nested === undefined || typeof bindings !== 'object' || bindings === null
-      ? renameBindingFields(bindings)
-      : (nested(bindings as Record<string, unknown>) as T);
+    nested === undefined ? renameLoggerFields : (obj) => nested(renameLoggerFields(obj));
+  const bindingFields = <T>(bindings: T): T => {
+    const renamed = renameBindingFields(bindings);
+    return nested === undefined || typeof renamed !== 'object' || renamed === null
+      ? renamed
+      : (nested(renamed as Record<string, unknown>) as T);
+  };
   let core: pino.Logger;
   try {
     core = pino(

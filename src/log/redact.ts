@@ -1,6 +1,5 @@
 // Secret redaction for telltale's loggers: the default paths, and the option that extends or turns them off.
 import { fail } from '../internal/errors.js';
-import { isLoggerField, renameLoggerFields } from './fields.js';
 
 /** Field names that hold secrets, censored at the top level of a log line and one level deep. */
 export const SECRET_FIELD_NAMES: readonly string[] = Object.freeze([
@@ -78,17 +77,14 @@ export interface PinoRedact {
   remove: boolean;
 }
 
-/** A log object in, the same object (nothing to change) or a censored and renamed copy out. */
+/** A log object in, the same object (nothing to censor) or a censored copy out. */
 export type NestedRedactor = (obj: Record<string, unknown>) => Record<string, unknown>;
 
 /** What a logger needs to redact: pino's option, and the one-level-deep field scan. */
 export interface ResolvedRedaction {
   /** pino's `redact` option, or `undefined` for none. */
   readonly pino: PinoRedact | undefined;
-  /**
-   * Censors secret fields one level deep and renames logger fields (pino's `formatters.log`), or
-   * `undefined` when nothing is to be censored (the logger then only renames).
-   */
+  /** Censors secret fields one level deep (pino's `formatters.log`), or `undefined` for none. */
   readonly nested: NestedRedactor | undefined;
 }
 
@@ -100,10 +96,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * A function that censors the `names` fields of each plain-object field of a log object (one
- * level deep), and renames its `LOGGER_FIELDS` keys like `renameLoggerFields`, in the same pass
- * over the keys (the line's fields are scanned once). It never mutates its input: it returns the
- * input when there is nothing to change, else a copy. Class instances (errors, requests,
- * buffers) are left to their serializers.
+ * level deep). It never mutates its input: it returns the input when there is nothing to censor,
+ * else a copy. Class instances (errors, requests, buffers) are left to their serializers.
  */
 export function nestedRedactor(
   names: readonly string[],
@@ -127,9 +121,7 @@ export function nestedRedactor(
   };
   return (obj) => {
     let out: Record<string, unknown> | undefined;
-    let clash = false;
     for (const key in obj) {
-      if (isLoggerField(key)) clash = true;
       const value = obj[key];
       if (!isPlainObject(value) || !Object.hasOwn(obj, key)) continue;
       const copy = scrub(value, key);
@@ -138,8 +130,7 @@ export function nestedRedactor(
         out[key] = copy;
       }
     }
-    const censored = out ?? obj;
-    return clash ? renameLoggerFields(censored) : censored;
+    return out ?? obj;
   };
 }
 

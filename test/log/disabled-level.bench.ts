@@ -97,6 +97,17 @@ const pinoWildcards = pino(
 );
 const noRedact = createLogger({ env: {}, destination: devNull, redact: false });
 const withRedact = createLogger({ env: {}, destination: devNull });
+// A destination that reads each line, as a real one does (a file descriptor or a socket encodes it
+// to UTF-8): V8 then flattens the line pino built by concatenation. The no-op stream never does,
+// which hides that cost from pino and shows it on telltale, whose U+2028/U+2029 check reads it first.
+let encoded = 0;
+const encoding = {
+  write(s: string): void {
+    encoded += Buffer.byteLength(s);
+  },
+};
+const bareEncoding = pino({ level: 'info' }, encoding);
+const withRedactEncoding = createLogger({ env: {}, destination: encoding });
 const ctx = Object.freeze({
   request_id: 'r-1',
   trace_id: '0af7651916cd43dd8448eb211c80319c',
@@ -119,6 +130,18 @@ const enabled: [string, () => number][] = [
   [
     'telltale, default redaction',
     () => opaqueLoop(E, (i) => withRedact.info({ i, user: 'u' }, 'x')),
+  ],
+  [
+    'telltale, default redaction, one field named level (written as fields.level)',
+    () => opaqueLoop(E, (i) => withRedact.info({ i, level: 60 }, 'x')),
+  ],
+  [
+    'pino, no redaction, to a stream that UTF-8-encodes each line',
+    () => opaqueLoop(E, (i) => bareEncoding.info({ i, user: 'u' }, 'x')),
+  ],
+  [
+    'telltale, default redaction, to a stream that UTF-8-encodes each line',
+    () => opaqueLoop(E, (i) => withRedactEncoding.info({ i, user: 'u' }, 'x')),
   ],
   [
     'telltale, default redaction, inside a request (provider adds 3 fields)',
@@ -149,6 +172,7 @@ console.log(
 show('disabled level, own loop per case:', disabled);
 show('disabled level, through one shared indirect call:', opaque);
 show(
-  'enabled level, one JSON line {level,time,pid,hostname,i,user,msg} to a no-op stream:',
+  'enabled level, one JSON line {level,time,pid,hostname,i,user,msg} to a no-op stream unless said:',
   enabled,
 );
+if (encoded === 0) throw new Error('the encoding stream saw no line');
