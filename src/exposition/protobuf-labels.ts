@@ -141,10 +141,85 @@ interface Order {
 /** Unused slots must outnumber used ones before a compaction, and the cache hold this many. */
 const COMPACT_MIN_SLOTS = 1024;
 
+/**
+ * Whole encoded Metric messages of one counter or gauge family, by position, as the last encode
+ * that had to rebuild them wrote them: a point whose label key (and, for counters, created time)
+ * is unchanged and that has no exemplar is copied from here with only its 8-byte value patched.
+ * Immutable once published, so an encode still reading an older set stays correct.
+ */
+export interface Templates {
+  /** What the messages are: see the `TEMPLATE_*` kinds. */
+  readonly kind: number;
+  /** Positions held. */
+  readonly n: number;
+  /** Per position, the label key the message was built for. */
+  readonly keys: readonly string[];
+  /** Per position, the created time it holds (NaN: never reuse, e.g. it carries an exemplar). */
+  readonly created: Float64Array;
+  /** Per position, where its bytes start in `arena`, and how many (the whole `metric` field). */
+  readonly off: Int32Array;
+  readonly len: Int32Array;
+  /** Per position, where the 8-byte value sits within its bytes. */
+  readonly at: Int32Array;
+  readonly arena: Writer;
+  /** The last encode epoch that used the set (for dropping families that went away). */
+  used: number;
+}
+
+/** Template kinds: a counter with created timestamps, without, a gauge, an untyped family. */
+export const TEMPLATE_COUNTER = 1;
+export const TEMPLATE_COUNTER_NO_CREATED = 2;
+export const TEMPLATE_GAUGE = 3;
+export const TEMPLATE_UNTYPED = 4;
+
+/** Collects the messages of one family as they are written, into a new {@link Templates}. */
+export class TemplateBuilder {
+  readonly keys: string[];
+  readonly created: Float64Array;
+  readonly off: Int32Array;
+  readonly len: Int32Array;
+  readonly at: Int32Array;
+  readonly arena: Writer;
+
+  constructor(n: number, bytes: number) {
+    this.keys = new Array(n);
+    this.created = new Float64Array(n);
+    this.off = new Int32Array(n);
+    this.len = new Int32Array(n);
+    this.at = new Int32Array(n);
+    this.arena = new Writer(Math.max(bytes, 64));
+  }
+
+  /** Records position `i`: the `n` bytes `from` wrote at `start`, its value at `start + at`. */
+  add(
+    i: number,
+    key: string,
+    created: number,
+    from: Writer,
+    start: number,
+    n: number,
+    at: number,
+  ): void {
+    const a = this.arena;
+    a.ensure(n);
+    this.off[i] = a.pos;
+    this.len[i] = n;
+    this.at[i] = at;
+    this.keys[i] = key;
+    this.created[i] = created;
+    a.copy(from, start, n);
+  }
+}
+
+/** Families whose templates no encode used for this many encodes are dropped. */
+const TEMPLATE_IDLE_EPOCHS = 16;
+
 class Cache implements ProtobufCache {
   readonly kind = 'telltale.protobufCache';
   gen = new Generation(0, 0);
   epoch = 0;
+  /** Templates by family name. */
+  readonly templates = new Map<string, Templates>();
   /** Slot count at which to check for a compaction next (doubles, so checks are amortised). */
   threshold = COMPACT_MIN_SLOTS;
 
@@ -155,6 +230,11 @@ class Cache implements ProtobufCache {
    */
   acquire(): [Generation, number] {
     const epoch = ++this.epoch;
+    if (epoch % TEMPLATE_IDLE_EPOCHS === 0) {
+      for (const [name, t] of this.templates) {
+        if (t.used < epoch - TEMPLATE_IDLE_EPOCHS) this.templates.delete(name);
+      }
+    }
     const g = this.gen;
     if (g.slots >= this.threshold) {
       const since = epoch - 2;
@@ -169,13 +249,15 @@ class Cache implements ProtobufCache {
 }
 
 /**
- * Creates a cache of encoded label pairs for {@link encodeProtobufChunks}: with it, each series'
- * labels are UTF-8 encoded once, on the first scrape that sees them, and copied as bytes on every
- * later one (about 3× faster for small series such as counters). Keyed by each label set's text
- * fragment, which the gathered model keeps per series. It costs about 100 bytes per series
- * (the encoded pairs plus an index entry); entries that two encodes in a row did not use are
- * dropped when the cache has doubled in size since it last checked, so removed series do not
- * pile up. Safe to share between concurrent encodes.
+ * Creates a cache for {@link encodeProtobufChunks}, to pass as `cache` to every encode of one
+ * server. With it, each series' label pairs are UTF-8 encoded once, on the first encode that sees
+ * them, and copied as bytes afterwards; and a counter or gauge series whose label set (by its
+ * text fragment) and created time are unchanged at the same position, with no exemplar, is copied
+ * as a whole message with only its value patched. That made 100k counter series encode about 7×
+ * faster than without a cache, on par with the text format. It costs about 140 bytes per counter
+ * series (measured, heap and ArrayBuffers); entries unused by the last two encodes are dropped once
+ * the cache has doubled since it last checked, a family's messages after 16 encodes without use.
+ * Safe to share between concurrent encodes.
  *
  * @example
  * ```ts
@@ -217,13 +299,51 @@ export class Labels {
   private lens = new Int32Array(1024);
   private used = 0;
 
+  /** The cache, when there is one. */
+  private readonly cache: Cache | undefined;
+
   constructor(cache: ProtobufCache | undefined) {
     if (cache instanceof Cache) {
+      this.cache = cache;
       [this.gen, this.epoch] = cache.acquire();
     } else {
+      this.cache = undefined;
       this.gen = undefined;
       this.epoch = 0;
     }
+  }
+
+  /** The key that identifies a label set in the cache (its text). */
+  key(set: LabelSet): string {
+    return keyOf(set);
+  }
+
+  /** With a cache: family `name`'s templates of `kind`, if an earlier encode published them. */
+  templates(name: string, kind: number): Templates | undefined {
+    const t = this.cache?.templates.get(name);
+    if (t === undefined || t.kind !== kind) return undefined;
+    t.used = this.epoch;
+    return t;
+  }
+
+  /** With a cache: a builder for a family of `n` points taking about `bytes`; else undefined. */
+  builder(n: number, bytes: number): TemplateBuilder | undefined {
+    return this.cache === undefined ? undefined : new TemplateBuilder(n, bytes);
+  }
+
+  /** Publishes what `b` collected as family `name`'s templates of `kind`. */
+  publish(name: string, kind: number, b: TemplateBuilder, n: number): void {
+    this.cache?.templates.set(name, {
+      kind,
+      n,
+      keys: b.keys,
+      created: b.created,
+      off: b.off,
+      len: b.len,
+      at: b.at,
+      arena: b.arena,
+      used: this.epoch,
+    });
   }
 
   /** Starts family `name` of `n` points. */
@@ -232,13 +352,16 @@ export class Labels {
     this.used = 0;
     this.values.length = 0;
     const gen = this.gen;
-    if (gen === undefined) return;
+    if (gen === undefined) {
+      this.order = undefined;
+      return;
+    }
     let order = gen.order.get(name);
     if (order === undefined) {
-      order = { keys: [], slots: new Int32Array(n) };
+      order = { keys: [], slots: new Int32Array(Math.max(n, 16)) };
       gen.order.set(name, order);
     } else if (order.slots.length < n) {
-      const slots = new Int32Array(n);
+      const slots = new Int32Array(Math.max(n, order.slots.length * 2));
       slots.set(order.slots);
       order.slots = slots;
     }

@@ -10,8 +10,25 @@ import type {
   SummaryFamily,
 } from '../metrics/model.js';
 import { DEFAULT_CHUNK_SIZE } from './common.js';
-import { isProtobufCache, Labels, type ProtobufCache } from './protobuf-labels.js';
-import { int64Size, isUint64, sint64Size, utf8Length, varintSize, Writer, zigzag } from './wire.js';
+import {
+  isProtobufCache,
+  Labels,
+  type ProtobufCache,
+  TEMPLATE_COUNTER,
+  TEMPLATE_COUNTER_NO_CREATED,
+  TEMPLATE_GAUGE,
+  TEMPLATE_UNTYPED,
+} from './protobuf-labels.js';
+import {
+  isUint64,
+  sint64Size,
+  timestampSize,
+  utf8Length,
+  varintSize,
+  Writer,
+  writeTimestamp,
+  zigzag,
+} from './wire.js';
 
 /**
  * Options for {@link encodeProtobufChunks} and {@link encodeProtobuf}.
@@ -35,8 +52,9 @@ export interface ProtobufOptions {
    */
   readonly created?: boolean | undefined;
   /**
-   * A cache from {@link createProtobufCache}, shared by every encode of one server: each
-   * series' label pairs are then encoded once in its lifetime instead of once per encode.
+   * A cache from `createProtobufCache()`, shared by every encode of one server: each series'
+   * label pairs are then encoded once in its lifetime, and unchanged counter and gauge messages
+   * are copied whole. The bytes are the same with or without it.
    */
   readonly cache?: ProtobufCache | undefined;
 }
@@ -105,17 +123,10 @@ const BUCKET_COUNT_FLOAT = 0x21;
 // BucketSpan: offset 1 (sint32), length 2 (uint32).
 const SPAN_OFFSET = 0x08;
 const SPAN_LENGTH = 0x10;
-// Exemplar: label 1, value 2, timestamp 3. Timestamp: seconds 1 (int64), nanos 2 (int32).
+// Exemplar: label 1, value 2, timestamp 3.
 const EXEMPLAR_LABEL = 0x0a;
 const EXEMPLAR_VALUE = 0x11;
 const EXEMPLAR_TIMESTAMP = 0x1a;
-const TS_SECONDS = 0x08;
-const TS_NANOS = 0x10;
-
-/** Seconds beyond which `t * 1e6` is no longer an exact count of microseconds. */
-const MICROS_EXACT = 9e9;
-/** int64 seconds range of google.protobuf.Timestamp (well beyond year 9999, as a bound). */
-const MAX_SECONDS = 9.2e18;
 
 /** Bytes of a length-delimited field with a one-byte tag around `n` bytes of body. */
 function field(n: number): number {
@@ -124,48 +135,6 @@ function field(n: number): number {
 
 /** A length-delimited submessage's size for a protobuf `double` field present: tag + 8 bytes. */
 const DOUBLE_FIELD = 9;
-
-/**
- * The body size of a google.protobuf.Timestamp for `t` (Unix seconds, fractional), or -1 when
- * `t` cannot be one (not finite, or beyond int64 seconds). Microsecond resolution: `t * 1e6` is
- * an exact integer up to 9e9 s (year 2255); beyond that whole seconds are written.
- */
-function timestampSize(t: number): number {
-  const abs = Math.abs(t);
-  if (!(abs < MAX_SECONDS)) return -1;
-  let s: number;
-  let ns = 0;
-  if (abs < MICROS_EXACT) {
-    const us = Math.round(t * 1e6);
-    s = Math.floor(us / 1e6);
-    ns = (us - s * 1e6) * 1000;
-  } else s = Math.floor(t);
-  return (s !== 0 ? 1 + int64Size(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0);
-}
-
-/** Writes field `tag` as a google.protobuf.Timestamp for `t`, unless {@link timestampSize} is -1. */
-function writeTimestamp(w: Writer, tag: number, t: number): void {
-  const abs = Math.abs(t);
-  if (!(abs < MAX_SECONDS)) return;
-  let s: number;
-  let ns = 0;
-  if (abs < MICROS_EXACT) {
-    const us = Math.round(t * 1e6);
-    s = Math.floor(us / 1e6);
-    ns = (us - s * 1e6) * 1000;
-  } else s = Math.floor(t);
-  w.byte(tag);
-  // At most 1 + 10 + 1 + 5 = 17 bytes: a one-byte length.
-  w.byte((s !== 0 ? 1 + int64Size(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0));
-  if (s !== 0) {
-    w.byte(TS_SECONDS);
-    w.int64(s);
-  }
-  if (ns !== 0) {
-    w.byte(TS_NANOS);
-    w.varint(ns);
-  }
-}
 
 /** The body size of an Exemplar message. */
 function exemplarSize(e: Exemplar): number {
@@ -277,56 +246,91 @@ function* counterFamily(
   const points = family.points;
   const n = points.length;
   const created = ctx.created;
-  const sizes = new Int32Array(n);
-  const inner = new Int32Array(n);
   const labels = ctx.labels;
   labels.begin(family.name, n);
+  const kind = created ? TEMPLATE_COUNTER : TEMPLATE_COUNTER_NO_CREATED;
+  const tpl = labels.templates(family.name, kind);
+  // Per point: the whole `metric` field's size, and for one written afresh its Metric and
+  // Counter body sizes (a point copied from the templates has body -1).
+  const full = new Int32Array(n);
+  const sizes = new Int32Array(n);
+  const inner = new Int32Array(n);
   let total = 0;
+  let misses = 0;
   for (let i = 0; i < n; i++) {
     const p = points[i]!;
+    if (
+      tpl !== undefined &&
+      i < tpl.n &&
+      p.exemplar === undefined &&
+      tpl.created[i] === p.created &&
+      tpl.keys[i] === labels.key(p.labels)
+    ) {
+      inner[i] = -1;
+      full[i] = tpl.len[i]!;
+      total += full[i]!;
+      continue;
+    }
+    misses++;
     let body = DOUBLE_FIELD;
     if (p.exemplar !== undefined) body += field(exemplarSize(p.exemplar));
+    const size0 = labels.size(p.labels, i);
     if (created) {
       const ts = timestampSize(p.created);
       if (ts >= 0) body += field(ts);
     }
     inner[i] = body;
-    const size = labels.size(p.labels, i) + field(body);
+    const size = size0 + field(body);
     sizes[i] = size;
-    total += field(size);
+    full[i] = field(size);
+    total += full[i]!;
   }
   yield* writeHeader(ctx, header(`${family.name}_total`, family.help, COUNTER, family.unit), total);
+  const build = misses > 0 ? labels.builder(n, total) : undefined;
   const w = ctx.w;
   const limit = ctx.limit;
   for (let i = 0; i < n; i++) {
     const p = points[i]!;
-    const body = inner[i]!;
-    // Room is made before writing the Metric's first byte, so a yielded chunk is complete.
-    const size = sizes[i]!;
-    if (w.room() < field(size)) {
-      const full = spill(ctx, field(size));
-      if (full !== undefined) yield full;
+    const f = full[i]!;
+    if (w.room() < f) {
+      const chunk = spill(ctx, f);
+      if (chunk !== undefined) yield chunk;
     }
     const start = w.pos;
-    w.byte(FAMILY_METRIC);
-    w.varint(size);
-    labels.write(w, p.labels, i);
-    w.byte(METRIC_COUNTER);
-    w.varint(body);
-    w.byte(VALUE);
-    w.double(p.value);
-    const e = p.exemplar;
-    if (e !== undefined) {
-      w.byte(COUNTER_EXEMPLAR);
-      w.varint(exemplarSize(e));
-      writeExemplar(w, e);
+    const body = inner[i]!;
+    let at: number;
+    if (body < 0) {
+      // Unchanged since the templates were built: copy, then patch the value.
+      const t = tpl!;
+      at = t.at[i]!;
+      w.copy(t.arena, t.off[i]!, f);
+      w.view.setFloat64(start + at, p.value, true);
+    } else {
+      w.byte(FAMILY_METRIC);
+      w.varint(sizes[i]!);
+      labels.write(w, p.labels, i);
+      w.byte(METRIC_COUNTER);
+      w.varint(body);
+      w.byte(VALUE);
+      at = w.pos - start;
+      w.double(p.value);
+      const e = p.exemplar;
+      if (e !== undefined) {
+        w.byte(COUNTER_EXEMPLAR);
+        w.varint(exemplarSize(e));
+        writeExemplar(w, e);
+      }
+      if (created) writeTimestamp(w, COUNTER_CREATED, p.created);
     }
-    if (created) {
-      writeTimestamp(w, COUNTER_CREATED, p.created);
+    check(w, start, f, family);
+    if (build !== undefined) {
+      // A point with an exemplar is never reused (its created is recorded as NaN).
+      const reusable = p.exemplar === undefined;
+      build.add(i, labels.key(p.labels), reusable ? p.created : Number.NaN, w, start, f, at);
     }
-    check(w, start, field(size), family);
     if (w.pos >= limit) yield w.take(limit);
   }
+  if (build !== undefined) labels.publish(family.name, kind, build, n);
 }
 
 /** Gauge and untyped families: one value per series. */
@@ -336,42 +340,69 @@ function* gaugeFamily(
 ): Generator<Uint8Array, void, undefined> {
   const points = family.points;
   const n = points.length;
-  const sizes = new Int32Array(n);
   const labels = ctx.labels;
   labels.begin(family.name, n);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const size = labels.size(points[i]!.labels, i) + field(DOUBLE_FIELD);
-    sizes[i] = size;
-    total += field(size);
-  }
   const gauge = family.type === 'gauge';
+  const kind = gauge ? TEMPLATE_GAUGE : TEMPLATE_UNTYPED;
+  const tpl = labels.templates(family.name, kind);
+  // Per point: the whole `metric` field's size, and the Metric's size (-1: copy the template).
+  const full = new Int32Array(n);
+  const sizes = new Int32Array(n);
+  let total = 0;
+  let misses = 0;
+  for (let i = 0; i < n; i++) {
+    const ls = points[i]!.labels;
+    if (tpl !== undefined && i < tpl.n && tpl.keys[i] === labels.key(ls)) {
+      sizes[i] = -1;
+      full[i] = tpl.len[i]!;
+      total += full[i]!;
+      continue;
+    }
+    misses++;
+    const size = labels.size(ls, i) + field(DOUBLE_FIELD);
+    sizes[i] = size;
+    full[i] = field(size);
+    total += full[i]!;
+  }
   yield* writeHeader(
     ctx,
     header(family.name, family.help, gauge ? GAUGE : UNTYPED, family.unit),
     total,
   );
   const tag = gauge ? METRIC_GAUGE : METRIC_UNTYPED;
+  const build = misses > 0 ? labels.builder(n, total) : undefined;
   const w = ctx.w;
   const limit = ctx.limit;
   for (let i = 0; i < n; i++) {
     const p = points[i]!;
-    const size = sizes[i]!;
-    if (w.room() < field(size)) {
-      const full = spill(ctx, field(size));
-      if (full !== undefined) yield full;
+    const f = full[i]!;
+    if (w.room() < f) {
+      const chunk = spill(ctx, f);
+      if (chunk !== undefined) yield chunk;
     }
     const start = w.pos;
-    w.byte(FAMILY_METRIC);
-    w.varint(size);
-    labels.write(w, p.labels, i);
-    w.byte(tag);
-    w.byte(DOUBLE_FIELD);
-    w.byte(VALUE);
-    w.double(p.value);
-    check(w, start, field(size), family);
+    const size = sizes[i]!;
+    let at: number;
+    if (size < 0) {
+      const t = tpl!;
+      at = t.at[i]!;
+      w.copy(t.arena, t.off[i]!, f);
+      w.view.setFloat64(start + at, p.value, true);
+    } else {
+      w.byte(FAMILY_METRIC);
+      w.varint(size);
+      labels.write(w, p.labels, i);
+      w.byte(tag);
+      w.byte(DOUBLE_FIELD);
+      w.byte(VALUE);
+      at = w.pos - start;
+      w.double(p.value);
+    }
+    check(w, start, f, family);
+    if (build !== undefined) build.add(i, labels.key(p.labels), 0, w, start, f, at);
     if (w.pos >= limit) yield w.take(limit);
   }
+  if (build !== undefined) labels.publish(family.name, kind, build, n);
 }
 
 /** An info family: a gauge `<name>_info` with value 1 per series, as client_golang exposes info. */
@@ -484,12 +515,13 @@ function* summaryFamily(ctx: Ctx, family: SummaryFamily): Generator<Uint8Array, 
   for (let i = 0; i < n; i++) {
     const p = points[i]!;
     let body = 1 + varintSize(uint64Count(p.count, family.name)) + DOUBLE_FIELD + quantiles;
+    const size0 = labels.size(p.labels, i);
     if (created) {
       const ts = timestampSize(p.created);
       if (ts >= 0) body += field(ts);
     }
     inner[i] = body;
-    const size = labels.size(p.labels, i) + field(body);
+    const size = size0 + field(body);
     sizes[i] = size;
     total += field(size);
   }
@@ -522,9 +554,7 @@ function* summaryFamily(ctx: Ctx, family: SummaryFamily): Generator<Uint8Array, 
       w.byte(QUANTILE_VALUE);
       w.double(qv[j] ?? Number.NaN);
     }
-    if (created) {
-      writeTimestamp(w, SUMMARY_CREATED, p.created);
-    }
+    if (created) writeTimestamp(w, SUMMARY_CREATED, p.created);
     check(w, start, field(size), family);
     if (w.pos >= limit) yield w.take(limit);
   }

@@ -12,11 +12,16 @@ export function isUint64(n: number): boolean {
 
 /** Bytes the varint of a non-negative integer `n` (below 2^64) takes. */
 export function varintSize(n: number): number {
+  // Small and branchy so it inlines; the rare large values go to a loop.
   if (n < 0x80) return 1;
   if (n < 0x4000) return 2;
   if (n < 0x200000) return 3;
   if (n < 0x10000000) return 4;
-  // 7 bits per byte beyond 28 bits; 10 bytes at most.
+  return largeVarintSize(n);
+}
+
+/** {@link varintSize} for `n` ≥ 2^28: 7 bits per byte, 10 bytes at most. */
+function largeVarintSize(n: number): number {
   let size = 5;
   let rest = Math.floor(n / 0x800000000);
   while (rest > 0 && size < 10) {
@@ -258,5 +263,55 @@ export class Writer {
     this.buf[this.pos++] = tag;
     this.varint(byteLength);
     this.utf8(s, byteLength);
+  }
+}
+
+// google.protobuf.Timestamp: seconds 1 (int64), nanos 2 (int32).
+const TS_SECONDS = 0x08;
+const TS_NANOS = 0x10;
+/** Seconds beyond which `t * 1e6` is no longer an exact count of microseconds. */
+const MICROS_EXACT = 9e9;
+/** int64 seconds range of google.protobuf.Timestamp (well beyond year 9999, as a bound). */
+const MAX_SECONDS = 9.2e18;
+
+/**
+ * The body size of a google.protobuf.Timestamp for `t` (Unix seconds, fractional), or -1 when
+ * `t` cannot be one (not finite, or beyond int64 seconds). Microsecond resolution: `t * 1e6` is
+ * an exact integer up to 9e9 s (year 2255); beyond that whole seconds are written.
+ */
+export function timestampSize(t: number): number {
+  const abs = Math.abs(t);
+  if (!(abs < MAX_SECONDS)) return -1;
+  let s: number;
+  let ns = 0;
+  if (abs < MICROS_EXACT) {
+    const us = Math.round(t * 1e6);
+    s = Math.floor(us / 1e6);
+    ns = (us - s * 1e6) * 1000;
+  } else s = Math.floor(t);
+  return (s !== 0 ? 1 + int64Size(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0);
+}
+
+/** Writes field `tag` as a google.protobuf.Timestamp for `t`, unless {@link timestampSize} is -1. */
+export function writeTimestamp(w: Writer, tag: number, t: number): void {
+  const abs = Math.abs(t);
+  if (!(abs < MAX_SECONDS)) return;
+  let s: number;
+  let ns = 0;
+  if (abs < MICROS_EXACT) {
+    const us = Math.round(t * 1e6);
+    s = Math.floor(us / 1e6);
+    ns = (us - s * 1e6) * 1000;
+  } else s = Math.floor(t);
+  w.byte(tag);
+  // At most 1 + 10 + 1 + 5 = 17 bytes: a one-byte length.
+  w.byte((s !== 0 ? 1 + int64Size(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0));
+  if (s !== 0) {
+    w.byte(TS_SECONDS);
+    w.int64(s);
+  }
+  if (ns !== 0) {
+    w.byte(TS_NANOS);
+    w.varint(ns);
   }
 }

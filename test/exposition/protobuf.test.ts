@@ -367,6 +367,51 @@ describe('protobuf label cache', () => {
     assert.ok(same(encodeProtobuf(slowFamilies, { cache }), encodeProtobuf(slowFamilies)));
   });
 
+  it('reused counter and gauge messages follow every change of value, created time, exemplar and option', () => {
+    const cache = createProtobufCache();
+    const sets = Array.from({ length: 200 }, (_, i) => labels({ i: String(i) }));
+    const families = (round: number): MetricFamily[] => [
+      {
+        type: 'counter',
+        name: 'c',
+        help: '',
+        unit: '',
+        points: sets.map((set, i) => ({
+          labels: set,
+          value: round * 1000 + i + 0.5,
+          // A reset now and then moves a series' created time; exemplars come and go.
+          created: 1_700_000_000 + (i % 17 === round % 17 ? round : 0),
+          ...(i % 5 === round % 5 && {
+            exemplar: exemplar(round, 1_700_000_100 + round, `t${round}`),
+          }),
+        })),
+      },
+      {
+        type: round % 3 === 2 ? 'unknown' : 'gauge',
+        name: 'g',
+        help: '',
+        unit: '',
+        points: sets.slice(round % 4).map((set, i) => ({ labels: set, value: -round * i })),
+      },
+    ];
+    // A slow encode of round 0 reads templates while later rounds replace them.
+    const slowFamilies = families(0);
+    encodeProtobuf(slowFamilies, { cache });
+    const slow = encodeProtobufChunks(slowFamilies, { cache, chunkSize: 512 });
+    const slowChunks: Uint8Array[] = [];
+    for (let round = 1; round <= 12; round++) {
+      const next = slow.next();
+      if (next.done !== true) slowChunks.push(next.value);
+      const fs = families(round);
+      for (const created of [true, true, false, true]) {
+        const expected = encodeProtobuf(fs, { created });
+        assert.ok(same(encodeProtobuf(fs, { cache, created }), expected), `round ${round}`);
+      }
+    }
+    for (const c of slow as Iterable<Uint8Array>) slowChunks.push(c);
+    assert.ok(same(concat(slowChunks), encodeProtobuf(slowFamilies)));
+  });
+
   it('keys label sets by their text; identical sets in different families share an entry', () => {
     const cache = createProtobufCache();
     const set = labels({ a: 'x' });
