@@ -225,6 +225,14 @@ const FRAC_BOUNDS_8: readonly number[] = Object.freeze([
   0.9892280131939752, 0.9919100824251095, 0.9945994234836328, 0.9972960560854698,
 ]);
 
+/**
+ * Scratch for reading a float's bits: one float64 and its two 32-bit words. The one module-level
+ * mutable object here, on purpose: it is written and read within one synchronous call and carries
+ * nothing from one call to the next, and as a module constant V8 compiles its accesses to fixed
+ * addresses (reached through the config object instead, the lookup measured 2 ns slower).
+ */
+const SCRATCH_F64 = new Float64Array(1);
+const SCRATCH_U32 = new Uint32Array(SCRATCH_F64.buffer);
 /** Index of a float64's high 32-bit word in a Uint32Array view over it (platform byte order). */
 const HI = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000 ? 1 : 0;
 /** Index of the low 32-bit word. */
@@ -233,6 +241,8 @@ const LO = 1 - HI;
 const TWO_64 = 2 ** 64;
 /** A window no series has allocated yet (length 0, so nothing can be written into it). */
 const NO_WINDOW = new Float64Array(0);
+/** A gate no bucket index passes (the largest small integer; indexes stay within ±2^20). */
+const GATE_CLOSED = 0x3fffffff;
 /** Length of a series' first bucket window. */
 const FIRST_WINDOW = 16;
 /** A window may always grow to this many slots… */
@@ -292,10 +302,6 @@ export class NativeConfig {
   readonly _blo: Uint32Array[] = [];
   /** @internal By schema (index 0 unused): cell → first bound index at or above the cell. */
   readonly _cells: Uint16Array[] = [];
-  /** @internal Scratch for reading a float's bits: one float64 and its two 32-bit words. */
-  readonly _f = new Float64Array(1);
-  /** @internal */
-  readonly _u = new Uint32Array(this._f.buffer);
 
   constructor(spec: NativeSpec, now: () => number) {
     this.schema = spec.schema;
@@ -319,9 +325,9 @@ export class NativeConfig {
       const bhi = new Int32Array(n + 1);
       const blo = new Uint32Array(n + 1);
       for (let i = 0; i < n; i++) {
-        this._f[0] = b[i]!;
-        bhi[i] = this._u[HI]! & 0xfffff;
-        blo[i] = this._u[LO]!;
+        SCRATCH_F64[0] = b[i]!;
+        bhi[i] = SCRATCH_U32[HI]! & 0xfffff;
+        blo[i] = SCRATCH_U32[LO]!;
       }
       bhi[n] = 0x100000;
       const cells = new Uint16Array(1 << (s + 2));
@@ -344,30 +350,55 @@ export class NativeConfig {
    * exponent (one less for an exact power of two) shifted right by `-schema`, rounding up.
    */
   key(v: number, schema: number): number {
-    const f = this._f;
-    const u = this._u;
-    f[0] = v;
-    let hi = u[HI]!;
-    // The biased exponent; frexp's exponent is e - 1022 (v = 1.m · 2^(e-1023) = 0.1m · 2^(e-1022)).
-    let e = hi >>> 20;
-    if (e === 0) {
-      // Subnormal: scale into the normal range, then take the scale back off the exponent.
-      f[0] = v * TWO_64;
-      hi = u[HI]!;
-      e = (hi >>> 20) - 64;
-    }
-    const m = hi & 0xfffff;
-    if (schema > 0) {
-      // frac and the bounds share the exponent, so comparing mantissas compares the fractions.
-      let i = this._cells[schema]![m >>> (18 - schema)]!;
-      const bh = this._bhi[schema]![i]!;
-      if (m > bh || (m === bh && u[LO]! > this._blo[schema]![i]!)) i++;
-      return i + ((e - 1023) << schema);
-    }
-    let k = e - 1022;
-    if (m === 0 && u[LO] === 0) k--; // frac is exactly 0.5: v is a power of two, an upper bound
-    return (k + (1 << -schema) - 1) >> -schema;
+    return bucketKey(v, schema, this._cells[schema]!, this._bhi[schema]!, this._blo[schema]!);
   }
+}
+
+/**
+ * The bucket index of a finite `v > 0` at `schema`, given the schema's tables (see
+ * {@link NativeConfig}): `frexp(v) = frac · 2^exp` read off the float's bits, then for schema > 0
+ * the first fraction bound ≥ frac plus `(exp - 1) · 2^schema`, and for schema ≤ 0 the exponent
+ * (one less for an exact power of two) shifted right by `-schema`, rounding up. Kept small (the
+ * subnormal case is out of line) so V8 inlines it into the observe path within its budget.
+ */
+function bucketKey(
+  v: number,
+  schema: number,
+  cells: Uint16Array,
+  bhi: Int32Array,
+  blo: Uint32Array,
+): number {
+  SCRATCH_F64[0] = v;
+  const hi = SCRATCH_U32[HI]!;
+  // The biased exponent; frexp's exponent is e - 1022 (v = 1.m · 2^(e-1023) = 0.1m · 2^(e-1022)).
+  const e = hi >>> 20;
+  if (e === 0) return subnormalKey(v, schema, cells, bhi, blo);
+  const m = hi & 0xfffff;
+  if (schema > 0) {
+    // frac and the bounds share the exponent, so comparing mantissas compares the fractions.
+    let i = cells[m >>> (18 - schema)]!;
+    const bh = bhi[i]!;
+    if (m > bh || (m === bh && SCRATCH_U32[LO]! > blo[i]!)) i++;
+    return i + ((e - 1023) << schema);
+  }
+  let k = e - 1022;
+  if (m === 0 && SCRATCH_U32[LO] === 0) k--; // frac is exactly 0.5: v is a power of two, an upper bound
+  return (k + (1 << -schema) - 1) >> -schema;
+}
+
+/**
+ * {@link bucketKey} of a subnormal `v` (below 2^-1022): scaled by 2^64 into the normal range, where
+ * the index is the scaled value's minus 64 powers of two.
+ */
+function subnormalKey(
+  v: number,
+  schema: number,
+  cells: Uint16Array,
+  bhi: Int32Array,
+  blo: Uint32Array,
+): number {
+  const k = bucketKey(v * TWO_64, schema, cells, bhi, blo);
+  return schema >= 0 ? k - (64 << schema) : k - (64 >> -schema);
 }
 
 /** A sign's populated buckets, ascending by index. */
@@ -387,10 +418,28 @@ export interface BucketList {
  * the schema, zero bucket and sparse buckets, and enforces the bucket limit.
  */
 export class NativeSeries {
+  // The fields the hot path reads come first (V8 lays them out in this order), and none of them is
+  // a double: a double field is a pointer to a boxed number, one more dependent load.
   /** @internal */
   readonly cfg: NativeConfig;
-  /** Current schema: the initial one, or lower after reductions. */
+  /**
+   * @internal The hot path's gate: a positive value whose bucket index is above it is above the
+   * zero threshold, and no reset is pending. The zero threshold's own index (values in that bucket
+   * take the slow path, which compares exactly), or {@link GATE_CLOSED} while a reset is pending.
+   */
+  _zk = 0;
+  /** @internal The current schema's lookup tables (see {@link NativeConfig}), cached here. */
+  _cells: Uint16Array;
+  /** @internal */
+  _bhi: Int32Array;
+  /** @internal */
+  _blo: Uint32Array;
+  /** Current schema: the initial one, or lower after reductions. Set with {@link _setSchema}. */
   schema: number;
+  /** @internal Positive window and the bucket index of its slot 0. */
+  _pc: Float64Array = NO_WINDOW;
+  /** @internal */
+  _po = 0;
   /** Current zero threshold: the initial one, or wider after zero-bucket widening. */
   zeroThreshold: number;
   /** Observations in the zero bucket. */
@@ -399,10 +448,6 @@ export class NativeSeries {
   _pn = 0;
   /** @internal */
   _nn = 0;
-  /** @internal Positive window and the bucket index of its slot 0. */
-  _pc: Float64Array = NO_WINDOW;
-  /** @internal */
-  _po = 0;
   /** @internal Negative window and its offset. */
   _nc: Float64Array = NO_WINDOW;
   /** @internal */
@@ -419,8 +464,32 @@ export class NativeSeries {
   constructor(cfg: NativeConfig, nowMs: number) {
     this.cfg = cfg;
     this.schema = cfg.schema;
+    this._cells = cfg._cells[cfg.schema]!;
+    this._bhi = cfg._bhi[cfg.schema]!;
+    this._blo = cfg._blo[cfg.schema]!;
     this.zeroThreshold = cfg.zeroThreshold;
     this.lastResetMs = nowMs;
+    this._gate();
+  }
+
+  /** @internal Recomputes {@link _zk} after the schema, zero threshold or pending reset changed. */
+  _gate(): void {
+    if (this.resetDueMs !== Number.POSITIVE_INFINITY) this._zk = GATE_CLOSED;
+    else if (this.zeroThreshold === 0) this._zk = -GATE_CLOSED;
+    else this._zk = this._keyOf(this.zeroThreshold);
+  }
+
+  /** @internal Sets the schema and its cached tables. */
+  _setSchema(schema: number): void {
+    this.schema = schema;
+    this._cells = this.cfg._cells[schema]!;
+    this._bhi = this.cfg._bhi[schema]!;
+    this._blo = this.cfg._blo[schema]!;
+  }
+
+  /** @internal The bucket index of `v > 0` at the current schema. */
+  _keyOf(v: number): number {
+    return bucketKey(v, this.schema, this._cells, this._bhi, this._blo);
   }
 
   /** Number of populated buckets, positive and negative (the zero bucket not counted). */
@@ -436,32 +505,108 @@ export class NativeSeries {
    * recording `v` there too.
    */
   observe(v: number): boolean {
+    // The hot path, kept small so it inlines: a positive value into the window. Everything else
+    // is out of line, and rare enough in steady state that V8 does not inline it here (inlined, it
+    // cost 3 ns per observation through a bound handle).
+    if (v > 0) {
+      const k = bucketKey(v, this.schema, this._cells, this._bhi, this._blo);
+      if (k > this._zk) {
+        const j = k - this._po;
+        const c = this._pc;
+        if (j >= 0 && j < c.length) {
+          const n = c[j]!;
+          c[j] = n + 1;
+          return n === 0 && this._added(false, v);
+        }
+      }
+    }
+    return this._observeSlow(v);
+  }
+
+  /**
+   * {@link observe} for everything else: a new bucket outside the window, a negative or zero
+   * value, a due scheduled reset. One method on purpose: V8 inlines small methods into the hot
+   * path even when they are rarely taken, and the inlined slow path cost about 3 ns per
+   * observation (measured); this one is too big to inline (V8's limit is 460 bytecodes).
+   */
+  private _observeSlow(v: number): boolean {
     let reset = false;
-    if (this.resetDueMs !== Number.POSITIVE_INFINITY) reset = this.sync(this.cfg.now());
+    if (this.resetDueMs !== Number.POSITIVE_INFINITY && this.cfg.now() >= this.resetDueMs) {
+      this.clear(this.resetDueMs);
+      reset = true;
+    }
     const zt = this.zeroThreshold;
+    let neg: boolean;
+    let k: number;
     if (v > zt) {
-      const k = this.cfg.key(v, this.schema);
-      const c = this._pc;
-      const j = k - this._po;
-      if (j >= 0 && j < c.length) {
-        if (c[j]!++ !== 0 || ++this._pn + this._nn <= this.cfg.maxBucketCount) return reset;
-      } else if (!this._add(k, false, 1) || this._pn + this._nn <= this.cfg.maxBucketCount) {
-        return reset;
-      }
+      neg = false;
+      k = this._keyOf(v);
     } else if (v < -zt) {
-      const k = this.cfg.key(-v, this.schema);
-      const c = this._nc;
-      const j = k - this._no;
-      if (j >= 0 && j < c.length) {
-        if (c[j]!++ !== 0 || ++this._nn + this._pn <= this.cfg.maxBucketCount) return reset;
-      } else if (!this._add(k, true, 1) || this._pn + this._nn <= this.cfg.maxBucketCount) {
-        return reset;
-      }
+      neg = true;
+      k = this._keyOf(-v);
     } else {
       this.zeroCount++;
       return reset;
     }
-    return this._limit(v) || reset;
+    let c = neg ? this._nc : this._pc;
+    let off = neg ? this._no : this._po;
+    let j = k - off;
+    if (j < 0 || j >= c.length) {
+      const pop = neg ? this._nn : this._pn;
+      if (pop === 0) {
+        // Nothing populated on this side: (re)centre the window on k.
+        if (c.length === 0) c = new Float64Array(FIRST_WINDOW);
+        off = k - (c.length >> 1);
+        this._setWindow(neg, c, off);
+      } else {
+        // Grow the window (doubling) to cover k if it stays dense enough, else use the Map.
+        const lo = Math.min(off, k);
+        const hi = Math.max(off + c.length - 1, k);
+        let len = c.length;
+        while (len < hi - lo + 1) len *= 2;
+        if (len <= Math.max(FREE_WINDOW, WINDOW_PER_BUCKET * (pop + 1))) {
+          const noff = k < off ? hi - len + 1 : lo;
+          const grown = new Float64Array(len);
+          grown.set(c, off - noff);
+          const m = neg ? this._nx : this._px;
+          if (m !== null) {
+            for (const [key, count] of m) {
+              const x = key - noff;
+              if (x >= 0 && x < len) {
+                grown[x] = count;
+                m.delete(key);
+              }
+            }
+          }
+          c = grown;
+          off = noff;
+          this._setWindow(neg, c, off);
+        } else {
+          let m = neg ? this._nx : this._px;
+          if (m === null) {
+            m = new Map();
+            if (neg) this._nx = m;
+            else this._px = m;
+          }
+          const was = m.get(k);
+          m.set(k, (was ?? 0) + 1);
+          if (was !== undefined) return reset;
+          return this._added(neg, v) || reset;
+        }
+      }
+      j = k - off;
+    }
+    const was = c[j]!;
+    c[j] = was + 1;
+    if (was !== 0) return reset;
+    return this._added(neg, v) || reset;
+  }
+
+  /** A bucket of one sign was populated by `v`: count it, and enforce the limit. */
+  private _added(neg: boolean, v: number): boolean {
+    if (neg) this._nn++;
+    else this._pn++;
+    return this._pn + this._nn > this.cfg.maxBucketCount && this._limit(v);
   }
 
   /**
@@ -477,12 +622,13 @@ export class NativeSeries {
 
   /** Empties the series and restores the initial schema and zero threshold, as of `nowMs`. */
   clear(nowMs: number): void {
-    this.schema = this.cfg.schema;
+    this._setSchema(this.cfg.schema);
     this.zeroThreshold = this.cfg.zeroThreshold;
     this.zeroCount = 0;
     this._empty();
     this.lastResetMs = nowMs;
     this.resetDueMs = Number.POSITIVE_INFINITY;
+    this._gate();
   }
 
   /** Drops every sparse bucket, keeping the windows' memory for reuse. */
@@ -493,73 +639,6 @@ export class NativeSeries {
     this._nn = 0;
     this._px = null;
     this._nx = null;
-  }
-
-  /**
-   * Adds `n` to bucket `k` of one sign, outside the hot path: a window miss, an empty window, or a
-   * bulk insert. Returns true when the bucket is new (it was not populated).
-   */
-  private _add(k: number, neg: boolean, n: number): boolean {
-    let c = neg ? this._nc : this._pc;
-    let off = neg ? this._no : this._po;
-    const j = k - off;
-    if (j >= 0 && j < c.length) {
-      const was = c[j]!;
-      c[j] = was + n;
-      if (was !== 0) return false;
-      if (neg) this._nn++;
-      else this._pn++;
-      return true;
-    }
-    const pop = neg ? this._nn : this._pn;
-    if (pop === 0) {
-      // Nothing populated on this side: (re)centre the window on k.
-      if (c.length === 0) c = new Float64Array(FIRST_WINDOW);
-      off = k - (c.length >> 1);
-      c[k - off] = n;
-      this._setWindow(neg, c, off);
-      if (neg) this._nn = 1;
-      else this._pn = 1;
-      return true;
-    }
-    const lo = Math.min(off, k);
-    const hi = Math.max(off + c.length - 1, k);
-    let len = c.length;
-    while (len < hi - lo + 1) len *= 2;
-    if (len <= Math.max(FREE_WINDOW, WINDOW_PER_BUCKET * (pop + 1))) {
-      const noff = k < off ? hi - len + 1 : lo;
-      const grown = new Float64Array(len);
-      grown.set(c, off - noff);
-      const m = neg ? this._nx : this._px;
-      if (m !== null) {
-        for (const [key, count] of m) {
-          const jj = key - noff;
-          if (jj >= 0 && jj < len) {
-            grown[jj] = count;
-            m.delete(key);
-          }
-        }
-      }
-      this._setWindow(neg, grown, noff);
-      const was = grown[k - noff]!;
-      grown[k - noff] = was + n;
-      if (was !== 0) return false;
-      if (neg) this._nn++;
-      else this._pn++;
-      return true;
-    }
-    let m = neg ? this._nx : this._px;
-    if (m === null) {
-      m = new Map();
-      if (neg) this._nx = m;
-      else this._px = m;
-    }
-    const was = m.get(k);
-    m.set(k, (was ?? 0) + n);
-    if (was !== undefined) return false;
-    if (neg) this._nn++;
-    else this._pn++;
-    return true;
   }
 
   private _setWindow(neg: boolean, c: Float64Array, off: number): void {
@@ -586,7 +665,7 @@ export class NativeSeries {
       const now = cfg.now();
       if (now - this.lastResetMs >= cfg.minResetDurationMs) {
         this.clear(now);
-        this._put(v);
+        this._observeSlow(v); // one bucket now: within any limit
         return true;
       }
       this.resetDueMs = this.lastResetMs + cfg.minResetDurationMs;
@@ -596,15 +675,8 @@ export class NativeSeries {
       if (this.schema <= NATIVE_SCHEMA_MIN) break;
       this._halve();
     }
+    this._gate();
     return false;
-  }
-
-  /** Records `v` into an empty series (after a reset): one bucket, within any limit. */
-  private _put(v: number): void {
-    const zt = this.zeroThreshold;
-    if (v > zt) this._add(this.cfg.key(v, this.schema), false, 1);
-    else if (v < -zt) this._add(this.cfg.key(-v, this.schema), true, 1);
-    else this.zeroCount++;
   }
 
   /**
@@ -676,7 +748,7 @@ export class NativeSeries {
   private _halve(): void {
     const pos = this._list(false);
     const neg = this._list(true);
-    this.schema--;
+    this._setSchema(this.schema - 1);
     this._empty();
     this._refill(false, pos);
     this._refill(true, neg);
@@ -696,11 +768,53 @@ export class NativeSeries {
         mc.push(counts[i]!);
       }
     }
-    // Start the window at the lowest index when everything fits, so the refill does not regrow.
-    const span = mk[mk.length - 1]! - mk[0]! + 1;
-    const c = neg ? this._nc : this._pc;
-    if (span <= c.length) this._setWindow(neg, c, mk[0]! - ((c.length - span) >> 1));
-    for (let i = 0; i < mk.length; i++) this._add(mk[i]!, neg, mc[i]!);
+    this._layout(neg, mk, mc);
+  }
+
+  /**
+   * Places one (emptied) sign's buckets: a window as long as the density rule allows (reusing the
+   * current one when it is longer), over the run of buckets holding the most observations; the
+   * buckets outside it go to the Map.
+   */
+  private _layout(neg: boolean, keys: readonly number[], counts: readonly number[]): void {
+    const n = keys.length;
+    let c = neg ? this._nc : this._pc;
+    const allowed = Math.max(FREE_WINDOW, WINDOW_PER_BUCKET * (n + 1));
+    const span = keys[n - 1]! - keys[0]! + 1;
+    let len = Math.max(c.length, FIRST_WINDOW);
+    while (len < span && len * 2 <= allowed) len *= 2;
+    let best = 0;
+    let bestSum = -1;
+    let sum = 0;
+    for (let a = 0, b = 0; b < n; b++) {
+      sum += counts[b]!;
+      while (keys[b]! - keys[a]! >= len) sum -= counts[a++]!;
+      if (sum > bestSum) {
+        bestSum = sum;
+        best = a;
+      }
+    }
+    let last = best;
+    while (last + 1 < n && keys[last + 1]! - keys[best]! < len) last++;
+    const off = keys[best]! - ((len - (keys[last]! - keys[best]! + 1)) >> 1);
+    if (c.length !== len) c = new Float64Array(len);
+    this._setWindow(neg, c, off);
+    let m: Map<number, number> | null = null;
+    for (let i = 0; i < n; i++) {
+      const j = keys[i]! - off;
+      if (j >= 0 && j < len) c[j] = counts[i]!;
+      else {
+        m ??= new Map();
+        m.set(keys[i]!, counts[i]!);
+      }
+    }
+    if (neg) {
+      this._nx = m;
+      this._nn = n;
+    } else {
+      this._px = m;
+      this._pn = n;
+    }
   }
 
   /** One sign's populated buckets, ascending. */

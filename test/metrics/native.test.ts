@@ -335,6 +335,27 @@ describe('native series', () => {
     assert.equal(s.bucketCount, pos.size + neg.size);
   });
 
+  it('a bucket kept in the Map moves into the window once the window may grow over it', () => {
+    const s = series({ schema: 0, zeroThreshold: 0, maxBucketCount: 1000 });
+    s.observe(1); // bucket 0: a 16-slot window around it
+    s.observe(2 ** 100); // bucket 100: 128 slots would be needed, more than 64 or 8 per bucket
+    assert.deepEqual([...(s._px ?? [])], [[100, 1]]);
+    // Fill in buckets 1…16: with 18 populated, 8 per bucket allows the 128-slot window, which
+    // the next miss (bucket 100 again) grows to, taking bucket 100 out of the Map.
+    for (let k = 1; k <= 16; k++) s.observe(2 ** k);
+    assert.equal(s._px?.size, 1);
+    s.observe(2 ** 100);
+    assert.equal(s._px?.size, 0, 'the Map is empty: bucket 100 is in the window');
+    assert.equal(s._pc.length, 128);
+    const b = s.buckets();
+    assert.deepEqual(b.positiveSpans, [
+      { offset: 0, length: 17 },
+      { offset: 83, length: 1 },
+    ]);
+    assert.deepEqual(b.positiveCounts, [...Array(17).fill(1), 2]);
+    assert.equal(s.bucketCount, 18);
+  });
+
   it('over maxBucketCount: the schema drops by one and pairs of buckets merge (exact)', () => {
     const s = series({ schema: 2, maxBucketCount: 4 });
     // schema 2 (base 2^¼): 1 → 0, 1.1 → 1, 1.3 → 2, 1.5 → 3, 1.7 → 4
