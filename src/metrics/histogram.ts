@@ -12,7 +12,8 @@ import {
   type MetricSpec,
   makeExemplar,
 } from './metric.js';
-import type { Exemplar, HistogramFamily, HistogramPoint } from './model.js';
+import type { Exemplar, HistogramFamily, HistogramPoint, NativeBuckets } from './model.js';
+import { NativeConfig, NativeSeries, type NativeSpec } from './native.js';
 import type { ExemplarLabels, Histogram, HistogramHandle, LabelNames } from './types.js';
 
 /**
@@ -80,10 +81,25 @@ class HistogramHandleImpl extends HandleBase implements HistogramHandle {
   }
 }
 
+/** The native buckets of a series that does not exist (a removed handle's empty point). */
+function emptyNative(cfg: NativeConfig): NativeBuckets {
+  return {
+    schema: cfg.schema,
+    zeroThreshold: cfg.zeroThreshold,
+    zeroCount: 0,
+    positiveSpans: [],
+    positiveCounts: [],
+    negativeSpans: [],
+    negativeCounts: [],
+  };
+}
+
 /** Options of a histogram, as resolved by the registry. @internal */
 export interface HistogramInit<N extends LabelNames> extends MetricSpec<N> {
-  /** Finite, strictly ascending upper bounds (validated by the registry). */
+  /** Finite, strictly ascending upper bounds (validated by the registry); empty when native-only. */
   readonly buckets: readonly number[];
+  /** Native (sparse exponential) buckets, validated by the registry; absent for classic only. */
+  readonly native?: NativeSpec | undefined;
 }
 
 /** @internal The histogram implementation; users see {@link Histogram}. */
@@ -103,6 +119,10 @@ export class HistogramImpl<N extends LabelNames>
   _sums: Float64Array = new Float64Array(this._capacity);
   /** @internal Exemplars by `slot * stride + bucket`, created on first use. */
   _ex: (Exemplar | undefined)[] | null = null;
+  /** @internal Native buckets by slot (count and sum stay in the slabs above), or null. */
+  readonly _nat: NativeSeries[] | null;
+  /** @internal */
+  readonly _natCfg: NativeConfig | null;
 
   constructor(init: HistogramInit<N>, rt: MetricRuntime) {
     super(init, rt);
@@ -110,6 +130,8 @@ export class HistogramImpl<N extends LabelNames>
     this._bounds = Float64Array.from(init.buckets);
     this._stride = init.buckets.length + 1;
     this._counts = new Float64Array(this._capacity * this._stride);
+    this._natCfg = init.native === undefined ? null : new NativeConfig(init.native, rt.now);
+    this._nat = this._natCfg === null ? null : [];
     this._init();
   }
 
@@ -118,12 +140,26 @@ export class HistogramImpl<N extends LabelNames>
    * Returns the bucket's index in the counts slab.
    */
   _observeAt(i: number, v: number): number {
+    const nat = this._nat;
+    if (nat !== null && nat[i]!.observe(v)) this._restart(i);
     const b = i * this._stride + bucketIndex(this._bounds, v);
     this._counts[b]!++;
     this._sums[i]! += v;
     if (this._touched !== null) this._touched[i] = 1;
     if (exemplarSource !== null) this._autoExemplar(b, v);
     return b;
+  }
+
+  /**
+   * @internal Slot `i`'s native series reset itself (bucket limit or a due scheduled reset, see
+   * native.ts): reset the rest of it too, as client_golang does (count, sum, classic buckets; the
+   * created timestamp becomes the reset time). Exemplars stay, as in client_golang.
+   */
+  _restart(i: number): void {
+    const k = this._stride;
+    this._counts.fill(0, i * k, i * k + k);
+    this._sums[i] = 0;
+    this._created[i] = this._nat![i]!.lastResetMs / 1000;
   }
 
   /** @internal Attaches the active trace's exemplar to bucket slot `b`, if any. */
@@ -141,8 +177,22 @@ export class HistogramImpl<N extends LabelNames>
     this._counts = grow(this._counts, cap * this._stride);
     this._sums = grow(this._sums, cap);
   }
+  protected override _initSlot(idx: number): void {
+    const nat = this._nat;
+    if (nat === null) return;
+    const s = nat[idx];
+    if (s === undefined) nat[idx] = new NativeSeries(this._natCfg!, this._rt.now());
+    else s.clear(this._rt.now());
+  }
   protected _moveSlot(from: number, to: number): void {
     const k = this._stride;
+    const nat = this._nat;
+    if (nat !== null) {
+      // Swap, so the vacated slot keeps a series object (and its window) for reuse.
+      const s = nat[to]!;
+      nat[to] = nat[from]!;
+      nat[from] = s;
+    }
     this._counts.copyWithin(to * k, from * k, from * k + k);
     this._sums[to] = this._sums[from]!;
     if (this._ex !== null) {
@@ -183,6 +233,10 @@ export class HistogramImpl<N extends LabelNames>
   /** @internal The point of slot `i`, or an empty one labelled `text` when `i` is -1. */
   _point(i: number, text?: string): HistogramPoint {
     const k = this._stride;
+    const nat = this._nat;
+    if (nat !== null && i >= 0 && nat[i]!.resetDueMs !== Number.POSITIVE_INFINITY) {
+      if (nat[i]!.sync(this._rt.now())) this._restart(i);
+    }
     const cumulative: number[] = new Array(k);
     let acc = 0;
     if (i >= 0) {
@@ -193,13 +247,17 @@ export class HistogramImpl<N extends LabelNames>
         cumulative[b] = acc;
       }
     } else cumulative.fill(0);
-    const point = {
+    const point: HistogramPoint = {
       labels: i >= 0 ? this._labels(i) : new LabelView(this._allNames, text ?? ''),
       cumulative,
       sum: i >= 0 ? this._sums[i]! : 0,
       count: acc,
       created: i >= 0 ? this._created[i]! : 0,
     };
+    if (nat !== null) {
+      (point as { native?: NativeBuckets }).native =
+        i >= 0 ? nat[i]!.buckets() : emptyNative(this._natCfg!);
+    }
     if (this._ex === null || i < 0) return point;
     // Dense and exactly `k` long (a slice of the sparse slab array could be shorter or holey),
     // so it stays aligned with `cumulative` as the model promises.

@@ -30,6 +30,7 @@ export {
 export { type MergedGatherer, mergeFamilies, mergeRegistries } from './merge.js';
 export type * from './model.js';
 export { lintMetricName, type NamingFinding } from './names.js';
+export { type NativeHistogramOptions, nativeBucketUpperBound } from './native.js';
 export { createNoopRegistry } from './noop.js';
 export { QuantileWindow, type QuantileWindowOptions } from './quantile.js';
 export {

@@ -19,6 +19,7 @@ import {
   validateMetricName,
   validateUnit,
 } from './names.js';
+import { type NativeHistogramOptions, resolveNativeOptions } from './native.js';
 import { type Snapshot, toSnapshot } from './snapshot.js';
 import { SummaryImpl } from './summary.js';
 import type {
@@ -99,8 +100,17 @@ export interface GaugeOptions<N extends LabelNames> extends MetricOptions<N> {
 }
 /** Options of {@link Registry.histogram}. */
 export interface HistogramOptions<N extends LabelNames> extends MetricOptions<N> {
-  /** Finite, ascending upper bounds. Default {@link DEFAULT_BUCKETS} (5 ms to 10 s). */
+  /**
+   * Finite, ascending upper bounds. Default {@link DEFAULT_BUCKETS} (5 ms to 10 s), or none when
+   * `native` is given: give both for classic and native buckets side by side.
+   */
   readonly buckets?: readonly number[];
+  /**
+   * Native (sparse exponential) buckets, `{}` for the defaults. Alone, the histogram is native-only
+   * (text and OpenMetrics show its count, sum and a `+Inf` bucket); with `buckets`, it has both.
+   * See docs/metrics.md, "Native histograms".
+   */
+  readonly native?: NativeHistogramOptions;
 }
 /** Options of {@link Registry.summary}. */
 export interface SummaryOptions<N extends LabelNames> extends MetricOptions<N> {
@@ -508,13 +518,20 @@ class RegistryImpl implements Registry {
   }
 
   histogram<const N extends LabelNames = readonly []>(o: HistogramOptions<N>): Histogram<N> {
-    const buckets = validateBuckets(this._prefix + String(o?.name), o?.buckets ?? DEFAULT_BUCKETS);
+    const full = this._prefix + String(o?.name);
+    const native =
+      o?.native === undefined ? undefined : resolveNativeOptions(`histogram "${full}"`, o.native);
+    // Native-only unless buckets are given too (client_golang: no default buckets with native).
+    const buckets =
+      native !== undefined && o.buckets === undefined
+        ? []
+        : validateBuckets(full, o?.buckets ?? DEFAULT_BUCKETS);
     return this._register(
       'histogram',
       o,
-      JSON.stringify(buckets),
+      JSON.stringify(native === undefined ? buckets : [buckets, native]),
       [],
-      (spec, rt) => new HistogramImpl({ ...spec, buckets }, rt) as never,
+      (spec, rt) => new HistogramImpl({ ...spec, buckets, native }, rt) as never,
     ) as unknown as Histogram<N>;
   }
 
@@ -768,7 +785,7 @@ function describeDiff(
   if (JSON.stringify(m.labelNames) !== JSON.stringify(labelNames)) {
     diffs.push(`labels [${m.labelNames.join(', ')}] vs [${labelNames.join(', ')}]`);
   }
-  if (diffs.length === 0) diffs.push('buckets, quantiles or states differ');
+  if (diffs.length === 0) diffs.push('buckets, native options, quantiles or states differ');
   return diffs.join('; ');
 }
 
