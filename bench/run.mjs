@@ -87,6 +87,20 @@ const GROUPS = [
         title: 'counter inc, no labels (the floor)',
         args: ['--case=counter-plain'],
       },
+      {
+        id: 'native-labels',
+        n: 8,
+        title: 'native histogram observe, 2 labels, 100 combinations, schema 3 (telltale only)',
+        args: ['--case=native-labels'],
+        max: 30,
+      },
+      {
+        id: 'native-bound',
+        n: 9,
+        title: 'native histogram observe through a bound handle, schema 3 (telltale only)',
+        args: ['--case=native-bound'],
+        max: 15,
+      },
     ],
   },
   {

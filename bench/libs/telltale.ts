@@ -182,7 +182,65 @@ export const hot = {
       },
     };
   },
+  // 8. native histogram observe, 2 labels, 100 combinations (default native options: schema 3).
+  'native-labels': () => {
+    const r = createRegistry();
+    const h = r.histogram({ name: 'bench_seconds', help: 'h', labelNames: AB, native: {} });
+    return {
+      run(n: number) {
+        let j = 0;
+        for (let i = 0; i < n; i++) {
+          const p = PAIRS[j];
+          h.observe({ a: p[0], b: p[1] }, VALUES[i & 1023]);
+          if (++j === 100) j = 0;
+        }
+      },
+      check(ops: number, _lastN: number, runs: number[]) {
+        expectEqual('series', h.seriesCount, 100);
+        let count = 0;
+        let inBuckets = 0;
+        let sum = 0;
+        for (const l of PAIR_LABELS) {
+          const p = h.point(l);
+          count += p?.count ?? Number.NaN;
+          sum += p?.sum ?? Number.NaN;
+          inBuckets += nativeTotal(p?.native);
+        }
+        expectEqual('histogram count', count, ops);
+        expectEqual('native buckets total', inBuckets, ops);
+        expectClose('histogram sum', sum, observedSum(runs, VALUES));
+      },
+    };
+  },
+  // 9. native histogram observe through a bound handle.
+  'native-bound': () => {
+    const r = createRegistry();
+    const h = r.histogram({ name: 'bench_seconds', help: 'h', labelNames: AB, native: {} });
+    const handle = h.labels('x', 'y');
+    return {
+      run(n: number) {
+        for (let i = 0; i < n; i++) handle.observe(VALUES[i & 1023]);
+      },
+      check(ops: number, _lastN: number, runs: number[]) {
+        const p = handle.get();
+        expectEqual('histogram count', p.count, ops);
+        expectEqual('native buckets total', nativeTotal(p.native), ops);
+        expectClose('histogram sum', p.sum, observedSum(runs, VALUES));
+      },
+    };
+  },
 };
+
+/** Observations in a native histogram point's buckets (zero bucket included); NaN when absent. */
+function nativeTotal(
+  n: { zeroCount: number; positiveCounts: number[]; negativeCounts: number[] } | undefined,
+): number {
+  if (n === undefined) return Number.NaN;
+  let total = n.zeroCount;
+  for (const c of n.positiveCounts) total += c;
+  for (const c of n.negativeCounts) total += c;
+  return total;
+}
 
 const render = async (r: Registry) => encodeText(await r.gather());
 
