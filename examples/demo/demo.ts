@@ -52,6 +52,15 @@ export function createDemoMetrics(
       labelNames: ['route'],
       buckets: BucketPresets.httpLatency,
     }),
+    // A native (sparse exponential) histogram: Prometheus with native histograms enabled scrapes
+    // it as protobuf and stores its buckets; text and OpenMetrics carry its count and sum.
+    work: registry.histogram({
+      name: 'demo_work_duration_seconds',
+      help: 'Time spent on a unit of synthetic work (a native histogram).',
+      unit: 'seconds',
+      labelNames: ['kind'],
+      native: { schema: 3 },
+    }),
     queueDepth: registry.gauge({
       name: 'demo_queue_depth',
       help: 'Jobs waiting in the demo queue.',
@@ -121,6 +130,7 @@ export function workloadTick(m: DemoMetrics, tick: number): void {
   const routes = ['/hello/:name', '/echo', '/fail'] as const;
   const route = routes[tick % routes.length]!;
   m.duration.observe({ route }, ((tick * 7) % 100) / 400);
+  m.work.observe({ kind: tick % 2 === 0 ? 'fast' : 'slow' }, (1 + ((tick * 11) % 50)) / 1000);
   m.queueDepth.set((tick * 13) % 20);
   m.payload.observe({ direction: 'in' }, 100 + ((tick * 37) % 900));
   m.showcase.inc({ text: SHOWCASE_VALUES[tick % SHOWCASE_VALUES.length]! });

@@ -34,6 +34,25 @@ function recordKnownValues(demo: Awaited<ReturnType<typeof startDemo>>): number 
   return sum;
 }
 
+/**
+ * Observes known values into the demo's native histogram on a label set its workload never
+ * touches: 60 × 0.003 and 40 × 0.2. Returns the sum as float addition produces it, in order.
+ */
+function recordNativeValues(demo: Awaited<ReturnType<typeof startDemo>>): number {
+  const h = demo.metrics.work.labels({ kind: 'e2e' });
+  let sum = 0;
+  for (const [count, v] of [
+    [60, 0.003],
+    [40, 0.2],
+  ] as const) {
+    for (let i = 0; i < count; i++) {
+      h.observe(v);
+      sum += v;
+    }
+  }
+  return sum;
+}
+
 for (const flags of [[], ['--enable-feature=native-histograms']] as const) {
   const name = flags.length === 0 ? 'default flags' : 'native histograms enabled';
   test(`Prometheus (${name}) scrapes the demo and answers PromQL with the recorded values`, {
@@ -42,6 +61,7 @@ for (const flags of [[], ['--enable-feature=native-histograms']] as const) {
     const demo = await startDemo({ port: 0, workloadIntervalMs: 20 });
     t.after(() => demo.stop());
     const expectedSum = recordKnownValues(demo);
+    const nativeSum = recordNativeValues(demo);
     const prom = await startPrometheus({
       targets: [{ port: demo.port }],
       extraFlags: flags,
@@ -71,6 +91,23 @@ for (const flags of [[], ['--enable-feature=native-histograms']] as const) {
     assert.equal(await q(0.5), 0.005);
     assert.equal(await q(0.9), 0.05);
     assert.equal(await q(0.95), 0.75);
+
+    // The native histogram: stored as one with the feature (the scrape is protobuf), as its count
+    // and sum without it (text and OpenMetrics carry no native buckets).
+    if (flags.length > 0) {
+      const work = 'demo_work_duration_seconds{kind="e2e"}';
+      assert.equal(await prom.queryScalar(`histogram_count(${work})`), 100);
+      assert.equal(await prom.queryScalar(`histogram_sum(${work})`), nativeSum);
+      // Schema 3: 0.003 lies in (2^-8.5, 2^-8.375] = (0.002762, 0.003012]; Prometheus
+      // interpolates inside that bucket, so the median is in it, not at 0.003 exactly.
+      const median = await prom.queryScalar(`histogram_quantile(0.5, ${work})`);
+      assert.ok(median > 2 ** -8.5 && median <= 2 ** -8.375, `median ${median}`);
+      // No classic series of it: a native-only histogram is stored as one series.
+      assert.deepEqual(await prom.query('demo_work_duration_seconds_count'), []);
+    } else {
+      assert.equal(await prom.queryScalar('demo_work_duration_seconds_count{kind="e2e"}'), 100);
+      assert.equal(await prom.queryScalar('demo_work_duration_seconds_sum{kind="e2e"}'), nativeSum);
+    }
 
     // Escaped label values arrive intact.
     const showcase = await prom.waitFor('demo_label_showcase_total', (r) => r.length === 4);
