@@ -225,6 +225,9 @@ export async function startAgent(
       registry,
       logger: logger.named('peers'),
       signal: controller.signal,
+      maxPeers: config.peerLimits.maxPeers,
+      idleTimeoutMs: config.peerLimits.idleTimeoutMs,
+      maxBufferedBytes: config.peerLimits.maxBufferedBytes,
       ...(options.peerBackoff === undefined ? {} : { backoff: options.peerBackoff }),
     });
     cleanups.push(() => hub.close());

@@ -36,6 +36,16 @@ export interface AgentConfig {
   /** `rate` is validated (above 0) only when `enabled`; a disabled workload may say `rate: 0`. */
   readonly workload: { readonly enabled: boolean; readonly rate: number };
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
+  /**
+   * Limits on peers (examples/agent/README.md, "Peer limits"): `maxPeers` accepted at once,
+   * `idleTimeoutMs` without a message before an accepted peer is closed (0: off),
+   * `maxBufferedBytes` queued for a peer that does not read before it is cut off.
+   */
+  readonly peerLimits: {
+    readonly maxPeers: number;
+    readonly idleTimeoutMs: number;
+    readonly maxBufferedBytes: number;
+  };
   /** `drainDelayMs`: how long readiness answers 503 before the servers close, in ms. */
   readonly shutdown: { readonly drainDelayMs: number };
   /** The file the config was read from, or `undefined` when only defaults and env applied. */
@@ -50,6 +60,7 @@ export const DEFAULT_CONFIG = {
   peers: [] as string[],
   workload: { enabled: false, rate: 20 },
   log: { level: 'info', format: 'json' },
+  peerLimits: { maxPeers: 64, idleTimeoutMs: 120_000, maxBufferedBytes: 4 * 1024 * 1024 },
   shutdown: { drainDelayMs: 2000 },
 } as const;
 
@@ -227,17 +238,29 @@ function rate(v: unknown, field: string, source: string, allowZero = false): num
   return n;
 }
 
-/** An integer number of milliseconds from `min` to `max`. */
-function millis(v: unknown, field: string, source: string, min: number, max: number): number {
+/** An integer from `min` to `max` (`what`: "an integer number of bytes"), from YAML or a variable. */
+function integer(
+  v: unknown,
+  field: string,
+  source: string,
+  min: number,
+  max: number,
+  what: string,
+): number {
   const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(
       field,
-      `must be an integer number of milliseconds from ${min} to ${max}, got ${describe(v)}`,
+      `must be ${what} from ${min} to ${max}, got ${describe(v)}`,
       source,
     );
   }
   return n;
+}
+
+/** An integer number of milliseconds from `min` to `max`. */
+function millis(v: unknown, field: string, source: string, min: number, max: number): number {
+  return integer(v, field, source, min, max, 'an integer number of milliseconds');
 }
 
 /** A `LOG_LEVEL`-style directive list (`info`, `warn,storage=debug`), checked piece by piece. */
@@ -304,7 +327,8 @@ function configFile(
  * Environment overrides (an empty variable counts as unset): `AGENT_HOST`, `AGENT_PORT`,
  * `AGENT_HEADERS_TIMEOUT_MS`, `AGENT_REQUEST_TIMEOUT_MS` → `server.*`, `METRICS_ENABLED`, `METRICS_HOST`, `METRICS_PORT`, `METRICS_PATH` → `metrics.*`,
  * `STORAGE_BACKEND`, `STORAGE_PATH` → `storage.*`, `REDIS_URL` → `storage.redis.url`,
- * `LOG_LEVEL`, `LOG_FORMAT` → `log.*`, `DRAIN_DELAY_MS` → `shutdown.drainDelayMs`.
+ * `LOG_LEVEL`, `LOG_FORMAT` → `log.*`, `MAX_PEERS`, `PEER_IDLE_TIMEOUT_MS`,
+ * `PEER_MAX_BUFFERED_BYTES` → `peerLimits.*`, `DRAIN_DELAY_MS` → `shutdown.drainDelayMs`.
  *
  * @throws ConfigError naming the field, the problem and the source (file or variable), e.g.
  * `invalid config: metrics.port must be an integer from 0 to 65535, got 70000 (/etc/agent.yaml)`.
@@ -349,7 +373,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   const root = section(
     doc,
     '',
-    ['server', 'metrics', 'storage', 'peers', 'workload', 'log', 'shutdown'],
+    ['server', 'metrics', 'storage', 'peers', 'peerLimits', 'workload', 'log', 'shutdown'],
     src,
   );
   const server = section(
@@ -364,6 +388,12 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
   const workload = section(root.workload, 'workload', ['enabled', 'rate'], src);
   const log = section(root.log, 'log', ['level', 'format'], src);
   const shutdown = section(root.shutdown, 'shutdown', ['drainDelayMs'], src);
+  const limits = section(
+    root.peerLimits,
+    'peerLimits',
+    ['maxPeers', 'idleTimeoutMs', 'maxBufferedBytes'],
+    src,
+  );
 
   const D = DEFAULT_CONFIG;
   // A value from the file (validated with the file as its source), or the default.
@@ -499,6 +529,44 @@ export function loadConfig(options: LoadConfigOptions = {}): AgentConfig {
           oneOf(v, 'log.format', ['json', 'pretty'], s),
         ),
         (v, s) => oneOf(v, 'log.format', ['json', 'pretty'], s),
+      ),
+    },
+    peerLimits: {
+      maxPeers: fromEnv(
+        'MAX_PEERS',
+        fromFile(limits.maxPeers, D.peerLimits.maxPeers as number, (v, s) =>
+          integer(v, 'peerLimits.maxPeers', s, 1, 100_000, 'an integer number of peers'),
+        ),
+        (v, s) => integer(v, 'peerLimits.maxPeers', s, 1, 100_000, 'an integer number of peers'),
+      ),
+      idleTimeoutMs: fromEnv(
+        'PEER_IDLE_TIMEOUT_MS',
+        fromFile(limits.idleTimeoutMs, D.peerLimits.idleTimeoutMs as number, (v, s) =>
+          millis(v, 'peerLimits.idleTimeoutMs', s, 0, 86_400_000),
+        ),
+        (v, s) => millis(v, 'peerLimits.idleTimeoutMs', s, 0, 86_400_000),
+      ),
+      maxBufferedBytes: fromEnv(
+        'PEER_MAX_BUFFERED_BYTES',
+        fromFile(limits.maxBufferedBytes, D.peerLimits.maxBufferedBytes as number, (v, s) =>
+          integer(
+            v,
+            'peerLimits.maxBufferedBytes',
+            s,
+            65_536,
+            1_073_741_824,
+            'an integer number of bytes',
+          ),
+        ),
+        (v, s) =>
+          integer(
+            v,
+            'peerLimits.maxBufferedBytes',
+            s,
+            65_536,
+            1_073_741_824,
+            'an integer number of bytes',
+          ),
       ),
     },
     shutdown: {

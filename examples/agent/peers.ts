@@ -45,7 +45,35 @@ export interface PeerHubOptions {
   readonly maxInFlight?: number;
   /** How long `close()` waits for peers to answer the 1001 close before terminating them, ms. Default 2,000. */
   readonly closeTimeoutMs?: number;
+  /**
+   * Most peers accepted on `path` at once (dialled connections do not count). One more gets
+   * `503 Service Unavailable` at the upgrade, counted in
+   * `agent_peer_refused_total{reason="max_peers"}`. Default {@link DEFAULT_PEER_LIMITS}.
+   */
+  readonly maxPeers?: number;
+  /**
+   * An accepted peer that sends no message (request or reply) for this long is closed with 1008,
+   * counted in `agent_peer_disconnects_total{reason="idle_timeout"}`. Pings and pongs do not
+   * count (ws libraries answer pings by themselves). `0` turns it off. Default
+   * {@link DEFAULT_PEER_LIMITS}.
+   */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Most bytes queued for sending to one peer (ws `bufferedAmount`: the socket's write buffer
+   * plus ws's own queue). A send that leaves more queued means the peer does not read: it is
+   * terminated at once (a close frame would only queue behind the rest), counted in
+   * `agent_peer_disconnects_total{reason="slow_reader"}`, and its buffers are freed. Applies to
+   * every connection, accepted and dialled. Default {@link DEFAULT_PEER_LIMITS}.
+   */
+  readonly maxBufferedBytes?: number;
 }
+
+/** The defaults of the peer limits (see {@link PeerHubOptions}). */
+export const DEFAULT_PEER_LIMITS = {
+  maxPeers: 64,
+  idleTimeoutMs: 120_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+} as const;
 
 export interface PeerHub {
   /** Open peer connections, both accepted on `path` and dialled: the value of `agent_peers_connected`. */
@@ -65,9 +93,18 @@ export interface PeerHub {
 export const PEER_PROTOCOL_ERRORS = ['not_json', 'binary', 'oversized', 'invalid_frame'] as const;
 type ProtocolError = (typeof PEER_PROTOCOL_ERRORS)[number];
 
+/** Why the hub disconnected a peer for breaking a peer limit: the `reason` label of `agent_peer_disconnects_total`. */
+export const PEER_DISCONNECT_REASONS = ['slow_reader', 'idle_timeout'] as const;
+type DisconnectReason = (typeof PEER_DISCONNECT_REASONS)[number];
+
+/** Why the hub refused a peer at the upgrade: the `reason` label of `agent_peer_refused_total`. */
+export const PEER_REFUSAL_REASONS = ['max_peers'] as const;
+type RefusalReason = (typeof PEER_REFUSAL_REASONS)[number];
+
 /** Close codes the hub sends. */
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_UNSUPPORTED_DATA = 1003;
+export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_TOO_BIG = 1009;
 
 interface Pending {
@@ -84,6 +121,12 @@ interface Conn {
   paused: boolean;
   nextId: number;
   readonly pending: Map<string, Pending>;
+  /** Re-armed by every message from the peer (accepted peers, when the idle timeout is on). */
+  idle: NodeJS.Timeout | undefined;
+  /** Set once the hub has cut the connection for a limit, so it is counted once. */
+  dropped: boolean;
+  /** Requests read while `maxInFlight` were running (the socket is paused meanwhile). */
+  readonly queue: Array<{ msg: unknown; id: unknown }>;
 }
 
 function socketPeer(req: IncomingMessage): string {
@@ -105,6 +148,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * A frame that is not JSON, binary, or larger than `maxMessageBytes` closes the connection
  * (1003, 1003, 1009), is logged and counted; other peers are not affected.
  *
+ * Peer limits: at most `maxPeers` accepted peers (one more gets 503 at the upgrade); an accepted
+ * peer silent for `idleTimeoutMs` is closed with 1008; a peer with more than `maxBufferedBytes`
+ * queued for it (it does not read) is terminated. Each is logged and counted
+ * (`agent_peer_refused_total{reason}`, `agent_peer_disconnects_total{reason}`).
+ *
+ * @throws RangeError for a limit that is not an integer in range.
+ *
  * @example
  * ```ts
  * const hub = createPeerHub({ server, handle, registry, logger, signal, peers: ['ws://10.0.0.2:7000/peers'] });
@@ -124,7 +174,20 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
     maxMessageBytes = 1024 * 1024,
     maxInFlight = 32,
     closeTimeoutMs = 2000,
+    maxPeers = DEFAULT_PEER_LIMITS.maxPeers,
+    idleTimeoutMs = DEFAULT_PEER_LIMITS.idleTimeoutMs,
+    maxBufferedBytes = DEFAULT_PEER_LIMITS.maxBufferedBytes,
   } = options;
+  const positiveInt = (name: string, v: number, min: number): void => {
+    if (!Number.isInteger(v) || v < min) {
+      throw new RangeError(
+        `createPeerHub: ${name} must be an integer of at least ${min}, got ${v}`,
+      );
+    }
+  };
+  positiveInt('maxPeers', maxPeers, 1);
+  positiveInt('idleTimeoutMs', idleTimeoutMs, 0);
+  positiveInt('maxBufferedBytes', maxBufferedBytes, 1);
   const retry = {
     initialDelayMs: options.backoff?.initialDelayMs ?? 250,
     maxDelayMs: options.backoff?.maxDelayMs ?? 10_000,
@@ -146,14 +209,84 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
     help: 'Peers disconnected for sending garbage, by reason.',
     labelNames: ['reason'],
   });
+  const disconnects = registry.counter({
+    name: 'agent_peer_disconnects_total',
+    help: 'Peers the agent disconnected for breaking a peer limit (slow_reader: over maxBufferedBytes unread; idle_timeout: no message for idleTimeoutMs), by reason.',
+    labelNames: ['reason'],
+  });
+  const refused = registry.counter({
+    name: 'agent_peer_refused_total',
+    help: 'Peer connections refused at the WebSocket upgrade (max_peers: at the maxPeers cap), by reason.',
+    labelNames: ['reason'],
+  });
   const inMessages = messages.labels('in');
   const outMessages = messages.labels('out');
   for (const r of PEER_PROTOCOL_ERRORS) protocolErrors.labels(r);
+  for (const r of PEER_DISCONNECT_REASONS) disconnects.labels(r);
+  for (const r of PEER_REFUSAL_REASONS) refused.labels(r);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
   const conns = new Set<Conn>();
   let closing: Promise<void> | undefined;
   const dialers: Array<{ stop(): void }> = [];
+  // Accepted peers, plus upgrades under way (so concurrent upgrades cannot pass the cap).
+  let inbound = 0;
+  let upgrading = 0;
+  // Refusals are logged at most once per 5 s (with the count in between): a flood of connection
+  // attempts must not flood the log.
+  let lastRefusalLog = Number.NEGATIVE_INFINITY;
+  let refusalsSinceLog = 0;
+
+  /** Cuts a connection that broke a peer limit, once: counted, logged, and closed or terminated. */
+  function drop(conn: Conn, reason: DisconnectReason, fields: Record<string, unknown>): void {
+    if (conn.dropped) return;
+    conn.dropped = true;
+    disconnects.labels(reason).inc();
+    logger.warn(
+      { peer: conn.peer, direction: conn.direction, reason, ...fields },
+      reason === 'slow_reader'
+        ? 'Peer disconnected: it does not read its replies'
+        : 'Peer disconnected: idle',
+    );
+    if (reason === 'slow_reader') {
+      // A close frame would wait behind everything the peer does not read: cut it now.
+      conn.ws.terminate();
+      return;
+    }
+    if (conn.ws.readyState === WebSocket.OPEN) {
+      conn.ws.close(CLOSE_POLICY_VIOLATION, `idle for ${idleTimeoutMs} ms`);
+    }
+    const t = setTimeout(() => conn.ws.terminate(), closeTimeoutMs);
+    t.unref();
+    conn.ws.once('close', () => clearTimeout(t));
+  }
+
+  /** After a send: a peer with more than maxBufferedBytes queued does not read, and is dropped. */
+  function checkBuffered(conn: Conn): void {
+    const queued = conn.ws.bufferedAmount;
+    if (queued > maxBufferedBytes) {
+      drop(conn, 'slow_reader', { buffered_bytes: queued, limit: maxBufferedBytes });
+    }
+  }
+
+  function refuse(socket: Duplex, reason: RefusalReason, detail: string): void {
+    refused.labels(reason).inc();
+    const now = performance.now();
+    if (now - lastRefusalLog >= 5000) {
+      logger.warn(
+        { reason, detail, suppressed: refusalsSinceLog, limit: maxPeers },
+        'Peer connection refused',
+      );
+      lastRefusalLog = now;
+      refusalsSinceLog = 0;
+    } else {
+      refusalsSinceLog++;
+    }
+    const body = `${detail}\n`;
+    socket.end(
+      `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
 
   function reject(conn: Conn, reason: ProtocolError, code: number, detail: string): void {
     protocolErrors.labels(reason).inc();
@@ -167,9 +300,24 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
   function send(conn: Conn, payload: unknown): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
     conn.ws.send(JSON.stringify(payload));
+    checkBuffered(conn);
   }
 
-  async function onRequest(conn: Conn, msg: unknown, id: unknown): Promise<void> {
+  /**
+   * Takes a request from a peer. At most `maxInFlight` run at once per connection: at the limit
+   * the socket is paused, and the frames ws had already read wait in `queue` (at most what one
+   * read of the socket held), so a flood cannot start thousands of handlers before the first
+   * reply is even queued for sending.
+   */
+  function onRequest(conn: Conn, msg: unknown, id: unknown): void {
+    if (conn.inFlight >= maxInFlight) {
+      conn.queue.push({ msg, id });
+      return;
+    }
+    void run(conn, msg, id);
+  }
+
+  async function run(conn: Conn, msg: unknown, id: unknown): Promise<void> {
     inMessages.inc();
     conn.inFlight++;
     if (conn.inFlight >= maxInFlight && !conn.paused) {
@@ -184,15 +332,22 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
       result = { ok: false, status: 500, error: 'internal error' };
     } finally {
       conn.inFlight--;
-      if (conn.paused && conn.inFlight < maxInFlight) {
-        conn.paused = false;
-        conn.ws.resume();
-      }
     }
     send(conn, id === undefined ? result : { id, ...(isObject(result) ? result : { result }) });
+    const next =
+      conn.dropped || conn.ws.readyState !== WebSocket.OPEN ? undefined : conn.queue.shift();
+    if (next !== undefined) {
+      void run(conn, next.msg, next.id);
+    } else if (conn.paused && conn.inFlight < maxInFlight) {
+      conn.paused = false;
+      conn.ws.resume();
+    }
   }
 
   function onFrame(conn: Conn, data: RawData, isBinary: boolean): void {
+    // Frames ws had already parsed when the hub cut the connection: nobody would get the replies.
+    if (conn.dropped) return;
+    conn.idle?.refresh();
     if (isBinary) {
       reject(conn, 'binary', CLOSE_UNSUPPORTED_DATA, 'binary frames are not accepted');
       return;
@@ -218,9 +373,9 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
     }
     if (isObject(parsed) && 'id' in parsed) {
       const { id, ...msg } = parsed;
-      void onRequest(conn, msg, id);
+      onRequest(conn, msg, id);
     } else {
-      void onRequest(conn, parsed, undefined);
+      onRequest(conn, parsed, undefined);
     }
   }
 
@@ -233,9 +388,19 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
       paused: false,
       nextId: 1,
       pending: new Map(),
+      idle: undefined,
+      dropped: false,
+      queue: [],
     };
     conns.add(conn);
     connectedGauge.inc();
+    if (direction === 'in' && idleTimeoutMs > 0) {
+      conn.idle = setTimeout(
+        () => drop(conn, 'idle_timeout', { idle_ms: idleTimeoutMs }),
+        idleTimeoutMs,
+      );
+      conn.idle.unref();
+    }
     logger.info({ peer, direction, connected: conns.size }, 'Peer connected');
     ws.on('message', (data, isBinary) => onFrame(conn, data, isBinary));
     ws.on('error', (err: Error & { code?: string }) => {
@@ -258,7 +423,10 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
     });
     ws.once('close', (code, reason) => {
       conns.delete(conn);
+      conn.queue.length = 0;
       connectedGauge.dec();
+      if (direction === 'in') inbound--;
+      clearTimeout(conn.idle);
       for (const p of conn.pending.values()) {
         clearTimeout(p.timer);
         p.reject(new Error(`peer ${peer} closed the connection (${code})`));
@@ -288,7 +456,25 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
       );
       return;
     }
+    if (inbound + upgrading >= maxPeers) {
+      refuse(socket, 'max_peers', `too many peers: the limit is ${maxPeers}`);
+      return;
+    }
+    // The slot is held from here; ws answers a bad handshake itself without calling back, so the
+    // socket's close releases it too.
+    upgrading++;
+    let holding = true;
+    const release = (): void => {
+      if (holding) {
+        holding = false;
+        upgrading--;
+      }
+    };
+    socket.once('close', release);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      release();
+      socket.off('close', release);
+      inbound++;
       wss.emit('connection', ws, req);
       track(ws, 'in', socketPeer(req));
     });
@@ -365,6 +551,7 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
         target.pending.set(id, { resolve, reject: rejectP, timer });
         outMessages.inc();
         target.ws.send(JSON.stringify({ ...message, id }));
+        checkBuffered(target);
       });
     },
     close(): Promise<void> {

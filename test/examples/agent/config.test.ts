@@ -12,6 +12,7 @@ import {
   loadConfig,
   SHIPPED_CONFIG_FILE,
 } from '../../../examples/agent/config.js';
+import { DEFAULT_PEER_LIMITS } from '../../../examples/agent/peers.js';
 import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
 
 let dir: string;
@@ -59,10 +60,12 @@ describe('defaults', () => {
       peers: [],
       workload: { enabled: false, rate: 20 },
       log: { level: 'info', format: 'json' },
+      peerLimits: { maxPeers: 64, idleTimeoutMs: 120_000, maxBufferedBytes: 4_194_304 },
       shutdown: { drainDelayMs: 2000 },
       file: undefined,
     };
     assert.deepEqual(c, expected);
+    assert.deepEqual(c.peerLimits, DEFAULT_PEER_LIMITS, "the config's defaults are the hub's");
     assert.equal(DEFAULT_CONFIG.workload.enabled, false, 'the workload is off unless configured');
   });
 
@@ -174,6 +177,7 @@ describe('a full file', () => {
         'workload: { enabled: true, rate: 2.5 }',
         'log: { level: "warn,agent.storage=debug", format: pretty }',
         'shutdown: { drainDelayMs: 750 }',
+        'peerLimits: { maxPeers: 3, idleTimeoutMs: 0, maxBufferedBytes: 65536 }',
       ].join('\n'),
     );
     const c = loadConfig({ argv: ['--config', p], env: {}, cwd: dir });
@@ -189,6 +193,7 @@ describe('a full file', () => {
       workload: { enabled: true, rate: 2.5 },
       log: { level: 'warn,agent.storage=debug', format: 'pretty' },
       shutdown: { drainDelayMs: 750 },
+      peerLimits: { maxPeers: 3, idleTimeoutMs: 0, maxBufferedBytes: 65_536 },
       file: p,
     });
   });
@@ -227,7 +232,15 @@ describe('environment overrides', () => {
         LOG_LEVEL: 'debug',
         LOG_FORMAT: 'pretty',
         DRAIN_DELAY_MS: '0',
+        MAX_PEERS: '5',
+        PEER_IDLE_TIMEOUT_MS: '2500',
+        PEER_MAX_BUFFERED_BYTES: '1048576',
       },
+    });
+    assert.deepEqual(c.peerLimits, {
+      maxPeers: 5,
+      idleTimeoutMs: 2500,
+      maxBufferedBytes: 1_048_576,
     });
     assert.deepEqual(c.server, {
       host: '127.0.0.3',
@@ -290,6 +303,21 @@ describe('environment overrides', () => {
     assertInvalid({ env: { LOG_LEVEL: 'verbose' }, cwd: dir }, 'log.level', /got "verbose"/);
     assertInvalid({ env: { LOG_FORMAT: 'xml' }, cwd: dir }, 'log.format', /one of json, pretty/);
     assertInvalid({ env: { AGENT_HOST: '  ' }, cwd: dir }, 'server.host', /AGENT_HOST/);
+    assertInvalid(
+      { env: { MAX_PEERS: 'many' }, cwd: dir },
+      'peerLimits.maxPeers',
+      /got "many" \(environment variable MAX_PEERS\)/,
+    );
+    assertInvalid(
+      { env: { PEER_IDLE_TIMEOUT_MS: '1.5' }, cwd: dir },
+      'peerLimits.idleTimeoutMs',
+      /\(environment variable PEER_IDLE_TIMEOUT_MS\)/,
+    );
+    assertInvalid(
+      { env: { PEER_MAX_BUFFERED_BYTES: '4MiB' }, cwd: dir },
+      'peerLimits.maxBufferedBytes',
+      /\(environment variable PEER_MAX_BUFFERED_BYTES\)/,
+    );
     assertInvalid(
       { env: { AGENT_HEADERS_TIMEOUT_MS: '10s' }, cwd: dir },
       'server.headersTimeoutMs',
@@ -380,6 +408,26 @@ describe('every invalid field in a file is named', () => {
       /milliseconds from 0 to 20000, got 1\.5/,
     ],
     ['shutdown: { drain: 1 }', 'shutdown.drain', /not a known setting \(known: drainDelayMs\)/],
+    [
+      'peerLimits: { maxPeers: 0 }',
+      'peerLimits.maxPeers',
+      /integer number of peers from 1 to 100000, got 0/,
+    ],
+    [
+      'peerLimits: { idleTimeoutMs: -5 }',
+      'peerLimits.idleTimeoutMs',
+      /milliseconds from 0 to 86400000, got -5/,
+    ],
+    [
+      'peerLimits: { maxBufferedBytes: 1000 }',
+      'peerLimits.maxBufferedBytes',
+      /integer number of bytes from 65536 to 1073741824, got 1000/,
+    ],
+    [
+      'peerLimits: { cap: 1 }',
+      'peerLimits.cap',
+      /not a known setting \(known: maxPeers, idleTimeoutMs, maxBufferedBytes\)/,
+    ],
     ['log: { level: loud }', 'log.level', /got "loud"/],
     ['log: { level: "info,bad name=debug" }', 'log.level', /directives/],
     ['log: { format: text }', 'log.format', /one of json, pretty, got "text"/],

@@ -27,6 +27,11 @@ const CLEAN_ENV: Record<string, string | undefined> = {
   REDIS_URL: undefined,
   LOG_LEVEL: undefined,
   LOG_FORMAT: undefined,
+  AGENT_HEADERS_TIMEOUT_MS: undefined,
+  AGENT_REQUEST_TIMEOUT_MS: undefined,
+  MAX_PEERS: undefined,
+  PEER_IDLE_TIMEOUT_MS: undefined,
+  PEER_MAX_BUFFERED_BYTES: undefined,
   DRAIN_DELAY_MS: '0',
 };
 

@@ -12,6 +12,7 @@ import {
   CLOSE_UNSUPPORTED_DATA,
   createPeerHub,
   type PeerHub,
+  type PeerHubOptions,
 } from '../../../examples/agent/peers.js';
 import { pollUntil } from '../../helpers/wait.js';
 
@@ -77,7 +78,16 @@ interface Agent {
 }
 
 async function startHubServer(
-  opts: { peers?: string[]; port?: number; maxMessageBytes?: number } = {},
+  opts: {
+    peers?: string[];
+    port?: number;
+    maxMessageBytes?: number;
+    limits?: Pick<
+      PeerHubOptions,
+      'maxInFlight' | 'maxPeers' | 'idleTimeoutMs' | 'maxBufferedBytes'
+    >;
+    handle?: (raw: unknown) => Promise<unknown>;
+  } = {},
 ): Promise<Agent> {
   const server = createServer((_req, res) => res.end('api'));
   await new Promise<void>((resolve, reject) => {
@@ -91,8 +101,9 @@ async function startHubServer(
   const abort = new AbortController();
   const hub = createPeerHub({
     server,
-    handle: handler.handle,
+    handle: opts.handle ?? handler.handle,
     peers: opts.peers ?? [],
+    ...opts.limits,
     registry,
     logger: log,
     signal: abort.signal,
@@ -348,6 +359,127 @@ describe('peer hub', { concurrency: true }, () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(a.hub.connected(), 0, 'no reconnection after abort');
+  });
+
+  test('maxInFlight is a hard limit per connection: a burst of 300 requests in one write runs at most 4 handlers at once, every one answered', async (t) => {
+    let running = 0;
+    let most = 0;
+    const a = await startHubServer({
+      limits: { maxInFlight: 4 },
+      handle: async (raw) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        running--;
+        return { ok: true, echo: (raw as { key: string }).key };
+      },
+    });
+    t.after(() => a.stop());
+    const c = await client(a.url);
+    t.after(() => c.ws.terminate());
+    // One TCP write: ws parses every frame of it before the hub can pause the socket.
+    const socket = (c.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.cork();
+    for (let i = 0; i < 300; i++) c.ws.send(JSON.stringify({ id: i, type: 'get', key: `k${i}` }));
+    socket.uncork();
+    const ids = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const r = (await c.next()) as { id: number; ok: boolean; echo: string };
+      assert.equal(r.echo, `k${r.id}`);
+      ids.add(r.id);
+    }
+    assert.equal(ids.size, 300);
+    assert.equal(most, 4);
+    assert.equal(counterValue(a.registry, 'agent_peer_messages_total', { direction: 'in' }), 300);
+  });
+
+  test('a peer that does not read is terminated once more than maxBufferedBytes is queued for it (slow_reader), alone', async (t) => {
+    const a = await startHubServer({ limits: { maxBufferedBytes: 65_536 } });
+    t.after(() => a.stop());
+    const slow = await client(a.url);
+    t.after(() => slow.ws.terminate());
+    slow.ws.on('error', () => undefined);
+    const other = await client(a.url);
+    t.after(() => other.ws.terminate());
+    const big = 'x'.repeat(16_000);
+    other.ws.send(JSON.stringify({ id: 'p', type: 'put', key: 'big', value: big }));
+    assert.deepEqual(await other.next(), { id: 'p', ok: true });
+    (slow.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    for (let i = 0; i < 2000; i++) slow.ws.send(JSON.stringify({ id: i, type: 'get', key: 'big' }));
+    await pollUntil(() => (a.hub.connected() === 1 ? true : undefined), {
+      description: 'the slow reader is cut off',
+      timeoutMs: 10_000,
+      intervalMs: 10,
+    });
+    assert.equal(
+      counterValue(a.registry, 'agent_peer_disconnects_total', { reason: 'slow_reader' }),
+      1,
+    );
+    assert.equal(
+      counterValue(a.registry, 'agent_peer_disconnects_total', { reason: 'idle_timeout' }),
+      0,
+    );
+    const warn = a.log.lines.find(
+      (l) => l.msg === 'Peer disconnected: it does not read its replies',
+    );
+    assert.equal(warn?.level, 'warn');
+    assert.equal(warn?.fields['reason'], 'slow_reader');
+    assert.equal(warn?.fields['limit'], 65_536);
+    assert.ok((warn?.fields['buffered_bytes'] as number) > 65_536);
+    // Far fewer requests were carried out than sent: the rest was never handled.
+    const handled = counterValue(a.registry, 'agent_peer_messages_total', { direction: 'in' });
+    assert.ok(handled < 2000, `handled ${handled}`);
+    // The other peer is not affected.
+    other.ws.send(JSON.stringify({ id: 'g', type: 'get', key: 'big' }));
+    assert.deepEqual(await other.next(), { id: 'g', ok: true, found: true, value: big });
+  });
+
+  test('maxPeers counts accepted peers only; idleTimeoutMs 0 turns the idle timeout off; bad limits throw', async (t) => {
+    const a = await startHubServer({ limits: { maxPeers: 1, idleTimeoutMs: 0 } });
+    t.after(() => a.stop());
+    // b dials a: that is a's one accepted peer, and a dialled connection of b's.
+    const b = await startHubServer({ limits: { maxPeers: 1 }, peers: [a.url] });
+    t.after(() => b.stop());
+    await pollUntil(() => (a.hub.connected() === 1 && b.hub.connected() === 1 ? true : undefined), {
+      description: 'b dialled a',
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
+    // b's dialled connection does not take b's accepted slot.
+    const toB = await client(b.url);
+    t.after(() => toB.ws.terminate());
+    assert.equal(b.hub.connected(), 2);
+    // a is full.
+    const refused = new WebSocket(a.url);
+    refused.on('error', () => undefined);
+    const status = await new Promise<number>((resolve) => {
+      refused.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      refused.once('open', () => resolve(101));
+    });
+    refused.terminate();
+    assert.equal(status, 503);
+    assert.equal(counterValue(a.registry, 'agent_peer_refused_total', { reason: 'max_peers' }), 1);
+    assert.equal(counterValue(b.registry, 'agent_peer_refused_total', { reason: 'max_peers' }), 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(a.hub.connected(), 1, 'no idle timeout on a');
+    for (const [name, value] of [
+      ['maxPeers', 0],
+      ['idleTimeoutMs', -1],
+      ['maxBufferedBytes', 1.5],
+    ] as const) {
+      assert.throws(
+        () =>
+          createPeerHub({
+            server: a.server,
+            handle: async () => ({ ok: true }),
+            registry: createRegistry(),
+            logger: captureLogger(),
+            signal: AbortSignal.abort(),
+            [name]: value,
+          }),
+        { name: 'RangeError', message: new RegExp(`^createPeerHub: ${name} must be an integer`) },
+      );
+    }
   });
 
   test('close() sends 1001 to every peer and is idempotent; other upgrade paths get 404', async (t) => {
