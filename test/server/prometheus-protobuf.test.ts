@@ -24,6 +24,15 @@ test('Prometheus 2.42 (native histograms) ingests our protobuf: histogram_count/
     .counter({ name: 'jobs_total', help: 'Jobs.', labelNames: ['kind'] })
     .inc({ kind: 'a' }, 7);
   registry.gauge({ name: 'queue_depth', help: 'Queued.' }).set(-2.5);
+  // A native histogram recorded by the registry itself, next to classic buckets.
+  const latency = registry.histogram({
+    name: 'recorded_seconds',
+    help: 'Recorded latency.',
+    buckets: [0.1, 1],
+    native: { schema: 3 },
+  });
+  const observed = [0.004, 0.02, 0.02, 0.3, 0.3, 0.3, 1.5, 0];
+  for (const v of observed) latency.observe(v);
   const handler = createMetricsHandler({ registry: [registry, nativeGatherer] });
   // Record the Content-Type of every response the handler sends.
   const served: string[] = [];
@@ -77,6 +86,20 @@ test('Prometheus 2.42 (native histograms) ingests our protobuf: histogram_count/
     { count: '14', sum: '14.5' },
   );
   assert.deepEqual(await prom.query('native_only_seconds_bucket'), []);
+
+  // The registry's own native histogram: count and sum exactly as observed.
+  assert.equal(await scalar('histogram_count(recorded_seconds)'), observed.length);
+  assert.equal(
+    await scalar('histogram_sum(recorded_seconds)'),
+    observed.reduce((a, b) => a + b, 0),
+  );
+  // Sorted observations 0, 0.004, 0.02, 0.02, 0.3, 0.3, 0.3, 1.5: the median (rank 4) is in the
+  // schema-3 bucket holding 0.02, which is (2^(-46/8), 2^(-45/8)] = (0.0184, 0.0201].
+  const recordedMedian = await scalar('histogram_quantile(0.5, recorded_seconds)');
+  assert.ok(
+    recordedMedian > 2 ** (-46 / 8) && recordedMedian <= 2 ** (-45 / 8),
+    String(recordedMedian),
+  );
 
   // Classic series from the same scrapes.
   assert.equal(await scalar('jobs_total{kind="a"}'), 7);
