@@ -11,7 +11,7 @@ import { noopRecorder, type ScrapeRecorder } from './recorder.js';
 export type SelfMetricsRegistry = Pick<Registry, 'counter' | 'gauge' | 'histogram'>;
 
 /** Formats the handler serves: each gets its series up front, so they exist (at 0) from the start. */
-const FORMATS = ['text', 'openmetrics'] as const;
+const FORMATS = ['text', 'openmetrics', 'protobuf'] as const;
 const REJECT_REASONS = ['in_flight', 'auth', 'timeout'] as const;
 const ERROR_REASONS = ['gather', 'encode', 'write'] as const;
 

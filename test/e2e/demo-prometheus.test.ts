@@ -94,6 +94,14 @@ for (const flags of [[], ['--enable-feature=native-histograms']] as const) {
 
     // The native histogram: stored as one with the feature (the scrape is protobuf), as its count
     // and sum without it (text and OpenMetrics carry no native buckets).
+    // Which format Prometheus was served, as the handler counted it: protobuf with the feature,
+    // OpenMetrics without. A scrape is counted once served, so the next scrape carries it.
+    const served = (format: string) => `telltale_scrape_duration_seconds_count{format="${format}"}`;
+    const [used, unused] =
+      flags.length > 0 ? ['protobuf', 'openmetrics'] : ['openmetrics', 'protobuf'];
+    await prom.waitFor(served(used), (r) => (r[0]?.value ?? 0) >= 1);
+    assert.equal(await prom.queryScalar(served(unused)), 0);
+    assert.equal(await prom.queryScalar(served('text')), 0);
     if (flags.length > 0) {
       const work = 'demo_work_duration_seconds{kind="e2e"}';
       assert.equal(await prom.queryScalar(`histogram_count(${work})`), 100);

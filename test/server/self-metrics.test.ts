@@ -17,6 +17,8 @@ import {
 } from './fixtures.js';
 
 const OM_ACCEPT = 'application/openmetrics-text;version=1.0.0';
+const PB_ACCEPT =
+  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 
 /** The sample lines of a text body that start with `prefix`. */
 function samples(body: string, prefix: string): string[] {
@@ -50,6 +52,7 @@ describe('self-metrics', () => {
       assert.deepEqual(samples(first.text, 'telltale_scrape_response_bytes_count'), [
         'telltale_scrape_response_bytes_count{format="text"} 0',
         'telltale_scrape_response_bytes_count{format="openmetrics"} 0',
+        'telltale_scrape_response_bytes_count{format="protobuf"} 0',
       ]);
       await until(() => h.inFlight === 0);
 
@@ -58,6 +61,10 @@ describe('self-metrics', () => {
         headers: { ...auth, accept: OM_ACCEPT, 'accept-encoding': 'gzip' },
       });
       assert.equal(om.headers['content-encoding'], 'gzip');
+      await until(() => h.inFlight === 0);
+      // A protobuf scrape, as Prometheus with native histograms asks for it.
+      const pb = await fetchRaw(`${s.base}/metrics`, { headers: { ...auth, accept: PB_ACCEPT } });
+      assert.match(String(pb.headers['content-type']), /^application\/vnd\.google\.protobuf;/);
       await until(() => h.inFlight === 0);
       assert.equal((await fetchRaw(`${s.base}/metrics`)).status, 401);
       assert.equal(
@@ -74,10 +81,12 @@ describe('self-metrics', () => {
       assert.deepEqual(samples(third.text, 'telltale_scrape_response_bytes_sum'), [
         `telltale_scrape_response_bytes_sum{format="text"} ${first.body.length}`,
         `telltale_scrape_response_bytes_sum{format="openmetrics"} ${om.body.length}`,
+        `telltale_scrape_response_bytes_sum{format="protobuf"} ${pb.body.length}`,
       ]);
       assert.deepEqual(samples(third.text, 'telltale_scrape_duration_seconds_count'), [
         'telltale_scrape_duration_seconds_count{format="text"} 1',
         'telltale_scrape_duration_seconds_count{format="openmetrics"} 1',
+        'telltale_scrape_duration_seconds_count{format="protobuf"} 1',
       ]);
       assert.deepEqual(samples(third.text, 'telltale_scrape_errors_total{reason="gather"}'), [
         'telltale_scrape_errors_total{reason="gather"} 0',
