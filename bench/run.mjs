@@ -22,6 +22,24 @@ const renderRounds = Number(args.rounds ?? 2);
 /** Node flags for every case process, whatever the library, so no library runs under different flags. */
 const NODE_FLAGS = ['--expose-gc', '--conditions=telltale-source', '--import', 'tsx'];
 
+/** The fixture shapes of the render, memory and scrape cases (bench/cases/data.mjs `SHAPES`). */
+const SHAPE_IDS = ['shared', 'unique', 'one-family', 'many-families'];
+const SHAPE_TITLES = {
+  shared: { counters: 'shared: 10 families × 10,000', histograms: 'shared: 10 families × 1,000' },
+  unique: {
+    counters: 'unique first label: 10 families × 10,000',
+    histograms: 'unique first label: 10 families × 1,000',
+  },
+  'one-family': {
+    counters: 'one family of 100,000, first label unique',
+    histograms: 'one family of 10,000, first label unique',
+  },
+  'many-families': {
+    counters: '1,000 families × 100, shared',
+    histograms: '1,000 families × 10, shared',
+  },
+};
+
 /** Floor of measurement: below this a per-op time is mostly the loop itself (see the notes). */
 const FLOOR_NS = 3;
 
@@ -108,68 +126,88 @@ const GROUPS = [
     title: 'Exposition',
     unit: 'ms',
     about:
-      "Milliseconds per full text-format render (median), lower is better: gather + encode for telltale, `registry.metrics()` for prom-client and @prometheus-io/client, `collect()` + `PrometheusSerializer.serialize()` for OpenTelemetry. Series are spread over 10 families with 2 labels each. The first render of every run is parsed and its series count and totals checked. Two libraries cap series by default and are configured for this workload: telltale's registry with `maxSeries: 10_000` (default 1,000 per metric), OpenTelemetry with a view raising `aggregationCardinalityLimit` (default 2,000 per instrument). The same registries are used by the memory and scrape cases.",
+      "Milliseconds per full text-format render (median), lower is better: gather + encode for telltale, `registry.metrics()` for prom-client and @prometheus-io/client, `collect()` + `PrometheusSerializer.serialize()` for OpenTelemetry. Every library gets the same fixture in each shape (bench/cases/data.mjs `SHAPES`), 2 labels per series: *shared* spreads the series over 10 families whose label values are shared by many series (100 instances × 100 paths per counter family); *unique first label* gives every series of a family its own first label value (a path; the second label cycles over 10 instances); *one family* puts every series in one family, first label unique; *1,000 families* spreads them over 1,000 small families (100 counter or 10 histogram series each) with shared values. Histogram series hold 5 observations each, spread over the default buckets. The first render of every run is parsed and its series count and totals checked. Two libraries cap series by default and are configured for this workload: telltale's registry with `maxSeries: 100_000` (default 1,000 per metric), OpenTelemetry with a view raising `aggregationCardinalityLimit` (default 2,000 per instrument). The same registries are used by the memory and scrape cases. Targets (issue 11): ≤ 20 ms, and ≥ 6× faster than prom-client and ≥ 3× faster than @prometheus-io/client in every shape.",
     runner: 'render.mjs',
     rounds: renderRounds,
-    cases: [
+    cases: SHAPE_IDS.flatMap((shape, i) => [
       {
-        id: 'render-counters',
-        n: 8,
-        title: 'render 100,000 counter series (10 families × 10,000)',
-        args: ['--kind=counters'],
+        id: `render-counters-${shape}`,
+        n: 10 + i * 2,
+        title: `render 100,000 counter series (${SHAPE_TITLES[shape].counters})`,
+        args: ['--kind=counters', `--shape=${shape}`],
         max: 20,
-        faster: { 'prom-client': 5 },
+        faster: { 'prom-client': 6, 'prometheus-io': 3 },
       },
       {
-        id: 'render-histograms',
-        n: 9,
-        title:
-          'render 10,000 histogram series (10 families × 1,000, default buckets, 10 observations each)',
-        args: ['--kind=histograms'],
+        id: `render-histograms-${shape}`,
+        n: 11 + i * 2,
+        title: `render 10,000 histogram series (${SHAPE_TITLES[shape].histograms}, default buckets, 5 observations each)`,
+        args: ['--kind=histograms', `--shape=${shape}`],
         max: 20,
-        faster: { 'prom-client': 6 },
+        faster: { 'prom-client': 6, 'prometheus-io': 3 },
       },
-    ],
+    ]),
   },
   {
     id: 'heap',
     title: 'Memory',
     unit: 'B',
     about:
-      "Heap bytes per series (`heapUsed` delta after repeated `gc()`, divided by the series count), measured after building the registry and again after one scrape, lower is better. Label value strings are created before the baseline, so only the library's own structures count.",
+      "Bytes per series, lower is better: the JS heap (`heapUsed`) plus off-heap memory (`external`, which includes `arrayBuffers`: typed-array and Buffer backing stores), each as the delta after repeated `gc()` over a baseline taken before the registry was built, divided by the series count. Measured after building the registry and again after one scrape; the cells give the total (heap + off-heap) after the build / after the scrape, then the after-scrape split. Same fixture shapes as the exposition cases; label value strings are created before the baseline, so only the library's own structures count. Targets (issue 11): ≤ 130 B per counter series and ≤ 400 B per histogram series (default buckets), heap + off-heap, in every shape.",
     runner: 'heap.mjs',
     rounds: 1,
-    cases: [
+    cases: SHAPE_IDS.flatMap((shape, i) => [
       {
-        id: 'heap-counters',
-        n: 10,
-        title: '100,000 counter series',
-        args: ['--kind=counters'],
+        id: `heap-counters-${shape}`,
+        n: 18 + i * 2,
+        title: `100,000 counter series (${SHAPE_TITLES[shape].counters})`,
+        args: ['--kind=counters', `--shape=${shape}`],
         max: 130,
       },
       {
-        id: 'heap-histograms',
-        n: 10,
-        title: '10,000 histogram series',
-        args: ['--kind=histograms'],
+        id: `heap-histograms-${shape}`,
+        n: 19 + i * 2,
+        title: `10,000 histogram series (${SHAPE_TITLES[shape].histograms}, default buckets)`,
+        args: ['--kind=histograms', `--shape=${shape}`],
         max: 400,
       },
-    ],
+    ]),
   },
   {
     id: 'scrape',
     title: 'Event-loop block while serving a scrape',
     unit: 'ms',
     about:
-      "The longest event-loop block in the server process while it answers one scrape of 100,000 counter series over HTTP on loopback (uncompressed): `monitorEventLoopDelay({ resolution: 1 })` max, reset before each scrape; the client runs in a worker thread. The figure is the median over the timed scrapes of each scrape's longest block; it includes the 1 ms timer period (the idle figure shows that baseline). telltale: `createMetricsServer` (defaults); prom-client and @prometheus-io/client: `await registry.metrics()` in a node:http handler; OpenTelemetry: the exporter's `getMetricsRequestHandler` in a node:http server.",
+      "The longest event-loop block in the server process while it answers a scrape over HTTP on loopback (uncompressed): `monitorEventLoopDelay({ resolution: 1 })` max, reset before each scrape; the client runs in a worker thread. The registry is real and gathered per scrape: before each scrape the server adds 1 to its first counter series (or observes 0.5 into its first histogram series), and the client checks every body's series count and totals against that, so a body from a stale gather or a cache fails the run. The figure is the median over the timed scrapes of each scrape's longest block; it includes the 1 ms timer period (the idle figure shows that baseline). With 10 concurrent scrapes, the block is the longest while all 10 are answered, and each of the 10 bodies is checked. telltale: `createMetricsServer` (defaults); prom-client and @prometheus-io/client: `await registry.metrics()` in a node:http handler; OpenTelemetry: the exporter's `getMetricsRequestHandler` in a node:http server. Target (issue 11): ≤ 10 ms in every shape, and with 10 concurrent scrapes.",
     runner: 'scrape.mjs',
     rounds: 1,
     cases: [
       {
-        id: 'scrape-block',
-        n: 11,
-        title: 'longest block while serving a 100,000-series scrape',
-        args: [],
+        id: 'scrape-block-one-family',
+        n: 26,
+        title: 'one scrape of 100,000 counter series in one family (first label unique)',
+        args: ['--kind=counters', '--shape=one-family'],
+        max: 10,
+      },
+      {
+        id: 'scrape-block-shared',
+        n: 27,
+        title: 'one scrape of 100,000 counter series in 10 families of 10,000',
+        args: ['--kind=counters', '--shape=shared'],
+        max: 10,
+      },
+      {
+        id: 'scrape-block-histograms',
+        n: 28,
+        title: 'one scrape of 10,000 histogram series (10 families of 1,000)',
+        args: ['--kind=histograms', '--shape=shared'],
+        max: 10,
+      },
+      {
+        id: 'scrape-block-concurrent',
+        n: 29,
+        title: '10 concurrent scrapes of 100,000 counter series in 10 families of 10,000',
+        args: ['--kind=counters', '--shape=shared', '--concurrency=10'],
         max: 10,
       },
     ],
@@ -569,7 +607,7 @@ for (const group of GROUPS) {
       L.push(`|---|${libs.map(() => '---').join('|')}|`);
       for (const c of group.cases) {
         L.push(
-          `| ${c.title.split(' (')[0]} — bytes | ${libs
+          `| ${c.n}. ${c.title.split(' (')[0]}, ${c.args[1].slice(8)} — bytes | ${libs
             .map((l) => {
               const r = results.get(`${c.id}/${l.id}`);
               return r ? `${mb(r.bytes)}` : 'not run';
@@ -577,7 +615,7 @@ for (const group of GROUPS) {
             .join(' | ')} |`,
         );
         L.push(
-          `| ${c.title.split(' (')[0]} — build | ${libs
+          `| ${c.n}. ${c.title.split(' (')[0]}, ${c.args[1].slice(8)} — build | ${libs
             .map((l) => {
               const r = results.get(`${c.id}/${l.id}`);
               return r ? fmt(median(r.rounds.map((x) => x.buildMs)), 'ms') : 'not run';
@@ -589,40 +627,38 @@ for (const group of GROUPS) {
     }
     if (group.id === 'scrape') {
       L.push(
-        "Per library: worst block over the timed scrapes, the idle baseline (same histogram, 200 ms with nothing to do), the scrape's wall time seen by the client, and the body size.",
+        "Per case and library: worst block over the timed scrapes, the idle baseline (same histogram, 200 ms with nothing to do), the scrape's wall time seen by the client (for 10 concurrent scrapes, until the last body arrived), and the body size.",
       );
       L.push('');
-      L.push(`| | ${libs.map((l) => l.name).join(' | ')} |`);
-      L.push(`|---|${libs.map(() => '---').join('|')}|`);
-      const r = (l) => results.get(`scrape-block/${l.id}`);
-      L.push(
-        `| worst block | ${libs.map((l) => (r(l) ? fmt(r(l).worst, 'ms') : 'not run')).join(' | ')} |`,
-      );
-      L.push(
-        `| idle baseline | ${libs.map((l) => (r(l) ? fmt(r(l).idleMaxMs, 'ms') : 'not run')).join(' | ')} |`,
-      );
-      L.push(
-        `| scrape wall time (median) | ${libs.map((l) => (r(l) ? fmt(r(l).scrapeMs, 'ms') : 'not run')).join(' | ')} |`,
-      );
-      L.push(`| body | ${libs.map((l) => (r(l) ? mb(r(l).bytes) : 'not run')).join(' | ')} |`);
+      L.push(`| case | | ${libs.map((l) => l.name).join(' | ')} |`);
+      L.push(`|---|---|${libs.map(() => '---').join('|')}|`);
+      for (const c of group.cases) {
+        const r = (l) => results.get(`${c.id}/${l.id}`);
+        const line = (what, f) =>
+          L.push(
+            `| ${c.n} | ${what} | ${libs.map((l) => (r(l) ? f(r(l)) : 'not run')).join(' | ')} |`,
+          );
+        line('worst block', (x) => fmt(x.worst, 'ms'));
+        line('idle baseline', (x) => fmt(x.idleMaxMs, 'ms'));
+        line('scrape wall time (median)', (x) => fmt(x.scrapeMs, 'ms'));
+        line('body', (x) => mb(x.bytes));
+      }
       L.push('');
     }
   } else {
-    // Memory: two figures per library.
-    const header = ['#', 'registry', ...libs.map((l) => `${l.name} (build / scrape)`)];
+    // Memory: heap + off-heap after the build and after the scrape, then the after-scrape split.
+    const header = ['#', 'registry', ...libs.map((l) => l.name)];
     if (hasTelltale) header.push(...peerLibs.map((l) => `telltale vs ${l.name}`));
     header.push('target');
     L.push(`| ${header.join(' | ')} |`);
     L.push(`|${header.map(() => '---').join('|')}|`);
+    const memCell = (r) =>
+      r
+        ? `${fmt(r.afterBuild, 'B')} / ${fmt(r.afterScrape, 'B')} (heap ${fmt(r.scrape.heap, 'B')} + off-heap ${fmt(r.scrape.offHeap, 'B')})`
+        : 'not run';
     for (const c of group.cases) {
       const get = (l) => results.get(`${c.id}/${l.id}`);
-      const row = [
-        String(c.n),
-        c.title,
-        ...libs.map((l) =>
-          get(l) ? `${fmt(get(l).afterBuild, 'B')} / ${fmt(get(l).afterScrape, 'B')}` : 'not run',
-        ),
-      ];
+      const row = [String(c.n), c.title, ...libs.map((l) => memCell(get(l)))];
       const t = results.get(`${c.id}/telltale`);
       if (hasTelltale) {
         for (const p of peerLibs) {
@@ -635,7 +671,7 @@ for (const group of GROUPS) {
         const ok = worst <= c.max;
         targetRows.push({
           n: c.n,
-          title: `heap per series, ${c.title}`,
+          title: `bytes per series (heap + off-heap), ${c.title}`,
           text: `≤ ${c.max} B (build and scrape)`,
           ok,
           value: `${fmt(t.afterBuild, 'B')} / ${fmt(t.afterScrape, 'B')}`,
@@ -645,7 +681,9 @@ for (const group of GROUPS) {
       L.push(`| ${row.join(' | ')} |`);
     }
     L.push('');
-    L.push('Ratios compare the after-scrape figures.');
+    L.push(
+      'Cells: heap + off-heap after the build / after one scrape (the split is after the scrape). Ratios compare the after-scrape totals.',
+    );
     L.push('');
   }
 }

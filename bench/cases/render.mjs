@@ -1,18 +1,9 @@
-// One exposition case for one library: build the registry, then time full text renders.
-// Usage: node ... bench/cases/render.mjs --lib=ID --kind=counters|histograms [--reps=7] [--min-ms=1000]
+// One exposition case for one library: build the registry for one fixture shape, then time full text renders.
+// Usage: node ... bench/cases/render.mjs --lib=ID --kind=counters|histograms [--shape=shared|unique|one-family|many-families] [--reps=7] [--min-ms=1000]
 import { othersMeter } from '../cpu.mjs';
 import { loadLib } from '../libs/index.mjs';
 import { median, parseArgs, report } from './args.mjs';
-import {
-  COUNTER_FAMILIES,
-  COUNTER_SERIES,
-  DEFAULT_BUCKETS,
-  expectedCounterTotal,
-  expectedHistogramSum,
-  HISTOGRAM_FAMILIES,
-  HISTOGRAM_SERIES,
-  OBSERVATIONS_PER_SERIES,
-} from './data.mjs';
+import { DEFAULT_BUCKETS, workload } from './data.mjs';
 import { asText, byteLength, checkCounterText, checkHistogramText } from './parse.mjs';
 
 const args = parseArgs();
@@ -23,26 +14,17 @@ const minTimedMs = Number(args['min-ms'] ?? 1000);
 const warmup = Number(args.warmup ?? 2);
 const lib = await loadLib(args.lib);
 const counters = args.kind === 'counters';
+const shape = args.shape ?? 'shared';
+const w = workload(shape, counters ? 'counters' : 'histograms');
 
 const t0 = performance.now();
-const built = counters
-  ? lib.buildCounters(COUNTER_FAMILIES)
-  : lib.buildHistograms(HISTOGRAM_FAMILIES, OBSERVATIONS_PER_SERIES);
+const built = counters ? lib.buildCounters(w) : lib.buildHistograms(w);
 const buildMs = performance.now() - t0;
 
 // First render: checked against what was recorded, so nothing is missing or optimised away.
 const first = asText(await built.render());
-if (counters) checkCounterText(first, COUNTER_SERIES, expectedCounterTotal());
-else {
-  const series = HISTOGRAM_SERIES;
-  checkHistogramText(
-    first,
-    series,
-    series * OBSERVATIONS_PER_SERIES,
-    expectedHistogramSum(),
-    DEFAULT_BUCKETS.length,
-  );
-}
+if (counters) checkCounterText(first, w.series, w.total);
+else checkHistogramText(first, w.series, w.count, w.total, DEFAULT_BUCKETS.length);
 const bytes = Buffer.byteLength(first);
 
 for (let i = 0; i < warmup; i++) await built.render();
@@ -63,6 +45,7 @@ if (sink !== samples.length) throw new Error('render output size changed between
 report({
   lib: args.lib,
   case: `render-${args.kind}`,
+  shape,
   unit: 'ms',
   samples,
   median: median(samples),

@@ -1,28 +1,41 @@
 // The longest event-loop block in a server process while it answers a 100,000-series scrape over
-// HTTP. The client runs in a worker thread; the server thread's loop is watched with
-// monitorEventLoopDelay at 1 ms resolution, reset before each scrape.
-// Usage: node ... bench/cases/scrape.mjs --lib=ID [--reps=7]
+// HTTP (or 10 concurrent ones), for one fixture shape. The registry is real and gathered per scrape:
+// before each scrape the server adds to its first series, and the client checks every body's
+// totals against that, so a cached body fails. The client runs in a worker thread; the server
+// thread's loop is watched with monitorEventLoopDelay at 1 ms resolution, reset before each scrape.
+// Usage: node ... bench/cases/scrape.mjs --lib=ID [--kind=counters|histograms] [--shape=shared|one-family|...] [--concurrency=1] [--reps=7]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { othersMeter } from '../cpu.mjs';
 import { loadLib } from '../libs/index.mjs';
 import { median, parseArgs, report } from './args.mjs';
-import { COUNTER_FAMILIES, COUNTER_SERIES, expectedCounterTotal } from './data.mjs';
+import { BUMP_OBSERVATION, workload } from './data.mjs';
 
 const args = parseArgs();
 const reps = Number(args.reps ?? 7);
 const warmup = Number(args.warmup ?? 2);
+const kind = args.kind ?? 'counters';
+const shape = args.shape ?? 'shared';
+const concurrency = Number(args.concurrency ?? 1);
 const lib = await loadLib(args.lib);
-const total = expectedCounterTotal();
-const built = lib.buildCounters(COUNTER_FAMILIES);
+const w = workload(shape, kind);
+const built = kind === 'counters' ? lib.buildCounters(w) : lib.buildHistograms(w);
 const server = await lib.serve(built);
 const worker = new Worker(new URL('./scrape-client.mjs', import.meta.url));
 
-function scrape(check) {
+let bumps = 0;
+/** Updates the registry (outside the measured window), then scrapes and checks the new totals. */
+function scrape() {
+  built.bump(BUMP_OBSERVATION);
+  bumps++;
+  const expected =
+    kind === 'counters'
+      ? { total: w.total + bumps, count: 0 }
+      : { total: w.total + bumps * BUMP_OBSERVATION, count: w.count + bumps };
   return new Promise((resolve, reject) => {
     worker.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
-    worker.postMessage({ url: server.url, series: COUNTER_SERIES, total, check });
+    worker.postMessage({ url: server.url, kind, series: w.series, concurrency, ...expected });
   });
 }
 
@@ -30,7 +43,7 @@ const eld = monitorEventLoopDelay({ resolution: 1 });
 
 let first;
 for (let i = 0; i < warmup; i++) {
-  const m = await scrape(i === 0); // the first scrape's body is checked in full
+  const m = await scrape();
   first ??= m;
 }
 const others = othersMeter();
@@ -60,7 +73,7 @@ for (let r = 0; r < reps; r++) {
   // The histogram records the gap between two of its ticks, so it needs a first tick before the
   // scrape starts: give both timers a few idle milliseconds.
   await sleep(20);
-  const m = await scrape(false);
+  const m = await scrape();
   await sleep(5);
   clearInterval(tick);
   eld.disable();
@@ -74,6 +87,9 @@ await server.close();
 report({
   lib: args.lib,
   case: 'scrape-block',
+  kind,
+  shape,
+  concurrency,
   unit: 'ms',
   samples,
   median: median(samples),

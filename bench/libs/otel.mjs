@@ -6,8 +6,6 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   DEFAULT_BUCKETS,
   PAIRS,
-  SERIES_A,
-  SERIES_B,
   seriesIncrement,
   seriesObservation,
   TRIPLES,
@@ -166,33 +164,44 @@ async function render(exporter, serializer) {
   return serializer.serialize(resourceMetrics);
 }
 
-export function buildCounters(families) {
+/**
+ * The counter workload `w` (cases/data.mjs `workload`): one counter per family, every series
+ * incremented once. `bump()` adds 1 to the first series (the scrape case's freshness check).
+ */
+export function buildCounters(w) {
   const { exporter, meter, serializer } = setup();
-  for (let f = 0; f < families; f++) {
-    const c = meter.createCounter(`bench_c${f}`, { description: `Counter family ${f}.` });
-    for (let a = 0; a < 100; a++) {
-      for (let b = 0; b < 100; b++)
-        c.add(seriesIncrement(f, a * 100 + b), { instance: SERIES_A[a], path: SERIES_B[b] });
+  let bump;
+  w.families.forEach((fam, f) => {
+    const [k0, k1] = fam.labelNames;
+    const c = meter.createCounter(fam.otelName, { description: fam.help });
+    fam.values.forEach(([v0, v1], s) => {
+      c.add(seriesIncrement(f, s), { [k0]: v0, [k1]: v1 });
+    });
+    if (f === 0) {
+      const first = { [k0]: fam.values[0][0], [k1]: fam.values[0][1] };
+      bump = () => c.add(1, first);
     }
-  }
-  return { render: () => render(exporter, serializer), exporter };
+  });
+  return { render: () => render(exporter, serializer), exporter, bump };
 }
 
-export function buildHistograms(families, perSeries) {
+/** The histogram workload `w`: one histogram per family (default buckets), `w.perSeries` observations per series. */
+export function buildHistograms(w) {
   const { exporter, meter, serializer } = setup();
-  for (let f = 0; f < families; f++) {
-    const h = meter.createHistogram(`bench_h${f}_seconds`, {
-      description: `Histogram family ${f}.`,
-      ...histogramAdvice,
+  let bump;
+  w.families.forEach((fam, f) => {
+    const [k0, k1] = fam.labelNames;
+    const h = meter.createHistogram(fam.otelName, { description: fam.help, ...histogramAdvice });
+    fam.values.forEach(([v0, v1], s) => {
+      const attrs = { [k0]: v0, [k1]: v1 };
+      for (let m = 0; m < w.perSeries; m++) h.record(seriesObservation(f, s, m), attrs);
     });
-    for (let a = 0; a < 10; a++) {
-      for (let b = 0; b < 100; b++) {
-        const attrs = { instance: SERIES_A[a], path: SERIES_B[b] };
-        for (let m = 0; m < perSeries; m++) h.record(seriesObservation(f, a * 100 + b, m), attrs);
-      }
+    if (f === 0) {
+      const first = { [k0]: fam.values[0][0], [k1]: fam.values[0][1] };
+      bump = (v) => h.record(v, first);
     }
-  }
-  return { render: () => render(exporter, serializer), exporter };
+  });
+  return { render: () => render(exporter, serializer), exporter, bump };
 }
 
 /** The exporter's own request handler, mounted in a node:http server on an ephemeral port. */

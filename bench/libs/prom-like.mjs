@@ -3,8 +3,6 @@ import { createServer } from 'node:http';
 import {
   DEFAULT_BUCKETS,
   PAIRS,
-  SERIES_A,
-  SERIES_B,
   seriesIncrement,
   seriesObservation,
   TRIPLES,
@@ -187,44 +185,59 @@ export function promLike(lib) {
     },
   };
 
-  /** 10 counter families × 10,000 series (2 labels). Returns a scrape function. */
-  function buildCounters(families) {
+  /**
+   * The counter workload `w` (cases/data.mjs `workload`): one Counter per family, every series
+   * incremented once. `bump()` adds 1 to the first series (the scrape case's freshness check).
+   */
+  function buildCounters(w) {
     const r = new lib.Registry();
-    for (let f = 0; f < families; f++) {
+    const first = [];
+    w.families.forEach((fam, f) => {
+      const [k0, k1] = fam.labelNames;
       const c = new lib.Counter({
-        name: `bench_c${f}_total`,
-        help: `Counter family ${f}.`,
-        labelNames: ['instance', 'path'],
+        name: fam.name,
+        help: fam.help,
+        labelNames: fam.labelNames,
         registers: [r],
       });
-      for (let a = 0; a < 100; a++) {
-        for (let b = 0; b < 100; b++)
-          c.inc({ instance: SERIES_A[a], path: SERIES_B[b] }, seriesIncrement(f, a * 100 + b));
-      }
-    }
-    return { render: () => r.metrics(), contentType: r.contentType, registry: r };
+      fam.values.forEach(([v0, v1], s) => {
+        c.inc({ [k0]: v0, [k1]: v1 }, seriesIncrement(f, s));
+      });
+      if (f === 0) first.push(c, { [k0]: fam.values[0][0], [k1]: fam.values[0][1] });
+    });
+    return {
+      render: () => r.metrics(),
+      contentType: r.contentType,
+      registry: r,
+      bump: () => first[0].inc(first[1], 1),
+    };
   }
 
-  /** 10 histogram families × 1,000 series (2 labels, default buckets), `perSeries` observations each. */
-  function buildHistograms(families, perSeries) {
+  /** The histogram workload `w`: one Histogram per family (default buckets), `w.perSeries` observations per series. */
+  function buildHistograms(w) {
     const r = new lib.Registry();
-    for (let f = 0; f < families; f++) {
+    const first = [];
+    w.families.forEach((fam, f) => {
+      const [k0, k1] = fam.labelNames;
       const h = new lib.Histogram({
-        name: `bench_h${f}_seconds`,
-        help: `Histogram family ${f}.`,
-        labelNames: ['instance', 'path'],
+        name: fam.name,
+        help: fam.help,
+        labelNames: fam.labelNames,
         buckets: DEFAULT_BUCKETS,
         registers: [r],
       });
-      for (let a = 0; a < 10; a++) {
-        for (let b = 0; b < 100; b++) {
-          const labels = { instance: SERIES_A[a], path: SERIES_B[b] };
-          for (let m = 0; m < perSeries; m++)
-            h.observe(labels, seriesObservation(f, a * 100 + b, m));
-        }
-      }
-    }
-    return { render: () => r.metrics(), contentType: r.contentType, registry: r };
+      fam.values.forEach(([v0, v1], s) => {
+        const labels = { [k0]: v0, [k1]: v1 };
+        for (let m = 0; m < w.perSeries; m++) h.observe(labels, seriesObservation(f, s, m));
+      });
+      if (f === 0) first.push(h, { [k0]: fam.values[0][0], [k1]: fam.values[0][1] });
+    });
+    return {
+      render: () => r.metrics(),
+      contentType: r.contentType,
+      registry: r,
+      bump: (v) => first[0].observe(first[1], v),
+    };
   }
 
   /** The idiomatic way to serve it: `registry.metrics()` in a node:http handler. */

@@ -7,8 +7,6 @@ import { pathToFileURL } from 'node:url';
 import {
   DEFAULT_BUCKETS,
   PAIRS,
-  SERIES_A,
-  SERIES_B,
   seriesIncrement,
   seriesObservation,
   TRIPLES,
@@ -245,44 +243,63 @@ function nativeTotal(
 const render = async (r: Registry) => encodeText(await r.gather());
 
 // telltale caps each metric at 1,000 series by default (new label sets then fold into an
-// overflow series); the exposition workloads raise the cap to what they need.
-const EXPOSITION_REGISTRY = { maxSeries: 10_000 };
+// overflow series); the exposition workloads raise the cap to what they need (one family may hold
+// all 100,000 series).
+const EXPOSITION_REGISTRY = { maxSeries: 100_000 };
 
-/** 10 counter families × 10,000 series (2 labels). */
-export function buildCounters(families: number): Built {
-  const r = createRegistry(EXPOSITION_REGISTRY);
-  for (let f = 0; f < families; f++) {
-    const c = r.counter({
-      name: `bench_c${f}_total`,
-      help: `Counter family ${f}.`,
-      labelNames: ['instance', 'path'] as const,
-    });
-    for (let a = 0; a < 100; a++) {
-      for (let b = 0; b < 100; b++)
-        c.inc({ instance: SERIES_A[a], path: SERIES_B[b] }, seriesIncrement(f, a * 100 + b));
-    }
-  }
-  return { registry: r, render: () => render(r) };
+interface Workload {
+  families: {
+    name: string;
+    help: string;
+    labelNames: [string, string];
+    values: [string, string][];
+  }[];
+  perSeries: number;
 }
 
-/** 10 histogram families × 1,000 series (2 labels, default buckets), `perSeries` observations each. */
-export function buildHistograms(families: number, perSeries: number): Built {
+/**
+ * The counter workload `w` (cases/data.mjs `workload`): one counter per family, every series
+ * incremented once. `bump()` adds 1 to the first series (the scrape case's freshness check).
+ */
+export function buildCounters(w: Workload): Built & { bump(): void } {
   const r = createRegistry(EXPOSITION_REGISTRY);
-  for (let f = 0; f < families; f++) {
+  let bump = () => {};
+  w.families.forEach((fam, f) => {
+    const [k0, k1] = fam.labelNames;
+    const c = r.counter({ name: fam.name, help: fam.help, labelNames: fam.labelNames });
+    fam.values.forEach(([v0, v1], s) => {
+      c.inc({ [k0]: v0, [k1]: v1 }, seriesIncrement(f, s));
+    });
+    if (f === 0) {
+      const first = { [k0]: fam.values[0]![0], [k1]: fam.values[0]![1] };
+      bump = () => c.inc(first, 1);
+    }
+  });
+  return { registry: r, render: () => render(r), bump };
+}
+
+/** The histogram workload `w`: one histogram per family (default buckets), `w.perSeries` observations per series. */
+export function buildHistograms(w: Workload): Built & { bump(v: number): void } {
+  const r = createRegistry(EXPOSITION_REGISTRY);
+  let bump = (_v: number) => {};
+  w.families.forEach((fam, f) => {
+    const [k0, k1] = fam.labelNames;
     const h = r.histogram({
-      name: `bench_h${f}_seconds`,
-      help: `Histogram family ${f}.`,
-      labelNames: ['instance', 'path'] as const,
+      name: fam.name,
+      help: fam.help,
+      labelNames: fam.labelNames,
       buckets: DEFAULT_BUCKETS,
     });
-    for (let a = 0; a < 10; a++) {
-      for (let b = 0; b < 100; b++) {
-        const labels = { instance: SERIES_A[a], path: SERIES_B[b] };
-        for (let m = 0; m < perSeries; m++) h.observe(labels, seriesObservation(f, a * 100 + b, m));
-      }
+    fam.values.forEach(([v0, v1], s) => {
+      const labels = { [k0]: v0, [k1]: v1 };
+      for (let m = 0; m < w.perSeries; m++) h.observe(labels, seriesObservation(f, s, m));
+    });
+    if (f === 0) {
+      const first = { [k0]: fam.values[0]![0], [k1]: fam.values[0]![1] };
+      bump = (v: number) => h.observe(first, v);
     }
-  }
-  return { registry: r, render: () => render(r) };
+  });
+  return { registry: r, render: () => render(r), bump };
 }
 
 /** telltale's own metrics server, with its defaults, on an ephemeral loopback port. */
