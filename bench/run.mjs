@@ -281,6 +281,8 @@ function runCase(runner, lib, caseArgs) {
 }
 
 const started = Date.now();
+// Others share this machine: the load average at the start and end of the run goes in the report.
+const loadAtStart = os.loadavg();
 let waitedMs = 0;
 const quietWaitMs = Number(args['quiet-wait-ms'] ?? 10_000);
 const quietBudgetMs = Number(args['quiet-budget-ms'] ?? 120_000);
@@ -496,6 +498,14 @@ L.push(`- OS: ${os.type()} ${os.release()} (${os.arch()})`);
 L.push(`- Node.js: ${process.version} (V8 ${process.versions.v8})`);
 for (const lib of libs) L.push(`- ${lib.name}: ${versions[lib.id]}`);
 L.push(`- Whole run: ${(elapsedS / 60).toFixed(1)} minutes`);
+L.push(
+  `- Load average (1, 5, 15 min) at the start: ${loadAtStart.map((x) => x.toFixed(2)).join(', ')}; at the end: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(
+      ', ',
+    )} (${os.cpus().length} CPUs; other work shared the machine when these exceed the run's own ~1)`,
+);
 L.push('');
 L.push('## How it was run');
 L.push('');
