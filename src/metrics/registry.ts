@@ -10,6 +10,7 @@ import { GaugeImpl } from './gauge.js';
 import { HistogramImpl } from './histogram.js';
 import { InfoImpl, StateSetImpl } from './info.js';
 import type { LongLabelValuePolicy, PiiKind } from './labels.js';
+import { LookupPool } from './lookup.js';
 import type { AnyMetric, MetricEvents, MetricRuntime, MetricSpec } from './metric.js';
 import type { Gatherer, GatherSelection, MetricFamily, MetricType } from './model.js';
 import {
@@ -278,6 +279,8 @@ class RegistryImpl implements Registry {
   private readonly _defaultText: string;
   private readonly _events: MetricEvents;
   private readonly _selfEvents: MetricEvents;
+  /** Labels-object lookup copies, handed out per label-name tuple ([ADR 0003](../../docs/adr/0003-series-storage-and-lookups.md)). */
+  private readonly _lookups = new LookupPool();
   private _self: {
     overflow?: Counter<readonly ['metric']>;
     truncated?: Counter<readonly ['metric']>;
@@ -401,6 +404,7 @@ class RegistryImpl implements Registry {
       defaultLabelText: this._defaultText,
       events: this._selfEvents,
       checkExtraLabels: false,
+      lookups: this._lookups,
     };
   }
 
@@ -487,6 +491,7 @@ class RegistryImpl implements Registry {
       defaultLabelText: this._defaultText,
       events: this._events,
       checkExtraLabels: this._strict,
+      lookups: this._lookups,
     };
     const metric = build({ name, help, unit, labelNames: Object.freeze([...labelNames]) }, rt);
     this._entries.set(name, { metric, specKey });
