@@ -9,6 +9,9 @@
 //                       Give a slow test its own bound with test('…', { timeout }, fn).
 //   TEST_RUN_TIMEOUT_MS whole-run watchdog, default 1200000; on expiry every process of the run is killed
 //   TEST_REPORTER       node:test reporter, default spec (it lists failing tests again at the end)
+//   TEST_NO_CODEGEN     default 0. 1 runs the tests under --disallow-code-generation-from-strings (no
+//                       eval, no new Function), as runtimes that forbid eval do; scripts/test.sh runs
+//                       test/metrics/ that way too.
 //   TEST_FORCE_EXIT     default 0. 1 adds --test-force-exit (a file whose tests finished exits even if
 //                       it leaked a handle). Off by default: on Node 20 it lets a file exit before all
 //                       of its results are reported, so tests went missing from the count while the
@@ -51,16 +54,18 @@ const testTimeout = intFromEnv('TEST_TIMEOUT_MS', 300_000);
 const runTimeout = intFromEnv('TEST_RUN_TIMEOUT_MS', 1_200_000);
 const reporter = process.env.TEST_REPORTER || 'spec';
 const forceExit = process.env.TEST_FORCE_EXIT === '1';
+const noCodegen = process.env.TEST_NO_CODEGEN === '1';
 const started = Date.now();
 
 console.log(
-  `run-tests: ${files.length} file(s), concurrency ${concurrency}, timeout ${testTimeout} ms per test and per file`,
+  `run-tests: ${files.length} file(s), concurrency ${concurrency}, timeout ${testTimeout} ms per test and per file${noCodegen ? ', no code generation from strings' : ''}`,
 );
 // detached: the run gets its own process group, so the watchdog and the final sweep can end every
 // process it started (including servers a crashed test file left behind) and nothing else.
 const child = spawn(
   process.execPath,
   [
+    ...(noCodegen ? ['--disallow-code-generation-from-strings'] : []),
     '--conditions=telltale-source',
     '--import',
     'tsx',
