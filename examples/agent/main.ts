@@ -89,28 +89,31 @@ if (companion !== undefined) {
 }
 lifecycle.install();
 
+// The banner goes to stderr: stdout carries only the JSON log, one object per line.
 const host = agent.apiUrl;
-console.log(
+console.error(
   config.file === undefined
     ? 'agent: config from defaults and environment (no file)'
     : `agent: config from ${config.file}`,
 );
-console.log(
+console.error(
   `agent: API at ${host} (POST /messages, GET /kv/:key, peers at ${host.replace(/^http/, 'ws')}/peers)`,
 );
-console.log(
+console.error(
   agent.metricsUrl === undefined
     ? 'agent: metrics endpoint disabled'
     : `agent: metrics at ${agent.metricsUrl}`,
 );
-console.log(`agent: health at ${host}/health/ready (also /health/live, /health, /health/startup)`);
-console.log(
+console.error(
+  `agent: health at ${host}/health/ready (also /health/live, /health, /health/startup)`,
+);
+console.error(
   config.storage.backend === 'local'
     ? `agent: storage local in ${config.storage.path}`
     : `agent: storage redis at ${config.storage.redis.url}`,
 );
 if (companion !== undefined) {
-  console.log(
+  console.error(
     `agent: workload ${config.workload.rate} messages/s; companion agent ${companion.apiUrl} is connected as a peer`,
   );
 }

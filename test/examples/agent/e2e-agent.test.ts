@@ -172,7 +172,7 @@ describe('agent end to end', { concurrency: true }, () => {
     const disabled = records.filter((r) => r.msg === 'Metrics endpoint disabled');
     assert.equal(disabled.length, 1, 'one line from the agent (the companion logs warnings only)');
     assert.equal(disabled[0]?.name, 'agent.metrics');
-    assert.ok(child.stdoutLines.includes('agent: metrics endpoint disabled'));
+    assert.ok(child.stderrLines.includes('agent: metrics endpoint disabled'));
 
     const base = `http://127.0.0.1:${apiPort}`;
     const put = await fetch(`${base}/messages`, {

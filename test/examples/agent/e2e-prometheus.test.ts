@@ -211,13 +211,19 @@ test('wiring: within 10 s of `npm start` (agent.yaml: workload on, companion pee
     async () => {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       last = samples(await res.text());
-      return PLAN_METRICS.every((m) => (last.get(m) ?? 0) > 0) ? true : undefined;
+      // Peer traffic is part of the 10 s promise too: wait for it here rather than assert it
+      // right after a poll that stopped as soon as the plan metrics were non-zero.
+      const peerIn = last.get('agent_peer_messages_total{direction="in"}') ?? 0;
+      return PLAN_METRICS.every((m) => (last.get(m) ?? 0) > 0) && peerIn > 0 ? true : undefined;
     },
     {
-      description: 'every plan metric non-zero',
+      description: 'every plan metric non-zero, and messages in from the companion peer',
       timeoutMs: 10_000,
       intervalMs: 250,
-      diagnostics: () => PLAN_METRICS.map((m) => `${m} = ${last.get(m) ?? 'missing'}`).join('\n'),
+      diagnostics: () =>
+        [...PLAN_METRICS, 'agent_peer_messages_total{direction="in"}']
+          .map((m) => `${m} = ${last.get(m) ?? 'missing'}`)
+          .join('\n'),
     },
   );
   const elapsed = Date.now() - started;

@@ -119,9 +119,9 @@ describe('examples/agent/main.ts', { concurrency: true }, () => {
 
     const run = async (child: ManagedProcess, file: string, port: number) => {
       await child.waitForLine(/^agent: storage local in /, 30_000);
-      assert.ok(child.stdoutLines.includes(`agent: config from ${file}`), child.tail());
+      assert.ok(child.stderrLines.includes(`agent: config from ${file}`), child.tail());
       assert.ok(
-        child.stdoutLines.some((l) => l.startsWith(`agent: API at http://127.0.0.1:${port} `)),
+        child.stderrLines.some((l) => l.startsWith(`agent: API at http://127.0.0.1:${port} `)),
         child.tail(),
       );
       assert.equal((await fetch(`http://127.0.0.1:${port}/health/ready`)).status, 200);
@@ -147,7 +147,7 @@ describe('examples/agent/main.ts', { concurrency: true }, () => {
       LOG_LEVEL: 'warn',
     });
     await shipped.waitForLine(/^agent: workload 20 messages\/s; companion agent /, 20_000);
-    assert.ok(shipped.stdoutLines.includes(`agent: config from ${SHIPPED_CONFIG_FILE}`));
+    assert.ok(shipped.stderrLines.includes(`agent: config from ${SHIPPED_CONFIG_FILE}`));
     shipped.kill('SIGTERM');
     assert.deepEqual(await shipped.exited, { code: 0, signal: null });
   });
@@ -167,10 +167,10 @@ describe('examples/agent/main.ts', { concurrency: true }, () => {
     const first = spawnAgent(t, dir, env);
     await first.waitForLine(/^agent: storage local in /, 20_000);
     assert.ok(
-      first.stdoutLines.includes(`agent: metrics at http://127.0.0.1:${metricsPort}/metrics`),
+      first.stderrLines.includes(`agent: metrics at http://127.0.0.1:${metricsPort}/metrics`),
     );
     assert.ok(
-      first.stdoutLines.includes(
+      first.stderrLines.includes(
         `agent: health at ${api}/health/ready (also /health/live, /health, /health/startup)`,
       ),
     );
@@ -185,6 +185,14 @@ describe('examples/agent/main.ts', { concurrency: true }, () => {
     await access(join(dir, 'state', 'LOCK'));
     first.kill('SIGTERM');
     assert.deepEqual(await first.exited, { code: 0, signal: null });
+    // stdout is the JSON log alone (the banner went to stderr): every line parses.
+    assert.ok(first.stdoutLines.length > 0);
+    for (const line of first.stdoutLines) {
+      const rec = JSON.parse(line) as { level?: unknown; time?: unknown; msg?: unknown };
+      assert.ok(['debug', 'info', 'warn', 'error', 'fatal'].includes(String(rec.level)), line);
+      assert.equal(typeof rec.time, 'number', line);
+      assert.equal(typeof rec.msg, 'string', line);
+    }
     const text = first.stdoutLines.join('\n');
     assert.match(text, /"msg":"Agent stopped, storage closed"/);
     assert.match(text, /"msg":"Shutdown complete"/);
