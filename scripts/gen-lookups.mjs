@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAX_LABELS = 4;
+const MAX_LABELS = 6;
 const COPIES = 8;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'src/metrics/lookup-copies.ts');
@@ -25,17 +25,11 @@ function copy(arity, c) {
   s += '  return (rec) => {\n';
   s += "    if (typeof rec !== 'object' || rec === null) return slow(rec);\n";
   s += '    const r = rec as Record<string, unknown>;\n';
-  s += '    let n: unknown = root;\n';
-  s += '    let v: unknown;\n';
-  for (const k of ks) {
-    s += `    v = r[${k}];\n`;
-    s += "    if (typeof v !== 'string') {\n";
-    s += "      if (typeof v !== 'number') return slow(rec);\n";
-    s += '      v = String(v);\n';
-    s += '    }\n';
-    s += '    n = (n as Node).get(v as string);\n';
+  ks.forEach((k, i) => {
+    const decl = arity === 1 ? 'const n: unknown = root' : 'let n: unknown = root';
+    s += `    ${i === 0 ? decl : 'n = (n as Node)'}.get(key(r[${k}]) as string);\n`;
     s += '    if (n === undefined) return slow(rec);\n';
-  }
+  });
   s += `    if (strict && countKeys(r) !== ${arity}) return slow(rec);\n`;
   s += '    return n as number;\n';
   s += '  };\n}\n';
@@ -56,6 +50,14 @@ export type Node = Map<string, unknown>;
 export type Slow = (labels: unknown) => number;
 /** A labels-object lookup: the slot of a labels object. */
 export type Find = (labels: unknown) => number;
+
+/**
+ * A label value as its map key: a string as is, a number converted (\`200\` reaches the series of
+ * \`'200'\`), anything else \`undefined\`, which no map holds, so the lookup takes the slow path.
+ */
+export function key(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
 
 /** The number of enumerable keys of an object (own and inherited), for strict mode's extra-key check. */
 export function countKeys(r: object): number {

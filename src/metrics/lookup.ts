@@ -4,7 +4,7 @@ import { countKeys, type Find, LOOKUP_COPIES, type Node, type Slow } from './loo
 
 /**
  * Hands out the lookup copies of one registry (`src/metrics/lookup-copies.ts`): each distinct
- * tuple of label names (1 to 4 labels) gets a copy of its own, the same copy every time it comes
+ * tuple of label names (1 to 6 labels) gets a copy of its own, the same copy every time it comes
  * back (metrics with the same label names share one, which stays monomorphic). Once the copies of
  * a label count are all taken, further tuples get the generic lookup, never a taken copy (sharing
  * a copy between different names would slow down the metrics already using it). @internal
