@@ -175,21 +175,7 @@ export class Writer {
       this.varint(n);
       return;
     }
-    let lo = n >>> 0;
-    let hi = Math.floor(n / TWO_32) >>> 0;
-    const buf = this.buf;
-    let pos = this.pos;
-    while (hi !== 0) {
-      buf[pos++] = (lo & 0x7f) | 0x80;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    while (lo > 0x7f) {
-      buf[pos++] = (lo & 0x7f) | 0x80;
-      lo >>>= 7;
-    }
-    buf[pos++] = lo;
-    this.pos = pos;
+    this.words(n >>> 0, Math.floor(n / TWO_32) >>> 0);
   }
 
   /** A `sint64` (zigzag varint) of the integer `n` (|n| < 2^63), exact past 2^53 too. */
@@ -198,7 +184,14 @@ export class Writer {
       this.varint(zigzag(n));
       return;
     }
-    let [lo, hi] = zigzagWords(n);
+    const [lo, hi] = zigzagWords(n);
+    this.words(lo, hi);
+  }
+
+  /** A varint of the unsigned 64-bit integer whose low and high 32-bit words are `lo0` and `hi0`. */
+  private words(lo0: number, hi0: number): void {
+    let lo = lo0;
+    let hi = hi0;
     const buf = this.buf;
     let pos = this.pos;
     while (hi !== 0) {
