@@ -288,7 +288,7 @@ const quietWaitMs = Number(args['quiet-wait-ms'] ?? 10_000);
 const quietBudgetMs = Number(args['quiet-budget-ms'] ?? 120_000);
 const retryBudgetMs = Number(args['retry-budget-ms'] ?? 180_000);
 // Reruns stop once the run has taken this long, so a busy machine cannot stretch it much further
-// (a quiet run takes about five minutes).
+// (with the fixture shapes, a run took 14 minutes on a loaded 2-core machine).
 const softLimitMs = Number(args['max-minutes'] ?? 9) * 60_000;
 const withinLimit = () => Date.now() - started < softLimitMs;
 let reruns = 0;
