@@ -1,10 +1,11 @@
 // Protobuf against text rendering of the same registry, for telltale only: the benchmark's 100k counters and 10k histograms.
 //
 // Usage (from the repository root):
-//   node --conditions=telltale-source --import tsx bench/protobuf-render.mjs [--kind=counters|histograms] [--reps=60]
+//   node --conditions=telltale-source --import tsx bench/protobuf-render.mjs [--kind=counters|histograms] [--shape=shared|unique|one-family|many-families] [--reps=60]
 //
-// Builds the render workload of bench/cases/data.mjs (10 families × 10,000 counter series, or
-// 10 × 1,000 histogram series with default buckets and 10 observations each), then alternates a
+// Builds the render workload of bench/cases/data.mjs for one fixture shape (default `shared`:
+// 10 families × 10,000 counter series, or 10 × 1,000 histogram series with default buckets and
+// 5 observations each; 10 before 2026-12-02), then alternates a
 // text render and a protobuf render (`encodeTextChunks`, `encodeProtobufChunks` with one
 // `createProtobufCache()`, as the metrics handler does), each on a fresh gather that is not timed.
 // The first 3 pairs are warm-up. Prints min, p25 and median ms per render for both, and the body
@@ -15,56 +16,37 @@ import {
   encodeTextChunks,
 } from '../src/exposition/index.ts';
 import { createRegistry } from '../src/metrics/index.ts';
-import {
-  COUNTER_FAMILIES,
-  DEFAULT_BUCKETS,
-  HISTOGRAM_FAMILIES,
-  OBSERVATIONS_PER_SERIES,
-  SERIES_A,
-  SERIES_B,
-  seriesIncrement,
-  seriesObservation,
-} from './cases/data.mjs';
+import { DEFAULT_BUCKETS, seriesIncrement, seriesObservation, workload } from './cases/data.mjs';
 
 function arg(name, fallback) {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
   return hit === undefined ? fallback : hit.slice(name.length + 3);
 }
 const kind = arg('kind', 'counters');
+const shape = arg('shape', 'shared');
 const reps = Number(arg('reps', 60));
 
-const registry = createRegistry({ maxSeries: 10_000 });
-if (kind === 'counters') {
-  for (let f = 0; f < COUNTER_FAMILIES; f++) {
-    const c = registry.counter({
-      name: `bench_c${f}_total`,
-      help: `Counter family ${f}.`,
-      labelNames: ['instance', 'path'],
-    });
-    for (let a = 0; a < 100; a++) {
-      for (let b = 0; b < 100; b++)
-        c.inc({ instance: SERIES_A[a], path: SERIES_B[b] }, seriesIncrement(f, a * 100 + b));
-    }
-  }
-} else {
-  for (let f = 0; f < HISTOGRAM_FAMILIES; f++) {
+// The same fixture as bench/cases/render.mjs for this shape (cases/data.mjs `workload`).
+const w = workload(shape, kind);
+const registry = createRegistry({ maxSeries: 100_000 });
+w.families.forEach((fam, f) => {
+  const [k0, k1] = fam.labelNames;
+  if (kind === 'counters') {
+    const c = registry.counter({ name: fam.name, help: fam.help, labelNames: fam.labelNames });
+    fam.values.forEach(([v0, v1], s) => c.inc({ [k0]: v0, [k1]: v1 }, seriesIncrement(f, s)));
+  } else {
     const h = registry.histogram({
-      name: `bench_h${f}_seconds`,
-      help: `Histogram family ${f}.`,
-      labelNames: ['instance', 'path'],
+      name: fam.name,
+      help: fam.help,
+      labelNames: fam.labelNames,
       buckets: DEFAULT_BUCKETS,
     });
-    for (let a = 0; a < 10; a++) {
-      for (let b = 0; b < 100; b++) {
-        for (let m = 0; m < OBSERVATIONS_PER_SERIES; m++)
-          h.observe(
-            { instance: SERIES_A[a], path: SERIES_B[b] },
-            seriesObservation(f, a * 100 + b, m),
-          );
-      }
-    }
+    fam.values.forEach(([v0, v1], s) => {
+      for (let m = 0; m < w.perSeries; m++)
+        h.observe({ [k0]: v0, [k1]: v1 }, seriesObservation(f, s, m));
+    });
   }
-}
+});
 
 const cache = createProtobufCache();
 const samples = { text: [], protobuf: [] };
@@ -88,6 +70,7 @@ for (const format of ['text', 'protobuf']) {
   console.log(
     JSON.stringify({
       kind,
+      shape,
       format,
       reps: v.length,
       minMs: q(v, 0),
