@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createRegistry } from '../../src/metrics/index.js';
+import { LookupPool } from '../../src/metrics/lookup.js';
+import { LOOKUP_COPIES } from '../../src/metrics/lookup-copies.js';
 import { runCommand } from '../helpers/child.js';
 import { silenceWarnings, throwsCode } from './helpers.js';
 
@@ -41,6 +43,24 @@ const EXPECTED = [
   '# HELP t1_total T.',
   '# TYPE t1_total counter',
   't1_total{x1="a",y="b",z="c"} 3',
+  '# HELP t10_total T.',
+  '# TYPE t10_total counter',
+  't10_total{x10="a",y="b",z="c"} 12',
+  '# HELP t11_total T.',
+  '# TYPE t11_total counter',
+  't11_total{x11="a",y="b",z="c"} 13',
+  '# HELP t12_total T.',
+  '# TYPE t12_total counter',
+  't12_total{x12="a",y="b",z="c"} 14',
+  '# HELP t13_total T.',
+  '# TYPE t13_total counter',
+  't13_total{x13="a",y="b",z="c"} 15',
+  '# HELP t14_total T.',
+  '# TYPE t14_total counter',
+  't14_total{x14="a",y="b",z="c"} 16',
+  '# HELP t15_total T.',
+  '# TYPE t15_total counter',
+  't15_total{x15="a",y="b",z="c"} 17',
   '# HELP t2_total T.',
   '# TYPE t2_total counter',
   't2_total{x2="a",y="b",z="c"} 4',
@@ -62,6 +82,9 @@ const EXPECTED = [
   '# HELP t8_total T.',
   '# TYPE t8_total counter',
   't8_total{x8="a",y="b",z="c"} 10',
+  '# HELP t9_total T.',
+  '# TYPE t9_total counter',
+  't9_total{x9="a",y="b",z="c"} 11',
   '# HELP temp Temperature.',
   '# TYPE temp gauge',
   'temp{room="a"} 22',
@@ -88,13 +111,24 @@ describe('labels-object lookups', () => {
     assert.equal(res.stdout, `--- strict=false\n${EXPECTED}--- strict=true\n${EXPECTED}`);
   });
 
-  // Metric 0 gets the registry's first copy for three labels; metric 8 (the ninth tuple) the
-  // generic walk. Both must behave the same.
-  for (const which of [0, 8]) {
+  it('a registry hands out one copy per label-name tuple, then none', () => {
+    const pool = new LookupPool();
+    const n = LOOKUP_COPIES[3]!.length;
+    assert.equal(n, 16);
+    for (let i = 0; i < n; i++) assert.equal(pool.assign([`a${i}`, 'b', 'c']), i);
+    assert.equal(pool.assign(['a0', 'b', 'c']), 0); // the same names share their copy
+    assert.equal(pool.assign(['late', 'b', 'c']), -1); // the rest take the generic lookup
+    assert.equal(pool.assign(['x']), 0); // each label count has its own copies
+    assert.equal(pool.assign(['a', 'b', 'c', 'd', 'e', 'f', 'g']), -1); // none for seven labels
+  });
+
+  // Metric 0 gets the registry's first copy for three labels; the seventeenth tuple the generic
+  // walk. Both must behave the same.
+  for (const which of [0, LOOKUP_COPIES[3]!.length]) {
     it(`same semantics on the ${which === 0 ? 'dedicated copy' : 'generic walk'}: order, numbers, extra keys, strict`, () => {
       for (const strict of [false, true]) {
         const r = createRegistry({ strict });
-        const ms = Array.from({ length: 9 }, (_, i) =>
+        const ms = Array.from({ length: LOOKUP_COPIES[3]!.length + 1 }, (_, i) =>
           r.counter({ name: `m${i}`, help: 'M.', labelNames: [`a${i}`, 'b', 'c'] }),
         );
         const m = ms[which]!;
