@@ -91,54 +91,45 @@ export function resolveNativeOptions(where: string, o: unknown): NativeSpec {
       );
     }
   }
-  const schema = r['schema'] ?? DEFAULT_NATIVE_SCHEMA;
-  if (
-    typeof schema !== 'number' ||
-    !Number.isInteger(schema) ||
-    schema < NATIVE_SCHEMA_MIN ||
-    schema > NATIVE_SCHEMA_MAX
-  ) {
-    fail(
-      'TT_INVALID_OPTION',
-      `${where}: native.schema must be an integer from ${NATIVE_SCHEMA_MIN} to ${NATIVE_SCHEMA_MAX}, got ${String(schema)}`,
-    );
-  }
-  const zeroThreshold = r['zeroThreshold'] ?? DEFAULT_NATIVE_ZERO_THRESHOLD;
-  if (typeof zeroThreshold !== 'number' || !Number.isFinite(zeroThreshold) || zeroThreshold < 0) {
-    fail(
-      'TT_INVALID_OPTION',
-      `${where}: native.zeroThreshold must be a finite number ≥ 0, got ${String(zeroThreshold)}`,
-    );
-  }
-  const maxBucketCount = r['maxBucketCount'] ?? DEFAULT_NATIVE_MAX_BUCKET_COUNT;
-  if (
-    typeof maxBucketCount !== 'number' ||
-    !Number.isInteger(maxBucketCount) ||
-    maxBucketCount < 1
-  ) {
-    fail(
-      'TT_INVALID_OPTION',
-      `${where}: native.maxBucketCount must be an integer ≥ 1, got ${String(maxBucketCount)}`,
-    );
-  }
-  const minReset = r['minResetDurationSeconds'] ?? 0;
-  if (typeof minReset !== 'number' || !Number.isFinite(minReset) || minReset < 0) {
-    fail(
-      'TT_INVALID_OPTION',
-      `${where}: native.minResetDurationSeconds must be a finite number of seconds ≥ 0 (0: never reset), got ${String(minReset)}`,
-    );
-  }
-  const maxZeroThreshold = r['maxZeroThreshold'] ?? 0;
-  if (
-    typeof maxZeroThreshold !== 'number' ||
-    !Number.isFinite(maxZeroThreshold) ||
-    maxZeroThreshold < 0
-  ) {
-    fail(
-      'TT_INVALID_OPTION',
-      `${where}: native.maxZeroThreshold must be a finite number ≥ 0 (0: never widen the zero bucket), got ${String(maxZeroThreshold)}`,
-    );
-  }
+  // One option: `r[key]` (`fallback` when absent), accepted by `ok`, else an error saying it must be `what`.
+  const option = (key: string, fallback: number, ok: (v: number) => boolean, what: string) => {
+    const v = r[key] ?? fallback;
+    if (typeof v !== 'number' || !ok(v)) {
+      fail('TT_INVALID_OPTION', `${where}: native.${key} must be ${what}, got ${String(v)}`);
+    }
+    return v;
+  };
+  const nonNegative = (v: number) => Number.isFinite(v) && v >= 0;
+  const schema = option(
+    'schema',
+    DEFAULT_NATIVE_SCHEMA,
+    (v) => Number.isInteger(v) && v >= NATIVE_SCHEMA_MIN && v <= NATIVE_SCHEMA_MAX,
+    `an integer from ${NATIVE_SCHEMA_MIN} to ${NATIVE_SCHEMA_MAX}`,
+  );
+  const zeroThreshold = option(
+    'zeroThreshold',
+    DEFAULT_NATIVE_ZERO_THRESHOLD,
+    nonNegative,
+    'a finite number ≥ 0',
+  );
+  const maxBucketCount = option(
+    'maxBucketCount',
+    DEFAULT_NATIVE_MAX_BUCKET_COUNT,
+    (v) => Number.isInteger(v) && v >= 1,
+    'an integer ≥ 1',
+  );
+  const minReset = option(
+    'minResetDurationSeconds',
+    0,
+    nonNegative,
+    'a finite number of seconds ≥ 0 (0: never reset)',
+  );
+  const maxZeroThreshold = option(
+    'maxZeroThreshold',
+    0,
+    nonNegative,
+    'a finite number ≥ 0 (0: never widen the zero bucket)',
+  );
   return {
     schema,
     // -0 and 0 are the same threshold; keep the spec key stable.
