@@ -10,8 +10,9 @@
 //   one       one counter, labels {a,b,c}, 100 combinations (as hot.mjs counter-labels)
 //   mixed     four counters with different label names, each updated in turn from its own object literal
 //   same      four counters with the same label names {method,route,status} (HTTP-style metrics)
-//   generic   as mixed, but eight other 3-label tuples were registered first, so all four use the generic lookup
-//   five      one counter with five labels (the generic lookup)
+//   generic   as mixed, but sixteen other 3-label tuples were registered first, so all four use the generic lookup
+//   five      one counter with five labels
+//   seven     one counter with seven labels (the generic lookup)
 //   reorder   one counter, labels written {c,b,a} (not the declared order)
 //   bound     a bound handle's inc(), after the four mixed counters ran
 // Time is CPU time (process.cpuUsage) per update, median of 7 batches after warm-up, so time spent
@@ -28,7 +29,7 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
-const CASES = ['one', 'mixed', 'same', 'generic', 'five', 'reorder', 'bound'];
+const CASES = ['one', 'mixed', 'same', 'generic', 'five', 'seven', 'reorder', 'bound'];
 const here = fileURLToPath(import.meta.url);
 
 if (args.ab !== undefined) {
@@ -74,9 +75,13 @@ const counter = (name, labelNames) => r.counter({ name, help: 'h', labelNames })
 let run;
 let check;
 const c = args.case;
-if (c === 'one' || c === 'reorder' || c === 'five') {
+if (c === 'one' || c === 'reorder' || c === 'five' || c === 'seven') {
   const m =
-    c === 'five' ? counter('five', ['a', 'b', 'c', 'd', 'e']) : counter('one', ['a', 'b', 'c']);
+    c === 'five'
+      ? counter('five', ['a', 'b', 'c', 'd', 'e'])
+      : c === 'seven'
+        ? counter('seven', ['a', 'b', 'c', 'd', 'e', 'f', 'g'])
+        : counter('one', ['a', 'b', 'c']);
   run =
     c === 'one'
       ? (n) => {
@@ -96,17 +101,26 @@ if (c === 'one' || c === 'reorder' || c === 'five') {
               if (++j === 100) j = 0;
             }
           }
-        : (n) => {
-            let j = 0;
-            for (let i = 0; i < n; i++) {
-              const t = T[j];
-              m.inc({ a: t[0], b: t[1], c: t[2], d: 'x', e: 'y' });
-              if (++j === 100) j = 0;
+        : c === 'five'
+          ? (n) => {
+              let j = 0;
+              for (let i = 0; i < n; i++) {
+                const t = T[j];
+                m.inc({ a: t[0], b: t[1], c: t[2], d: 'x', e: 'y' });
+                if (++j === 100) j = 0;
+              }
             }
-          };
+          : (n) => {
+              let j = 0;
+              for (let i = 0; i < n; i++) {
+                const t = T[j];
+                m.inc({ a: t[0], b: t[1], c: t[2], d: 'x', e: 'y', f: 'u', g: 'v' });
+                if (++j === 100) j = 0;
+              }
+            };
   check = () => m.seriesCount === 100;
 } else if (c === 'mixed' || c === 'same' || c === 'generic' || c === 'bound') {
-  if (c === 'generic') for (let i = 0; i < 8; i++) counter(`pad${i}`, [`p${i}`, 'q', 'r']);
+  if (c === 'generic') for (let i = 0; i < 16; i++) counter(`pad${i}`, [`p${i}`, 'q', 'r']);
   const names =
     c === 'same'
       ? [0, 1, 2, 3].map(() => ['method', 'route', 'status'])
