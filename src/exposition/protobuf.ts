@@ -1,7 +1,9 @@
 // The delimited protobuf exposition encoder: gathered families to varint-length-prefixed io.prometheus.client.MetricFamily messages.
 import { fail } from '../internal/errors.js';
 import type {
+  CounterPoint,
   Exemplar,
+  GaugePoint,
   HistogramFamily,
   HistogramPoint,
   MetricFamily,
@@ -239,19 +241,32 @@ function* writeHeader(
 // metric; the second writes. Before each Metric it makes room (yielding the chunk that would
 // overflow); after it, it yields the chunk once that reaches the chunk size.
 
-function* counterFamily(
+/**
+ * Counter, gauge and untyped families: one value per series. A counter's family is named
+ * `<name>_total`, and its points also carry an exemplar and (unless `created: false`) a created
+ * timestamp; a gauge or untyped point is its labels and value only.
+ */
+function* valueFamily(
   ctx: Ctx,
-  family: Extract<MetricFamily, { type: 'counter' }>,
+  family: Extract<MetricFamily, { type: 'counter' | 'gauge' | 'unknown' }>,
 ): Generator<Uint8Array, void, undefined> {
-  const points = family.points;
+  const points: readonly (CounterPoint | GaugePoint)[] = family.points;
   const n = points.length;
-  const created = ctx.created;
+  const counter = family.type === 'counter';
+  const gauge = family.type === 'gauge';
+  const created = counter && ctx.created;
   const labels = ctx.labels;
   labels.begin(family.name, n);
-  const kind = created ? TEMPLATE_COUNTER : TEMPLATE_COUNTER_NO_CREATED;
+  const kind = counter
+    ? created
+      ? TEMPLATE_COUNTER
+      : TEMPLATE_COUNTER_NO_CREATED
+    : gauge
+      ? TEMPLATE_GAUGE
+      : TEMPLATE_UNTYPED;
   const tpl = labels.templates(family.name, kind);
   // Per point: the whole `metric` field's size, and for one written afresh its Metric and
-  // Counter body sizes (a point copied from the templates has body -1).
+  // Counter/Gauge/Untyped body sizes (a point copied from the templates has body -1).
   const full = new Int32Array(n);
   const sizes = new Int32Array(n);
   const inner = new Int32Array(n);
@@ -259,11 +274,13 @@ function* counterFamily(
   let misses = 0;
   for (let i = 0; i < n; i++) {
     const p = points[i]!;
+    // Only a counter point has an exemplar or a created timestamp.
+    const e = counter ? (p as CounterPoint).exemplar : undefined;
     if (
       tpl !== undefined &&
       i < tpl.n &&
-      p.exemplar === undefined &&
-      tpl.created[i] === p.created &&
+      e === undefined &&
+      (!counter || tpl.created[i] === (p as CounterPoint).created) &&
       tpl.keys[i] === labels.key(p.labels)
     ) {
       inner[i] = -1;
@@ -273,10 +290,10 @@ function* counterFamily(
     }
     misses++;
     let body = DOUBLE_FIELD;
-    if (p.exemplar !== undefined) body += field(exemplarSize(p.exemplar));
+    if (e !== undefined) body += field(exemplarSize(e));
     const size0 = labels.size(p.labels, i);
     if (created) {
-      const ts = timestampSize(p.created);
+      const ts = timestampSize((p as CounterPoint).created);
       if (ts >= 0) body += field(ts);
     }
     inner[i] = body;
@@ -285,7 +302,10 @@ function* counterFamily(
     full[i] = field(size);
     total += full[i]!;
   }
-  yield* writeHeader(ctx, header(`${family.name}_total`, family.help, COUNTER, family.unit), total);
+  const name = counter ? `${family.name}_total` : family.name;
+  const type = counter ? COUNTER : gauge ? GAUGE : UNTYPED;
+  yield* writeHeader(ctx, header(name, family.help, type, family.unit), total);
+  const tag = counter ? METRIC_COUNTER : gauge ? METRIC_GAUGE : METRIC_UNTYPED;
   const build = misses > 0 ? labels.builder(n, total) : undefined;
   const w = ctx.w;
   const limit = ctx.limit;
@@ -309,97 +329,27 @@ function* counterFamily(
       w.byte(FAMILY_METRIC);
       w.varint(sizes[i]!);
       labels.write(w, p.labels, i);
-      w.byte(METRIC_COUNTER);
+      w.byte(tag);
       w.varint(body);
       w.byte(VALUE);
       at = w.pos - start;
       w.double(p.value);
-      const e = p.exemplar;
+      const e = counter ? (p as CounterPoint).exemplar : undefined;
       if (e !== undefined) {
         w.byte(COUNTER_EXEMPLAR);
         w.varint(exemplarSize(e));
         writeExemplar(w, e);
       }
-      if (created) writeTimestamp(w, COUNTER_CREATED, p.created);
+      if (created) writeTimestamp(w, COUNTER_CREATED, (p as CounterPoint).created);
     }
     check(w, start, f, family);
     if (build !== undefined) {
-      // A point with an exemplar is never reused (its created is recorded as NaN).
-      const reusable = p.exemplar === undefined;
-      build.add(i, labels.key(p.labels), reusable ? p.created : Number.NaN, w, start, f, at);
+      // A point with an exemplar is never reused (its created is recorded as NaN); a gauge or
+      // untyped point records 0.
+      const c = p as CounterPoint;
+      const at0 = counter ? (c.exemplar === undefined ? c.created : Number.NaN) : 0;
+      build.add(i, labels.key(p.labels), at0, w, start, f, at);
     }
-    if (w.pos >= limit) yield w.take(limit);
-  }
-  if (build !== undefined) labels.publish(family.name, kind, build, n);
-}
-
-/** Gauge and untyped families: one value per series. */
-function* gaugeFamily(
-  ctx: Ctx,
-  family: Extract<MetricFamily, { type: 'gauge' | 'unknown' }>,
-): Generator<Uint8Array, void, undefined> {
-  const points = family.points;
-  const n = points.length;
-  const labels = ctx.labels;
-  labels.begin(family.name, n);
-  const gauge = family.type === 'gauge';
-  const kind = gauge ? TEMPLATE_GAUGE : TEMPLATE_UNTYPED;
-  const tpl = labels.templates(family.name, kind);
-  // Per point: the whole `metric` field's size, and the Metric's size (-1: copy the template).
-  const full = new Int32Array(n);
-  const sizes = new Int32Array(n);
-  let total = 0;
-  let misses = 0;
-  for (let i = 0; i < n; i++) {
-    const ls = points[i]!.labels;
-    if (tpl !== undefined && i < tpl.n && tpl.keys[i] === labels.key(ls)) {
-      sizes[i] = -1;
-      full[i] = tpl.len[i]!;
-      total += full[i]!;
-      continue;
-    }
-    misses++;
-    const size = labels.size(ls, i) + field(DOUBLE_FIELD);
-    sizes[i] = size;
-    full[i] = field(size);
-    total += full[i]!;
-  }
-  yield* writeHeader(
-    ctx,
-    header(family.name, family.help, gauge ? GAUGE : UNTYPED, family.unit),
-    total,
-  );
-  const tag = gauge ? METRIC_GAUGE : METRIC_UNTYPED;
-  const build = misses > 0 ? labels.builder(n, total) : undefined;
-  const w = ctx.w;
-  const limit = ctx.limit;
-  for (let i = 0; i < n; i++) {
-    const p = points[i]!;
-    const f = full[i]!;
-    if (w.room() < f) {
-      const chunk = spill(ctx, f);
-      if (chunk !== undefined) yield chunk;
-    }
-    const start = w.pos;
-    const size = sizes[i]!;
-    let at: number;
-    if (size < 0) {
-      const t = tpl!;
-      at = t.at[i]!;
-      w.copy(t.arena, t.off[i]!, f);
-      w.view.setFloat64(start + at, p.value, true);
-    } else {
-      w.byte(FAMILY_METRIC);
-      w.varint(size);
-      labels.write(w, p.labels, i);
-      w.byte(tag);
-      w.byte(DOUBLE_FIELD);
-      w.byte(VALUE);
-      at = w.pos - start;
-      w.double(p.value);
-    }
-    check(w, start, f, family);
-    if (build !== undefined) build.add(i, labels.key(p.labels), 0, w, start, f, at);
     if (w.pos >= limit) yield w.take(limit);
   }
   if (build !== undefined) labels.publish(family.name, kind, build, n);
@@ -956,11 +906,9 @@ function* protobufChunks(
     const family = families[f]!;
     switch (family.type) {
       case 'counter':
-        yield* counterFamily(ctx, family);
-        break;
       case 'gauge':
       case 'unknown':
-        yield* gaugeFamily(ctx, family);
+        yield* valueFamily(ctx, family);
         break;
       case 'histogram':
         yield* histogramFamily(ctx, family);
