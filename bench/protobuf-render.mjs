@@ -33,7 +33,9 @@ w.families.forEach((fam, f) => {
   const [k0, k1] = fam.labelNames;
   if (kind === 'counters') {
     const c = registry.counter({ name: fam.name, help: fam.help, labelNames: fam.labelNames });
-    fam.values.forEach(([v0, v1], s) => c.inc({ [k0]: v0, [k1]: v1 }, seriesIncrement(f, s)));
+    fam.values.forEach(([v0, v1], s) => {
+      c.inc({ [k0]: v0, [k1]: v1 }, seriesIncrement(f, s));
+    });
   } else {
     const h = registry.histogram({
       name: fam.name,
