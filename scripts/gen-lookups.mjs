@@ -1,6 +1,8 @@
 // Writes src/metrics/lookup-copies.ts: identical labels-object lookups, several per label count, each its own function literal.
 //
-// Usage: node scripts/gen-lookups.mjs   (then the file is formatted with biome)
+// Usage: node scripts/gen-lookups.mjs           (writes the file, then formats it with biome)
+//        node scripts/gen-lookups.mjs --check   (exit 1 when the committed file is not what this
+//                                                script generates; test/scripts runs it)
 //
 // Why copies: V8 keeps inline-cache feedback per function literal, shared by every closure made
 // from it. A lookup that reads `rec[k0]` with a captured name is fast (a monomorphic keyed load)
@@ -9,7 +11,7 @@
 // label-name tuple keeps each one monomorphic without generating code at run time
 // (docs/adr/0003-series-storage-and-lookups.md).
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,7 +78,21 @@ for (let a = 1; a <= MAX_LABELS; a++) {
   src += `  [${Array.from({ length: COPIES[a] }, (_, c) => `find${a}c${c}`).join(', ')}],\n`;
 }
 src += '];\n';
-writeFileSync(out, src);
-execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', out], {
-  stdio: 'inherit',
-});
+const biome = join(root, 'node_modules/.bin/biome');
+if (process.argv.includes('--check')) {
+  // Format the generated text as the file would be, then compare it with the committed file.
+  const formatted = execFileSync(biome, ['format', `--stdin-file-path=${out}`], {
+    input: src,
+    encoding: 'utf8',
+  });
+  if (formatted !== readFileSync(out, 'utf8')) {
+    console.error(
+      'gen-lookups: src/metrics/lookup-copies.ts is not what scripts/gen-lookups.mjs generates; run node scripts/gen-lookups.mjs',
+    );
+    process.exit(1);
+  }
+  console.log('gen-lookups: src/metrics/lookup-copies.ts is up to date');
+} else {
+  writeFileSync(out, src);
+  execFileSync(biome, ['format', '--write', out], { stdio: 'inherit' });
+}
