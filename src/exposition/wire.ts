@@ -267,38 +267,40 @@ const MICROS_EXACT = 9e9;
 /** int64 seconds range of google.protobuf.Timestamp (well beyond year 9999, as a bound). */
 const MAX_SECONDS = 9.2e18;
 
+/** Whole seconds of `t` at the encoder's resolution: microseconds below 9e9 s, seconds beyond. */
+function secondsOf(t: number): number {
+  return Math.abs(t) < MICROS_EXACT ? Math.floor(Math.round(t * 1e6) / 1e6) : Math.floor(t);
+}
+
+/** Nanoseconds past `s = secondsOf(t)` (whole microseconds; 0 beyond 9e9 s). */
+function nanosOf(t: number, s: number): number {
+  return Math.abs(t) < MICROS_EXACT ? (Math.round(t * 1e6) - s * 1e6) * 1000 : 0;
+}
+
+/** The body size of a Timestamp of `s` seconds and `ns` nanoseconds (zero fields are omitted). */
+function timestampBody(s: number, ns: number): number {
+  return (s !== 0 ? 1 + int64Size(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0);
+}
+
 /**
  * The body size of a google.protobuf.Timestamp for `t` (Unix seconds, fractional), or -1 when
  * `t` cannot be one (not finite, or beyond int64 seconds). Microsecond resolution: `t * 1e6` is
  * an exact integer up to 9e9 s (year 2255); beyond that whole seconds are written.
  */
 export function timestampSize(t: number): number {
-  const abs = Math.abs(t);
-  if (!(abs < MAX_SECONDS)) return -1;
-  let s: number;
-  let ns = 0;
-  if (abs < MICROS_EXACT) {
-    const us = Math.round(t * 1e6);
-    s = Math.floor(us / 1e6);
-    ns = (us - s * 1e6) * 1000;
-  } else s = Math.floor(t);
-  return (s !== 0 ? 1 + int64Size(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0);
+  if (!(Math.abs(t) < MAX_SECONDS)) return -1;
+  const s = secondsOf(t);
+  return timestampBody(s, nanosOf(t, s));
 }
 
 /** Writes field `tag` as a google.protobuf.Timestamp for `t`, unless {@link timestampSize} is -1. */
 export function writeTimestamp(w: Writer, tag: number, t: number): void {
-  const abs = Math.abs(t);
-  if (!(abs < MAX_SECONDS)) return;
-  let s: number;
-  let ns = 0;
-  if (abs < MICROS_EXACT) {
-    const us = Math.round(t * 1e6);
-    s = Math.floor(us / 1e6);
-    ns = (us - s * 1e6) * 1000;
-  } else s = Math.floor(t);
+  if (!(Math.abs(t) < MAX_SECONDS)) return;
+  const s = secondsOf(t);
+  const ns = nanosOf(t, s);
   w.byte(tag);
   // At most 1 + 10 + 1 + 5 = 17 bytes: a one-byte length.
-  w.byte((s !== 0 ? 1 + int64Size(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0));
+  w.byte(timestampBody(s, ns));
   if (s !== 0) {
     w.byte(TS_SECONDS);
     w.int64(s);
