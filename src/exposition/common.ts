@@ -1,8 +1,13 @@
 // Helpers shared by the text and OpenMetrics encoders: number formatting and chunk-size options.
 
 import { fail } from '../internal/errors.js';
-import { escapeLabelValue } from '../internal/escape.js';
-import type { InfoFamily, StateSetFamily } from '../metrics/model.js';
+import { escapeLabelValue, labelFragment } from '../internal/escape.js';
+import {
+  type InfoFamily,
+  LABEL_TEXT,
+  type LabelSet,
+  type StateSetFamily,
+} from '../metrics/model.js';
 
 /**
  * The default chunk size of the incremental encoders, in UTF-16 code units (64 KiB). Small enough
@@ -31,6 +36,15 @@ export function resolveChunkSize(chunkSize: number | undefined): number {
 }
 
 /**
+ * The label text fragment `a="x",b="y"` of a label set: the gathered set's render cache when it
+ * has one, else built from its names and values (escaped). Both give the same bytes.
+ */
+export function labelText(set: LabelSet): string {
+  const t = set[LABEL_TEXT];
+  return t !== undefined ? t : labelFragment(set.names, set.values);
+}
+
+/**
  * Makes V8 flatten a rope (the cons-string that `+=` builds) into one sequential string, and
  * returns it. Reading a character of a rope flattens it. Done on each chunk as it is yielded, so
  * the rope's many small nodes die young; measured on 100,000 counter series, `encodeText` took
@@ -49,7 +63,7 @@ export function infoSamples(family: InfoFamily): string {
   const name = `${family.name}_info`;
   let out = '';
   for (const p of family.points) {
-    const t = p.labels.text;
+    const t = labelText(p.labels);
     out += t === '' ? `${name} 1\n` : `${name}{${t}} 1\n`;
   }
   return out;
@@ -65,7 +79,7 @@ export function stateSetSamples(family: StateSetFamily): string {
   const state = family.states.map((st) => `${base}="${escapeLabelValue(st)}"} `);
   let out = '';
   for (const p of family.points) {
-    const t = p.labels.text;
+    const t = labelText(p.labels);
     const head = t === '' ? open : `${open}${t},`;
     const on = p.enabled;
     for (let j = 0; j < state.length; j++)

@@ -6,6 +6,7 @@ import {
   flatten,
   formatNumber as fmt,
   infoSamples,
+  labelText,
   resolveChunkSize,
   stateSetSamples,
 } from './common.js';
@@ -93,7 +94,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = p.labels.text;
+          const t = labelText(p.labels);
           const lbl = t === '' ? ' ' : `{${t}} `;
           out += `${total}${lbl}${fmt(p.value)}`;
           if (p.exemplar !== undefined) out += exemplarSuffix(p.exemplar);
@@ -112,7 +113,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = p.labels.text;
+          const t = labelText(p.labels);
           out += t === '' ? `${base} ${fmt(p.value)}\n` : `${open}${t}} ${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
@@ -135,7 +136,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = p.labels.text;
+          const t = labelText(p.labels);
           const head = t === '' ? bucket : `${bucket}${t},`;
           const cum = p.cumulative;
           const ex = p.exemplars;
@@ -174,7 +175,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = p.labels.text;
+          const t = labelText(p.labels);
           const head = t === '' ? open : `${open}${t},`;
           const values = p.values;
           for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;

@@ -1,5 +1,5 @@
 // Label pairs for the protobuf encoder: LabelPair bytes from names and values, and the per-server cache that keeps them between scrapes.
-import type { LabelSet } from '../metrics/model.js';
+import { LABEL_TEXT, type LabelSet } from '../metrics/model.js';
 import { utf8Length, varintSize, Writer } from './wire.js';
 
 // Metric.label (field 1) and LabelPair's name (1) and value (2), all length-delimited.
@@ -21,11 +21,15 @@ export interface ProtobufCache {
   readonly kind: 'telltale.protobufCache';
 }
 
-/** The key of a label set: its text fragment, which is injective in names and values. */
+/**
+ * The cache key of a label set: its render cache (the text fragment, injective in names and
+ * values, and the same string object from one gather to the next, so comparing it is cheap) when
+ * it has one, else its names and values as JSON (which starts with `[`, so the two kinds of key
+ * never collide).
+ */
 function keyOf(set: LabelSet): string {
-  const t = set.text;
-  // The model always has the text; a hand-made set without it still gets an injective key.
-  return typeof t === 'string' ? t : JSON.stringify([set.names, set.values]);
+  const t = set[LABEL_TEXT];
+  return t !== undefined ? t : JSON.stringify([set.names, set.values]);
 }
 
 /**

@@ -1,11 +1,12 @@
 // The Prometheus text format 0.0.4 encoder: a pure function from gathered families to text.
 import { escapeHelpText } from '../internal/escape.js';
-import type { MetricFamily } from '../metrics/model.js';
+import type { LabelSet, MetricFamily } from '../metrics/model.js';
 import {
   DEFAULT_CHUNK_SIZE,
   flatten,
   formatNumber as fmt,
   infoSamples,
+  labelText,
   resolveChunkSize,
   stateSetSamples,
 } from './common.js';
@@ -73,10 +74,10 @@ function* textChunks(
         const type = family.type === 'unknown' ? 'untyped' : family.type;
         out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} ${type}\n`;
         const lbl = `${name}{`;
-        const points: readonly { labels: { text: string }; value: number }[] = family.points;
+        const points: readonly { labels: LabelSet; value: number }[] = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = p.labels.text;
+          const t = labelText(p.labels);
           out += t === '' ? `${name} ${fmt(p.value)}\n` : `${lbl}${t}} ${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
@@ -100,7 +101,7 @@ function* textChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = p.labels.text;
+          const t = labelText(p.labels);
           const head = t === '' ? bucket : `${bucket}${t},`;
           const cum = p.cumulative;
           for (let j = 0; j <= nb; j++) out += `${head}${le[j]}${fmt(cum[j]!)}\n`;
@@ -125,7 +126,7 @@ function* textChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = p.labels.text;
+          const t = labelText(p.labels);
           const head = t === '' ? open : `${open}${t},`;
           const values = p.values;
           for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;

@@ -100,8 +100,8 @@ export class CounterImpl<N extends LabelNames>
     this._ex[i] = { labels, value: v, timestamp: this._rt.now() / 1000 };
   }
 
-  protected _newHandle(idx: number, text: string): CounterHandleImpl {
-    return new CounterHandleImpl(this, idx, text);
+  protected _newHandle(idx: number, own: readonly string[]): CounterHandleImpl {
+    return new CounterHandleImpl(this, idx, own);
   }
   protected _growSlabs(cap: number): void {
     this._vals = grow(this._vals, cap);
@@ -144,7 +144,8 @@ export class CounterImpl<N extends LabelNames>
     return i < 0 ? undefined : this._point(i);
   }
 
-  private _point(i: number): CounterPoint {
+  /** @internal */
+  _point(i: number): CounterPoint {
     const ex = this._ex?.[i];
     const labels = this._labels(i);
     return ex === undefined
@@ -152,10 +153,14 @@ export class CounterImpl<N extends LabelNames>
       : { labels, value: this._vals[i]!, created: this._created[i]!, exemplar: ex };
   }
 
-  _gather(): CounterFamily {
-    const n = this._texts.length;
-    const points: CounterPoint[] = new Array(n);
-    for (let i = 0; i < n; i++) points[i] = this._point(i);
-    return { type: 'counter', name: this.name, help: this.help, unit: this.unit, points };
+  /** @internal */
+  _family(points: readonly CounterPoint[]): CounterFamily {
+    return Object.freeze({
+      type: 'counter',
+      name: this.name,
+      help: this.help,
+      unit: this.unit,
+      points,
+    });
   }
 }

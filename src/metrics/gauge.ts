@@ -97,8 +97,8 @@ export class GaugeImpl<N extends LabelNames>
     if (this._touched !== null) this._touched[i] = 1;
   }
 
-  protected _newHandle(idx: number, text: string): GaugeHandleImpl {
-    return new GaugeHandleImpl(this, idx, text);
+  protected _newHandle(idx: number, own: readonly string[]): GaugeHandleImpl {
+    return new GaugeHandleImpl(this, idx, own);
   }
   protected _growSlabs(cap: number): void {
     this._vals = grow(this._vals, cap);
@@ -155,13 +155,22 @@ export class GaugeImpl<N extends LabelNames>
 
   point(labels?: unknown): GaugePoint | undefined {
     const i = this._lookup(labels);
-    return i < 0 ? undefined : { labels: this._labels(i), value: this._vals[i]! };
+    return i < 0 ? undefined : this._point(i);
   }
 
-  _gather(): GaugeFamily {
-    const n = this._texts.length;
-    const points: GaugePoint[] = new Array(n);
-    for (let i = 0; i < n; i++) points[i] = { labels: this._labels(i), value: this._vals[i]! };
-    return { type: 'gauge', name: this.name, help: this.help, unit: this.unit, points };
+  /** @internal */
+  _point(i: number): GaugePoint {
+    return { labels: this._labels(i), value: this._vals[i]! };
+  }
+
+  /** @internal */
+  _family(points: readonly GaugePoint[]): GaugeFamily {
+    return Object.freeze({
+      type: 'gauge',
+      name: this.name,
+      help: this.help,
+      unit: this.unit,
+      points,
+    });
   }
 }

@@ -6,7 +6,6 @@ import {
   checkExemplar,
   grow,
   HandleBase,
-  LabelView,
   Metric,
   type MetricRuntime,
   type MetricSpec,
@@ -77,7 +76,7 @@ class HistogramHandleImpl extends HandleBase implements HistogramHandle {
 
   get(): HistogramPoint {
     const m = this.m as HistogramImpl<LabelNames>;
-    return m._point(m._live(this), this.text);
+    return m._point(m._live(this), this.own);
   }
 }
 
@@ -170,8 +169,8 @@ export class HistogramImpl<N extends LabelNames>
     this._ex[b] = { labels, value: v, timestamp: this._rt.now() / 1000 };
   }
 
-  protected _newHandle(idx: number, text: string): HistogramHandleImpl {
-    return new HistogramHandleImpl(this, idx, text);
+  protected _newHandle(idx: number, own: readonly string[]): HistogramHandleImpl {
+    return new HistogramHandleImpl(this, idx, own);
   }
   protected _growSlabs(cap: number): void {
     this._counts = grow(this._counts, cap * this._stride);
@@ -230,8 +229,8 @@ export class HistogramImpl<N extends LabelNames>
     return i < 0 ? undefined : this._point(i);
   }
 
-  /** @internal The point of slot `i`, or an empty one labelled `text` when `i` is -1. */
-  _point(i: number, text?: string): HistogramPoint {
+  /** @internal The point of slot `i`, or an empty one with declared values `own` when `i` is -1. */
+  _point(i: number, own: readonly string[] = []): HistogramPoint {
     const k = this._stride;
     const nat = this._nat;
     if (nat !== null && i >= 0 && nat[i]!.resetDueMs !== Number.POSITIVE_INFINITY) {
@@ -248,7 +247,7 @@ export class HistogramImpl<N extends LabelNames>
       }
     } else cumulative.fill(0);
     const point: HistogramPoint = {
-      labels: i >= 0 ? this._labels(i) : new LabelView(this._allNames, text ?? ''),
+      labels: i >= 0 ? this._labels(i) : this._labelSetOf(own),
       cumulative,
       sum: i >= 0 ? this._sums[i]! : 0,
       count: acc,
@@ -271,17 +270,15 @@ export class HistogramImpl<N extends LabelNames>
     return any ? { ...point, exemplars: ex } : point;
   }
 
-  _gather(): HistogramFamily {
-    const n = this._texts.length;
-    const points: HistogramPoint[] = new Array(n);
-    for (let i = 0; i < n; i++) points[i] = this._point(i);
-    return {
+  /** @internal */
+  _family(points: readonly HistogramPoint[]): HistogramFamily {
+    return Object.freeze({
       type: 'histogram',
       name: this.name,
       help: this.help,
       unit: this.unit,
       buckets: this.buckets,
       points,
-    };
+    });
   }
 }

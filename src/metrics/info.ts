@@ -17,8 +17,8 @@ export class InfoImpl<N extends LabelNames> extends Metric<N, InfoHandleImpl> im
     this._init();
   }
 
-  protected _newHandle(idx: number, text: string): InfoHandleImpl {
-    return new InfoHandleImpl(this, idx, text);
+  protected _newHandle(idx: number, own: readonly string[]): InfoHandleImpl {
+    return new InfoHandleImpl(this, idx, own);
   }
   protected _growSlabs(): void {}
   protected _moveSlot(): void {}
@@ -32,11 +32,20 @@ export class InfoImpl<N extends LabelNames> extends Metric<N, InfoHandleImpl> im
     if (this._touched !== null) this._touched[i] = 1;
   }
 
-  _gather(): InfoFamily {
-    const n = this._texts.length;
-    const points: InfoPoint[] = new Array(n);
-    for (let i = 0; i < n; i++) points[i] = { labels: this._labels(i) };
-    return { type: 'info', name: this.name, help: this.help, unit: this.unit, points };
+  /** @internal */
+  _point(i: number): InfoPoint {
+    return { labels: this._labels(i) };
+  }
+
+  /** @internal */
+  _family(points: readonly InfoPoint[]): InfoFamily {
+    return Object.freeze({
+      type: 'info',
+      name: this.name,
+      help: this.help,
+      unit: this.unit,
+      points,
+    });
   }
 }
 
@@ -115,8 +124,8 @@ export class StateSetImpl<N extends LabelNames, S extends string>
     if (this._touched !== null) this._touched[i] = 1;
   }
 
-  protected _newHandle(idx: number, text: string): StateSetHandleImpl {
-    return new StateSetHandleImpl(this, idx, text);
+  protected _newHandle(idx: number, own: readonly string[]): StateSetHandleImpl {
+    return new StateSetHandleImpl(this, idx, own);
   }
   protected _growSlabs(cap: number): void {
     const b = new Uint8Array(cap * this.states.length);
@@ -144,22 +153,23 @@ export class StateSetImpl<N extends LabelNames, S extends string>
     return this._bind(args) as unknown as StateSetHandle<S>;
   }
 
-  _gather(): StateSetFamily {
+  /** @internal */
+  _point(i: number): StateSetPoint {
     const n = this.states.length;
-    const count = this._texts.length;
-    const points: StateSetPoint[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const enabled: boolean[] = new Array(n);
-      for (let k = 0; k < n; k++) enabled[k] = this._bits[i * n + k] === 1;
-      points[i] = { labels: this._labels(i), enabled };
-    }
-    return {
+    const enabled: boolean[] = new Array(n);
+    for (let k = 0; k < n; k++) enabled[k] = this._bits[i * n + k] === 1;
+    return { labels: this._labels(i), enabled };
+  }
+
+  /** @internal */
+  _family(points: readonly StateSetPoint[]): StateSetFamily {
+    return Object.freeze({
       type: 'stateset',
       name: this.name,
       help: this.help,
       unit: this.unit,
       states: this.states,
       points,
-    };
+    });
   }
 }

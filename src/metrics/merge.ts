@@ -1,8 +1,22 @@
 // Gathering several registries as one: families merged by name, never duplicated, always sorted.
 
 import { warnOnce } from '../internal/errors.js';
-import type { Gatherer, GatherOptions, GatherSelection, MetricFamily } from './model.js';
+import { labelFragment } from '../internal/escape.js';
+import { labelKey } from './labels.js';
+import type { Gatherer, GatherOptions, GatherSelection, LabelSet, MetricFamily } from './model.js';
 import { gatherNames } from './names.js';
+
+/**
+ * A series' identity across registries: its label names and values, injectively encoded
+ * (`labelKey`) in name order, as Prometheus identifies a series; the render cache plays no part.
+ */
+function seriesKey(labels: LabelSet): string {
+  const { names, values } = labels;
+  const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
+  const flat: string[] = [];
+  for (const i of order) flat.push(names[i]!, values[i] ?? '');
+  return labelKey(flat);
+}
 
 /**
  * Merges already-gathered family lists. Families with the same name and type are combined;
@@ -28,20 +42,28 @@ export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): Metr
         );
         continue;
       }
-      const seen = new Set(prev.points.map((p) => p.labels.text));
-      const extra = (f.points as readonly { labels: { text: string } }[]).filter((p) => {
-        if (seen.has(p.labels.text)) {
+      const seen = new Set(prev.points.map((p) => seriesKey(p.labels)));
+      const extra = (f.points as readonly { labels: LabelSet }[]).filter((p) => {
+        const key = seriesKey(p.labels);
+        if (seen.has(key)) {
+          const text = labelFragment(p.labels.names, p.labels.values);
           warnOnce(
             'TT_DUPLICATE_SERIES',
-            `series:${f.name}{${p.labels.text}}`,
-            `metric "${f.name}" has the series {${p.labels.text}} in more than one registry; the later one was dropped (give the registries distinct default labels)`,
+            `series:${f.name}{${text}}`,
+            `metric "${f.name}" has the series {${text}} in more than one registry; the later one was dropped (give the registries distinct default labels)`,
           );
           return false;
         }
-        seen.add(p.labels.text);
+        seen.add(key);
         return true;
       });
-      byName.set(f.name, { ...prev, points: [...prev.points, ...extra] } as MetricFamily);
+      byName.set(
+        f.name,
+        Object.freeze({
+          ...prev,
+          points: Object.freeze([...prev.points, ...extra]),
+        }) as MetricFamily,
+      );
     }
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -8,10 +8,15 @@ import {
   normalizeLabelValue,
   OVERFLOW_LABEL_VALUE,
   type PiiKind,
-  parseLabelText,
 } from './labels.js';
 import { type LookupPool, makeFind } from './lookup.js';
-import type { Exemplar, LabelSet, MetricFamily, MetricType } from './model.js';
+import {
+  type Exemplar,
+  LABEL_TEXT,
+  type LabelSet,
+  type MetricFamily,
+  type MetricType,
+} from './model.js';
 
 /** Registry-level events a metric reports (they feed telltale's self-metrics). */
 export interface MetricEvents {
@@ -34,6 +39,8 @@ export interface MetricRuntime {
   /** Idle-series time to live in ms; 0 disables eviction. */
   readonly ttlMs: number;
   readonly defaultLabelNames: readonly string[];
+  /** The default labels' values, aligned with `defaultLabelNames`. */
+  readonly defaultLabelValues: readonly string[];
   /** Preformatted default labels, `service="x"`, or `''`. */
   readonly defaultLabelText: string;
   readonly events: MetricEvents;
@@ -53,61 +60,32 @@ export interface MetricSpec<N extends readonly string[]> {
 }
 
 /**
- * A label set as gathered: the slot's preformatted text plus the metric's label names. One is made
- * per point per gather (short-lived), so a series costs no object of its own while nobody binds it.
- */
-export class LabelView implements LabelSet {
-  /** Label names, default labels first. */
-  readonly names: readonly string[];
-  /** Preformatted `a="x",b="y"`. */
-  readonly text: string;
-  constructor(names: readonly string[], text: string) {
-    this.names = names;
-    this.text = text;
-  }
-  /** Label values aligned with {@link names}, decoded from the text. */
-  get values(): readonly string[] {
-    return parseLabelText(this.text);
-  }
-  /** The labels as a plain object. */
-  get labels(): Record<string, string> {
-    const out: Record<string, string> = {};
-    const values = this.values;
-    for (let i = 0; i < this.names.length; i++) out[this.names[i]!] = values[i]!;
-    return out;
-  }
-  /** Plain data for `JSON.stringify`. */
-  toJSON(): LabelSet {
-    return { names: this.names, values: this.values, text: this.text };
-  }
-}
-
-/**
  * A bound handle: the object `labels()` returns. It knows its slot (or -1 once the series was
- * removed or evicted) and its label text, from which it re-finds or re-creates its series.
+ * removed or evicted) and its label values, from which it re-finds or re-creates its series.
  */
 export abstract class HandleBase {
   /** @internal */
   readonly m: AnyMetric;
   /** @internal Slot in the metric's table and slabs; -1 once removed or evicted. */
   idx: number;
-  /** Preformatted `a="x",b="y"` (default labels first). */
-  readonly text: string;
+  /** @internal The declared labels' normalised values (default labels not included). */
+  readonly own: readonly string[];
 
-  constructor(m: AnyMetric, idx: number, text: string) {
+  constructor(m: AnyMetric, idx: number, own: readonly string[]) {
     this.m = m;
     this.idx = idx;
-    this.text = text;
+    this.own = own;
   }
 
-  /** The handle's labels as a label set. */
+  /** The handle's labels as a label set (plain data, default labels first). */
   get labelSet(): LabelSet {
-    return new LabelView(this.m._allNames, this.text);
+    return this.m._labelSetOf(this.own);
   }
 
   /** Plain data for `JSON.stringify` (the metric back-reference would be circular). */
   toJSON(): LabelSet {
-    return new LabelView(this.m._allNames, this.text).toJSON();
+    const l = this.m._labelSetOf(this.own);
+    return { names: l.names, values: l.values };
   }
 
   /**
@@ -156,10 +134,15 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   /** The family type. */
   abstract readonly type: MetricType;
 
-  /** @internal Default label names followed by the declared ones. */
+  /** @internal Default label names followed by the declared ones (frozen: shared by every gather). */
   readonly _allNames: readonly string[];
-  /** @internal Each slot's preformatted label text; its length is the number of slots in use. */
+  /**
+   * @internal Each slot's label text, `a="x",b="y"` escaped: the text encoders' render cache
+   * (see `LABEL_TEXT`), never the series' identity. Its length is the number of slots in use.
+   */
   _texts: string[] = [];
+  /** @internal Each slot's declared label values, `labelNames.length` per slot, back to back. */
+  _lv: string[] = [];
   /** @internal Slab capacity (series slots). */
   _capacity = INITIAL_CAPACITY;
   /** @internal Seconds since the epoch when each series was created. */
@@ -182,6 +165,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   /** The same policy without the truncation and PII events, for reads (`get`, `point`, `remove`). */
   private readonly _readPolicy: LabelPolicy;
   private readonly _root: Node = new Map();
+  /** The label set of a label-less metric's only series: the same frozen object in every gather. */
+  private readonly _noLabels: LabelSet;
   /** @internal The overflow series' slot, or -1. */
   _overflowSlot = -1;
   private _overflowText: string | undefined;
@@ -197,7 +182,12 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     this.labelNames = spec.labelNames;
     this._rt = rt;
     this._labelless = spec.labelNames.length === 0;
-    this._allNames = [...rt.defaultLabelNames, ...spec.labelNames];
+    this._allNames = Object.freeze([...rt.defaultLabelNames, ...spec.labelNames]);
+    this._noLabels = Object.freeze({
+      names: this._allNames,
+      values: Object.freeze([...rt.defaultLabelValues]),
+      [LABEL_TEXT]: rt.defaultLabelText,
+    });
     this._nameSet = new Set(spec.labelNames);
     this._touched = rt.ttlMs > 0 ? new Uint8Array(INITIAL_CAPACITY) : null;
     this._lastSeen = rt.ttlMs > 0 ? new Float64Array(INITIAL_CAPACITY) : null;
@@ -225,8 +215,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     this._readPolicy = { ...this._policy, onTruncate() {}, onPii() {} };
   }
 
-  /** Creates the bound handle of a slot. */
-  protected abstract _newHandle(idx: number, text: string): H;
+  /** Creates the bound handle of a slot with its declared labels' values. */
+  protected abstract _newHandle(idx: number, own: readonly string[]): H;
   /** Grows the subclass's slabs to `capacity` slots. */
   protected abstract _growSlabs(capacity: number): void;
   /** Moves slot data from `from` to `to` (swap-remove). */
@@ -235,12 +225,42 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   protected abstract _zeroSlot(idx: number): void;
   /** Prepares a freshly allocated slot (summaries create their window here). */
   protected _initSlot(_idx: number): void {}
-  /** Builds this family's gathered form. @internal */
-  abstract _gather(): MetricFamily;
+  /**
+   * @internal The gathered point of slot `i`: plain data, read in one synchronous step, so a
+   * point is always consistent in itself (a histogram's `count` equals its `+Inf` bucket).
+   */
+  abstract _point(i: number): unknown;
+  /** @internal This family's gathered form around already-gathered points (frozen). */
+  abstract _family(points: readonly unknown[]): MetricFamily;
+
+  /** @internal Builds this family's gathered form in one synchronous pass. */
+  _gather(): MetricFamily {
+    const n = this._texts.length;
+    const points: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) points[i] = this._point(i);
+    return this._family(Object.freeze(points));
+  }
+
+  /** @internal The readers of a sliced gather in progress (see {@link _read}); null when none. */
+  _readers: Set<SliceReader> | null = null;
+
+  /**
+   * @internal Starts a sliced read of this family: call `reader.next(max)` until it returns
+   * false, between event-loop turns if you like, then `reader.end()` for the family. Series
+   * created meanwhile are read when the reader reaches them; a series moved below the reader's
+   * position by a removal is read at the moment it moves, so no live series is missed or read
+   * twice.
+   */
+  _read(): SliceReader {
+    const r = new SliceReader(this);
+    this._readers ??= new Set();
+    this._readers.add(r);
+    return r;
+  }
 
   /** Call at the end of a subclass constructor: creates the single series of a label-less metric. */
   protected _init(): void {
-    if (this._labelless) this._add(this._rt.defaultLabelText);
+    if (this._labelless) this._add(this._rt.defaultLabelText, []);
   }
 
   /**
@@ -257,9 +277,30 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     return this._texts.length;
   }
 
-  /** @internal The gathered label set of a slot. */
-  _labels(idx: number): LabelView {
-    return new LabelView(this._allNames, this._texts[idx]!);
+  /** @internal The gathered label set of a slot: plain data, values copied out of the table. */
+  _labels(idx: number): LabelSet {
+    if (this._labelless) return this._noLabels;
+    const n = this.labelNames.length;
+    const defaults = this._noLabels.values;
+    const d = defaults.length;
+    const values: string[] = new Array(d + n);
+    for (let j = 0; j < d; j++) values[j] = defaults[j]!;
+    const lv = this._lv;
+    const base = idx * n;
+    for (let j = 0; j < n; j++) values[d + j] = lv[base + j]!;
+    return { names: this._allNames, values, [LABEL_TEXT]: this._texts[idx]! };
+  }
+
+  /** @internal The label set of declared values `own` (default labels added), for a handle. */
+  _labelSetOf(own: readonly string[]): LabelSet {
+    if (this._labelless) return this._noLabels;
+    return { names: this._allNames, values: [...this._noLabels.values, ...own] };
+  }
+
+  /** @internal The declared labels' values of slot `idx`. */
+  _ownAt(idx: number): string[] {
+    const n = this.labelNames.length;
+    return this._lv.slice(idx * n, idx * n + n);
   }
 
   // ---- lookups -------------------------------------------------------------------------------
@@ -307,7 +348,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     const handles = this._handles;
     let h = handles.get(idx);
     if (h === undefined) {
-      h = this._newHandle(idx, this._texts[idx]!);
+      h = this._newHandle(idx, Object.freeze(this._ownAt(idx)));
       handles.set(idx, h);
     }
     return h;
@@ -412,7 +453,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     // Flatten the rope `+=` built (reading a character does it; GC then drops the cons nodes):
     // measured 343 → 169 heap bytes per counter series.
     text.charCodeAt(0);
-    const idx = this._add(text);
+    const idx = this._add(text, vals);
     this._setLeaf(vals, idx);
     this._count++;
     return idx;
@@ -420,7 +461,10 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
 
   /** The overflow series' slot, created on first use. */
   private _overflow(): number {
-    if (this._overflowSlot < 0) this._overflowSlot = this._add(this._overflowLabelText());
+    if (this._overflowSlot < 0) {
+      const vals = this.labelNames.map(() => OVERFLOW_LABEL_VALUE);
+      this._overflowSlot = this._add(this._overflowLabelText(), vals);
+    }
     return this._overflowSlot;
   }
 
@@ -436,8 +480,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     return this._overflowText;
   }
 
-  /** Appends a slot for `text`, growing the slabs when full, and stamps its creation time. */
-  private _add(text: string): number {
+  /** Appends a slot for `text` and values `vals`, growing the slabs when full; stamps its creation time. */
+  private _add(text: string, vals: readonly string[]): number {
     const idx = this._texts.length;
     if (idx >= this._capacity) {
       const cap = this._capacity * 2;
@@ -448,6 +492,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       this._growSlabs(cap);
     }
     this._texts.push(text);
+    for (let j = 0; j < vals.length; j++) this._lv.push(vals[j]!);
     const now = this._rt.now();
     this._created[idx] = now / 1000;
     if (this._touched !== null) this._touched[idx] = 1;
@@ -471,13 +516,6 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     node.set(vals[last]!, idx);
   }
 
-  /** The declared labels' values of a slot's text (default labels skipped). */
-  private _ownValues(text: string): string[] {
-    const all = parseLabelText(text);
-    const skip = this._rt.defaultLabelNames.length;
-    return skip === 0 ? all : all.slice(skip);
-  }
-
   // ---- removal, reset, TTL ---------------------------------------------------------------------
 
   /**
@@ -494,15 +532,23 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     }
     if (idx === this._overflowSlot) this._overflowSlot = -1;
     else this._count--;
+    const readers = this._readers;
+    if (readers !== null && idx !== last) {
+      // A reader past `idx` but not yet at `last` would never reach the moved series: read it now.
+      for (const r of readers) r._moving(idx, last);
+    }
+    const n = this.labelNames.length;
+    const lv = this._lv;
     if (idx !== last) {
       const text = this._texts[last]!;
       this._texts[idx] = text;
+      for (let j = 0; j < n; j++) lv[idx * n + j] = lv[last * n + j]!;
       this._created[idx] = this._created[last]!;
       if (this._touched !== null) this._touched[idx] = this._touched[last]!;
       if (this._lastSeen !== null) this._lastSeen[idx] = this._lastSeen[last]!;
       this._moveSlot(last, idx);
       if (last === this._overflowSlot) this._overflowSlot = idx;
-      else this._setLeaf(this._ownValues(text), idx);
+      else this._setLeaf(this._ownAt(idx), idx);
       const moved = handles?.get(last);
       if (moved !== undefined) {
         moved.idx = idx;
@@ -512,12 +558,13 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     }
     this._zeroSlot(last);
     this._texts.pop();
+    lv.length = last * n;
   }
 
   /** Deletes a slot's map leaf, and the intermediate maps that become empty. */
   private _unlink(idx: number): void {
     if (idx === this._overflowSlot) return;
-    const vals = this._ownValues(this._texts[idx]!);
+    const vals = this._ownAt(idx);
     const path: Node[] = [];
     let node: Node = this._root;
     for (let i = 0; i < vals.length - 1; i++) {
@@ -538,8 +585,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   /** @internal The live slot with a removed handle's labels, without creating one; -1 if none. */
   _live(h: H): number {
     if (h.idx >= 0) return h.idx;
-    if (h.text === this._overflowText) return this._overflowSlot;
-    return this._walk(this._ownValues(h.text));
+    if (isOverflow(h.own)) return this._overflowSlot;
+    return this._walk(h.own);
   }
 
   /**
@@ -549,10 +596,12 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
    */
   _revive(h: H): number {
     if (this._labelless) return 0;
-    const idx =
-      h.text === this._overflowText
-        ? this._overflow()
-        : this._findValues(this._ownValues(h.text), true);
+    let idx: number;
+    if (isOverflow(h.own)) idx = this._overflow();
+    else {
+      idx = this._walk(h.own);
+      if (idx < 0) idx = this._create(h.own);
+    }
     this._handles ??= new Map();
     const handles = this._handles;
     if (idx !== this._overflowSlot && !handles.has(idx)) {
@@ -639,6 +688,51 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       this._unlink(i);
       this._detach(i);
     }
+  }
+}
+
+/** Whether declared values are the overflow series' (every one `__overflow__`). */
+function isOverflow(own: readonly string[]): boolean {
+  if (own.length === 0) return false;
+  for (let j = 0; j < own.length; j++) if (own[j] !== OVERFLOW_LABEL_VALUE) return false;
+  return true;
+}
+
+/**
+ * One sliced read of a family (see `Metric._read`): its position, the points read so far, and
+ * the points of series a removal moved from ahead of it to behind it. @internal
+ */
+export class SliceReader {
+  private readonly _m: AnyMetric;
+  /** The next slot to read. */
+  private _pos = 0;
+  private readonly _points: unknown[] = [];
+
+  constructor(m: AnyMetric) {
+    this._m = m;
+  }
+
+  /** Reads up to `max` more series; returns whether any are left. */
+  next(max: number): boolean {
+    const m = this._m;
+    const n = m._texts.length;
+    const end = Math.min(n, this._pos + max);
+    const points = this._points;
+    for (let i = this._pos; i < end; i++) points.push(m._point(i));
+    this._pos = end;
+    return end < n;
+  }
+
+  /** Ends the read and returns the family (frozen). */
+  end(): MetricFamily {
+    this._m._readers?.delete(this);
+    if (this._m._readers?.size === 0) this._m._readers = null;
+    return this._m._family(Object.freeze(this._points));
+  }
+
+  /** @internal Slot `last` is about to move to `idx` (a swap-remove). */
+  _moving(idx: number, last: number): void {
+    if (idx < this._pos && last >= this._pos) this._points.push(this._m._point(last));
   }
 }
 

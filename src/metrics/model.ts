@@ -1,5 +1,14 @@
 // The neutral data model that gathering produces and encoders consume: plain, immutable data.
 
+/**
+ * The key of a label set's render cache: the escaped text fragment (`a="x",b="y"`) the text
+ * encoders write. A symbol, so it is not data: `structuredClone`, `JSON.stringify` and object
+ * spread (which copies it, harmlessly) keep the values, and a label set without the cache (built by
+ * hand, cloned, parsed) renders the same bytes, escaped on the fly. Never a series' identity:
+ * that is its names and values. @internal
+ */
+export const LABEL_TEXT: unique symbol = Symbol('telltale.labelText');
+
 /** The kinds of metric family telltale gathers. `unknown` is OpenMetrics' name for untyped. */
 export type MetricType =
   | 'counter'
@@ -11,16 +20,16 @@ export type MetricType =
   | 'unknown';
 
 /**
- * A label set with its preformatted, escaped text fragment. Shared between the live series and
- * every gather, never mutated.
+ * A series' labels as plain data: names and values, aligned. Two label sets are the same series
+ * when their names and values are equal (see `labelKey`), whatever else they carry.
  */
 export interface LabelSet {
   /** Label names in declaration order (default labels first, when a registry adds them). */
   readonly names: readonly string[];
   /** Label values, aligned with `names`. Already normalised (well-formed UTF-16, length-bounded). */
   readonly values: readonly string[];
-  /** `a="x",b="y"` with values escaped, without braces; `''` when there are no labels. */
-  readonly text: string;
+  /** @internal The text encoders' render cache; see {@link LABEL_TEXT}. */
+  readonly [LABEL_TEXT]?: string | undefined;
 }
 
 /** An OpenMetrics exemplar: a trace link attached to a counter or a histogram bucket. */

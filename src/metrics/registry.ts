@@ -277,6 +277,7 @@ class RegistryImpl implements Registry {
   private readonly _bounds: ResolvedBounds;
   private readonly _defaultNames: readonly string[];
   private readonly _defaultText: string;
+  private readonly _defaultValues: readonly string[];
   private readonly _events: MetricEvents;
   private readonly _selfEvents: MetricEvents;
   /** Labels-object lookup copies, handed out per label-name tuple ([ADR 0003](../../docs/adr/0003-series-storage-and-lookups.md)). */
@@ -323,14 +324,18 @@ class RegistryImpl implements Registry {
     const names = Object.keys(defaults);
     validateLabelNames('default labels', 'gauge', names, SELF_METRIC_LABELS);
     let text = '';
+    const values: string[] = [];
     for (const n of names) {
       const v = defaults[n];
       if (typeof v !== 'string')
         fail('TT_INVALID_OPTION', `createRegistry: default label "${n}" must be a string`);
+      const w = v.toWellFormed();
+      values.push(w);
       if (text !== '') text += ',';
-      text += `${n}="${escapeLabelValue(v.toWellFormed())}"`;
+      text += `${n}="${escapeLabelValue(w)}"`;
     }
     this._defaultNames = names;
+    this._defaultValues = values;
     this._defaultText = text;
     this._events = {
       overflow: (metric) => this._selfCounter('overflow').inc({ metric }),
@@ -401,6 +406,7 @@ class RegistryImpl implements Registry {
       piiGuard: false,
       ttlMs: 0,
       defaultLabelNames: this._defaultNames,
+      defaultLabelValues: this._defaultValues,
       defaultLabelText: this._defaultText,
       events: this._selfEvents,
       checkExtraLabels: false,
@@ -488,6 +494,7 @@ class RegistryImpl implements Registry {
       piiGuard: bounds.piiGuard,
       ttlMs: bounds.ttlMs,
       defaultLabelNames: this._defaultNames,
+      defaultLabelValues: this._defaultValues,
       defaultLabelText: this._defaultText,
       events: this._events,
       checkExtraLabels: this._strict,

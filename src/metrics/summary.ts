@@ -1,14 +1,7 @@
 // Summary: streaming quantiles over a sliding window (CKMS with age buckets), plus lifetime sum and count.
 
 import { fail } from '../internal/errors.js';
-import {
-  grow,
-  HandleBase,
-  LabelView,
-  Metric,
-  type MetricRuntime,
-  type MetricSpec,
-} from './metric.js';
+import { grow, HandleBase, Metric, type MetricRuntime, type MetricSpec } from './metric.js';
 import type { SummaryFamily, SummaryPoint } from './model.js';
 import { QuantileWindow } from './quantile.js';
 import type { LabelNames, Summary, SummaryHandle } from './types.js';
@@ -36,7 +29,7 @@ class SummaryHandleImpl extends HandleBase implements SummaryHandle {
 
   get(): SummaryPoint {
     const m = this.m as SummaryImpl<LabelNames>;
-    return m._point(m._live(this), this.text);
+    return m._point(m._live(this), this.own);
   }
 }
 
@@ -79,8 +72,8 @@ export class SummaryImpl<N extends LabelNames>
     if (this._touched !== null) this._touched[i] = 1;
   }
 
-  protected _newHandle(idx: number, text: string): SummaryHandleImpl {
-    return new SummaryHandleImpl(this, idx, text);
+  protected _newHandle(idx: number, own: readonly string[]): SummaryHandleImpl {
+    return new SummaryHandleImpl(this, idx, own);
   }
   protected override _initSlot(idx: number): void {
     this._windows[idx] = new QuantileWindow({
@@ -130,11 +123,11 @@ export class SummaryImpl<N extends LabelNames>
     return i < 0 ? undefined : this._point(i);
   }
 
-  /** @internal The point of slot `i`, or an empty one labelled `text` when `i` is -1. */
-  _point(i: number, text?: string): SummaryPoint {
+  /** @internal The point of slot `i`, or an empty one with declared values `own` when `i` is -1. */
+  _point(i: number, own: readonly string[] = []): SummaryPoint {
     const live = i >= 0;
     return {
-      labels: live ? this._labels(i) : new LabelView(this._allNames, text ?? ''),
+      labels: live ? this._labels(i) : this._labelSetOf(own),
       values: live ? this._windows[i]!.query() : this.quantiles.map(() => Number.NaN),
       sum: live ? this._sums[i]! : 0,
       count: live ? this._counts[i]! : 0,
@@ -142,17 +135,15 @@ export class SummaryImpl<N extends LabelNames>
     };
   }
 
-  _gather(): SummaryFamily {
-    const n = this._texts.length;
-    const points: SummaryPoint[] = new Array(n);
-    for (let i = 0; i < n; i++) points[i] = this._point(i);
-    return {
+  /** @internal */
+  _family(points: readonly SummaryPoint[]): SummaryFamily {
+    return Object.freeze({
       type: 'summary',
       name: this.name,
       help: this.help,
       unit: this.unit,
       quantiles: this.quantiles,
       points,
-    };
+    });
   }
 }

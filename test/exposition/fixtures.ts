@@ -1,5 +1,4 @@
 // Builders for gathered families in tests and the timing script: plain model data, no registry.
-import { labelFragment } from '../../src/internal/escape.js';
 import type {
   CounterFamily,
   Exemplar,
@@ -12,7 +11,7 @@ import type {
 export function labels(pairs: Record<string, string> = {}): LabelSet {
   const names = Object.keys(pairs);
   const values = names.map((n) => pairs[n] ?? '');
-  return { names, values, text: labelFragment(names, values) };
+  return { names, values };
 }
 
 /** An exemplar with a trace id. */

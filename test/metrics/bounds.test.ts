@@ -9,7 +9,15 @@ import {
   OVERFLOW_LABEL_VALUE,
   REDACTED_LABEL_VALUE,
 } from '../../src/metrics/index.js';
-import { captureWarnings, family, read, silenceWarnings, texts, throwsCode } from './helpers.js';
+import {
+  captureWarnings,
+  family,
+  read,
+  silenceWarnings,
+  text,
+  texts,
+  throwsCode,
+} from './helpers.js';
 
 silenceWarnings();
 
@@ -537,6 +545,6 @@ function values(
   const f = families.find((x) => x.name === name);
   if (f === undefined) return {};
   const out: Record<string, number> = {};
-  for (const p of f.points) if ('value' in p) out[p.labels.text] = p.value;
+  for (const p of f.points) if ('value' in p) out[text(p.labels)] = p.value;
   return out;
 }

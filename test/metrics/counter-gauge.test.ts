@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRegistry } from '../../src/metrics/index.js';
-import { family, read, silenceWarnings, throwsCode } from './helpers.js';
+import { family, read, silenceWarnings, text, throwsCode } from './helpers.js';
 
 silenceWarnings();
 
@@ -23,7 +23,7 @@ describe('counter', () => {
     assert.ok(p !== undefined);
     assert.equal(p.value, 3.5);
     assert.equal(p.created, 1_700_000_000); // stamped at creation, in seconds
-    assert.equal(p.labels.text, '');
+    assert.equal(text(p.labels), '');
     assert.equal(p.exemplar, undefined);
     assert.deepEqual(read(r, 'jobs'), { '': 3.5 });
   });
@@ -77,7 +77,7 @@ describe('counter', () => {
     c.inc({ v: 'a"b\\c\nd' });
     const p = c.point({ v: 'a"b\\c\nd' });
     assert.ok(p !== undefined);
-    assert.equal(p.labels.text, 'v="a\\"b\\\\c\\nd"');
+    assert.equal(text(p.labels), 'v="a\\"b\\\\c\\nd"');
     assert.deepEqual(p.labels.values, ['a"b\\c\nd']);
     assert.deepEqual(p.labels.names, ['v']);
   });

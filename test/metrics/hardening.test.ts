@@ -12,7 +12,7 @@ import {
   type Registry,
 } from '../../src/metrics/index.js';
 import { parseOpenMetrics, parseText } from '../../src/testing/parse.js';
-import { captureWarnings, silenceWarnings, throwsCode } from './helpers.js';
+import { captureWarnings, silenceWarnings, text, throwsCode } from './helpers.js';
 
 /** Asserts that `p` rejects with a TelltaleError `code` whose message contains `mention`. */
 async function rejectsCode(p: Promise<unknown>, code: string, mention: string): Promise<void> {
@@ -83,7 +83,7 @@ describe('gather({ names }) takes any iterable of strings', () => {
     const merged = mergeRegistries(one, two);
     const fs = await merged.gather({ names: ['g'].values() });
     assert.deepEqual(
-      fs.map((f) => [f.name, f.points.map((p) => p.labels.text)]),
+      fs.map((f) => [f.name, f.points.map((p) => text(p.labels))]),
       [['g', ['r="1"', 'r="2"']]],
     );
   });
@@ -306,7 +306,7 @@ describe('no-op instruments read like real ones before their first update', () =
       // A no-op handle's point carries no labels; everything else is the real empty value.
       const expected =
         labelled && typeof rv === 'object' && rv !== null && 'labels' in rv
-          ? { ...rv, labels: { names: [], values: [], text: '' } }
+          ? { ...rv, labels: { names: [], values: [] } }
           : rv;
       assert.equal(plain(nh.get()), plain(expected), 'handle get()');
     });
@@ -383,16 +383,16 @@ describe('the metric label of telltale self-metrics is the exposed name', () => 
     orders.inc({ k: 'a' });
     orders.inc({ k: 'b' });
     assert.deepEqual(
-      p.gatherSync({ names: ['telltale_series_overflow'] })[0]?.points.map((x) => x.labels.text),
+      p.gatherSync({ names: ['telltale_series_overflow'] })[0]?.points.map((x) => text(x.labels)),
       ['metric="shop_orders_total"'],
     );
     // Each value is a name the text format writes in a TYPE line, and a sample name in OpenMetrics.
     const fams = r.gatherSync({ names: exposed });
-    const text = encodeText(fams).split('\n');
+    const lines = encodeText(fams).split('\n');
     const om = encodeOpenMetrics(fams).split('\n');
     for (const name of exposed) {
       assert.ok(
-        text.some((l) => l.startsWith(`# TYPE ${name} `)),
+        lines.some((l) => l.startsWith(`# TYPE ${name} `)),
         name,
       );
       assert.ok(

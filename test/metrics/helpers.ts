@@ -1,8 +1,10 @@
 // Shared helpers for the metrics-core tests: coded-error assertions, warning capture and series reads.
 import assert from 'node:assert/strict';
 import { resetWarnings } from '../../src/internal/errors.js';
+import { labelFragment } from '../../src/internal/escape.js';
 import {
   type ErrorCode,
+  type LabelSet,
   type MetricFamily,
   type Registry,
   setWarningSink,
@@ -68,13 +70,19 @@ export function family(families: readonly MetricFamily[], name: string): MetricF
   return f;
 }
 
+/** The escaped text fragment `a="x",b="y"` of a label set, built from its names and values. */
+export function text(l: LabelSet): string {
+  return labelFragment(l.names, l.values);
+}
+
 /** `{labels text → value}` of a counter or gauge family. */
 export function values(f: MetricFamily): Record<string, number> {
   assert.ok(f.type === 'counter' || f.type === 'gauge' || f.type === 'unknown', f.type);
   const out: Record<string, number> = {};
   for (const p of f.points) {
-    assert.equal(out[p.labels.text], undefined, `duplicate series {${p.labels.text}}`);
-    out[p.labels.text] = p.value;
+    const t = text(p.labels);
+    assert.equal(out[t], undefined, `duplicate series {${t}}`);
+    out[t] = p.value;
   }
   return out;
 }
@@ -86,5 +94,5 @@ export function read(registry: Registry, name: string): Record<string, number> {
 
 /** The labels texts of every point of a family, in gather order. */
 export function texts(f: MetricFamily): string[] {
-  return f.points.map((p) => p.labels.text);
+  return f.points.map((p) => text(p.labels));
 }

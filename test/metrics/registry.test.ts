@@ -364,7 +364,7 @@ describe('registration', () => {
     r.counter({ name: 'c', help: 'C.', labelNames: ['k'] }).inc({ k: 'v' });
     const json = JSON.parse(JSON.stringify(await r.gather()));
     assert.equal(json[0].points[0].value, 1);
-    assert.equal(json[0].points[0].labels.text, 'k="v"');
+    assert.deepEqual(Object.keys(json[0].points[0].labels), ['names', 'values']);
     assert.deepEqual(json[0].points[0].labels.names, ['k']);
     assert.deepEqual(json[0].points[0].labels.values, ['v']);
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRegistry } from '../../src/metrics/index.js';
-import { family, silenceWarnings, throwsCode } from './helpers.js';
+import { family, silenceWarnings, text, throwsCode } from './helpers.js';
 
 silenceWarnings();
 
@@ -118,7 +118,7 @@ describe('info', () => {
     const f = family(r.gatherSync(), 'build');
     assert.equal(f.type, 'info');
     assert.deepEqual(
-      f.points.map((p) => p.labels.text),
+      f.points.map((p) => text(p.labels)),
       ['version="1.2.0",commit="abc"', 'version="1.3.0",commit="def"'],
     );
     assert.equal(r.info({ name: 'build', help: 'Build.', labelNames: ['version', 'commit'] }), i);
@@ -168,7 +168,7 @@ describe('stateset', () => {
     if (f.type === 'stateset') {
       assert.deepEqual(f.states, ['idle', 'busy', 'closed']);
       assert.deepEqual(
-        f.points.map((p) => [p.labels.text, p.enabled]),
+        f.points.map((p) => [text(p.labels), p.enabled]),
         [
           ['peer="p1"', [false, false, false]],
           ['peer="p2"', [false, false, true]],

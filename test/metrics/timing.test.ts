@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyError, createRegistry, instrumentMethods, time } from '../../src/metrics/index.js';
-import { read, silenceWarnings, throwsCode } from './helpers.js';
+import { read, silenceWarnings, text, throwsCode } from './helpers.js';
 
 silenceWarnings();
 
@@ -31,7 +31,7 @@ describe('time()', () => {
     const counts = () => {
       const f = r.gatherSync().find((x) => x.name === 'job_seconds');
       const out: Record<string, number> = {};
-      if (f?.type === 'histogram') for (const p of f.points) out[p.labels.text] = p.count;
+      if (f?.type === 'histogram') for (const p of f.points) out[text(p.labels)] = p.count;
       return out;
     };
     return { r, h, counts };

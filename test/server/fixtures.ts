@@ -14,7 +14,7 @@ import type { Gatherer, GatherOptions, LabelSet, MetricFamily } from '../../src/
 export function labels(pairs: Readonly<Record<string, string>> = {}): LabelSet {
   const names = Object.keys(pairs);
   const values = names.map((n) => pairs[n]!);
-  return { names, values, text: names.map((n, i) => `${n}="${values[i]}"`).join(',') };
+  return { names, values };
 }
 
 /** A small, fixed set of families (sorted by name) covering the types the filter cares about. */
@@ -107,7 +107,7 @@ export function bigFamilies(count: number): MetricFamily[] {
   const points = new Array(count);
   for (let i = 0; i < count; i++) {
     const v = String(i);
-    points[i] = { labels: { names: ['i'], values: [v], text: `i="${v}"` }, value: i };
+    points[i] = { labels: { names: ['i'], values: [v] }, value: i };
   }
   return [{ name: 'big_gauge', help: 'A large gauge family.', unit: '', type: 'gauge', points }];
 }
