@@ -66,6 +66,13 @@ export interface RegistryOptions extends BoundsOptions {
   readonly strict?: boolean;
   /** Timeout for each async collect callback, in ms. Default 5,000. */
   readonly collectTimeoutMs?: number;
+  /**
+   * The longest `gather()` reads series before it yields to the event loop, in ms. A gather reads
+   * series in slices (of 256), checks the clock between slices, and waits for the next event-loop
+   * turn once this much time has passed, so a scrape of a million series never blocks the loop for
+   * much longer than this. `0` yields after every slice. Default 4. `gatherSync()` never yields.
+   */
+  readonly gatherSliceMs?: number;
   /** Clock in ms since the epoch. Default `Date.now`. */
   readonly now?: () => number;
   /** Where collect failures are logged (`error`, once per metric). Default: a process warning. */
@@ -201,6 +208,13 @@ function positiveInt(what: string, v: unknown): number {
   return v;
 }
 
+function nonNegativeNumber(what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    fail('TT_INVALID_OPTION', `${what} must be a finite number >= 0, got ${String(v)}`);
+  }
+  return v;
+}
+
 function positiveNumber(what: string, v: unknown): number {
   if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
     fail('TT_INVALID_OPTION', `${what} must be a finite number > 0, got ${String(v)}`);
@@ -272,6 +286,7 @@ class RegistryImpl implements Registry {
   private readonly _prefix: string;
   private readonly _strict: boolean;
   private readonly _collectTimeoutMs: number;
+  private readonly _sliceMs: number;
   private readonly _now: () => number;
   private readonly _logger: Pick<MinimalLogger, 'warn' | 'error'> | undefined;
   private readonly _bounds: ResolvedBounds;
@@ -308,6 +323,10 @@ class RegistryImpl implements Registry {
       options.collectTimeoutMs === undefined
         ? DEFAULT_COLLECT_TIMEOUT_MS
         : positiveNumber('createRegistry: collectTimeoutMs', options.collectTimeoutMs);
+    this._sliceMs =
+      options.gatherSliceMs === undefined
+        ? DEFAULT_GATHER_SLICE_MS
+        : nonNegativeNumber('createRegistry: gatherSliceMs', options.gatherSliceMs);
     if (options.now !== undefined && typeof options.now !== 'function') {
       fail('TT_INVALID_OPTION', 'createRegistry: now must be a function returning milliseconds');
     }
@@ -718,7 +737,50 @@ class RegistryImpl implements Registry {
       }
     }
     if (pending.length > 0) await Promise.all(pending);
-    return this._families(names, failed);
+    return this._familiesSliced(names, failed);
+  }
+
+  /**
+   * Like {@link _families}, but reads the series in slices of {@link SLICE_SERIES} and yields to
+   * the event loop (`setImmediate`) whenever `gatherSliceMs` has passed since the last yield. Each
+   * series is read in one synchronous step, so every point is consistent in itself; a series that
+   * changes between slices shows the value it had when its slice was read.
+   */
+  private async _familiesSliced(
+    names: ReadonlySet<string> | undefined,
+    failed: ReadonlySet<Impl>,
+  ): Promise<MetricFamily[]> {
+    const budget = this._sliceMs;
+    let deadline = performance.now() + budget;
+    const out: MetricFamily[] = [];
+    for (const e of this._selected(names)) {
+      const m = e.metric;
+      if (failed.has(m)) continue;
+      if (m._touched !== null) m._sweep(this._now());
+      if (m.seriesCount <= SLICE_SERIES) {
+        out.push(m._gather());
+      } else {
+        const reader = m._read();
+        let family: MetricFamily;
+        try {
+          while (reader.next(SLICE_SERIES)) {
+            if (performance.now() >= deadline) {
+              await nextTurn();
+              deadline = performance.now() + budget;
+            }
+          }
+        } finally {
+          // Always detach the reader, so a failed read leaves no listener on the metric.
+          family = reader.end();
+        }
+        out.push(family);
+      }
+      if (performance.now() >= deadline) {
+        await nextTurn();
+        deadline = performance.now() + budget;
+      }
+    }
+    return out;
   }
 
   gatherSync(options?: GatherSelection): MetricFamily[] {
@@ -799,6 +861,16 @@ function describeDiff(
   }
   if (diffs.length === 0) diffs.push('buckets, native options, quantiles or states differ');
   return diffs.join('; ');
+}
+
+/** Series read between two looks at the clock in a sliced gather. */
+const SLICE_SERIES = 256;
+/** Default {@link RegistryOptions.gatherSliceMs}. */
+const DEFAULT_GATHER_SLICE_MS = 4;
+
+/** Resolves on the next event-loop turn (after pending I/O callbacks). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function withTimeout(p: Promise<void>, ms: number, metric: string): Promise<void> {
