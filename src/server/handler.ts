@@ -1,10 +1,8 @@
-// The embeddable node:http metrics handler: per-request negotiation, gzip, name[] filter, shared gathers, streaming, hardening.
+// The embeddable node:http metrics handler: per-request negotiation, gzip, name[] filter, shared gathers and bodies, streaming, hardening.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { createGzip } from 'node:zlib';
 import {
   acceptsGzip,
   CONTENT_TYPES,
@@ -21,6 +19,7 @@ import type { Gatherer, MetricFamily } from '../metrics/model.js';
 import { type AuthCheck, compileAuth, type MetricsAuth } from './auth.js';
 import type { ScrapeRecorder } from './recorder.js';
 import { createSelfMetrics, type SelfMetricsRegistry } from './self-metrics.js';
+import { type BodyFailure, type BodyReader, END, SharedBody, WAIT } from './shared-body.js';
 import { booleanOption, numberOption, pathOption } from './validate.js';
 
 /** Options for {@link createMetricsHandler}. Every field but `registry` is optional. */
@@ -75,8 +74,6 @@ export interface MetricsHandler {
   /** Scrapes being served right now (admitted, not yet finished). */
   readonly inFlight: number;
 }
-
-const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /** Text responses for errors: short, plain, never the internals. */
 function sendText(
@@ -184,21 +181,24 @@ function prometheusTimeoutMs(header: string | string[] | undefined): number | un
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
-/** Resolves when `stream` can take more (`drain`), or has ended, closed or failed. */
-function drained(stream: Writable, res: ServerResponse): Promise<void> {
+/** Resolves when `res` can take more (`drain`), or has closed or failed. */
+function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      stream.off('error', done);
+      res.off('drain', done);
       res.off('close', done);
+      res.off('error', done);
       resolve();
     };
-    stream.on('drain', done);
-    stream.on('close', done);
-    stream.on('error', done);
+    res.on('drain', done);
     res.on('close', done);
+    res.on('error', done);
   });
+}
+
+/** The key of a `name[]` filter: `*` for none (it cannot collide with a JSON array). */
+function filterKey(requested: ReadonlySet<string> | undefined): string {
+  return requested === undefined ? '*' : JSON.stringify([...requested].sort());
 }
 
 /**
@@ -214,10 +214,15 @@ function drained(stream: Writable, res: ServerResponse): Promise<void> {
  * A HEAD answers with the headers a GET would get and gathers nothing.
  *
  * Scrapes that arrive while a gather with the same filter is running share it instead of
- * starting another. The body is written chunk by chunk (about 64 KiB each), yielding to the event
- * loop between chunks and waiting for `drain` when the socket is full. A gather or encode error
- * becomes a 500 with a short body (details go to the logger and `telltale_scrape_errors_total`);
- * nothing is thrown to the server.
+ * starting another. Scrapes that arrive while a body for the same filter, format and compression
+ * is being produced share that too: one encoder (and one gzip stream) produces it, one chunk
+ * (about 64 KiB) per event-loop turn, and each response writes the chunks from its own cursor,
+ * waiting for its own socket's `drain`, so a slow client holds up only itself. Both are shared
+ * only while in flight: a scrape arriving after a body is complete gathers and encodes afresh.
+ * Each response keeps its own timeout and its own byte count (compressed when gzipped). A gather
+ * or first-chunk encode error becomes a 500 with a short body for every scrape of that body, a
+ * later encode error destroys each of their connections (details go to the logger once and to
+ * `telltale_scrape_errors_total` per scrape); nothing is thrown to the server.
  *
  * @throws {TelltaleError} `TT_INVALID_OPTION` when an option is invalid (checked once, here).
  * @example
@@ -261,6 +266,9 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
   let inFlight = 0;
   // In-flight gathers by filter key, so concurrent scrapes share one. Bounded by maxInFlight.
   const pending = new Map<string, Promise<MetricFamily[]>>();
+  // Bodies being produced by filter key, format and gzip, so concurrent scrapes share one
+  // encoding (and one gzip stream). Bounded by maxInFlight.
+  const bodies = new Map<string, SharedBody>();
 
   async function gatherAll(names: ReadonlySet<string> | undefined): Promise<MetricFamily[]> {
     const opts = names === undefined ? {} : { names };
@@ -269,8 +277,7 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
   }
 
   function sharedGather(requested: ReadonlySet<string> | undefined): Promise<MetricFamily[]> {
-    // '*' cannot collide with a JSON array key.
-    const key = requested === undefined ? '*' : JSON.stringify([...requested].sort());
+    const key = filterKey(requested);
     let p = pending.get(key);
     if (p === undefined) {
       const gathered = gatherAll(requested === undefined ? undefined : gatherNames(requested));
@@ -298,6 +305,48 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
     return h;
   }
 
+  /** Logs a body's failure once (every consumer of it counts it in the self-metrics). */
+  function logFailure(failure: BodyFailure, err: unknown, format: ExpositionFormat): void {
+    if (failure === 'gather') logger.error({ err, path }, 'Metrics gather failed');
+    else if (failure === 'encode-first') {
+      logger.error({ err, path, format }, 'Metrics encoding failed');
+    } else if (failure === 'encode') {
+      logger.error({ err, path, format }, 'Metrics encoding failed mid-response');
+    }
+    // A gzip stream error only cuts the connections (`write` in the self-metrics), as before.
+  }
+
+  /**
+   * Joins the body being produced for this filter, format and compression, or starts one (which
+   * joins the shared gather for the filter). A body is forgotten as soon as it has finished
+   * producing, so a later scrape encodes a fresh gather rather than replaying an old one.
+   */
+  function joinBody(
+    requested: ReadonlySet<string> | undefined,
+    format: ExpositionFormat,
+    gzip: boolean,
+  ): BodyReader {
+    const key = `${filterKey(requested)} ${format}${gzip ? ' gzip' : ''}`;
+    const existing = bodies.get(key);
+    if (existing !== undefined) return existing.attach();
+    const options = format === 'protobuf' ? protobufOptions : encodeOptions;
+    const body: SharedBody = new SharedBody({
+      gather: () => sharedGather(requested),
+      encode: (families) => encodeChunks(families, format, options)[Symbol.iterator](),
+      gzip,
+      onFailure: (failure, err) => logFailure(failure, err, format),
+      onClosed: () => {
+        if (bodies.get(key) === body) bodies.delete(key);
+      },
+    });
+    // In the map and with its first reader before it starts, so a failure it reports at once
+    // is logged and clears the map entry.
+    bodies.set(key, body);
+    const reader = body.attach();
+    body.start();
+    return reader;
+  }
+
   async function scrape(
     req: IncomingMessage,
     res: ServerResponse,
@@ -308,108 +357,80 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
     const start = performance.now();
     const promMs = prometheusTimeoutMs(req.headers['x-prometheus-scrape-timeout-seconds']);
     const timeoutMs = promMs === undefined ? scrapeTimeoutMs : Math.min(promMs, scrapeTimeoutMs);
+    const reader = joinBody(requested, format, gzip);
     let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => {
-        // Finished in the instant before clearTimeout: nothing to cut (and destroying the socket
-        // would kill a keep-alive connection for nothing).
-        if (res.writableFinished) return;
-        timedOut = true;
-        recorder.rejected('timeout');
-        if (!res.headersSent) {
-          sendText(res, 503, 'Scrape timed out\n', { 'Retry-After': '1' });
-        } else {
-          // Part of the body is out: a clean end would look like a complete scrape. Cut it.
-          res.destroy();
-        }
-        resolve(TIMED_OUT);
-      }, timeoutMs);
-    });
+    const timer = setTimeout(() => {
+      // Finished in the instant before clearTimeout: nothing to cut (and destroying the socket
+      // would kill a keep-alive connection for nothing).
+      if (res.writableFinished) return;
+      timedOut = true;
+      recorder.rejected('timeout');
+      if (!res.headersSent) {
+        sendText(res, 503, 'Scrape timed out\n', { 'Retry-After': '1' });
+      } else {
+        // Part of the body is out: a clean end would look like a complete scrape. Cut it.
+        res.destroy();
+      }
+      reader.wake();
+    }, timeoutMs);
+    const onClose = (): void => reader.wake();
+    res.on('close', onClose);
 
     try {
-      let families: MetricFamily[];
-      try {
-        const result = await Promise.race([sharedGather(requested), timeout]);
-        if (result === TIMED_OUT) return;
-        families = result;
-      } catch (err) {
-        recorder.failed('gather');
-        logger.error({ err, path }, 'Metrics gather failed');
-        sendText(res, 500, 'Error gathering metrics\n');
-        return;
-      }
-      if (res.destroyed) {
-        recorder.failed('write');
-        return;
-      }
-
-      let chunks: Iterator<string | Uint8Array, void, undefined>;
-      let next: IteratorResult<string | Uint8Array, void>;
-      try {
-        chunks = encodeChunks(
-          families,
-          format,
-          format === 'protobuf' ? protobufOptions : encodeOptions,
-        )[Symbol.iterator]();
-        // The first chunk before the headers, so an encoder error can still be a 500.
-        next = chunks.next();
-      } catch (err) {
-        recorder.failed('encode');
-        logger.error({ err, path, format }, 'Metrics encoding failed');
-        sendText(res, 500, 'Error encoding metrics\n');
-        return;
-      }
-
-      res.writeHead(200, okHeaders(format, gzip));
       let bytes = 0;
-      let sink: Writable = res;
-      if (gzip) {
-        const gz = createGzip();
-        gz.on('data', (c: Buffer) => {
-          bytes += c.length;
-        });
-        gz.on('error', (err) => res.destroy(err));
-        res.on('close', () => {
-          if (!gz.destroyed) gz.destroy();
-        });
-        gz.pipe(res);
-        sink = gz;
-      }
-      const done = finished(res).then(
-        () => true,
-        () => false,
-      );
-
-      while (next.done !== true) {
-        if (timedOut || res.destroyed || sink.destroyed) break;
-        const chunk = next.value;
-        if (chunk.length > 0) {
-          if (!gzip) bytes += Buffer.byteLength(chunk);
-          if (!sink.write(chunk)) await drained(sink, res);
+      let done: Promise<boolean> | undefined;
+      const sendHeaders = (): void => {
+        if (done !== undefined) return;
+        res.writeHead(200, okHeaders(format, gzip));
+        done = finished(res).then(
+          () => true,
+          () => false,
+        );
+      };
+      for (;;) {
+        if (timedOut) return;
+        if (res.destroyed) {
+          recorder.failed('write');
+          return;
+        }
+        const step = reader.step();
+        if (step instanceof Uint8Array) {
+          sendHeaders();
+          bytes += step.byteLength;
+          if (!res.write(step)) await drained(res);
           // Always yield a full event-loop turn between chunks. Awaiting 'drain' alone is not
           // enough: on a fast socket the write completes synchronously and 'drain' is emitted
           // on process.nextTick, so a drain-only loop never reaches the timers or poll phase and
           // blocked the loop for the whole body (~9 ms for 100,000 series, measured).
           await nextTurn();
+          continue;
         }
-        if (timedOut || res.destroyed || sink.destroyed) break;
-        try {
-          next = chunks.next();
-        } catch (err) {
-          recorder.failed('encode');
-          logger.error({ err, path, format }, 'Metrics encoding failed mid-response');
+        if (step === END) {
+          sendHeaders();
+          res.end();
+          break;
+        }
+        if (step === WAIT) {
+          // Headers go as soon as the first chunk is encoded, as they did before bodies were shared.
+          if (reader.opened) sendHeaders();
+          await reader.wait();
+          continue;
+        }
+        const failure = step.failed;
+        if (failure === 'gather') {
+          recorder.failed('gather');
+          sendText(res, 500, 'Error gathering metrics\n');
+        } else if (failure === 'gzip') {
+          recorder.failed('write');
           res.destroy();
-          return;
+        } else {
+          recorder.failed('encode');
+          if (done === undefined) sendText(res, 500, 'Error encoding metrics\n');
+          else res.destroy();
         }
-      }
-      if (timedOut) return;
-      if (next.done !== true) {
-        recorder.failed('write');
         return;
       }
-      sink.end();
-      const ok = await done;
+      const ok = await done!;
       if (timedOut) return;
       if (!ok) {
         recorder.failed('write');
@@ -418,6 +439,8 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
       recorder.served(format, (performance.now() - start) / 1000, bytes);
     } finally {
       clearTimeout(timer);
+      res.off('close', onClose);
+      reader.detach();
     }
   }
 
