@@ -141,7 +141,10 @@ export class HistogramImpl<N extends LabelNames>
   _observeAt(i: number, v: number): number {
     const nat = this._nat;
     if (nat !== null && nat[i]!.observe(v)) this._restart(i);
-    const b = i * this._stride + bucketIndex(this._bounds, v);
+    // Math.imul: an int32 product without V8's overflow and -0 checks (slots · stride < 2^31). A
+    // native-only histogram (stride 1, no bounds) skips the bucket search.
+    const k = this._stride;
+    const b = k === 1 ? i : Math.imul(i, k) + bucketIndex(this._bounds, v);
     this._counts[b]!++;
     this._sums[i]! += v;
     if (this._touched !== null) this._touched[i] = 1;

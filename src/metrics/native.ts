@@ -230,6 +230,11 @@ const HI = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000 ? 1 :
 const LO = 1 - HI;
 /** 2^64, to scale a subnormal into the normal range (exactly). */
 const TWO_64 = 2 ** 64;
+/**
+ * An empty lookup table: the negative schemas' (they use none) and those above a histogram's initial
+ * schema (its series never reach them). See {@link NativeConfig}.
+ */
+const NO_TABLE = new Uint32Array(0);
 /** A window no series has allocated yet (length 0, so nothing can be written into it). */
 const NO_WINDOW = new Float64Array(0);
 /** A gate no bucket index passes (the largest small integer; indexes stay within ±2^20). */
@@ -268,12 +273,15 @@ export function nativeBucketUpperBound(index: number, schema: number): number {
 
 /**
  * A native histogram's per-metric configuration and lookup tables, shared by its series. For each
- * schema s > 0: the `2^s` fraction bounds plus a sentinel 1, and a table from the top `s + 2`
- * mantissa bits to the first bound at or above that cell's start. A cell is narrower than the gap
- * between two bounds, so one comparison finishes the lookup: the same index as a binary search of
- * the bounds (client_golang's `sort.SearchFloat64s`), without the search. The comparison is on
- * mantissa bits (integers), as writing a float's bits and reading it back as a float stalls the
- * CPU (a 64-bit load after a 32-bit store cannot be forwarded): measured 15–17 ns against 3–5 ns.
+ * schema s ≥ 0, one table (see {@link bucketKey}): first a cell per value of the top `s + 2`
+ * mantissa bits, holding the first fraction bound at or above that cell's start packed as
+ * `(bound's high 20 mantissa bits) << 9 | bound index` (an index is at most 2^8, the sentinel bound
+ * 1, whose high bits are 2^20), then the bounds' low 32 mantissa bits by bound index. A cell is
+ * narrower than the gap between two bounds, so one comparison finishes the lookup: the same index
+ * as a binary search of the bounds (client_golang's `sort.SearchFloat64s`), without the search.
+ * Schema 0 has one bound, 0.5 (a power of two ends its bucket). The comparison is on mantissa bits
+ * (integers), as writing a float's bits and reading it back as a float stalls the CPU (a 64-bit
+ * load after a 32-bit store cannot be forwarded): measured 15–17 ns against 3–5 ns.
  */
 export class NativeConfig {
   /** The initial schema of every series (a series lowers its own when over the bucket limit). */
@@ -284,15 +292,8 @@ export class NativeConfig {
   readonly maxZeroThreshold: number;
   /** Clock in ms since the epoch (the registry's). */
   readonly now: () => number;
-  /**
-   * @internal By schema (index 0 unused): the fraction bounds' mantissas, high 20 bits, then a
-   * sentinel above every mantissa (the bound 1).
-   */
-  readonly _bhi: Int32Array[] = [];
-  /** @internal By schema: the fraction bounds' mantissas, low 32 bits. */
-  readonly _blo: Uint32Array[] = [];
-  /** @internal By schema (index 0 unused): cell → first bound index at or above the cell. */
-  readonly _cells: Uint16Array[] = [];
+  /** @internal By schema 0…8: the lookup table (see above); empty above the initial schema. */
+  readonly _tabs: Uint32Array[] = [];
 
   constructor(spec: NativeSpec, now: () => number) {
     this.schema = spec.schema;
@@ -303,36 +304,37 @@ export class NativeConfig {
     this.now = now;
     // A series only ever lowers its schema, so tables above the initial one are never read.
     for (let s = 0; s <= NATIVE_SCHEMA_MAX; s++) {
-      if (s === 0 || s > spec.schema) {
-        this._bhi.push(new Int32Array(0));
-        this._blo.push(new Uint32Array(0));
-        this._cells.push(new Uint16Array(0));
+      if (s > spec.schema) {
+        this._tabs.push(NO_TABLE);
         continue;
       }
       const n = 1 << s;
       const b = new Float64Array(n + 1);
       for (let i = 0; i < n; i++) b[i] = FRAC_BOUNDS_8[i << (8 - s)]!;
       b[n] = 1;
-      const bhi = new Int32Array(n + 1);
-      const blo = new Uint32Array(n + 1);
+      const cellCount = 4 << s;
+      const tab = new Uint32Array(cellCount + n + 1);
+      const bhi = new Uint32Array(n + 1);
       for (let i = 0; i < n; i++) {
         SCRATCH_F64[0] = b[i]!;
         bhi[i] = SCRATCH_U32[HI]! & 0xfffff;
-        blo[i] = SCRATCH_U32[LO]!;
+        tab[cellCount + i] = SCRATCH_U32[LO]!;
       }
-      bhi[n] = 0x100000;
-      const cells = new Uint16Array(1 << (s + 2));
+      bhi[n] = 0x100000; // the sentinel 1: above every mantissa; its low bits (0) are never read
       const width = 2 ** -(s + 3);
       let i = 0;
-      for (let c = 0; c < cells.length; c++) {
+      for (let c = 0; c < cellCount; c++) {
         const start = 0.5 + c * width;
         while (b[i]! < start) i++;
-        cells[c] = i;
+        tab[c] = (bhi[i]! << 9) | i;
       }
-      this._bhi.push(bhi);
-      this._blo.push(blo);
-      this._cells.push(cells);
+      this._tabs.push(tab);
     }
+  }
+
+  /** @internal The lookup table of `schema` (an empty one below 0, where none is used). */
+  _table(schema: number): Uint32Array {
+    return schema < 0 ? NO_TABLE : this._tabs[schema]!;
   }
 
   /**
@@ -341,55 +343,50 @@ export class NativeConfig {
    * exponent (one less for an exact power of two) shifted right by `-schema`, rounding up.
    */
   key(v: number, schema: number): number {
-    return bucketKey(v, schema, this._cells[schema]!, this._bhi[schema]!, this._blo[schema]!);
+    return bucketKey(v, schema, this._table(schema));
   }
 }
 
 /**
- * The bucket index of a finite `v > 0` at `schema`, given the schema's tables (see
- * {@link NativeConfig}): `frexp(v) = frac · 2^exp` read off the float's bits, then for schema > 0
- * the first fraction bound ≥ frac plus `(exp - 1) · 2^schema`, and for schema ≤ 0 the exponent
- * (one less for an exact power of two) shifted right by `-schema`, rounding up. Kept small (the
- * subnormal case is out of line) so V8 inlines it into the observe path within its budget.
+ * The bucket index of a finite `v > 0` at `schema`, given the schema's table (see
+ * {@link NativeConfig}): `frexp(v) = frac · 2^exp` read off the float's bits, then the first
+ * fraction bound ≥ frac plus `(exp - 1) · 2^schema`. frac and the bounds share the exponent, so
+ * comparing mantissas compares the fractions: the cell gives the only bound that can be in the
+ * way, and its high 20 bits decide unless they equal frac's (then the low 32 bits do). Subnormals
+ * and the negative schemas are out of line ({@link otherKey}). Kept small, and without a branch
+ * on the (unpredictable) comparison, so V8 inlines it into the labelled observe path too (at 238
+ * bytecodes it did not fit V8's inlining budget there, and was called).
  */
-function bucketKey(
-  v: number,
-  schema: number,
-  cells: Uint16Array,
-  bhi: Int32Array,
-  blo: Uint32Array,
-): number {
+function bucketKey(v: number, schema: number, tab: Uint32Array): number {
   SCRATCH_F64[0] = v;
   const hi = SCRATCH_U32[HI]!;
-  // The biased exponent; frexp's exponent is e - 1022 (v = 1.m · 2^(e-1023) = 0.1m · 2^(e-1022)).
-  const e = hi >>> 20;
-  if (e === 0) return subnormalKey(v, schema, cells, bhi, blo);
+  if (hi < 0x100000 || schema < 0) return otherKey(v, schema, tab);
   const m = hi & 0xfffff;
-  if (schema > 0) {
-    // frac and the bounds share the exponent, so comparing mantissas compares the fractions.
-    let i = cells[m >>> (18 - schema)]!;
-    const bh = bhi[i]!;
-    if (m > bh || (m === bh && SCRATCH_U32[LO]! > blo[i]!)) i++;
-    return i + ((e - 1023) << schema);
-  }
-  let k = e - 1022;
-  if (m === 0 && SCRATCH_U32[LO] === 0) k--; // frac is exactly 0.5: v is a power of two, an upper bound
-  return (k + (1 << -schema) - 1) >> -schema;
+  const t = tab[m >>> (18 - schema)]!;
+  const bh = t >>> 9;
+  // bh - m is negative exactly when m > bh (both below 2^21): past the bound, one more.
+  let i = (t & 0x1ff) + ((bh - m) >>> 31);
+  if (m === bh && SCRATCH_U32[LO]! > tab[(4 << schema) + i]!) i++;
+  // The biased exponent e: frexp's exponent is e - 1022 (v = 1.m · 2^(e-1023) = 0.1m · 2^(e-1022)).
+  return (i + (((hi >>> 20) - 1023) << schema)) | 0;
 }
 
 /**
- * {@link bucketKey} of a subnormal `v` (below 2^-1022): scaled by 2^64 into the normal range, where
- * the index is the scaled value's minus 64 powers of two.
+ * {@link bucketKey} of a subnormal `v` (below 2^-1022), or at a negative schema. A subnormal is
+ * scaled by 2^64 into the normal range, where the index is the scaled value's minus 64 powers of
+ * two. A negative schema takes frexp's exponent (one less for an exact power of two, an upper
+ * bound) shifted right by `-schema`, rounding up.
  */
-function subnormalKey(
-  v: number,
-  schema: number,
-  cells: Uint16Array,
-  bhi: Int32Array,
-  blo: Uint32Array,
-): number {
-  const k = bucketKey(v * TWO_64, schema, cells, bhi, blo);
-  return schema >= 0 ? k - (64 << schema) : k - (64 >> -schema);
+function otherKey(v: number, schema: number, tab: Uint32Array): number {
+  SCRATCH_F64[0] = v;
+  const hi = SCRATCH_U32[HI]!;
+  if (hi < 0x100000) {
+    const k = bucketKey(v * TWO_64, schema, tab);
+    return schema >= 0 ? k - (64 << schema) : k - (64 >> -schema);
+  }
+  let k = (hi >>> 20) - 1022;
+  if ((hi & 0xfffff) === 0 && SCRATCH_U32[LO] === 0) k--; // frac is exactly 0.5
+  return (k + (1 << -schema) - 1) >> -schema;
 }
 
 /** A sign's populated buckets, ascending by index. */
@@ -419,12 +416,8 @@ export class NativeSeries {
    * take the slow path, which compares exactly), or {@link GATE_CLOSED} while a reset is pending.
    */
   _zk = 0;
-  /** @internal The current schema's lookup tables (see {@link NativeConfig}), cached here. */
-  _cells: Uint16Array;
-  /** @internal */
-  _bhi: Int32Array;
-  /** @internal */
-  _blo: Uint32Array;
+  /** @internal The current schema's lookup table (see {@link NativeConfig}), cached here. */
+  _tab: Uint32Array;
   /** Current schema: the initial one, or lower after reductions. Set with {@link _setSchema}. */
   schema: number;
   /** @internal Positive window and the bucket index of its slot 0. */
@@ -455,9 +448,7 @@ export class NativeSeries {
   constructor(cfg: NativeConfig, nowMs: number) {
     this.cfg = cfg;
     this.schema = cfg.schema;
-    this._cells = cfg._cells[cfg.schema]!;
-    this._bhi = cfg._bhi[cfg.schema]!;
-    this._blo = cfg._blo[cfg.schema]!;
+    this._tab = cfg._table(cfg.schema);
     this.zeroThreshold = cfg.zeroThreshold;
     this.lastResetMs = nowMs;
     this._gate();
@@ -473,14 +464,12 @@ export class NativeSeries {
   /** @internal Sets the schema and its cached tables. */
   _setSchema(schema: number): void {
     this.schema = schema;
-    this._cells = this.cfg._cells[schema]!;
-    this._bhi = this.cfg._bhi[schema]!;
-    this._blo = this.cfg._blo[schema]!;
+    this._tab = this.cfg._table(schema);
   }
 
   /** @internal The bucket index of `v > 0` at the current schema. */
   _keyOf(v: number): number {
-    return bucketKey(v, this.schema, this._cells, this._bhi, this._blo);
+    return bucketKey(v, this.schema, this._tab);
   }
 
   /** Number of populated buckets, positive and negative (the zero bucket not counted). */
@@ -496,22 +485,27 @@ export class NativeSeries {
    * recording `v` there too.
    */
   observe(v: number): boolean {
-    // The hot path, kept small so it inlines: a positive value into the window. Everything else
-    // is out of line, and rare enough in steady state that V8 does not inline it here (inlined, it
-    // cost 3 ns per observation through a bound handle).
+    // The hot path, kept small so it inlines: a positive value into a populated bucket of the
+    // window. Everything else is out of line, and rare enough in steady state that V8 does not
+    // inline it here (inlined, it cost 3 ns per observation through a bound handle). A bucket's
+    // first observation goes there too, so the hot path needs no bucket-count bookkeeping.
     if (v > 0) {
-      const k = bucketKey(v, this.schema, this._cells, this._bhi, this._blo);
+      const k = bucketKey(v, this.schema, this._tab);
       if (k > this._zk) {
         const j = k - this._po;
         const c = this._pc;
         if (j >= 0 && j < c.length) {
           const n = c[j]!;
-          c[j] = n + 1;
-          return n === 0 && this._added(false, v);
+          if (n !== 0) {
+            c[j] = n + 1;
+            return false;
+          }
         }
       }
     }
-    return this._observeSlow(v);
+    // `=== true`: the call's result is untyped to V8, and this compare is cheaper than its
+    // generic truth test in the caller.
+    return this._observeSlow(v) === true;
   }
 
   /**

@@ -235,6 +235,139 @@ describe('native bucket index', () => {
   });
 });
 
+describe('native bucket index: the lookup table edges', () => {
+  /** The float whose high and low 32-bit words are `hi` and `lo`. */
+  const fromWords = (hi: number, lo: number) => fromBits((BigInt(hi) << 32n) | BigInt(lo));
+  /** The float's high and low 32-bit words. */
+  const words = (x: number): [number, number] => {
+    const b = bits(x);
+    return [Number(b >> 32n), Number(b & 0xffffffffn)];
+  };
+  // Exponents that keep a fraction in [0.5, 1) normal, from the smallest normal to the largest finite.
+  const EXPS = [-1021, -1020, -200, -1, 0, 1, 2, 100, 1023, 1024];
+
+  it("a value sharing a bound's high 20 mantissa bits is decided by its low 32 bits, at every schema from 0 to 8", () => {
+    const c = config({ schema: 8 });
+    let checked = 0;
+    for (let s = 0; s <= 8; s++) {
+      for (let k = 0; k < 2 ** s; k++) {
+        const frac = nativeBucketUpperBound(k, s) / 2; // the bound as a fraction in [0.5, 1)
+        for (const e of EXPS) {
+          const b = scale(frac, e);
+          const [hi, lo] = words(b);
+          const lows = [0, 1, lo - 1, lo, lo + 1, 0xfffffffe, 0xffffffff];
+          for (const l of lows) {
+            if (l < 0 || l > 0xffffffff) continue;
+            const v = fromWords(hi, l);
+            assert.equal(c.key(v, s), refKey(v, s), `key(${v}, ${s}) (bound ${k}, low word ${l})`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.ok(checked > 30_000, `${checked} values`);
+  });
+
+  it('every cell start of the table, the float below and the float above it, at every schema from 0 to 8', () => {
+    const c = config({ schema: 8 });
+    for (let s = 0; s <= 8; s++) {
+      for (let cell = 0; cell < 4 << s; cell++) {
+        const start = 0.5 + cell * 2 ** -(s + 3);
+        for (const e of [-1021, 0, 1, 1024]) {
+          const b = scale(start, e);
+          for (const v of [b, up(b), down(b)]) {
+            assert.equal(c.key(v, s), refKey(v, s), `key(${v}, ${s}) (cell ${cell})`);
+          }
+        }
+      }
+    }
+  });
+
+  it('the largest mantissa (a fraction just below 1) is in the bucket that ends at the next power of two', () => {
+    const c = config({ schema: 8 });
+    for (let s = -4; s <= 8; s++) {
+      for (const v of [down(1), down(2), down(2 ** -1021), Number.MAX_VALUE, down(2 ** 1023)]) {
+        assert.equal(c.key(v, s), refKey(v, s), `key(${v}, ${s})`);
+      }
+    }
+    assert.equal(c.key(down(1), 3), 0);
+    assert.equal(c.key(down(1), 8), 0);
+    assert.equal(c.key(down(2), 8), 256);
+  });
+
+  it('through the series (the hot path), both signs: bounds, their neighbours, subnormals and huge values land where the reference puts them, at schemas -4, 0, 3 and 8', () => {
+    const values: number[] = [];
+    for (const k of [0, 1, 37, 64, 127, 128, 129, 200, 255]) {
+      for (const e of [-1000, -10, -1, 0, 1, 3, 10, 1000]) {
+        const b = scale(nativeBucketUpperBound(k, 8), e);
+        values.push(b, up(b), down(b));
+      }
+    }
+    values.push(
+      Number.MIN_VALUE,
+      2 * Number.MIN_VALUE,
+      3 * Number.MIN_VALUE,
+      2 ** -1073,
+      2 ** -1050,
+      up(2 ** -1050),
+      down(2 ** -1022),
+      2 ** -1022,
+      up(2 ** -1022),
+      2 ** 1023,
+      up(2 ** 1023),
+      down(Number.MAX_VALUE),
+      Number.MAX_VALUE,
+      1e300,
+      1e-300,
+    );
+    for (const schema of [-4, 0, 3, 8]) {
+      const s = series({ schema, zeroThreshold: 0, maxBucketCount: 1e6 });
+      const pos = new Map<number, number>();
+      const neg = new Map<number, number>();
+      // Each value three times (a bucket's first observation takes the slow path, the next ones
+      // the hot path), alternating signs.
+      for (let r = 0; r < 3; r++) {
+        for (const v of values) {
+          for (const x of [v, -v]) {
+            s.observe(x);
+            const m = x > 0 ? pos : neg;
+            const k = refKey(x, schema);
+            m.set(k, (m.get(k) ?? 0) + 1);
+          }
+        }
+      }
+      const b = s.buckets();
+      assert.equal(b.schema, schema);
+      assert.equal(b.zeroCount, 0);
+      assert.deepEqual({ spans: b.positiveSpans, counts: b.positiveCounts }, refSpans(pos));
+      assert.deepEqual({ spans: b.negativeSpans, counts: b.negativeCounts }, refSpans(neg));
+    }
+  });
+
+  it("through the series at the default threshold: values in the zero threshold's bucket compare exactly against it", () => {
+    for (const schema of [-4, 0, 3, 8]) {
+      const s = series({ schema, maxBucketCount: 1e6 });
+      const t = DEFAULT_NATIVE_ZERO_THRESHOLD;
+      const values = [t, down(t), up(t), up(up(t)), 2 * t, Number.MIN_VALUE, 0];
+      let zero = 0;
+      const pos = new Map<number, number>();
+      for (let r = 0; r < 3; r++) {
+        for (const v of values) {
+          s.observe(v);
+          if (v <= t) zero++;
+          else {
+            const k = refKey(v, schema);
+            pos.set(k, (pos.get(k) ?? 0) + 1);
+          }
+        }
+      }
+      const b = s.buckets();
+      assert.equal(b.zeroCount, zero, `schema ${schema}`);
+      assert.deepEqual({ spans: b.positiveSpans, counts: b.positiveCounts }, refSpans(pos));
+    }
+  });
+});
+
 // ---- series -----------------------------------------------------------------------------------
 
 function total(s: NativeSeries): number {
