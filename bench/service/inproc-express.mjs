@@ -99,7 +99,7 @@ for (let i = 0; i < built.length; i++) {
   const d = mine.map((x, j) => x - base[j]);
   let recorded = null;
   if (v.registry !== null) {
-    recorded = v.registry.snapshot().http_requests?.series.reduce((a, s) => a + s.value, 0) ?? 0;
+    recorded = v.registry.snapshot().http_requests?.points.reduce((a, s) => a + s.value, 0) ?? 0;
     if (recorded !== ROUNDS * BATCH)
       problems.push(`${v.id} recorded ${recorded} of ${ROUNDS * BATCH} requests`);
   }

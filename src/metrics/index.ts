@@ -46,7 +46,7 @@ export {
   type StateSetOptions,
   type SummaryOptions,
 } from './registry.js';
-export { type Snapshot, type SnapshotFamily, type SnapshotSeries, toSnapshot } from './snapshot.js';
+export { labelsOf, type Snapshot } from './snapshot.js';
 export {
   classifyError,
   type DurationMetric,

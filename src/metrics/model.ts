@@ -127,6 +127,15 @@ export interface StateSetPoint {
   readonly enabled: readonly boolean[];
 }
 
+/** One gathered series of any family type: what a family's `points` array holds. */
+export type MetricPoint =
+  | CounterPoint
+  | GaugePoint
+  | HistogramPoint
+  | SummaryPoint
+  | InfoPoint
+  | StateSetPoint;
+
 interface FamilyBase {
   /** The full metric name. For counters it has no `_total` suffix; encoders add it. */
   readonly name: string;

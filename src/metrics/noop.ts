@@ -18,6 +18,7 @@ const noop = (): void => {};
 const zero = (): number => 0;
 const timer = (): (() => number) => zero;
 const NO_LABELS: LabelSet = Object.freeze({ names: Object.freeze([]), values: Object.freeze([]) });
+const EMPTY_SNAPSHOT: Snapshot = Object.freeze({});
 const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99]);
 
 type Handle = CounterHandle &
@@ -162,6 +163,6 @@ export function createNoopRegistry(): Registry {
     instruments: (): AnyInstrument[] => [],
     gather: async (): Promise<MetricFamily[]> => [],
     gatherSync: (): MetricFamily[] => [],
-    snapshot: (): Snapshot => ({}),
+    snapshot: (): Snapshot => EMPTY_SNAPSHOT,
   };
 }

@@ -21,7 +21,7 @@ import {
   validateUnit,
 } from './names.js';
 import { type NativeHistogramOptions, resolveNativeOptions } from './native.js';
-import { type Snapshot, toSnapshot } from './snapshot.js';
+import { type Snapshot, snapshotOf } from './snapshot.js';
 import { SummaryImpl } from './summary.js';
 import type {
   AnyInstrument,
@@ -176,7 +176,17 @@ export interface Registry extends Gatherer {
    * @throws TelltaleError `TT_INVALID_OPTION` when `names` is not an iterable of strings.
    */
   gatherSync(options?: GatherSelection): MetricFamily[];
-  /** A consistent, plain-object read of every metric, keyed by family name. Runs no callbacks. */
+  /**
+   * Every family as gathered (the same {@link MetricFamily} data `gather()` gives), keyed by
+   * family name (a counter's without `_total`): plain data, frozen, consistent per series. Runs
+   * no collect callbacks and no idle-series sweep, so it is synchronous and cheap enough for a
+   * heartbeat. Read a point's labels with `labelsOf`.
+   * @example
+   * ```ts
+   * const fam = registry.snapshot()['jobs'];
+   * const total = fam?.type === 'counter' ? fam.points.reduce((a, p) => a + p.value, 0) : 0;
+   * ```
+   */
   snapshot(): Snapshot;
 }
 
@@ -818,9 +828,7 @@ class RegistryImpl implements Registry {
   }
 
   snapshot(): Snapshot {
-    const families: MetricFamily[] = [];
-    for (const e of this._sortedEntries()) families.push(e.metric._gather());
-    return toSnapshot(families);
+    return snapshotOf(this._sortedEntries().map((e) => e.metric._gather()));
   }
 }
 

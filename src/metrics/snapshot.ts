@@ -1,93 +1,81 @@
-// snapshot(): a plain-object view of gathered families, keyed by name, for heartbeats and tests.
+// snapshot(): the gathered families keyed by name, for heartbeats and tests; labelsOf() reads a point's labels as a record.
 
-import { formatNumber } from '../internal/format.js';
-import type { MetricFamily, MetricType } from './model.js';
+import { fail } from '../internal/errors.js';
+import type { LabelSet, MetricFamily, MetricPoint } from './model.js';
 
-/** One series in a {@link Snapshot}. Fields present depend on the family type. */
-export interface SnapshotSeries {
-  /** All labels (default labels included). */
-  readonly labels: Readonly<Record<string, string>>;
-  /** Counter, gauge and unknown value; 1 for info. */
-  readonly value?: number;
-  /** Histogram: cumulative counts keyed by the `le` text (`"0.1"`, …, `"+Inf"`). */
-  readonly buckets?: Readonly<Record<string, number>>;
-  /** Summary: estimates keyed by quantile text (`"0.5"`). */
-  readonly quantiles?: Readonly<Record<string, number>>;
-  /** Histogram and summary. */
-  readonly sum?: number;
-  /** Histogram and summary. */
-  readonly count?: number;
-  /** Stateset: each state's flag. */
-  readonly states?: Readonly<Record<string, boolean>>;
-}
+/**
+ * Every family by name (a counter's without `_total`), as gathered: the same {@link MetricFamily}
+ * data `gather()` gives, so a family's series are its `points` and a point's labels are a
+ * {@link LabelSet} (read them as a record with {@link labelsOf}). The record and its families
+ * are frozen; later updates do not change it.
+ * @example
+ * ```ts
+ * const fam = registry.snapshot()['http_requests'];
+ * if (fam?.type === 'counter') for (const p of fam.points) console.log(labelsOf(p), p.value);
+ * ```
+ */
+export type Snapshot = Readonly<Record<string, MetricFamily>>;
 
-/** A family in a {@link Snapshot}. */
-export interface SnapshotFamily {
-  readonly type: MetricType;
-  readonly help: string;
-  readonly unit: string;
-  readonly series: readonly SnapshotSeries[];
-}
-
-/** Every family by exposed name (a counter's without `_total`). */
-export type Snapshot = Readonly<Record<string, SnapshotFamily>>;
-
-function labelsOf(l: {
-  readonly names: readonly string[];
-  readonly values: readonly string[];
-}): Record<string, string> {
-  const out: Record<string, string> = {};
-  const values = l.values;
-  l.names.forEach((n, i) => {
-    out[n] = values[i]!;
-  });
-  return out;
-}
-
-/** Converts gathered families into a {@link Snapshot}. */
-export function toSnapshot(families: readonly MetricFamily[]): Snapshot {
-  const out: Record<string, SnapshotFamily> = {};
-  for (const f of families) {
-    let series: SnapshotSeries[];
-    switch (f.type) {
-      case 'counter':
-      case 'gauge':
-      case 'unknown':
-        series = f.points.map((p) => ({ labels: labelsOf(p.labels), value: p.value }));
-        break;
-      case 'histogram':
-        series = f.points.map((p) => {
-          const buckets: Record<string, number> = {};
-          f.buckets.forEach((b, i) => {
-            buckets[formatNumber(b)] = p.cumulative[i]!;
-          });
-          buckets['+Inf'] = p.count;
-          return { labels: labelsOf(p.labels), buckets, sum: p.sum, count: p.count };
-        });
-        break;
-      case 'summary':
-        series = f.points.map((p) => {
-          const quantiles: Record<string, number> = {};
-          f.quantiles.forEach((q, i) => {
-            quantiles[formatNumber(q)] = p.values[i]!;
-          });
-          return { labels: labelsOf(p.labels), quantiles, sum: p.sum, count: p.count };
-        });
-        break;
-      case 'info':
-        series = f.points.map((p) => ({ labels: labelsOf(p.labels), value: 1 }));
-        break;
-      case 'stateset':
-        series = f.points.map((p) => {
-          const states: Record<string, boolean> = {};
-          f.states.forEach((s, i) => {
-            states[s] = p.enabled[i]!;
-          });
-          return { labels: labelsOf(p.labels), states };
-        });
-        break;
-    }
-    out[f.name] = { type: f.type, help: f.help, unit: f.unit, series };
+/** Sets `out[key]` as an own data property, also for `__proto__` (which plain assignment drops). */
+function put<T>(out: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') {
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    out[key] = value;
   }
+}
+
+/** @internal Keys gathered families by name and freezes the record: `registry.snapshot()`. */
+export function snapshotOf(families: Iterable<MetricFamily>): Snapshot {
+  const out: Record<string, MetricFamily> = {};
+  for (const f of families) put(out, f.name, f);
+  return Object.freeze(out);
+}
+
+function isLabelSet(x: unknown): x is LabelSet {
+  if (typeof x !== 'object' || x === null) return false;
+  const { names, values } = x as { names?: unknown; values?: unknown };
+  return (
+    Array.isArray(names) &&
+    Array.isArray(values) &&
+    names.length === values.length &&
+    names.every((n) => typeof n === 'string') &&
+    values.every((v) => typeof v === 'string')
+  );
+}
+
+/**
+ * A point's labels (or a {@link LabelSet}'s) as a fresh plain record, names to values, in the
+ * label set's order (default labels first). For tests and heartbeats; encoders read the label
+ * set itself.
+ * @throws TelltaleError `TT_INVALID_OPTION` when the argument is neither a point nor a label set
+ *   (string `names` and `values` of equal length).
+ * @example
+ * ```ts
+ * const fam = registry.snapshot()['http_requests'];
+ * const get = fam?.points.find((p) => labelsOf(p)['method'] === 'GET');
+ * assert.deepEqual(labelsOf(fam!.points[0]!), { service: 'api', method: 'GET' });
+ * ```
+ */
+export function labelsOf(pointOrLabels: MetricPoint | LabelSet): Record<string, string> {
+  const x: unknown = pointOrLabels;
+  const set =
+    typeof x === 'object' && x !== null && 'labels' in x && !('names' in x)
+      ? (x as { labels: unknown }).labels
+      : x;
+  if (!isLabelSet(set)) {
+    fail(
+      'TT_INVALID_OPTION',
+      'labelsOf: expected a gathered point or a label set ({ names, values }: string arrays of equal length)',
+    );
+  }
+  const out: Record<string, string> = {};
+  const { names, values } = set;
+  for (let i = 0; i < names.length; i++) put(out, names[i]!, values[i]!);
   return out;
 }

@@ -9,14 +9,15 @@ import { Hono } from 'hono';
 import { instrumentExpress } from '../../src/adapters/express.js';
 import { instrumentHono } from '../../src/adapters/hono.js';
 import { TelltaleError } from '../../src/internal/errors.js';
-import { createRegistry, type Registry } from '../../src/metrics/index.js';
+import { createRegistry, labelsOf, type Registry } from '../../src/metrics/index.js';
 import { pollUntil } from '../helpers/index.js';
-import { send } from './conformance.js';
+import { numberOf, send, series } from './conformance.js';
 
 function requests(registry: Registry): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of registry.snapshot().http_requests?.series ?? []) {
-    out[`${s.labels.method} ${s.labels.route} ${s.labels.status}`] = s.value as number;
+  for (const s of series(registry, 'http_requests')) {
+    const l = labelsOf(s);
+    out[`${l.method} ${l.route} ${l.status}`] = numberOf(s) as number;
   }
   return out;
 }
@@ -69,7 +70,7 @@ describe('instrumentExpress', () => {
         timeoutMs: 5000,
         intervalMs: 10,
       });
-      assert.equal(registry.snapshot().http_requests_in_flight?.series[0]?.value, 0);
+      assert.equal(numberOf(series(registry, 'http_requests_in_flight')[0]), 0);
     } finally {
       server.close();
       server.closeAllConnections();

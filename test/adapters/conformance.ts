@@ -6,7 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { encodeOpenMetrics } from '../../src/exposition/index.js';
 import { pathOf, STANDARD_METHODS } from '../../src/instrument/index.js';
 import { createLogger } from '../../src/log/index.js';
-import { createRegistry, type Registry, type SnapshotSeries } from '../../src/metrics/index.js';
+import {
+  createRegistry,
+  labelsOf,
+  type MetricPoint,
+  type Registry,
+} from '../../src/metrics/index.js';
 import { configureTracing } from '../../src/trace/index.js';
 import {
   assertOpenMetricsBodyValid,
@@ -75,8 +80,22 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${PARENT_ID}-01`;
 
-function series(registry: Registry, family: string): readonly SnapshotSeries[] {
-  return registry.snapshot()[family]?.series ?? [];
+/** The points of `family` in the registry's snapshot ([] when absent). */
+export function series(registry: Registry, family: string): readonly MetricPoint[] {
+  return registry.snapshot()[family]?.points ?? [];
+}
+
+/** A counter's or gauge's value, a histogram's or summary's count; undefined for other points. */
+export function numberOf(p: MetricPoint | undefined): number | undefined {
+  if (p === undefined) return undefined;
+  if ('value' in p) return p.value;
+  if ('count' in p) return p.count;
+  return undefined;
+}
+
+/** A histogram's or summary's sum; undefined for other points. */
+function sumOf(p: MetricPoint): number | undefined {
+  return 'sum' in p ? p.sum : undefined;
 }
 
 function key(labels: Readonly<Record<string, string>>, names: readonly string[]): string {
@@ -90,23 +109,24 @@ function counts(
   names: readonly string[],
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of series(registry, family)) out[key(s.labels, names)] = s.value ?? s.count ?? 0;
+  for (const s of series(registry, family)) out[key(labelsOf(s), names)] = numberOf(s) ?? 0;
   return out;
 }
 
 function sums(registry: Registry, family: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of series(registry, family)) out[key(s.labels, ['method', 'route'])] = s.sum ?? 0;
+  for (const s of series(registry, family))
+    out[key(labelsOf(s), ['method', 'route'])] = sumOf(s) ?? 0;
   return out;
 }
 
 function inFlight(registry: Registry, prefix = ''): number | undefined {
-  return series(registry, `${prefix}http_requests_in_flight`)[0]?.value;
+  return numberOf(series(registry, `${prefix}http_requests_in_flight`)[0]);
 }
 
 function total(registry: Registry, prefix = ''): number {
   let n = 0;
-  for (const s of series(registry, `${prefix}http_requests`)) n += s.value ?? 0;
+  for (const s of series(registry, `${prefix}http_requests`)) n += numberOf(s) ?? 0;
   return n;
 }
 
@@ -201,7 +221,8 @@ export function runConformance(adapter: AdapterCase): void {
           EXPECTED_DURATION_COUNTS,
         );
         for (const s of series(registry, 'http_request_duration_seconds')) {
-          assert.ok((s.sum ?? -1) >= 0 && (s.sum ?? 1e9) < 5, `plausible duration sum ${s.sum}`);
+          const sum = sumOf(s);
+          assert.ok((sum ?? -1) >= 0 && (sum ?? 1e9) < 5, `plausible duration sum ${sum}`);
         }
       });
 
@@ -248,7 +269,7 @@ export function runConformance(adapter: AdapterCase): void {
       });
 
       it('keeps /metrics and /health out of the metrics', () => {
-        const routes = new Set(series(registry, 'http_requests').map((s) => s.labels.route));
+        const routes = new Set(series(registry, 'http_requests').map((s) => labelsOf(s).route));
         assert.ok(!routes.has('/metrics') && !routes.has('/health'));
       });
 
@@ -628,20 +649,23 @@ export function runConformance(adapter: AdapterCase): void {
           'http_response_size_bytes',
         ]) {
           for (const s of series(registry, family)) {
+            const labels = labelsOf(s);
             assert.ok(
-              known.has(s.labels.route as string),
-              `${family}: unexpected route ${s.labels.route}`,
+              known.has(labels.route as string),
+              `${family}: unexpected route ${labels.route}`,
             );
             assert.ok(
-              allowedMethods.has(s.labels.method as string),
-              `${family}: unexpected method ${s.labels.method}`,
+              allowedMethods.has(labels.method as string),
+              `${family}: unexpected method ${labels.method}`,
             );
           }
         }
-        const routes = new Set(series(registry, 'http_requests').map((s) => s.labels.route));
+        const routes = new Set(series(registry, 'http_requests').map((s) => labelsOf(s).route));
         // Exactly the template the random paths could match, and the one unmatched value.
         assert.deepEqual([...routes].sort(), ['/hello/:name', 'unmatched']);
-        const methodsSeen = new Set(series(registry, 'http_requests').map((s) => s.labels.method));
+        const methodsSeen = new Set(
+          series(registry, 'http_requests').map((s) => labelsOf(s).method),
+        );
         assert.ok(methodsSeen.has('OTHER'));
         assert.ok(series(registry, 'http_requests').length <= known.size * allowedMethods.size * 8);
         // Every request that reached the server's handler is recorded: the routed ones (200, 404)
@@ -651,7 +675,7 @@ export function runConformance(adapter: AdapterCase): void {
         assert.ok(routed >= 900, `${routed} requests routed`);
         let malformed = 0;
         for (const s of series(registry, 'http_requests')) {
-          if (s.labels.status === '400') malformed += s.value ?? 0;
+          if (labelsOf(s).status === '400') malformed += numberOf(s) ?? 0;
         }
         assert.ok(malformed > 0, 'some random paths are malformed percent-encoding');
         assert.equal(total(registry), routed + malformed);

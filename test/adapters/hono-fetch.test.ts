@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Hono } from 'hono';
 import { instrumentHono, telltaleHono } from '../../src/adapters/hono.js';
-import { createRegistry } from '../../src/metrics/index.js';
+import { createRegistry, labelsOf } from '../../src/metrics/index.js';
+import { numberOf, series as pointsOf } from './conformance.js';
 
 describe('telltaleHono without @hono/node-server', () => {
   it('records route, status and Content-Length from the Response, echoes the request id', async () => {
@@ -52,9 +53,12 @@ describe('telltaleHono without @hono/node-server', () => {
       const ok = await get('/hello/caf%C3%A9?q=%ZZ');
       assert.equal(await ok.text(), 'hello café');
       assert.equal(reached, 1, 'the app never saw the malformed path');
-      const series = registry.snapshot().http_requests?.series ?? [];
+      const series = pointsOf(registry, 'http_requests');
       assert.deepEqual(
-        series.map((s) => [s.labels.method, s.labels.route, s.labels.status, s.value]),
+        series.map((s) => {
+          const l = labelsOf(s);
+          return [l.method, l.route, l.status, numberOf(s)];
+        }),
         [
           ['GET', 'unmatched', '400', 1],
           ['GET', '/hello/:name', '200', 1],

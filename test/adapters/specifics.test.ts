@@ -13,9 +13,9 @@ import { telltaleExpress } from '../../src/adapters/express.js';
 import { fastifyGenReqId, telltaleFastify } from '../../src/adapters/fastify.js';
 import { instrumentHono, telltaleHono } from '../../src/adapters/hono.js';
 import { instrumentHandler, requestIdOf, setRoute } from '../../src/adapters/node-http.js';
-import { createRegistry, type Registry } from '../../src/metrics/index.js';
+import { createRegistry, labelsOf, type Registry } from '../../src/metrics/index.js';
 import { pollUntil } from '../helpers/index.js';
-import { send } from './conformance.js';
+import { numberOf, send, series } from './conformance.js';
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1');
@@ -26,15 +26,11 @@ async function listen(server: Server): Promise<string> {
 function count(registry: Registry, method: string, route: string, status: number): Promise<number> {
   return pollUntil(
     () => {
-      const s = registry
-        .snapshot()
-        .http_requests?.series.find(
-          (x) =>
-            x.labels.method === method &&
-            x.labels.route === route &&
-            x.labels.status === String(status),
-        );
-      return s?.value;
+      const s = series(registry, 'http_requests').find((x) => {
+        const l = labelsOf(x);
+        return l.method === method && l.route === route && l.status === String(status);
+      });
+      return numberOf(s);
     },
     { description: `${method} ${route} ${status} recorded`, timeoutMs: 5000, intervalMs: 10 },
   );
@@ -111,8 +107,8 @@ describe('fastify: malformed percent-encoding', () => {
       assert.deepEqual(await raw(port, '/hello/ann#%ZZ'), ['HTTP/1.1 200 OK', 'hello ann']);
       assert.equal(await count(registry, 'GET', 'unmatched', 400), 1);
       assert.equal(await count(registry, 'GET', '/hello/:name', 200), 1);
-      assert.equal(registry.snapshot().http_requests?.series.length, 2);
-      assert.equal(registry.snapshot().http_requests_in_flight?.series[0]?.value, 0);
+      assert.equal(registry.snapshot().http_requests?.points.length, 2);
+      assert.equal(numberOf(series(registry, 'http_requests_in_flight')[0]), 0);
     } finally {
       await app.close();
     }
@@ -226,12 +222,11 @@ describe('express: mount paths', () => {
 
 describe('node-http: when a request is recorded', () => {
   function counter(registry: Registry, route: string, status = 200): number {
-    const s = registry
-      .snapshot()
-      .http_requests?.series.find(
-        (x) => x.labels.route === route && x.labels.status === String(status),
-      );
-    return s?.value ?? 0;
+    const s = series(registry, 'http_requests').find((x) => {
+      const l = labelsOf(x);
+      return l.route === route && l.status === String(status);
+    });
+    return numberOf(s) ?? 0;
   }
 
   it('records a synchronous answer when the handler returns, with no close listener; an async one on close', async () => {
@@ -274,7 +269,7 @@ describe('node-http: when a request is recorded', () => {
       ]);
       assert.equal(await count(registry, 'GET', '/async', 200), 1);
       assert.equal(counter(registry, '/sync'), 1);
-      assert.equal(registry.snapshot().http_requests_in_flight?.series[0]?.value, 0);
+      assert.equal(numberOf(series(registry, 'http_requests_in_flight')[0]), 0);
     } finally {
       server.close();
     }

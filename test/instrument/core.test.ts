@@ -15,7 +15,7 @@ import {
   pathOf,
 } from '../../src/instrument/index.js';
 import { TelltaleError } from '../../src/internal/errors.js';
-import { BucketPresets, createRegistry } from '../../src/metrics/index.js';
+import { BucketPresets, createRegistry, labelsOf } from '../../src/metrics/index.js';
 import { httpRequest, pollUntil } from '../helpers/index.js';
 
 function invalidOption(err: unknown): boolean {
@@ -150,7 +150,9 @@ describe('createHttpMetrics', () => {
     m.record('GET', '/r19', 200, 0.001, 0, 0);
     assert.equal(m.requests.seriesCount, 6); // 5 real series and the overflow series
     let sum = 0;
-    for (const s of registry.snapshot().http_requests?.series ?? []) sum += s.value ?? 0;
+    const fam = registry.snapshot().http_requests;
+    assert.ok(fam?.type === 'counter');
+    for (const s of fam.points) sum += s.value;
     assert.equal(sum, 21);
   });
 
@@ -294,11 +296,11 @@ describe('malformed percent-encoding in the path', () => {
           () =>
             registry
               .snapshot()
-              .http_requests?.series.find((s) => s.labels.status === String(status)),
+              .http_requests?.points.find((s) => labelsOf(s).status === String(status)),
           { description: `${status} recorded`, timeoutMs: 5000, intervalMs: 10 },
         );
         assert.deepEqual(
-          registry.snapshot().http_requests?.series.map((s) => s.labels),
+          registry.snapshot().http_requests?.points.map((s) => labelsOf(s)),
           [{ method: 'GET', route: 'unmatched', status: String(status) }],
         );
       } finally {

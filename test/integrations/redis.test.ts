@@ -13,7 +13,13 @@ import {
   type RedisClientLike,
 } from '../../src/integrations/redis.js';
 import { createRegistry, type HistogramFamily, type Registry } from '../../src/metrics/index.js';
-import { countSeries, findSeries } from '../../src/testing/index.js';
+import {
+  type CounterPoint,
+  countSeries,
+  findSeries,
+  type HistogramPoint,
+  labelsOf,
+} from '../../src/testing/index.js';
 import { enableExemplars, span } from '../../src/trace/index.js';
 import {
   assertPromtoolClean,
@@ -112,14 +118,14 @@ const KINDS = [
 
 /** Histogram observation count of one series (0 when it does not exist). */
 function latencyCount(registry: Registry, labels: Record<string, string>, name = LATENCY): number {
-  const found = findSeries(registry, name, labels);
+  const found = findSeries<HistogramPoint>(registry, name, labels);
   assert.ok(found.length <= 1, `more than one series for ${JSON.stringify(labels)}`);
   return found[0]?.count ?? 0;
 }
 
 /** Error counter value of one series (0 when it does not exist). */
 function errorCount(registry: Registry, labels: Record<string, string>, name = ERRORS): number {
-  const found = findSeries(registry, name, labels);
+  const found = findSeries<CounterPoint>(registry, name, labels);
   assert.ok(found.length <= 1, `more than one series for ${JSON.stringify(labels)}`);
   return found[0]?.value ?? 0;
 }
@@ -131,7 +137,9 @@ function countsByCommand(
   name = LATENCY,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of findSeries(registry, name)) out[s.labels[label] ?? '?'] = s.count ?? 0;
+  for (const s of findSeries<HistogramPoint>(registry, name)) {
+    out[labelsOf(s)[label] ?? '?'] = s.count;
+  }
   return out;
 }
 
@@ -176,8 +184,8 @@ for (const { kind, connect, mechanism } of KINDS) {
       await client.mget([`${k}:a`, `${k}:b`]);
       assert.deepEqual(countsByCommand(registry), { set: 3, get: 2, del: 1, mget: 1 });
       assert.equal(countSeries(registry, ERRORS), 0);
-      const [set] = findSeries(registry, LATENCY, { command: 'set' });
-      assert.ok(set !== undefined && set.sum !== undefined && set.sum > 0 && set.sum < 5);
+      const [set] = findSeries<HistogramPoint>(registry, LATENCY, { command: 'set' });
+      assert.ok(set !== undefined && set.sum > 0 && set.sum < 5);
       const body = encodeText(registry.gatherSync());
       assert.match(body, /^redis_command_duration_seconds_count\{command="set"\} 3$/m);
       assert.match(body, /^redis_command_duration_seconds_bucket\{command="get",le="\+Inf"\} 2$/m);

@@ -6,6 +6,7 @@ import {
   type Counter,
   createRegistry,
   detectPii,
+  labelsOf,
   OVERFLOW_LABEL_VALUE,
   REDACTED_LABEL_VALUE,
 } from '../../src/metrics/index.js';
@@ -361,8 +362,11 @@ describe('TTL eviction', () => {
     const r = createRegistry({ now: () => t, seriesTtlSeconds: 10, maxSeries: 2 });
     const c = r.counter({ name: 'c', help: 'C.', labelNames: ['k'] });
     // The series as they are, read without sweeping (snapshot() runs no sweep).
-    const series = () =>
-      (r.snapshot()['c']?.series ?? []).map((s) => `${s.labels['k']}=${s.value}`).sort();
+    const series = () => {
+      const f = r.snapshot()['c'];
+      assert.ok(f?.type === 'counter');
+      return f.points.map((s) => `${labelsOf(s)['k']}=${s.value}`).sort();
+    };
     const folds = () =>
       (r.get('telltale_series_overflow') as Counter<readonly ['metric']>).get({
         metric: 'c_total',
@@ -399,7 +403,7 @@ describe('TTL eviction', () => {
     let t = 0;
     const r = createRegistry({ now: () => t, seriesTtlSeconds: 0.2, maxSeries: 1 });
     const g = r.gauge({ name: 'g', help: 'G.', labelNames: ['k'] });
-    const series = () => (r.snapshot()['g']?.series ?? []).map((s) => s.labels['k']).sort();
+    const series = () => (r.snapshot()['g']?.points ?? []).map((s) => labelsOf(s)['k']).sort();
     g.set({ k: 'a' }, 1);
     g.set({ k: 'b' }, 1); // first sweep at the cap, a was just updated: folded
     t = 150;
@@ -414,7 +418,7 @@ describe('TTL eviction', () => {
     let t = 100_000;
     const r = createRegistry({ now: () => t, seriesTtlSeconds: 1, maxSeries: 1 });
     const c = r.counter({ name: 'c', help: 'C.', labelNames: ['k'] });
-    const series = () => (r.snapshot()['c']?.series ?? []).map((s) => s.labels['k']).sort();
+    const series = () => (r.snapshot()['c']?.points ?? []).map((s) => labelsOf(s)['k']).sort();
     c.inc({ k: 'a' });
     r.gatherSync(); // sweep at 100 s: a seen
     t = 50_000;

@@ -66,6 +66,7 @@ describe('createNoopRegistry', () => {
     assert.deepEqual(await r.gather(), []);
     assert.deepEqual(r.gatherSync(), []);
     assert.deepEqual(r.snapshot(), {});
+    assert.ok(Object.isFrozen(r.snapshot()));
     assert.deepEqual(r.instruments(), []);
     assert.equal(r.get('req'), undefined);
     assert.equal(r.unregister('req'), false);

@@ -1,7 +1,7 @@
 // Registry: idempotent and conflicting registration, sample-name clashes, prefix, default labels, unregister, gather order and filters, snapshot.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRegistry } from '../../src/metrics/index.js';
+import { createNoopRegistry, createRegistry } from '../../src/metrics/index.js';
 import { family, read, silenceWarnings, texts, throwsCode } from './helpers.js';
 
 silenceWarnings();
@@ -291,72 +291,121 @@ describe('registration', () => {
     );
   });
 
-  it('snapshot() is plain, JSON-serialisable and exact', () => {
-    const r = createRegistry({ defaultLabels: { svc: 'a' } });
+  it('snapshot() is the gathered model keyed by family name: exact, plain, frozen, a copy', () => {
+    const T = 1_700_000_000_000;
+    const r = createRegistry({ defaultLabels: { svc: 'a' }, now: () => T });
     const c = r.counter({ name: 'jobs_total', help: 'Jobs.', labelNames: ['kind'] });
     c.inc({ kind: 'x' }, 3);
-    r.gauge({ name: 'temp_celsius', help: 'Temp.', unit: 'celsius' }).set(-1.5);
+    const g = r.gauge({ name: 'temp_celsius', help: 'Temp.', unit: 'celsius' });
+    g.set(-1.5);
     const h = r.histogram({ name: 'd_seconds', help: 'D.', buckets: [0.5, 1] });
     h.observe(0.5);
     h.observe(2);
     const s = r.summary({ name: 'q_seconds', help: 'Q.', quantiles: [0.5] });
     s.observe(4);
-    r.info({ name: 'build_info', help: 'Build.', labelNames: ['v'] }).set({ v: '1' });
-    r.stateSet({ name: 'st', help: 'St.', states: ['on', 'off'] }).set('on');
+    const info = r.info({ name: 'build_info', help: 'Build.', labelNames: ['v'] });
+    info.set({ v: '1' });
+    const st = r.stateSet({ name: 'st', help: 'St.', states: ['on', 'off'] });
+    st.set('on');
     const snap = r.snapshot();
+    const svc = { names: ['svc'], values: ['a'] };
     const expected = {
       build: {
         type: 'info',
+        name: 'build',
         help: 'Build.',
         unit: '',
-        series: [{ labels: { svc: 'a', v: '1' }, value: 1 }],
+        points: [{ labels: { names: ['svc', 'v'], values: ['a', '1'] } }],
       },
       d_seconds: {
         type: 'histogram',
+        name: 'd_seconds',
         help: 'D.',
         unit: '',
-        series: [
-          { labels: { svc: 'a' }, buckets: { '0.5': 1, '1': 1, '+Inf': 2 }, sum: 2.5, count: 2 },
-        ],
+        buckets: [0.5, 1],
+        points: [{ labels: svc, cumulative: [1, 1, 2], sum: 2.5, count: 2, created: T / 1000 }],
       },
       jobs: {
         type: 'counter',
+        name: 'jobs',
         help: 'Jobs.',
         unit: '',
-        series: [{ labels: { svc: 'a', kind: 'x' }, value: 3 }],
+        points: [
+          { labels: { names: ['svc', 'kind'], values: ['a', 'x'] }, value: 3, created: T / 1000 },
+        ],
       },
       q_seconds: {
         type: 'summary',
+        name: 'q_seconds',
         help: 'Q.',
         unit: '',
-        series: [{ labels: { svc: 'a' }, quantiles: { '0.5': 4 }, sum: 4, count: 1 }],
+        quantiles: [0.5],
+        points: [{ labels: svc, values: [4], sum: 4, count: 1, created: T / 1000 }],
       },
       st: {
         type: 'stateset',
+        name: 'st',
         help: 'St.',
         unit: '',
-        series: [{ labels: { svc: 'a' }, states: { on: true, off: false } }],
+        states: ['on', 'off'],
+        points: [{ labels: svc, enabled: [true, false] }],
       },
       temp_celsius: {
         type: 'gauge',
+        name: 'temp_celsius',
         help: 'Temp.',
         unit: 'celsius',
-        series: [{ labels: { svc: 'a' }, value: -1.5 }],
+        points: [{ labels: svc, value: -1.5 }],
       },
     };
-    assert.deepEqual(snap, expected);
+    // The data without the symbol-keyed render cache of label sets (not data; see LABEL_TEXT).
+    const data = (x: unknown): unknown => {
+      if (typeof x !== 'object' || x === null) return x;
+      if (Array.isArray(x)) return x.map(data);
+      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, data(v)]));
+    };
+    assert.deepEqual(data(snap), expected);
+    // The same families gather() gives, keyed by name, in name order.
+    assert.deepEqual(Object.keys(snap), Object.keys(expected));
+    assert.deepEqual(data(Object.values(snap)), data(r.gatherSync()));
+    assert.deepEqual(structuredClone(snap), data(snap));
     assert.deepEqual(JSON.parse(JSON.stringify(snap)), expected);
-    // Plain objects all the way down: no class instances, no getters.
-    const walk = (x: unknown): void => {
+    // Frozen record and families; plain data all the way down: no class instances, no getters,
+    // no functions.
+    assert.ok(Object.isFrozen(snap), 'the record is frozen');
+    for (const f of Object.values(snap)) {
+      assert.ok(Object.isFrozen(f), `${f.name} is frozen`);
+      assert.ok(Object.isFrozen(f.points), `${f.name}'s points are frozen`);
+    }
+    const walk = (x: unknown, path: string): void => {
+      assert.ok(typeof x !== 'function', `${path} is not a function`);
       if (typeof x !== 'object' || x === null) return;
       const proto = Object.getPrototypeOf(x);
-      assert.ok(proto === Object.prototype || proto === Array.prototype, 'plain object or array');
-      for (const v of Object.values(x)) walk(v);
+      assert.ok(proto === Object.prototype || proto === Array.prototype, `${path} is plain`);
+      for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(x))) {
+        assert.ok('value' in d, `${path}.${k} is a data property`);
+        walk(d.value, `${path}.${k}`);
+      }
     };
-    walk(snap);
-    // A snapshot is a copy: later updates do not change it.
+    walk(snap, 'snapshot');
+    // A snapshot is a copy: later updates, new series and new families do not change it.
     c.inc({ kind: 'x' });
-    assert.equal(snap['jobs']?.series[0]?.value, 3);
+    c.inc({ kind: 'y' });
+    g.set(7);
+    h.observe(0.1);
+    s.observe(1);
+    info.set({ v: '2' });
+    st.set('off');
+    r.counter({ name: 'later_total', help: 'Later.' }).inc();
+    assert.deepEqual(data(snap), expected);
+    assert.equal(r.snapshot()['jobs']?.points.length, 2);
+  });
+
+  it('snapshot() of an empty registry and of the no-op registry is a frozen {}', () => {
+    for (const snap of [createRegistry().snapshot(), createNoopRegistry().snapshot()]) {
+      assert.deepEqual(snap, {});
+      assert.ok(Object.isFrozen(snap));
+    }
   });
 
   it('gathered families can be JSON-serialised (the model is plain data)', async () => {

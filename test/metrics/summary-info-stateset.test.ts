@@ -1,7 +1,7 @@
 // Summary (quantiles roughly right, sum and count exact), info and stateset instruments.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRegistry } from '../../src/metrics/index.js';
+import { createRegistry, labelsOf } from '../../src/metrics/index.js';
 import { family, silenceWarnings, text, throwsCode } from './helpers.js';
 
 silenceWarnings();
@@ -122,10 +122,12 @@ describe('info', () => {
       ['version="1.2.0",commit="abc"', 'version="1.3.0",commit="def"'],
     );
     assert.equal(r.info({ name: 'build', help: 'Build.', labelNames: ['version', 'commit'] }), i);
-    assert.deepEqual(r.snapshot()['build']?.series[0], {
-      labels: { version: '1.2.0', commit: 'abc' },
-      value: 1,
-    });
+    const build = r.snapshot()['build'];
+    assert.equal(build?.type, 'info');
+    const first = build?.points[0];
+    assert.ok(first !== undefined);
+    assert.deepEqual(Object.keys(first), ['labels']); // an info's value is always 1: not stored
+    assert.deepEqual(labelsOf(first), { version: '1.2.0', commit: 'abc' });
   });
 
   it('a label-less info has one series; remove of a set returns true then false', () => {
@@ -175,9 +177,16 @@ describe('stateset', () => {
         ],
       );
     }
-    assert.deepEqual(r.snapshot()['conn_state']?.series[1], {
-      labels: { peer: 'p2' },
-      states: { idle: false, busy: false, closed: true },
+    const conn = r.snapshot()['conn_state'];
+    assert.ok(conn?.type === 'stateset');
+    const p2 = conn.points[1];
+    assert.ok(p2 !== undefined);
+    assert.deepEqual(Object.keys(p2), ['labels', 'enabled']);
+    assert.deepEqual(labelsOf(p2), { peer: 'p2' });
+    assert.deepEqual(Object.fromEntries(conn.states.map((state, i) => [state, p2.enabled[i]])), {
+      idle: false,
+      busy: false,
+      closed: true,
     });
   });
 
