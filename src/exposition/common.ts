@@ -4,8 +4,9 @@ import { fail } from '../internal/errors.js';
 import { escapeLabelValue, labelFragment } from '../internal/escape.js';
 import {
   type InfoFamily,
-  LABEL_TEXT,
+  LABEL_TEXTS,
   type LabelSet,
+  type MetricFamily,
   type StateSetFamily,
 } from '../metrics/model.js';
 
@@ -35,13 +36,18 @@ export function resolveChunkSize(chunkSize: number | undefined): number {
   );
 }
 
+/** A gathered family's render cache (see `LABEL_TEXTS`), or `undefined` when it has none. */
+export function labelTexts(family: MetricFamily): readonly string[] | undefined {
+  return family[LABEL_TEXTS];
+}
+
 /**
- * The label text fragment `a="x",b="y"` of a label set: the gathered set's render cache when it
- * has one, else built from its names and values (escaped). Both give the same bytes.
+ * The label text fragment `a="x",b="y"` of point `i`: from the family's render cache `texts`
+ * when there is one, else built from the label set's names and values (escaped). Both give the
+ * same bytes.
  */
-export function labelText(set: LabelSet): string {
-  const t = set[LABEL_TEXT];
-  return t !== undefined ? t : labelFragment(set.names, set.values);
+export function labelText(texts: readonly string[] | undefined, i: number, set: LabelSet): string {
+  return texts !== undefined ? texts[i]! : labelFragment(set.names, set.values);
 }
 
 /**
@@ -61,9 +67,12 @@ export function flatten(s: string): string {
  */
 export function infoSamples(family: InfoFamily): string {
   const name = `${family.name}_info`;
+  const texts = labelTexts(family);
+  const points = family.points;
   let out = '';
-  for (const p of family.points) {
-    const t = labelText(p.labels);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    const t = labelText(texts, i, p.labels);
     out += t === '' ? `${name} 1\n` : `${name}{${t}} 1\n`;
   }
   return out;
@@ -77,9 +86,12 @@ export function stateSetSamples(family: StateSetFamily): string {
   const base = family.name;
   const open = `${base}{`;
   const state = family.states.map((st) => `${base}="${escapeLabelValue(st)}"} `);
+  const texts = labelTexts(family);
+  const points = family.points;
   let out = '';
-  for (const p of family.points) {
-    const t = labelText(p.labels);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    const t = labelText(texts, i, p.labels);
     const head = t === '' ? open : `${open}${t},`;
     const on = p.enabled;
     for (let j = 0; j < state.length; j++)

@@ -7,6 +7,7 @@ import {
   formatNumber as fmt,
   infoSamples,
   labelText,
+  labelTexts,
   resolveChunkSize,
   stateSetSamples,
 } from './common.js';
@@ -80,6 +81,7 @@ function* openMetricsChunks(
   let out = '';
   for (let f = 0; f < families.length; f++) {
     const family = families[f]!;
+    const texts = labelTexts(family);
     const base = family.name;
     // OpenMetrics: TYPE, then UNIT (only when set), then HELP, all before the samples.
     const meta =
@@ -94,7 +96,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(p.labels);
+          const t = labelText(texts, i, p.labels);
           const lbl = t === '' ? ' ' : `{${t}} `;
           out += `${total}${lbl}${fmt(p.value)}`;
           if (p.exemplar !== undefined) out += exemplarSuffix(p.exemplar);
@@ -113,7 +115,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(p.labels);
+          const t = labelText(texts, i, p.labels);
           out += t === '' ? `${base} ${fmt(p.value)}\n` : `${open}${t}} ${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
@@ -136,7 +138,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(p.labels);
+          const t = labelText(texts, i, p.labels);
           const head = t === '' ? bucket : `${bucket}${t},`;
           const cum = p.cumulative;
           const ex = p.exemplars;
@@ -144,7 +146,7 @@ function* openMetricsChunks(
             for (let j = 0; j <= nb; j++) out += `${head}${le[j]}${fmt(cum[j]!)}\n`;
           } else {
             for (let j = 0; j <= nb; j++) {
-              const e = ex[j];
+              const e = ex[j] ?? undefined;
               out +=
                 e === undefined
                   ? `${head}${le[j]}${fmt(cum[j]!)}\n`
@@ -175,7 +177,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(p.labels);
+          const t = labelText(texts, i, p.labels);
           const head = t === '' ? open : `${open}${t},`;
           const values = p.values;
           for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;

@@ -1,5 +1,5 @@
 // Label pairs for the protobuf encoder: LabelPair bytes from names and values, and the per-server cache that keeps them between scrapes.
-import { LABEL_TEXT, type LabelSet } from '../metrics/model.js';
+import type { LabelSet } from '../metrics/model.js';
 import { utf8Length, varintSize, Writer } from './wire.js';
 
 // Metric.label (field 1) and LabelPair's name (1) and value (2), all length-delimited.
@@ -22,14 +22,13 @@ export interface ProtobufCache {
 }
 
 /**
- * The cache key of a label set: its render cache (the text fragment, injective in names and
- * values, and the same string object from one gather to the next, so comparing it is cheap) when
- * it has one, else its names and values as JSON (which starts with `[`, so the two kinds of key
- * never collide).
+ * The cache key of point `i`'s label set: the family's render cache entry (the text fragment,
+ * injective in names and values, and the same string object from one gather to the next, so
+ * comparing it is cheap) when the family has one, else its names and values as JSON (which starts
+ * with `[`, so the two kinds of key never collide).
  */
-function keyOf(set: LabelSet): string {
-  const t = set[LABEL_TEXT];
-  return t !== undefined ? t : JSON.stringify([set.names, set.values]);
+function keyOf(texts: readonly string[] | undefined, i: number, set: LabelSet): string {
+  return texts !== undefined ? texts[i]! : JSON.stringify([set.names, set.values]);
 }
 
 /**
@@ -317,9 +316,9 @@ export class Labels {
     }
   }
 
-  /** The key that identifies a label set in the cache (its text). */
-  key(set: LabelSet): string {
-    return keyOf(set);
+  /** The key that identifies point `i`'s label set `set` in the cache. */
+  key(set: LabelSet, i: number): string {
+    return keyOf(this.texts, i, set);
   }
 
   /** With a cache: family `name`'s templates of `kind`, if an earlier encode published them. */
@@ -350,8 +349,12 @@ export class Labels {
     });
   }
 
-  /** Starts family `name` of `n` points. */
-  begin(name: string, n: number): void {
+  /** The current family's render cache (see `LABEL_TEXTS`), set by {@link begin}. */
+  private texts: readonly string[] | undefined;
+
+  /** Starts family `name` of `n` points, whose render cache is `texts` (if any). */
+  begin(name: string, n: number, texts: readonly string[] | undefined): void {
+    this.texts = texts;
     if (this.refs.length < n) this.refs = new Int32Array(Math.max(n, this.refs.length * 2));
     this.used = 0;
     this.values.length = 0;
@@ -378,7 +381,7 @@ export class Labels {
     const gen = this.gen;
     if (gen !== undefined) {
       const order = this.order!;
-      const key = keyOf(set);
+      const key = keyOf(this.texts, i, set);
       let s: number;
       if (order.keys[i] === key) {
         s = order.slots[i]!;

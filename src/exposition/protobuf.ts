@@ -11,7 +11,7 @@ import type {
   StateSetFamily,
   SummaryFamily,
 } from '../metrics/model.js';
-import { DEFAULT_CHUNK_SIZE } from './common.js';
+import { DEFAULT_CHUNK_SIZE, labelTexts } from './common.js';
 import {
   isProtobufCache,
   Labels,
@@ -256,7 +256,7 @@ function* valueFamily(
   const gauge = family.type === 'gauge';
   const created = counter && ctx.created;
   const labels = ctx.labels;
-  labels.begin(family.name, n);
+  labels.begin(family.name, n, labelTexts(family));
   const kind = counter
     ? created
       ? TEMPLATE_COUNTER
@@ -281,7 +281,7 @@ function* valueFamily(
       i < tpl.n &&
       e === undefined &&
       (!counter || tpl.created[i] === (p as CounterPoint).created) &&
-      tpl.keys[i] === labels.key(p.labels)
+      tpl.keys[i] === labels.key(p.labels, i)
     ) {
       inner[i] = -1;
       full[i] = tpl.len[i]!;
@@ -348,7 +348,7 @@ function* valueFamily(
       // untyped point records 0.
       const c = p as CounterPoint;
       const at0 = counter ? (c.exemplar === undefined ? c.created : Number.NaN) : 0;
-      build.add(i, labels.key(p.labels), at0, w, start, f, at);
+      build.add(i, labels.key(p.labels, i), at0, w, start, f, at);
     }
     if (w.pos >= limit) yield w.take(limit);
   }
@@ -362,7 +362,7 @@ function* infoFamily(
 ): Generator<Uint8Array, void, undefined> {
   const points = family.points;
   const labels = ctx.labels;
-  labels.begin(family.name, points.length);
+  labels.begin(family.name, points.length, labelTexts(family));
   const sizes = points.map((p, i) => labels.size(p.labels, i) + field(DOUBLE_FIELD));
   let total = 0;
   for (const size of sizes) total += field(size);
@@ -406,7 +406,7 @@ function* stateSetFamily(ctx: Ctx, family: StateSetFamily): Generator<Uint8Array
     return w.buf;
   });
   const labels = ctx.labels;
-  labels.begin(family.name, points.length);
+  labels.begin(family.name, points.length, labelTexts(family));
   const labelSizes = points.map((p, i) => labels.size(p.labels, i));
   let total = 0;
   for (const ls of labelSizes) {
@@ -460,7 +460,7 @@ function* summaryFamily(ctx: Ctx, family: SummaryFamily): Generator<Uint8Array, 
   // Quantile { quantile, value }: two doubles, 18 bytes, one length byte.
   const quantiles = nq * field(2 * DOUBLE_FIELD);
   const labels = ctx.labels;
-  labels.begin(family.name, n);
+  labels.begin(family.name, n, labelTexts(family));
   let total = 0;
   for (let i = 0; i < n; i++) {
     const p = points[i]!;
@@ -649,13 +649,13 @@ function histogramSize(family: HistogramFamily, p: HistogramPoint, created: bool
   let size = (ints ? countSize(p.count) : DOUBLE_FIELD) + DOUBLE_FIELD;
   for (let j = 0; j < nb; j++) {
     let b = countSize(cum[j]!) + DOUBLE_FIELD;
-    const e = ex?.[j];
+    const e = ex?.[j] ?? undefined;
     if (e !== undefined) b += field(exemplarSize(e));
     size += field(b);
   }
   // The +Inf bucket is implied by sample_count; it is written only to carry its exemplar, as
   // client_golang does. A native histogram carries exemplars in its own field instead.
-  const inf = native === undefined ? ex?.[nb] : undefined;
+  const inf = native === undefined ? (ex?.[nb] ?? undefined) : undefined;
   if (inf !== undefined)
     size += field(countSize(p.count) + DOUBLE_FIELD + field(exemplarSize(inf)));
   if (created) {
@@ -678,7 +678,7 @@ function histogramSize(family: HistogramFamily, p: HistogramPoint, created: bool
     if (needsNoopSpan(native)) size += field(4);
     if (ex !== undefined) {
       for (const e of ex) {
-        if (e !== undefined && timestampSize(e.timestamp) >= 0) size += 1 + field(exemplarSize(e));
+        if (e != null && timestampSize(e.timestamp) >= 0) size += 1 + field(exemplarSize(e));
       }
     }
   }
@@ -706,7 +706,7 @@ function writeHistogram(
   w.double(p.sum);
   for (let j = 0; j < nb; j++) {
     const c = cum[j]!;
-    const e = ex?.[j];
+    const e = ex?.[j] ?? undefined;
     let b = countSize(c) + DOUBLE_FIELD;
     const es = e === undefined ? 0 : exemplarSize(e);
     if (e !== undefined) b += field(es);
@@ -721,7 +721,7 @@ function writeHistogram(
       writeExemplar(w, e);
     }
   }
-  const inf = native === undefined ? ex?.[nb] : undefined;
+  const inf = native === undefined ? (ex?.[nb] ?? undefined) : undefined;
   if (inf !== undefined) {
     const es = exemplarSize(inf);
     w.byte(HIST_BUCKET);
@@ -776,7 +776,7 @@ function writeHistogram(
   }
   if (native !== undefined && ex !== undefined) {
     for (const e of ex) {
-      if (e === undefined || timestampSize(e.timestamp) < 0) continue;
+      if (e == null || timestampSize(e.timestamp) < 0) continue;
       w.byte(HIST_EXEMPLARS_0);
       w.byte(HIST_EXEMPLARS_1);
       w.varint(exemplarSize(e));
@@ -795,7 +795,7 @@ function* histogramFamily(
   const sizes = new Int32Array(n);
   const inner = new Int32Array(n);
   const labels = ctx.labels;
-  labels.begin(family.name, n);
+  labels.begin(family.name, n, labelTexts(family));
   let total = 0;
   for (let i = 0; i < n; i++) {
     const p = points[i]!;

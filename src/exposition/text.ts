@@ -7,6 +7,7 @@ import {
   formatNumber as fmt,
   infoSamples,
   labelText,
+  labelTexts,
   resolveChunkSize,
   stateSetSamples,
 } from './common.js';
@@ -64,6 +65,7 @@ function* textChunks(
   let out = '';
   for (let f = 0; f < families.length; f++) {
     const family = families[f]!;
+    const texts = labelTexts(family);
     const base = family.name;
     switch (family.type) {
       case 'counter':
@@ -77,7 +79,7 @@ function* textChunks(
         const points: readonly { labels: LabelSet; value: number }[] = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(p.labels);
+          const t = labelText(texts, i, p.labels);
           out += t === '' ? `${name} ${fmt(p.value)}\n` : `${lbl}${t}} ${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
@@ -101,7 +103,7 @@ function* textChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(p.labels);
+          const t = labelText(texts, i, p.labels);
           const head = t === '' ? bucket : `${bucket}${t},`;
           const cum = p.cumulative;
           for (let j = 0; j <= nb; j++) out += `${head}${le[j]}${fmt(cum[j]!)}\n`;
@@ -126,7 +128,7 @@ function* textChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(p.labels);
+          const t = labelText(texts, i, p.labels);
           const head = t === '' ? open : `${open}${t},`;
           const values = p.values;
           for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;

@@ -155,12 +155,12 @@ export class CounterImpl<N extends LabelNames>
 
   /** @internal */
   _family(points: readonly CounterPoint[]): CounterFamily {
-    return Object.freeze({
+    return {
       type: 'counter',
       name: this.name,
       help: this.help,
       unit: this.unit,
       points,
-    });
+    };
   }
 }

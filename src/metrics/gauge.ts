@@ -165,12 +165,12 @@ export class GaugeImpl<N extends LabelNames>
 
   /** @internal */
   _family(points: readonly GaugePoint[]): GaugeFamily {
-    return Object.freeze({
+    return {
       type: 'gauge',
       name: this.name,
       help: this.help,
       unit: this.unit,
       points,
-    });
+    };
   }
 }

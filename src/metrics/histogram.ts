@@ -263,11 +263,11 @@ export class HistogramImpl<N extends LabelNames>
     if (this._ex === null || i < 0) return point;
     // Dense and exactly `k` long (a slice of the sparse slab array could be shorter or holey),
     // so it stays aligned with `cumulative` as the model promises.
-    const ex: (Exemplar | undefined)[] = new Array(k);
+    const ex: (Exemplar | null)[] = new Array(k);
     let any = false;
     for (let b = 0; b < k; b++) {
       const e = this._ex[i * k + b];
-      ex[b] = e;
+      ex[b] = e ?? null;
       if (e !== undefined) any = true;
     }
     return any ? { ...point, exemplars: ex } : point;
@@ -275,13 +275,13 @@ export class HistogramImpl<N extends LabelNames>
 
   /** @internal */
   _family(points: readonly HistogramPoint[]): HistogramFamily {
-    return Object.freeze({
+    return {
       type: 'histogram',
       name: this.name,
       help: this.help,
       unit: this.unit,
       buckets: this.buckets,
       points,
-    });
+    };
   }
 }

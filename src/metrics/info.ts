@@ -39,13 +39,13 @@ export class InfoImpl<N extends LabelNames> extends Metric<N, InfoHandleImpl> im
 
   /** @internal */
   _family(points: readonly InfoPoint[]): InfoFamily {
-    return Object.freeze({
+    return {
       type: 'info',
       name: this.name,
       help: this.help,
       unit: this.unit,
       points,
-    });
+    };
   }
 }
 
@@ -163,13 +163,13 @@ export class StateSetImpl<N extends LabelNames, S extends string>
 
   /** @internal */
   _family(points: readonly StateSetPoint[]): StateSetFamily {
-    return Object.freeze({
+    return {
       type: 'stateset',
       name: this.name,
       help: this.help,
       unit: this.unit,
       states: this.states,
       points,
-    });
+    };
   }
 }

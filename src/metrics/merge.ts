@@ -3,7 +3,14 @@
 import { warnOnce } from '../internal/errors.js';
 import { labelFragment } from '../internal/escape.js';
 import { labelKey } from './labels.js';
-import type { Gatherer, GatherOptions, GatherSelection, LabelSet, MetricFamily } from './model.js';
+import {
+  type Gatherer,
+  type GatherOptions,
+  type GatherSelection,
+  LABEL_TEXTS,
+  type LabelSet,
+  type MetricFamily,
+} from './model.js';
 import { gatherNames } from './names.js';
 
 /**
@@ -43,7 +50,11 @@ export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): Metr
         continue;
       }
       const seen = new Set(prev.points.map((p) => seriesKey(p.labels)));
-      const extra = (f.points as readonly { labels: LabelSet }[]).filter((p) => {
+      const prevTexts = prev[LABEL_TEXTS];
+      const texts = f[LABEL_TEXTS];
+      const keptTexts: string[] | undefined =
+        prevTexts !== undefined && texts !== undefined ? [...prevTexts] : undefined;
+      const extra = (f.points as readonly { labels: LabelSet }[]).filter((p, i) => {
         const key = seriesKey(p.labels);
         if (seen.has(key)) {
           const text = labelFragment(p.labels.names, p.labels.values);
@@ -55,15 +66,15 @@ export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): Metr
           return false;
         }
         seen.add(key);
+        keptTexts?.push(texts![i]!);
         return true;
       });
-      byName.set(
-        f.name,
-        Object.freeze({
-          ...prev,
-          points: Object.freeze([...prev.points, ...extra]),
-        }) as MetricFamily,
-      );
+      // Spread copies no render cache (it is not enumerable): carry it over when both have one.
+      const merged = { ...prev, points: Object.freeze([...prev.points, ...extra]) };
+      if (keptTexts !== undefined) {
+        Object.defineProperty(merged, LABEL_TEXTS, { value: Object.freeze(keptTexts) });
+      }
+      byName.set(f.name, Object.freeze(merged) as MetricFamily);
     }
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -12,7 +12,7 @@ import {
 import { type LookupPool, makeFind } from './lookup.js';
 import {
   type Exemplar,
-  LABEL_TEXT,
+  LABEL_TEXTS,
   type LabelSet,
   type MetricFamily,
   type MetricType,
@@ -138,7 +138,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   readonly _allNames: readonly string[];
   /**
    * @internal Each slot's label text, `a="x",b="y"` escaped: the text encoders' render cache
-   * (see `LABEL_TEXT`), never the series' identity. Its length is the number of slots in use.
+   * (see `LABEL_TEXTS`), never the series' identity. Its length is the number of slots in use.
    */
   _texts: string[] = [];
   /** @internal Each slot's declared label values, `labelNames.length` per slot, back to back. */
@@ -167,6 +167,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   private readonly _root: Node = new Map();
   /** The label set of a label-less metric's only series: the same frozen object in every gather. */
   private readonly _noLabels: LabelSet;
+  /** The default labels' values, or null when the registry has none. */
+  private readonly _defaultValues: string[] | null;
   /** @internal The overflow series' slot, or -1. */
   _overflowSlot = -1;
   private _overflowText: string | undefined;
@@ -186,8 +188,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     this._noLabels = Object.freeze({
       names: this._allNames,
       values: Object.freeze([...rt.defaultLabelValues]),
-      [LABEL_TEXT]: rt.defaultLabelText,
     });
+    this._defaultValues = rt.defaultLabelValues.length === 0 ? null : [...rt.defaultLabelValues];
     this._nameSet = new Set(spec.labelNames);
     this._touched = rt.ttlMs > 0 ? new Uint8Array(INITIAL_CAPACITY) : null;
     this._lastSeen = rt.ttlMs > 0 ? new Float64Array(INITIAL_CAPACITY) : null;
@@ -230,15 +232,25 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
    * point is always consistent in itself (a histogram's `count` equals its `+Inf` bucket).
    */
   abstract _point(i: number): unknown;
-  /** @internal This family's gathered form around already-gathered points (frozen). */
+  /** @internal This family's gathered form around already-gathered points (not frozen yet). */
   abstract _family(points: readonly unknown[]): MetricFamily;
+
+  /**
+   * @internal The gathered family, frozen, with `texts` (aligned with `points`) as its render
+   * cache: a non-enumerable property, so it is not part of the data (see `LABEL_TEXTS`).
+   */
+  _frozenFamily(points: unknown[], texts: string[]): MetricFamily {
+    const family = this._family(Object.freeze(points));
+    Object.defineProperty(family, LABEL_TEXTS, { value: Object.freeze(texts) });
+    return Object.freeze(family);
+  }
 
   /** @internal Builds this family's gathered form in one synchronous pass. */
   _gather(): MetricFamily {
     const n = this._texts.length;
     const points: unknown[] = new Array(n);
     for (let i = 0; i < n; i++) points[i] = this._point(i);
-    return this._family(Object.freeze(points));
+    return this._frozenFamily(points, this._texts.slice(0, n));
   }
 
   /** @internal The readers of a sliced gather in progress (see {@link _read}); null when none. */
@@ -281,14 +293,10 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   _labels(idx: number): LabelSet {
     if (this._labelless) return this._noLabels;
     const n = this.labelNames.length;
-    const defaults = this._noLabels.values;
-    const d = defaults.length;
-    const values: string[] = new Array(d + n);
-    for (let j = 0; j < d; j++) values[j] = defaults[j]!;
-    const lv = this._lv;
     const base = idx * n;
-    for (let j = 0; j < n; j++) values[d + j] = lv[base + j]!;
-    return { names: this._allNames, values, [LABEL_TEXT]: this._texts[idx]! };
+    const own = this._lv.slice(base, base + n);
+    const defaults = this._defaultValues;
+    return { names: this._allNames, values: defaults === null ? own : defaults.concat(own) };
   }
 
   /** @internal The label set of declared values `own` (default labels added), for a handle. */
@@ -707,6 +715,7 @@ export class SliceReader {
   /** The next slot to read. */
   private _pos = 0;
   private readonly _points: unknown[] = [];
+  private readonly _texts: string[] = [];
 
   constructor(m: AnyMetric) {
     this._m = m;
@@ -718,7 +727,12 @@ export class SliceReader {
     const n = m._texts.length;
     const end = Math.min(n, this._pos + max);
     const points = this._points;
-    for (let i = this._pos; i < end; i++) points.push(m._point(i));
+    const texts = this._texts;
+    const slots = m._texts;
+    for (let i = this._pos; i < end; i++) {
+      points.push(m._point(i));
+      texts.push(slots[i]!);
+    }
     this._pos = end;
     return end < n;
   }
@@ -727,12 +741,15 @@ export class SliceReader {
   end(): MetricFamily {
     this._m._readers?.delete(this);
     if (this._m._readers?.size === 0) this._m._readers = null;
-    return this._m._family(Object.freeze(this._points));
+    return this._m._frozenFamily(this._points, this._texts);
   }
 
   /** @internal Slot `last` is about to move to `idx` (a swap-remove). */
   _moving(idx: number, last: number): void {
-    if (idx < this._pos && last >= this._pos) this._points.push(this._m._point(last));
+    if (idx < this._pos && last >= this._pos) {
+      this._points.push(this._m._point(last));
+      this._texts.push(this._m._texts[last]!);
+    }
   }
 }
 

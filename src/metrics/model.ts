@@ -1,13 +1,14 @@
 // The neutral data model that gathering produces and encoders consume: plain, immutable data.
 
 /**
- * The key of a label set's render cache: the escaped text fragment (`a="x",b="y"`) the text
- * encoders write. A symbol, so it is not data: `structuredClone`, `JSON.stringify` and object
- * spread (which copies it, harmlessly) keep the values, and a label set without the cache (built by
- * hand, cloned, parsed) renders the same bytes, escaped on the fly. Never a series' identity:
- * that is its names and values. @internal
+ * The key of a gathered family's render cache: its points' escaped label text fragments
+ * (`a="x",b="y"`, aligned with `points`), which the text encoders write and the protobuf encoder
+ * uses as cache keys. A non-enumerable, symbol-keyed property of the (frozen) family, so it is not
+ * data: `structuredClone`, `JSON.stringify`, object spread and `assert.deepStrictEqual` ignore it,
+ * and a family without it (built by hand, cloned, parsed, filtered) renders the same bytes, its
+ * values escaped on the fly. Never a series' identity: that is its names and values. @internal
  */
-export const LABEL_TEXT: unique symbol = Symbol('telltale.labelText');
+export const LABEL_TEXTS: unique symbol = Symbol('telltale.labelTexts');
 
 /** The kinds of metric family telltale gathers. `unknown` is OpenMetrics' name for untyped. */
 export type MetricType =
@@ -28,8 +29,6 @@ export interface LabelSet {
   readonly names: readonly string[];
   /** Label values, aligned with `names`. Already normalised (well-formed UTF-16, length-bounded). */
   readonly values: readonly string[];
-  /** @internal The text encoders' render cache; see {@link LABEL_TEXT}. */
-  readonly [LABEL_TEXT]?: string | undefined;
 }
 
 /** An OpenMetrics exemplar: a trace link attached to a counter or a histogram bucket. */
@@ -96,8 +95,11 @@ export interface HistogramPoint {
   readonly sum: number;
   readonly count: number;
   readonly created: number;
-  /** Exemplars aligned with `cumulative` (the last is `+Inf`); absent when none was recorded. */
-  readonly exemplars?: readonly (Exemplar | undefined)[] | undefined;
+  /**
+   * Exemplars aligned with `cumulative` (the last is `+Inf`), `null` for a bucket without one (so
+   * the array survives JSON); absent when none was recorded.
+   */
+  readonly exemplars?: readonly (Exemplar | null)[] | undefined;
   /**
    * The native (sparse exponential) buckets, when the histogram is configured with `native`.
    * A native-only histogram has an empty `family.buckets`, so `cumulative` is just `[count]`.
@@ -142,6 +144,8 @@ interface FamilyBase {
   readonly help: string;
   /** The OpenMetrics unit (`seconds`, `bytes`, …), or `''`. The name ends with `_<unit>` when set. */
   readonly unit: string;
+  /** @internal The encoders' render cache, aligned with `points`; see {@link LABEL_TEXTS}. */
+  readonly [LABEL_TEXTS]?: readonly string[] | undefined;
 }
 
 /** A counter family. */

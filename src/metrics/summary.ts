@@ -137,13 +137,13 @@ export class SummaryImpl<N extends LabelNames>
 
   /** @internal */
   _family(points: readonly SummaryPoint[]): SummaryFamily {
-    return Object.freeze({
+    return {
       type: 'summary',
       name: this.name,
       help: this.help,
       unit: this.unit,
       quantiles: this.quantiles,
       points,
-    });
+    };
   }
 }

@@ -99,10 +99,10 @@ export const GOLDEN_FAMILIES: MetricFamily[] = [
         created: T0,
         exemplars: [
           exemplar(0.003, 1_700_000_001, 't1'),
-          undefined,
+          null,
           exemplar(0.05, 1_700_000_002.5, 't2'),
-          undefined,
-          undefined,
+          null,
+          null,
           exemplar(3.2, 1_700_000_003, 't3'),
         ],
       },

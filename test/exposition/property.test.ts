@@ -115,7 +115,7 @@ function familiesFor(c: Case, prefix: string): MetricFamily[] {
           sum: 3,
           count: 2,
           created: 4,
-          exemplars: [{ labels: { trace_id: c.trace }, value: 0.5, timestamp: 5 }, undefined],
+          exemplars: [{ labels: { trace_id: c.trace }, value: 0.5, timestamp: 5 }, null],
         },
       ],
     },

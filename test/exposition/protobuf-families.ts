@@ -23,11 +23,7 @@ export const NATIVE_WITH_CLASSIC: HistogramFamily = {
       sum: 2.55,
       count: 5,
       created: T0,
-      exemplars: [
-        undefined,
-        exemplar(0.75, 1_700_000_010.5, 'n1'),
-        exemplar(3, 1_700_000_011, 'n2'),
-      ],
+      exemplars: [null, exemplar(0.75, 1_700_000_010.5, 'n1'), exemplar(3, 1_700_000_011, 'n2')],
       native: {
         schema: 0,
         zeroThreshold: 2 ** -128,

@@ -48,6 +48,8 @@ const exemplarArb: fc.Arbitrary<Exemplar> = fc.record({
   timestamp: time,
 });
 const maybeExemplar = fc.option(exemplarArb, { nil: undefined, freq: 3 });
+/** A histogram bucket's exemplar slot: `null` when it has none, as the model writes it. */
+const bucketExemplar = fc.option(exemplarArb, { nil: null, freq: 3 });
 
 /** Spans (gap ≥ 0 after the first) with absolute integer counts aligned to them. */
 const side = fc
@@ -150,7 +152,7 @@ function familyArb(name: string): fc.Arbitrary<MetricFamily> {
               sum: value,
               created: time,
               exemplars: fc.option(
-                fc.array(maybeExemplar, {
+                fc.array(bucketExemplar, {
                   minLength: buckets.length + 1,
                   maxLength: buckets.length + 1,
                 }),
@@ -287,13 +289,14 @@ function check(families: MetricFamily[], decoded: Loose[]): void {
           assert.equal(h.sampleCount, String(p.count));
           same(h.sampleSum, p.sum, at);
           assert.equal(micros(h.createdTimestamp), Math.round(p.created * 1e6));
-          const inf = p.native === undefined ? p.exemplars?.[f.buckets.length] : undefined;
+          const inf =
+            p.native === undefined ? (p.exemplars?.[f.buckets.length] ?? undefined) : undefined;
           const buckets: Loose[] = h.bucket ?? [];
           assert.equal(buckets.length, f.buckets.length + (inf === undefined ? 0 : 1));
           f.buckets.forEach((bound, j) => {
             same(buckets[j]!.upperBound, bound, at);
             assert.equal(buckets[j]!.cumulativeCount, String(p.cumulative[j]));
-            const e = p.exemplars?.[j];
+            const e = p.exemplars?.[j] ?? undefined;
             if (e === undefined) assert.equal(buckets[j]!.exemplar, undefined);
             else checkExemplar(buckets[j]!.exemplar, e, `${at} bucket ${j}`);
           });
@@ -324,7 +327,7 @@ function check(families: MetricFamily[], decoded: Loose[]): void {
           assert.deepEqual(h.negativeSpan ?? [], n.negativeSpans);
           assert.deepEqual(absolute(h.positiveDelta), n.positiveCounts);
           assert.deepEqual(absolute(h.negativeDelta), n.negativeCounts);
-          const ex = (p.exemplars ?? []).filter((e) => e !== undefined);
+          const ex = (p.exemplars ?? []).filter((e) => e !== null);
           assert.equal((h.exemplars ?? []).length, ex.length);
           ex.forEach((e, j) => {
             checkExemplar(h.exemplars[j], e, `${at} native exemplar ${j}`);

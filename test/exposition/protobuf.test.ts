@@ -161,7 +161,7 @@ describe('protobuf mapping', () => {
           sum: 3,
           count: 2,
           created: 5,
-          exemplars: [undefined, withInf ? exemplar(2, 6, 'x') : undefined],
+          exemplars: [null, withInf ? exemplar(2, 6, 'x') : null],
         },
       ],
     });

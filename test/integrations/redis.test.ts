@@ -372,7 +372,7 @@ for (const { kind, connect, mechanism } of KINDS) {
       const fam = registry.gatherSync().find((f) => f.name === LATENCY) as HistogramFamily;
       const exemplars = (cmd: string) =>
         (fam.points.find((p) => p.labels.values.includes(cmd))?.exemplars ?? []).filter(
-          (e) => e !== undefined,
+          (e) => e !== null,
         );
       assert.deepEqual(
         exemplars('get').map((e) => e.labels),

@@ -147,9 +147,9 @@ describe('histogram', () => {
     assert.ok(p !== undefined);
     assert.deepEqual(p.cumulative, [0, 2, 2]);
     assert.deepEqual(p.exemplars, [
-      undefined,
+      null,
       { labels: { trace_id: 'u' }, value: 2, timestamp: 2 },
-      undefined,
+      null,
     ]);
     throwsCode(
       () => h.labels().observeWithExemplar(3, { trace_id: 'y'.repeat(200) }),
@@ -157,7 +157,7 @@ describe('histogram', () => {
       '"ex_seconds"',
     );
     assert.equal(h.point()?.count, 2);
-    assert.equal(h.point()?.exemplars?.[2], undefined);
+    assert.equal(h.point()?.exemplars?.[2], null);
   });
 
   it('an exemplar through a handle whose series was removed lands on the live series', () => {

@@ -97,8 +97,8 @@ test('an installed exemplar source attaches exemplars to counters and histogram 
   });
   assert.deepEqual(h.point()?.exemplars, [
     { labels: { trace_id: 'abc' }, value: 0.05, timestamp: 1_700_000_000 },
-    undefined,
-    undefined,
+    null,
+    null,
   ]);
 });
 

@@ -62,7 +62,7 @@ describe('enableExemplars()', () => {
     assert.equal(jobs.points[0]?.exemplar?.value, 1);
     assert.deepEqual(hist.points[0]?.exemplars?.[1]?.labels, { trace_id: traceId });
     assert.equal(hist.points[0]?.exemplars?.[1]?.value, 0.5);
-    assert.equal(hist.points[0]?.exemplars?.[0], undefined);
+    assert.equal(hist.points[0]?.exemplars?.[0], null);
     const om = encodeOpenMetrics(registry.gatherSync());
     assert.match(om, new RegExp(`jobs_total\\{kind="a"\\} 1 # \\{trace_id="${traceId}"\\} 1 `));
     assert.match(

@@ -1,0 +1,101 @@
+// The gathered model is plain data: structuredClone and JSON keep everything every encoder needs, byte for byte.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { encodeOpenMetrics, encodeProtobuf, encodeText } from '../../src/exposition/index.js';
+import { createRegistry, type MetricFamily } from '../../src/metrics/index.js';
+
+/** A registry with every family kind: default labels, escaped values, exemplars, native buckets. */
+function everyKind(finite: boolean) {
+  let t = 1_700_000_000_000;
+  const r = createRegistry({ defaultLabels: { service: 'shop' }, now: () => t });
+  const c = r.counter({ name: 'jobs', help: 'Jobs.', labelNames: ['queue', 'path'] });
+  c.inc({ queue: 'a', path: '/x"y\\z\nw' }, 3);
+  c.labels('b', 'plain').incWithExemplar(2, { trace_id: 'abc123' });
+  t += 1_500;
+  const g = r.gauge({ name: 'temp_celsius', help: 'Temperature.', unit: 'celsius' });
+  g.set(finite ? -12.5 : Number.POSITIVE_INFINITY);
+  const h = r.histogram({
+    name: 'rpc_seconds',
+    help: 'RPC latency.',
+    labelNames: ['method'],
+    buckets: [0.1, 1],
+    native: { schema: 3 },
+  });
+  for (const v of [0.05, 0.2, 0.2, 3, 0]) h.observe({ method: 'get' }, v);
+  h.labels('put').observeWithExemplar(0.5, { trace_id: 'def' });
+  const n = r.histogram({ name: 'only_native_seconds', help: 'Native only.', native: {} });
+  n.observe(0.001);
+  n.observe(-2);
+  const s = r.summary({ name: 'size_bytes', help: 'Sizes.', labelNames: ['k'], quantiles: [0.5] });
+  s.observe({ k: 'a' }, 10);
+  s.observe({ k: 'a' }, 20);
+  if (!finite) r.summary({ name: 'empty', help: 'No observation yet: NaN quantiles.' });
+  r.info({ name: 'build', help: 'Build.', labelNames: ['version'] }).set({ version: '1.2.3' });
+  const st = r.stateSet({ name: 'mode', help: 'Mode.', states: ['on', 'off'], labelNames: ['u'] });
+  st.labels('x').set('off');
+  return r;
+}
+
+/** Every encoder's bytes for a family list, protobuf as hex. */
+function encodeAll(families: readonly MetricFamily[]): Record<string, string> {
+  return {
+    text: encodeText(families),
+    openmetrics: encodeOpenMetrics(families, { created: true }),
+    protobuf: Buffer.from(encodeProtobuf(families)).toString('hex'),
+  };
+}
+
+describe('the gathered model is plain data', () => {
+  it('structuredClone keeps every family kind: every encoder gives the same bytes', async () => {
+    const families = await everyKind(false).gather();
+    const clone = structuredClone(families);
+    // The render cache is not data: the clone, which has none, equals the original.
+    assert.deepStrictEqual(clone, families);
+    assert.deepEqual(encodeAll(clone), encodeAll(families));
+    assert.equal(clone.length, 8);
+  });
+
+  it('a JSON round trip keeps every family kind: every encoder gives the same bytes', async () => {
+    // JSON has no NaN or Infinity (they become null), so this registry's values are finite.
+    const families = await everyKind(true).gather();
+    const json: MetricFamily[] = JSON.parse(JSON.stringify(families));
+    assert.deepEqual(encodeAll(json), encodeAll(families));
+    assert.equal(json.length, 7);
+  });
+
+  it('label names and values are data properties, with no getters and no classes', async () => {
+    const families = await everyKind(false).gather();
+    const walk = (x: unknown, path: string): void => {
+      if (typeof x !== 'object' || x === null) return;
+      const proto = Object.getPrototypeOf(x);
+      assert.ok(proto === Object.prototype || proto === Array.prototype, `${path}: plain`);
+      for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(x))) {
+        assert.ok('value' in d, `${path}.${k} is a data property`);
+        walk(d.value, `${path}.${k}`);
+      }
+    };
+    walk(families, 'families');
+    const jobs = families.find((f) => f.name === 'jobs')!;
+    assert.deepEqual(
+      jobs.points.map((p) => p.labels),
+      [
+        { names: ['service', 'queue', 'path'], values: ['shop', 'a', '/x"y\\z\nw'] },
+        { names: ['service', 'queue', 'path'], values: ['shop', 'b', 'plain'] },
+      ],
+    );
+  });
+
+  it('families, point lists and shared name lists are frozen; a gather is a copy', async () => {
+    const r = everyKind(true);
+    const families = await r.gather();
+    assert.ok(Object.isFrozen(families[0]));
+    for (const f of families) {
+      assert.ok(Object.isFrozen(f), f.name);
+      assert.ok(Object.isFrozen(f.points), f.name);
+      for (const p of f.points) assert.ok(Object.isFrozen(p.labels.names), f.name);
+    }
+    const jobs = families.find((f) => f.name === 'jobs')!;
+    (r.get('jobs') as { inc(l: object, v: number): void }).inc({ queue: 'a', path: 'new' }, 1);
+    assert.equal(jobs.points.length, 2, 'an earlier gather does not change');
+  });
+});
