@@ -1,7 +1,7 @@
 // Helpers shared by the text and OpenMetrics encoders: number formatting and chunk-size options.
 
 import { fail } from '../internal/errors.js';
-import { escapeLabelValue, labelFragment } from '../internal/escape.js';
+import { escapeLabelValue, labelSetFragment } from '../internal/escape.js';
 import {
   type InfoFamily,
   LABEL_TEXTS,
@@ -47,7 +47,7 @@ export function labelTexts(family: MetricFamily): readonly string[] | undefined 
  * same bytes.
  */
 export function labelText(texts: readonly string[] | undefined, i: number, set: LabelSet): string {
-  return texts !== undefined ? texts[i]! : labelFragment(set.names, set.values);
+  return texts !== undefined ? texts[i]! : labelSetFragment(set);
 }
 
 /**

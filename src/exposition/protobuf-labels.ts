@@ -24,11 +24,11 @@ export interface ProtobufCache {
 /**
  * The cache key of point `i`'s label set: the family's render cache entry (the text fragment,
  * injective in names and values, and the same string object from one gather to the next, so
- * comparing it is cheap) when the family has one, else its names and values as JSON (which starts
- * with `[`, so the two kinds of key never collide).
+ * comparing it is cheap) when the family has one, else the label set as JSON (which starts with
+ * `{`, so the two kinds of key never collide).
  */
 function keyOf(texts: readonly string[] | undefined, i: number, set: LabelSet): string {
-  return texts !== undefined ? texts[i]! : JSON.stringify([set.names, set.values]);
+  return texts !== undefined ? texts[i]! : JSON.stringify(set);
 }
 
 /**
@@ -63,7 +63,7 @@ class Generation {
   /** The slot for `set` (whose key is `key`), encoding it on first sight; marks it used in `epoch`. */
   slot(key: string, set: LabelSet, epoch: number): number {
     let s = this.index.get(key);
-    if (s === undefined) s = this.add(key, set.names, set.values);
+    if (s === undefined) s = this.add(key, Object.keys(set), Object.values(set));
     this.seen[s] = epoch;
     return s;
   }
@@ -394,8 +394,8 @@ export class Labels {
       this.refs[i] = s;
       return gen.len[s]!;
     }
-    const names = set.names;
-    const values = set.values;
+    const names = Object.keys(set);
+    const values = Object.values(set);
     this.values[i] = values;
     const frags = this.nameFrags(names);
     const k = names.length;
@@ -425,8 +425,8 @@ export class Labels {
       w.copy(gen.arena, gen.off[s]!, gen.len[s]!);
       return;
     }
-    const names = set.names;
     const values = this.values[i]!;
+    const names = Object.keys(set);
     const frags = this.nameFrags(names);
     const lens = this.lens;
     let li = this.refs[i]!;

@@ -34,14 +34,14 @@ export function escapeHelpOpenMetrics(help: string): string {
 }
 
 /**
- * Builds the preformatted label fragment `a="x",b="y"` (no braces) for label names and values.
+ * Builds the label fragment `a="x",b="y"` (no braces) of a label record, in its key order.
  * Names are assumed valid; values are escaped.
  */
-export function labelFragment(names: readonly string[], values: readonly string[]): string {
+export function labelSetFragment(set: Readonly<Record<string, string>>): string {
   let out = '';
-  for (let i = 0; i < names.length; i++) {
-    if (i > 0) out += ',';
-    out += `${names[i]}="${escapeLabelValue(values[i] ?? '')}"`;
+  for (const k in set) {
+    if (out !== '') out += ',';
+    out += `${k}="${escapeLabelValue(set[k] ?? '')}"`;
   }
   return out;
 }

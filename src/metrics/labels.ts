@@ -151,37 +151,3 @@ export function labelKey(values: readonly string[]): string {
   for (const v of values) out += `${v.length}:${v}`;
   return out;
 }
-
-/**
- * Parses a preformatted label fragment (`a="x",b="y\\n"`) back into its values, undoing the
- * escaping. Series keep only the fragment; values are derived from it when someone asks (a
- * snapshot, an exporter), which keeps the per-series memory small.
- */
-export function parseLabelText(text: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const q = text.indexOf('="', i);
-    if (q < 0) break;
-    i = q + 2;
-    let v = '';
-    let start = i;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 92) {
-        v += text.slice(start, i);
-        const e = text.charCodeAt(i + 1);
-        v += e === 110 ? '\n' : e === 34 ? '"' : '\\';
-        i += 2;
-        start = i;
-      } else if (c === 34) {
-        break;
-      } else i++;
-    }
-    v += text.slice(start, i);
-    out.push(v);
-    i += 2; // skip the closing quote and the comma
-  }
-  return out;
-}

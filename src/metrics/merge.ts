@@ -1,7 +1,7 @@
 // Gathering several registries as one: families merged by name, never duplicated, always sorted.
 
 import { warnOnce } from '../internal/errors.js';
-import { labelFragment } from '../internal/escape.js';
+import { labelSetFragment } from '../internal/escape.js';
 import { labelKey } from './labels.js';
 import {
   type Gatherer,
@@ -18,10 +18,8 @@ import { gatherNames } from './names.js';
  * (`labelKey`) in name order, as Prometheus identifies a series; the render cache plays no part.
  */
 function seriesKey(labels: LabelSet): string {
-  const { names, values } = labels;
-  const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
   const flat: string[] = [];
-  for (const i of order) flat.push(names[i]!, values[i] ?? '');
+  for (const name of Object.keys(labels).sort()) flat.push(name, labels[name]!);
   return labelKey(flat);
 }
 
@@ -57,7 +55,7 @@ export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): Metr
       const extra = (f.points as readonly { labels: LabelSet }[]).filter((p, i) => {
         const key = seriesKey(p.labels);
         if (seen.has(key)) {
-          const text = labelFragment(p.labels.names, p.labels.values);
+          const text = labelSetFragment(p.labels);
           warnOnce(
             'TT_DUPLICATE_SERIES',
             `series:${f.name}{${text}}`,

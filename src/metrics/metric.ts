@@ -84,8 +84,7 @@ export abstract class HandleBase {
 
   /** Plain data for `JSON.stringify` (the metric back-reference would be circular). */
   toJSON(): LabelSet {
-    const l = this.m._labelSetOf(this.own);
-    return { names: l.names, values: l.values };
+    return this.m._labelSetOf(this.own);
   }
 
   /**
@@ -141,8 +140,12 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
    * (see `LABEL_TEXTS`), never the series' identity. Its length is the number of slots in use.
    */
   _texts: string[] = [];
-  /** @internal Each slot's declared label values, `labelNames.length` per slot, back to back. */
-  _lv: string[] = [];
+  /**
+   * @internal Each slot's label set: a frozen record, made once when the series is created and
+   * handed out by every gather (so a gathered point costs one object, and consumers may key caches
+   * on it).
+   */
+  _sets: LabelSet[] = [];
   /** @internal Slab capacity (series slots). */
   _capacity = INITIAL_CAPACITY;
   /** @internal Seconds since the epoch when each series was created. */
@@ -167,8 +170,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   private readonly _root: Node = new Map();
   /** The label set of a label-less metric's only series: the same frozen object in every gather. */
   private readonly _noLabels: LabelSet;
-  /** The default labels' values, or null when the registry has none. */
-  private readonly _defaultValues: string[] | null;
+
   /** @internal The overflow series' slot, or -1. */
   _overflowSlot = -1;
   private _overflowText: string | undefined;
@@ -185,11 +187,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     this._rt = rt;
     this._labelless = spec.labelNames.length === 0;
     this._allNames = Object.freeze([...rt.defaultLabelNames, ...spec.labelNames]);
-    this._noLabels = Object.freeze({
-      names: this._allNames,
-      values: Object.freeze([...rt.defaultLabelValues]),
-    });
-    this._defaultValues = rt.defaultLabelValues.length === 0 ? null : [...rt.defaultLabelValues];
+    this._noLabels = makeLabelSet(rt.defaultLabelNames, rt.defaultLabelValues, [], []);
     this._nameSet = new Set(spec.labelNames);
     this._touched = rt.ttlMs > 0 ? new Uint8Array(INITIAL_CAPACITY) : null;
     this._lastSeen = rt.ttlMs > 0 ? new Float64Array(INITIAL_CAPACITY) : null;
@@ -289,26 +287,29 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     return this._texts.length;
   }
 
-  /** @internal The gathered label set of a slot: plain data, values copied out of the table. */
+  /** @internal The gathered label set of a slot: the series' own frozen record. */
   _labels(idx: number): LabelSet {
-    if (this._labelless) return this._noLabels;
-    const n = this.labelNames.length;
-    const base = idx * n;
-    const own = this._lv.slice(base, base + n);
-    const defaults = this._defaultValues;
-    return { names: this._allNames, values: defaults === null ? own : defaults.concat(own) };
+    return this._sets[idx]!;
   }
 
   /** @internal The label set of declared values `own` (default labels added), for a handle. */
   _labelSetOf(own: readonly string[]): LabelSet {
     if (this._labelless) return this._noLabels;
-    return { names: this._allNames, values: [...this._noLabels.values, ...own] };
+    return makeLabelSet(
+      this._rt.defaultLabelNames,
+      this._rt.defaultLabelValues,
+      this.labelNames,
+      own,
+    );
   }
 
   /** @internal The declared labels' values of slot `idx`. */
   _ownAt(idx: number): string[] {
-    const n = this.labelNames.length;
-    return this._lv.slice(idx * n, idx * n + n);
+    const set = this._sets[idx]!;
+    const names = this.labelNames;
+    const out: string[] = new Array(names.length);
+    for (let j = 0; j < names.length; j++) out[j] = set[names[j]!]!;
+    return out;
   }
 
   // ---- lookups -------------------------------------------------------------------------------
@@ -500,7 +501,16 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       this._growSlabs(cap);
     }
     this._texts.push(text);
-    for (let j = 0; j < vals.length; j++) this._lv.push(vals[j]!);
+    this._sets.push(
+      this._labelless
+        ? this._noLabels
+        : makeLabelSet(
+            this._rt.defaultLabelNames,
+            this._rt.defaultLabelValues,
+            this.labelNames,
+            vals,
+          ),
+    );
     const now = this._rt.now();
     this._created[idx] = now / 1000;
     if (this._touched !== null) this._touched[idx] = 1;
@@ -545,12 +555,11 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       // A reader past `idx` but not yet at `last` would never reach the moved series: read it now.
       for (const r of readers) r._moving(idx, last);
     }
-    const n = this.labelNames.length;
-    const lv = this._lv;
+    const sets = this._sets;
     if (idx !== last) {
       const text = this._texts[last]!;
       this._texts[idx] = text;
-      for (let j = 0; j < n; j++) lv[idx * n + j] = lv[last * n + j]!;
+      sets[idx] = sets[last]!;
       this._created[idx] = this._created[last]!;
       if (this._touched !== null) this._touched[idx] = this._touched[last]!;
       if (this._lastSeen !== null) this._lastSeen[idx] = this._lastSeen[last]!;
@@ -566,7 +575,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     }
     this._zeroSlot(last);
     this._texts.pop();
-    lv.length = last * n;
+    sets.pop();
   }
 
   /** Deletes a slot's map leaf, and the intermediate maps that become empty. */
@@ -697,6 +706,22 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       this._detach(i);
     }
   }
+}
+
+/**
+ * A frozen label set: the default labels, then the declared ones, each a data property. Label
+ * names are validated identifiers that never start with `__`, so none is `__proto__`.
+ */
+function makeLabelSet(
+  defaultNames: readonly string[],
+  defaultValues: readonly string[],
+  names: readonly string[],
+  values: readonly string[],
+): LabelSet {
+  const set: Record<string, string> = {};
+  for (let j = 0; j < defaultNames.length; j++) set[defaultNames[j]!] = defaultValues[j]!;
+  for (let j = 0; j < names.length; j++) set[names[j]!] = values[j]!;
+  return Object.freeze(set);
 }
 
 /** Whether declared values are the overflow series' (every one `__overflow__`). */

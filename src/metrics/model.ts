@@ -21,15 +21,13 @@ export type MetricType =
   | 'unknown';
 
 /**
- * A series' labels as plain data: names and values, aligned. Two label sets are the same series
- * when their names and values are equal (see `labelKey`), whatever else they carry.
+ * A series' labels as plain data: each label name a data property holding its value, default
+ * labels first, then the declared labels in declaration order (`{ service: 'shop', method: 'GET' }`).
+ * Values are already normalised (well-formed UTF-16, length-bounded). A gathered label set is the
+ * series' own frozen object, the same in every gather. Two label sets are the same series when
+ * they hold the same names and values (in any order, as Prometheus identifies series).
  */
-export interface LabelSet {
-  /** Label names in declaration order (default labels first, when a registry adds them). */
-  readonly names: readonly string[];
-  /** Label values, aligned with `names`. Already normalised (well-formed UTF-16, length-bounded). */
-  readonly values: readonly string[];
-}
+export type LabelSet = Readonly<Record<string, string>>;
 
 /** An OpenMetrics exemplar: a trace link attached to a counter or a histogram bucket. */
 export interface Exemplar {

@@ -17,7 +17,7 @@ import type {
 const noop = (): void => {};
 const zero = (): number => 0;
 const timer = (): (() => number) => zero;
-const NO_LABELS: LabelSet = Object.freeze({ names: Object.freeze([]), values: Object.freeze([]) });
+const NO_LABELS: LabelSet = Object.freeze({});
 const EMPTY_SNAPSHOT: Snapshot = Object.freeze({});
 const DEFAULT_QUANTILES: readonly number[] = Object.freeze([0.5, 0.9, 0.99]);
 

@@ -6,7 +6,7 @@ import type { LabelSet, MetricFamily, MetricPoint } from './model.js';
 /**
  * Every family by name (a counter's without `_total`), as gathered: the same {@link MetricFamily}
  * data `gather()` gives, so a family's series are its `points` and a point's labels are a
- * {@link LabelSet} (read them as a record with {@link labelsOf}). The record and its families
+ * {@link LabelSet}, a frozen record (copy one with {@link labelsOf}). The record and its families
  * are frozen; later updates do not change it.
  * @example
  * ```ts
@@ -38,44 +38,36 @@ export function snapshotOf(families: Iterable<MetricFamily>): Snapshot {
 }
 
 function isLabelSet(x: unknown): x is LabelSet {
-  if (typeof x !== 'object' || x === null) return false;
-  const { names, values } = x as { names?: unknown; values?: unknown };
-  return (
-    Array.isArray(names) &&
-    Array.isArray(values) &&
-    names.length === values.length &&
-    names.every((n) => typeof n === 'string') &&
-    values.every((v) => typeof v === 'string')
-  );
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  for (const k in x) if (typeof (x as Record<string, unknown>)[k] !== 'string') return false;
+  return true;
 }
 
 /**
- * A point's labels (or a {@link LabelSet}'s) as a fresh plain record, names to values, in the
- * label set's order (default labels first). For tests and heartbeats; encoders read the label
- * set itself.
+ * A point's labels (or a {@link LabelSet}'s) as a fresh, mutable plain record, names to values,
+ * in the label set's order (default labels first). For tests and heartbeats; a gathered label
+ * set is already a (frozen) record, so `point.labels['method']` reads one value directly.
  * @throws TelltaleError `TT_INVALID_OPTION` when the argument is neither a point nor a label set
- *   (string `names` and `values` of equal length).
+ *   (an object whose values are all strings).
  * @example
  * ```ts
  * const fam = registry.snapshot()['http_requests'];
- * const get = fam?.points.find((p) => labelsOf(p)['method'] === 'GET');
+ * const get = fam?.points.find((p) => p.labels['method'] === 'GET');
  * assert.deepEqual(labelsOf(fam!.points[0]!), { service: 'api', method: 'GET' });
  * ```
  */
 export function labelsOf(pointOrLabels: MetricPoint | LabelSet): Record<string, string> {
   const x: unknown = pointOrLabels;
-  const set =
-    typeof x === 'object' && x !== null && 'labels' in x && !('names' in x)
-      ? (x as { labels: unknown }).labels
-      : x;
+  // A point's `labels` is an object; a label set's values (a label named `labels` too) are strings.
+  const inner = typeof x === 'object' && x !== null ? (x as { labels?: unknown }).labels : undefined;
+  const set = typeof inner === 'object' && inner !== null ? inner : x;
   if (!isLabelSet(set)) {
     fail(
       'TT_INVALID_OPTION',
-      'labelsOf: expected a gathered point or a label set ({ names, values }: string arrays of equal length)',
+      'labelsOf: expected a gathered point or a label set (an object of label names to string values)',
     );
   }
   const out: Record<string, string> = {};
-  const { names, values } = set;
-  for (let i = 0; i < names.length; i++) put(out, names[i]!, values[i]!);
+  for (const k in set) put(out, k, set[k]!);
   return out;
 }

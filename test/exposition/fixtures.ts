@@ -7,11 +7,9 @@ import type {
   MetricFamily,
 } from '../../src/metrics/model.js';
 
-/** A label set with its preformatted fragment, as the metrics core builds it. */
+/** A label set as plain data (no render cache: encoders escape its values themselves). */
 export function labels(pairs: Record<string, string> = {}): LabelSet {
-  const names = Object.keys(pairs);
-  const values = names.map((n) => pairs[n] ?? '');
-  return { names, values };
+  return { ...pairs };
 }
 
 /** An exemplar with a trace id. */

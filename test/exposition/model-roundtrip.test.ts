@@ -79,22 +79,25 @@ describe('the gathered model is plain data', () => {
     assert.deepEqual(
       jobs.points.map((p) => p.labels),
       [
-        { names: ['service', 'queue', 'path'], values: ['shop', 'a', '/x"y\\z\nw'] },
-        { names: ['service', 'queue', 'path'], values: ['shop', 'b', 'plain'] },
+        { service: 'shop', queue: 'a', path: '/x"y\\z\nw' },
+        { service: 'shop', queue: 'b', path: 'plain' },
       ],
     );
   });
 
-  it('families, point lists and shared name lists are frozen; a gather is a copy', async () => {
+  it('families, point lists and label sets are frozen; a gather is a copy', async () => {
     const r = everyKind(true);
     const families = await r.gather();
     assert.ok(Object.isFrozen(families[0]));
     for (const f of families) {
       assert.ok(Object.isFrozen(f), f.name);
       assert.ok(Object.isFrozen(f.points), f.name);
-      for (const p of f.points) assert.ok(Object.isFrozen(p.labels.names), f.name);
+      for (const p of f.points) assert.ok(Object.isFrozen(p.labels), f.name);
     }
     const jobs = families.find((f) => f.name === 'jobs')!;
+    // A label set is the series' own object: the same in the next gather.
+    const again = (await r.gather()).find((f) => f.name === 'jobs')!;
+    assert.equal(again.points[0]!.labels, jobs.points[0]!.labels);
     (r.get('jobs') as { inc(l: object, v: number): void }).inc({ queue: 'a', path: 'new' }, 1);
     assert.equal(jobs.points.length, 2, 'an earlier gather does not change');
   });

@@ -187,8 +187,8 @@ const familiesArb = fc
 
 const same = (actual: unknown, expected: number, what: string) =>
   assert.ok(Object.is(actual, expected), `${what}: ${String(actual)} !== ${String(expected)}`);
-const pairs = (l: { names: readonly string[]; values: readonly string[] }) =>
-  l.names.map((name, i) => ({ name, value: l.values[i] }));
+const pairs = (l: Readonly<Record<string, string>>) =>
+  Object.entries(l).map(([name, value]) => ({ name, value }));
 const decodedPairs = (m: Loose) =>
   (m.label ?? []).map((p: Loose) => ({ name: p.name ?? '', value: p.value ?? '' }));
 

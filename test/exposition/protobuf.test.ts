@@ -293,7 +293,7 @@ describe('protobuf mapping', () => {
         name: 'g',
         help: '',
         unit: '',
-        points: [{ labels: { names: ['z', 'a'], values: ['1', '2'] }, value: 1 }],
+        points: [{ labels: { z: '1', a: '2' }, value: 1 }],
       },
     ]);
     assert.deepEqual(g['metric'][0].label, [

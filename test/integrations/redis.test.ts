@@ -371,7 +371,7 @@ for (const { kind, connect, mechanism } of KINDS) {
       await client.set(`${kind}:exemplar`, 'outside any span');
       const fam = registry.gatherSync().find((f) => f.name === LATENCY) as HistogramFamily;
       const exemplars = (cmd: string) =>
-        (fam.points.find((p) => p.labels.values.includes(cmd))?.exemplars ?? []).filter(
+        (fam.points.find((p) => Object.values(p.labels).includes(cmd))?.exemplars ?? []).filter(
           (e) => e !== null,
         );
       assert.deepEqual(

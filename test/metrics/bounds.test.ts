@@ -125,10 +125,10 @@ describe('label values', () => {
     assert.equal(vals.get(), 1);
     const f = family(r.gatherSync(), 'emoji');
     assert.deepEqual(
-      f.points.map((p) => p.labels.values[0]),
+      f.points.map((p) => Object.values(p.labels)[0]),
       ['abcd', 'abc😀'],
     );
-    for (const p of f.points) assert.ok(p.labels.values[0]!.isWellFormed());
+    for (const p of f.points) assert.ok(Object.values(p.labels)[0]!.isWellFormed());
   });
 
   it("onLongLabelValue: 'throw' → TT_LABEL_VALUE_TOO_LONG, per registry or per metric", () => {

@@ -78,8 +78,7 @@ describe('counter', () => {
     const p = c.point({ v: 'a"b\\c\nd' });
     assert.ok(p !== undefined);
     assert.equal(text(p.labels), 'v="a\\"b\\\\c\\nd"');
-    assert.deepEqual(p.labels.values, ['a"b\\c\nd']);
-    assert.deepEqual(p.labels.names, ['v']);
+    assert.deepEqual(p.labels, { v: 'a"b\\c\nd' });
   });
 
   it('incWithExemplar adds the value and records the exemplar with the clock time', () => {

@@ -306,7 +306,7 @@ describe('no-op instruments read like real ones before their first update', () =
       // A no-op handle's point carries no labels; everything else is the real empty value.
       const expected =
         labelled && typeof rv === 'object' && rv !== null && 'labels' in rv
-          ? { ...rv, labels: { names: [], values: [] } }
+          ? { ...rv, labels: {} }
           : rv;
       assert.equal(plain(nh.get()), plain(expected), 'handle get()');
     });
@@ -370,9 +370,7 @@ describe('the metric label of telltale self-metrics is the exposed name', () => 
       'phase',
     ];
     const metricLabels = (name: string) =>
-      (r.gatherSync({ names: [name] })[0]?.points ?? []).map(
-        (p) => p.labels.values[p.labels.names.indexOf('metric')],
-      );
+      (r.gatherSync({ names: [name] })[0]?.points ?? []).map((p) => p.labels['metric']);
     assert.deepEqual(metricLabels('telltale_series_overflow_total'), exposed);
     assert.deepEqual(metricLabels('telltale_label_values_truncated_total'), exposed);
     assert.deepEqual(metricLabels('telltale_pii_rejected_total'), exposed);

@@ -1,7 +1,7 @@
 // Shared helpers for the metrics-core tests: coded-error assertions, warning capture and series reads.
 import assert from 'node:assert/strict';
 import { resetWarnings } from '../../src/internal/errors.js';
-import { labelFragment } from '../../src/internal/escape.js';
+import { labelSetFragment } from '../../src/internal/escape.js';
 import {
   type ErrorCode,
   type LabelSet,
@@ -72,7 +72,7 @@ export function family(families: readonly MetricFamily[], name: string): MetricF
 
 /** The escaped text fragment `a="x",b="y"` of a label set, built from its names and values. */
 export function text(l: LabelSet): string {
-  return labelFragment(l.names, l.values);
+  return labelSetFragment(l);
 }
 
 /** `{labels text → value}` of a counter or gauge family. */

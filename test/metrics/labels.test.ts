@@ -2,9 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { labelFragment } from '../../src/internal/escape.js';
 import { createRegistry, labelKey } from '../../src/metrics/index.js';
-import { parseLabelText } from '../../src/metrics/labels.js';
 import { read, silenceWarnings } from './helpers.js';
 
 silenceWarnings();
@@ -64,25 +62,8 @@ describe('labelKey', () => {
   });
 });
 
-describe('parseLabelText', () => {
-  it('round-trips labelFragment for arbitrary values (fast-check)', () => {
-    const name = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/);
-    fc.assert(
-      fc.property(fc.array(fc.tuple(name, tricky), { maxLength: 6 }), (pairs) => {
-        const names = pairs.map((p) => p[0]);
-        const vals = pairs.map((p) => p[1]);
-        assert.deepEqual(parseLabelText(labelFragment(names, vals)), vals);
-      }),
-      { numRuns: 3000 },
-    );
-  });
-
-  it('decodes the three escapes', () => {
-    assert.deepEqual(parseLabelText('a="\\\\",b="\\"",c="\\n",d=""'), ['\\', '"', '\n', '']);
-    assert.deepEqual(parseLabelText(''), []);
-  });
-
-  it('series values decode from the stored fragment for any value (fast-check, through a registry)', () => {
+describe('label sets', () => {
+  it('a series keeps its exact values for any value (fast-check, through a registry)', () => {
     const r = createRegistry({ maxLabelValueLength: 10_000 });
     const c = r.counter({ name: 'c', help: 'C.', labelNames: ['a', 'b'], maxSeries: 100_000 });
     fc.assert(
@@ -91,8 +72,8 @@ describe('parseLabelText', () => {
         p.inc();
         const wf = (s: string) => s.toWellFormed();
         const point = c.point({ a, b });
-        assert.deepEqual(point?.labels.values, [wf(a), wf(b)]);
-        assert.deepEqual(point?.labels.names, ['a', 'b']);
+        assert.deepEqual(point?.labels, { a: wf(a), b: wf(b) });
+        assert.deepEqual(Object.keys(point?.labels ?? {}), ['a', 'b']);
       }),
       { numRuns: 1000 },
     );

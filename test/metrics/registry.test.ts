@@ -173,8 +173,8 @@ describe('registration', () => {
     });
     assert.deepEqual(read(r, 'up'), { 'service="agent",instance="a\\"1"': 1 });
     const p = c.point({ op: 'get' });
-    assert.deepEqual(p?.labels.names, ['service', 'instance', 'op']);
-    assert.deepEqual(p?.labels.values, ['agent', 'a"1', 'get']);
+    assert.deepEqual(p?.labels, { service: 'agent', instance: 'a"1', op: 'get' });
+    assert.deepEqual(Object.keys(p?.labels ?? {}), ['service', 'instance', 'op']);
     // The self-metric carries them too.
     assert.deepEqual(read(r, 'telltale_series_overflow'), {
       'service="agent",instance="a\\"1",metric="ops_total"': 1,
@@ -413,9 +413,7 @@ describe('registration', () => {
     r.counter({ name: 'c', help: 'C.', labelNames: ['k'] }).inc({ k: 'v' });
     const json = JSON.parse(JSON.stringify(await r.gather()));
     assert.equal(json[0].points[0].value, 1);
-    assert.deepEqual(Object.keys(json[0].points[0].labels), ['names', 'values']);
-    assert.deepEqual(json[0].points[0].labels.names, ['k']);
-    assert.deepEqual(json[0].points[0].labels.values, ['v']);
+    assert.deepEqual(json[0].points[0].labels, { k: 'v' });
   });
 
   it('a family keeps help and unit as given', () => {

@@ -71,7 +71,7 @@ describe('sliced gather', () => {
     const seen = keys(f);
     assert.equal(seen.length, 1_000, 'every series exactly once');
     assert.equal(new Set(seen).size, 1_000);
-    const v999 = f.points.find((p) => p.labels.values[0] === 'v999');
+    const v999 = f.points.find((p) => p.labels['k'] === 'v999');
     assert.equal(v999 && 'value' in v999 ? v999.value : undefined, 1_000);
     // v0 was read before it was removed; the next gather no longer has it.
     assert.ok(seen.includes('k="v0"'));

@@ -11,7 +11,7 @@ import { family, sleep, types, value } from './helpers.js';
 
 function labelsOf(f: MetricFamily, name: string): string[] {
   assert.ok(f.type === 'gauge');
-  return f.points.map((p) => p.labels.values[p.labels.names.indexOf(name)] as string);
+  return f.points.map((p) => p.labels[name] as string);
 }
 
 describe('heap collector', () => {

@@ -23,9 +23,7 @@ export function value(
 ): number {
   const f = family(families, name);
   assert.ok(f.type === 'counter' || f.type === 'gauge', `${name} is a ${f.type}`);
-  const p = f.points.find((pt) =>
-    Object.entries(labels).every(([k, v]) => pt.labels.values[pt.labels.names.indexOf(k)] === v),
-  );
+  const p = f.points.find((pt) => Object.entries(labels).every(([k, v]) => pt.labels[k] === v));
   assert.ok(p !== undefined, `${name}${JSON.stringify(labels)} has no series`);
   return p.value;
 }

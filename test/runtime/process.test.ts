@@ -159,7 +159,7 @@ describe('process collector', () => {
     assert.ok(info?.type === 'info');
     const [major, minor, patch] = process.versions.node.split('.');
     assert.deepEqual(
-      info.points.map((p) => p.labels.values),
+      info.points.map((p) => Object.values(p.labels)),
       [[process.version, major, minor, patch]],
     );
     c.stop();

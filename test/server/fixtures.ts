@@ -10,11 +10,9 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Gatherer, GatherOptions, LabelSet, MetricFamily } from '../../src/metrics/model.js';
 
-/** A label set with its preformatted fragment (values here never need escaping). */
+/** A label set as plain data. */
 export function labels(pairs: Readonly<Record<string, string>> = {}): LabelSet {
-  const names = Object.keys(pairs);
-  const values = names.map((n) => pairs[n]!);
-  return { names, values };
+  return { ...pairs };
 }
 
 /** A small, fixed set of families (sorted by name) covering the types the filter cares about. */
