@@ -59,7 +59,8 @@ function isLabelSet(x: unknown): x is LabelSet {
 export function labelsOf(pointOrLabels: MetricPoint | LabelSet): Record<string, string> {
   const x: unknown = pointOrLabels;
   // A point's `labels` is an object; a label set's values (a label named `labels` too) are strings.
-  const inner = typeof x === 'object' && x !== null ? (x as { labels?: unknown }).labels : undefined;
+  const inner =
+    typeof x === 'object' && x !== null ? (x as { labels?: unknown }).labels : undefined;
   const set = typeof inner === 'object' && inner !== null ? inner : x;
   if (!isLabelSet(set)) {
     fail(
