@@ -308,14 +308,14 @@ describe('registration', () => {
     const st = r.stateSet({ name: 'st', help: 'St.', states: ['on', 'off'] });
     st.set('on');
     const snap = r.snapshot();
-    const svc = { names: ['svc'], values: ['a'] };
+    const svc = { svc: 'a' };
     const expected = {
       build: {
         type: 'info',
         name: 'build',
         help: 'Build.',
         unit: '',
-        points: [{ labels: { names: ['svc', 'v'], values: ['a', '1'] } }],
+        points: [{ labels: { svc: 'a', v: '1' } }],
       },
       d_seconds: {
         type: 'histogram',
@@ -331,7 +331,7 @@ describe('registration', () => {
         help: 'Jobs.',
         unit: '',
         points: [
-          { labels: { names: ['svc', 'kind'], values: ['a', 'x'] }, value: 3, created: T / 1000 },
+          { labels: { svc: 'a', kind: 'x' }, value: 3, created: T / 1000 },
         ],
       },
       q_seconds: {

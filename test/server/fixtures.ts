@@ -105,7 +105,7 @@ export function bigFamilies(count: number): MetricFamily[] {
   const points = new Array(count);
   for (let i = 0; i < count; i++) {
     const v = String(i);
-    points[i] = { labels: { names: ['i'], values: [v] }, value: i };
+    points[i] = { labels: { i: v }, value: i };
   }
   return [{ name: 'big_gauge', help: 'A large gauge family.', unit: '', type: 'gauge', points }];
 }

@@ -56,7 +56,7 @@ test('findSeries returns the snapshot points and countSeries counts', () => {
   const h = found[0]!;
   // structuredClone drops the label set's symbol-keyed render cache, which is not data.
   assert.deepEqual(structuredClone(h), {
-    labels: { names: ['service'], values: ['kit'] },
+    labels: { service: 'kit' },
     cumulative: [1, 2, 2],
     sum: 0.55,
     count: 2,
