@@ -167,7 +167,15 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   private readonly _policy: LabelPolicy;
   /** The same policy without the truncation and PII events, for reads (`get`, `point`, `remove`). */
   private readonly _readPolicy: LabelPolicy;
-  private readonly _root: Node = new Map();
+  private _root: Node = new Map();
+  /**
+   * The declared labels' positions in the order the nested maps are keyed, or null for the
+   * declared order. Chosen by cardinality (see {@link _reorder}), so the maps' memory does not
+   * depend on the order labels were declared in.
+   */
+  private _order: number[] | null = null;
+  /** The series count at which {@link _reorder} next looks at the label cardinalities. */
+  private _nextReorder = REORDER_FIRST;
   /** The label set of a label-less metric's only series: the same frozen object in every gather. */
   private readonly _noLabels: LabelSet;
 
@@ -196,13 +204,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
           if (labels !== undefined) this._checkNoLabels(labels);
           return 0;
         }
-      : makeFind(
-          spec.labelNames,
-          this._root,
-          (labels) => this._slowFind(labels),
-          rt.checkExtraLabels,
-          rt.lookups,
-        );
+      : this._makeFind();
     this._policy = {
       metric: spec.name,
       maxLength: rt.maxLabelValueLength,
@@ -333,8 +335,9 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     }
     if (n === 0) return 0;
     let node: unknown = this._root;
+    const order = this._order;
     for (let i = 0; i < n; i++) {
-      const v = values[i];
+      const v = values[order === null ? i : order[i]!];
       if (typeof v !== 'string') return this._findValues(values, true);
       node = (node as Node).get(v);
       if (node === undefined) return this._findValues(values, true);
@@ -438,8 +441,9 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   /** The slot stored under normalised values, or -1. */
   private _walk(vals: readonly string[]): number {
     let node: unknown = this._root;
+    const order = this._order;
     for (let i = 0; i < vals.length; i++) {
-      node = (node as Node).get(vals[i]!);
+      node = (node as Node).get(vals[order === null ? i : order[i]!]!);
       if (node === undefined) return -1;
     }
     return node as number;
@@ -465,7 +469,53 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
     const idx = this._add(text, vals);
     this._setLeaf(vals, idx);
     this._count++;
+    if (this._count === this._nextReorder) this._reorder();
     return idx;
+  }
+
+  /** The labels-object lookup over the current map root and level order. */
+  private _makeFind(): (labels: unknown) => number {
+    const names = this.labelNames;
+    const order = this._order;
+    return makeFind(
+      order === null ? names : order.map((j) => names[j]!),
+      this._root,
+      (labels) => this._slowFind(labels),
+      this._rt.checkExtraLabels,
+      this._rt.lookups,
+    );
+  }
+
+  /**
+   * Keys the nested maps by the labels in ascending order of cardinality, estimated from an even
+   * sample of up to {@link REORDER_SAMPLE} series: a label unique per series (a path, an id)
+   * then sits at the last level, where each series costs one map entry, instead of giving every
+   * series a map of its own at the levels below it. Runs when the series count reaches 1,024,
+   * 8,192 and 65,536, and rebuilds the maps only when the order changes.
+   */
+  private _reorder(): void {
+    this._nextReorder = this._nextReorder < REORDER_LAST ? this._nextReorder * 8 : -1;
+    const names = this.labelNames;
+    if (names.length < 2) return;
+    const sets = this._sets;
+    const step = Math.max(1, Math.floor(sets.length / REORDER_SAMPLE));
+    const distinct = names.map(() => new Set<string>());
+    for (let i = 0; i < sets.length; i += step) {
+      if (i === this._overflowSlot) continue;
+      const set = sets[i]!;
+      for (let j = 0; j < names.length; j++) distinct[j]!.add(set[names[j]!]!);
+    }
+    const order = names
+      .map((_, j) => j)
+      .sort((a, b) => distinct[a]!.size - distinct[b]!.size || a - b);
+    const current = this._order ?? names.map((_, j) => j);
+    if (order.every((j, i) => j === current[i])) return;
+    this._order = order.every((j, i) => j === i) ? null : order;
+    this._root = new Map();
+    for (let i = 0; i < sets.length; i++) {
+      if (i !== this._overflowSlot) this._setLeaf(this._ownAt(i), i);
+    }
+    this._find = this._makeFind();
   }
 
   /** The overflow series' slot, created on first use. */
@@ -520,7 +570,8 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   }
 
   /** Stores `idx` under normalised values in the nested maps, creating levels as needed. */
-  private _setLeaf(vals: readonly string[], idx: number): void {
+  private _setLeaf(own: readonly string[], idx: number): void {
+    const vals = this._keyed(own);
     let node: Node = this._root;
     const last = vals.length - 1;
     for (let i = 0; i < last; i++) {
@@ -532,6 +583,12 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       node = next;
     }
     node.set(vals[last]!, idx);
+  }
+
+  /** Declared-order values in the maps' level order. */
+  private _keyed(own: readonly string[]): readonly string[] {
+    const order = this._order;
+    return order === null ? own : order.map((j) => own[j]!);
   }
 
   // ---- removal, reset, TTL ---------------------------------------------------------------------
@@ -581,7 +638,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
   /** Deletes a slot's map leaf, and the intermediate maps that become empty. */
   private _unlink(idx: number): void {
     if (idx === this._overflowSlot) return;
-    const vals = this._ownAt(idx);
+    const vals = this._keyed(this._ownAt(idx));
     const path: Node[] = [];
     let node: Node = this._root;
     for (let i = 0; i < vals.length - 1; i++) {
@@ -723,6 +780,12 @@ function makeLabelSet(
   for (let j = 0; j < names.length; j++) set[names[j]!] = values[j]!;
   return Object.freeze(set);
 }
+
+/** Series counts at which a metric first and last reconsiders its map level order. */
+const REORDER_FIRST = 1_024;
+const REORDER_LAST = 65_536;
+/** Series sampled to estimate each label's cardinality. */
+const REORDER_SAMPLE = 4_096;
 
 /** Whether declared values are the overflow series' (every one `__overflow__`). */
 function isOverflow(own: readonly string[]): boolean {

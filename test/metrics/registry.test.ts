@@ -330,9 +330,7 @@ describe('registration', () => {
         name: 'jobs',
         help: 'Jobs.',
         unit: '',
-        points: [
-          { labels: { svc: 'a', kind: 'x' }, value: 3, created: T / 1000 },
-        ],
+        points: [{ labels: { svc: 'a', kind: 'x' }, value: 3, created: T / 1000 }],
       },
       q_seconds: {
         type: 'summary',
