@@ -49,7 +49,10 @@ interface LagReading {
  * - **The scrape is not counted.** The reset also drops the tick in progress (Node's histogram
  *   forgets the previous tick's time on reset), so the first tick after a gather only sets a new
  *   baseline. The gather, the encoding and the write that follow it in the same task block the loop
- *   before that tick, so they are never recorded, in this interval or the next.
+ *   before that tick, so they are never recorded, in this interval or the next. This holds for
+ *   `gatherSync()`; `gather()` yields between slices of a large registry, so a tick can complete
+ *   during it, and a synchronous encode after it is then counted (the metrics handler's chunked
+ *   encode adds only blocks of about one chunk).
  * - **Empty interval.** When no tick completed since the previous gather (two gathers within one
  *   resolution, or a loop blocked for the whole interval), the lag gauges are NaN.
  *
