@@ -3,6 +3,7 @@
 import { fail } from '../internal/errors.js';
 import { DEFAULT_BUCKETS } from './buckets.js';
 import type { LabelSet, MetricFamily, MetricType } from './model.js';
+import { type NativeSpec, resolveNativeOptions } from './native.js';
 import { normalizeHelp, type Registry } from './registry.js';
 import type { Snapshot } from './snapshot.js';
 import type {
@@ -47,6 +48,7 @@ interface NoopOptions {
   readonly unit?: string;
   readonly labelNames?: readonly string[];
   readonly buckets?: readonly number[];
+  readonly native?: unknown;
   readonly quantiles?: readonly number[];
   readonly states?: readonly string[];
 }
@@ -55,7 +57,12 @@ interface NoopOptions {
  * The point a real series of this type reads as before any update: zero counts and sums, every
  * bucket, `NaN` for each quantile. `created` is 0 (nothing was created) and the labels are empty.
  */
-function emptyPoint(type: MetricType, buckets: readonly number[], quantiles: readonly number[]) {
+function emptyPoint(
+  type: MetricType,
+  buckets: readonly number[],
+  quantiles: readonly number[],
+  native: NativeSpec | undefined,
+) {
   switch (type) {
     case 'counter':
       return Object.freeze({ labels: NO_LABELS, value: 0, created: 0 });
@@ -68,6 +75,17 @@ function emptyPoint(type: MetricType, buckets: readonly number[], quantiles: rea
         sum: 0,
         count: 0,
         created: 0,
+        ...(native !== undefined && {
+          native: Object.freeze({
+            schema: native.schema,
+            zeroThreshold: native.zeroThreshold,
+            zeroCount: 0,
+            positiveSpans: Object.freeze([]),
+            positiveCounts: Object.freeze([]),
+            negativeSpans: Object.freeze([]),
+            negativeCounts: Object.freeze([]),
+          }),
+        }),
       });
     case 'summary':
       return Object.freeze({
@@ -102,9 +120,14 @@ function instrument(type: MetricType, o: NoopOptions) {
   if (type === 'info' && name.endsWith('_info')) name = name.slice(0, -'_info'.length);
   const labelNames = o.labelNames ?? [];
   const labelless = labelNames.length === 0;
-  const buckets = Object.freeze([...(o.buckets ?? DEFAULT_BUCKETS)]);
+  // As a real registry: native options validated, and native-only unless buckets are given too.
+  const native =
+    type === 'histogram' && o.native !== undefined
+      ? resolveNativeOptions(`histogram "${name}"`, o.native)
+      : undefined;
+  const buckets = Object.freeze([...(o.buckets ?? (native !== undefined ? [] : DEFAULT_BUCKETS))]);
   const quantiles = o.quantiles === undefined ? DEFAULT_QUANTILES : Object.freeze([...o.quantiles]);
-  const point = emptyPoint(type, buckets, quantiles);
+  const point = emptyPoint(type, buckets, quantiles, native);
   const value = labelless ? 0 : undefined;
   const labelledPoint = labelless ? point : undefined;
   const handle =

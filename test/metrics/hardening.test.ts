@@ -251,6 +251,21 @@ describe('no-op instruments read like real ones before their first update', () =
       'histogram, default buckets',
       (r) => r.histogram({ name: 'hd', help: 'H.', labelNames: ['a'] }),
     ],
+    [
+      'native histogram',
+      (r) => r.histogram({ name: 'n_seconds', help: 'N.', native: { schema: 3 } }),
+    ],
+    [
+      'native histogram with labels and classic buckets',
+      (r) =>
+        r.histogram({
+          name: 'nb_seconds',
+          help: 'N.',
+          labelNames: ['a'],
+          buckets: [0.5],
+          native: { zeroThreshold: 0.001 },
+        }),
+    ],
     ['summary', (r) => r.summary({ name: 's', help: 'S.' })],
     [
       'summary with labels',
