@@ -166,6 +166,38 @@ describe('mergeRegistries', () => {
     }
   });
 
+  it('a series is identified by its label names and values, whatever their order', async () => {
+    const warnings: string[] = [];
+    resetWarnings();
+    const prev = setWarningSink((code) => warnings.push(code));
+    try {
+      // {region, zone} in one registry and {zone, region} in the other: one series to Prometheus.
+      const a = createRegistry({ defaultLabels: { region: 'eu' } });
+      const b = createRegistry({ defaultLabels: { zone: 'z1' } });
+      a.counter({ name: 'c', help: 'C.', labelNames: ['zone'] }).inc({ zone: 'z1' }, 1);
+      const cb = b.counter({ name: 'c', help: 'C.', labelNames: ['region'] });
+      cb.inc({ region: 'eu' }, 10);
+      cb.inc({ region: 'us' }, 5);
+      const f = (await mergeRegistries(a, b).gather())[0]!;
+      assert.deepEqual(
+        f.points.map((p) => [p.labels, 'value' in p ? p.value : null]),
+        [
+          [{ region: 'eu', zone: 'z1' }, 1],
+          [{ zone: 'z1', region: 'us' }, 5],
+        ],
+      );
+      assert.deepEqual(warnings, ['TT_DUPLICATE_SERIES']);
+      // Values that only collide when joined naively are different series.
+      const c = createRegistry();
+      const d = createRegistry();
+      c.counter({ name: 'j', help: 'J.', labelNames: ['a', 'b'] }).inc({ a: 'x,b=y', b: '' });
+      d.counter({ name: 'j', help: 'J.', labelNames: ['a', 'b'] }).inc({ a: 'x', b: 'y,b=' });
+      assert.equal((await mergeRegistries(c, d).gather())[0]!.points.length, 2);
+    } finally {
+      setWarningSink(prev);
+    }
+  });
+
   it('a type clash keeps the first family', async () => {
     const a = createRegistry();
     const b = createRegistry();
