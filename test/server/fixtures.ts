@@ -175,3 +175,20 @@ export async function until(predicate: () => boolean, ms = 5_000): Promise<void>
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+/** The Accept header Prometheus sends for OpenMetrics. */
+export const OM_ACCEPT = 'application/openmetrics-text;version=1.0.0';
+/** The Accept header that asks for delimited protobuf. */
+export const PB_ACCEPT =
+  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
+
+/** A family whose points cannot be read: the encoder throws when it reaches it. */
+export function explodingFamily(name: string): MetricFamily {
+  const f = { name, help: 'h', unit: '', type: 'gauge' };
+  Object.defineProperty(f, 'points', {
+    get() {
+      throw new Error('points exploded');
+    },
+  });
+  return f as MetricFamily;
+}

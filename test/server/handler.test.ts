@@ -9,6 +9,7 @@ import type { MetricFamily } from '../../src/metrics/model.js';
 import { createMetricsHandler, type MinimalLogger } from '../../src/server/index.js';
 import {
   bigFamilies,
+  explodingFamily,
   FAMILIES,
   failingGatherer,
   fetchRaw,
@@ -434,17 +435,6 @@ describe('createMetricsHandler: concurrency and failure', () => {
       await s.close();
     }
   });
-
-  /** A family whose points cannot be read: the encoder throws when it reaches it. */
-  function explodingFamily(name: string): MetricFamily {
-    const f = { name, help: 'h', unit: '', type: 'gauge' };
-    Object.defineProperty(f, 'points', {
-      get() {
-        throw new Error('points exploded');
-      },
-    });
-    return f as MetricFamily;
-  }
 
   it('an encoder error before the first byte → 500', async () => {
     const logger = recordingLogger();

@@ -11,14 +11,12 @@ import {
   failingGatherer,
   fetchRaw,
   HeldGatherer,
+  OM_ACCEPT,
+  PB_ACCEPT,
   StaticGatherer,
   serve,
   until,
 } from './fixtures.js';
-
-const OM_ACCEPT = 'application/openmetrics-text;version=1.0.0';
-const PB_ACCEPT =
-  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 
 /** The sample lines of a text body that start with `prefix`. */
 function samples(body: string, prefix: string): string[] {

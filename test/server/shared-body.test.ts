@@ -19,18 +19,18 @@ import {
 } from '../../src/server/shared-body.js';
 import {
   bigFamilies,
+  explodingFamily,
   FAMILIES,
   fetchRaw,
   HeldGatherer,
   labels,
+  OM_ACCEPT,
+  PB_ACCEPT,
   type RawResponse,
   serve,
   until,
 } from './fixtures.js';
 
-const OM_ACCEPT = 'application/openmetrics-text;version=1.0.0';
-const PB_ACCEPT =
-  'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited';
 const OM = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 const PB =
   'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
@@ -590,17 +590,6 @@ describe('createMetricsHandler: one consumer of a shared body never holds up the
 });
 
 describe('createMetricsHandler: encode errors on a shared body', () => {
-  /** A family whose points cannot be read: the encoder throws when it reaches it. */
-  function explodingFamily(name: string): MetricFamily {
-    const f = { name, help: 'h', unit: '', type: 'gauge' };
-    Object.defineProperty(f, 'points', {
-      get() {
-        throw new Error('points exploded');
-      },
-    });
-    return f as MetricFamily;
-  }
-
   it('an error mid-body destroys every consumer of that body, logged once', async () => {
     const logger = recordingLogger();
     const g = new HeldGatherer([...bigFamilies(20_000), explodingFamily('zz')]);
