@@ -19,7 +19,14 @@ import type { Gatherer, MetricFamily } from '../metrics/model.js';
 import { type AuthCheck, compileAuth, type MetricsAuth } from './auth.js';
 import type { ScrapeRecorder } from './recorder.js';
 import { createSelfMetrics, type SelfMetricsRegistry } from './self-metrics.js';
-import { type BodyFailure, type BodyReader, END, SharedBody, WAIT } from './shared-body.js';
+import {
+  type BodyFailure,
+  type BodyReader,
+  END,
+  firstEvent,
+  SharedBody,
+  WAIT,
+} from './shared-body.js';
 import { booleanOption, numberOption, pathOption } from './validate.js';
 
 /** Options for {@link createMetricsHandler}. Every field but `registry` is optional. */
@@ -179,21 +186,6 @@ function prometheusTimeoutMs(header: string | string[] | undefined): number | un
   if (typeof header !== 'string' || header === '') return undefined;
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-}
-
-/** Resolves when `res` can take more (`drain`), or has closed or failed. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      res.off('error', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-    res.on('error', done);
-  });
 }
 
 /** The key of a `name[]` filter: `*` for none (it cannot collide with a JSON array). */
@@ -397,7 +389,7 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
         if (step instanceof Uint8Array) {
           sendHeaders();
           bytes += step.byteLength;
-          if (!res.write(step)) await drained(res);
+          if (!res.write(step)) await firstEvent(res, ['drain', 'close', 'error']);
           // Always yield a full event-loop turn between chunks. Awaiting 'drain' alone is not
           // enough: on a fast socket the write completes synchronously and 'drain' is emitted
           // on process.nextTick, so a drain-only loop never reaches the timers or poll phase and

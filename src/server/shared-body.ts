@@ -1,4 +1,5 @@
 // One gather's encoding (and gzip), produced once and read by every concurrent scrape that asked for the same filter, format and compression.
+import type { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { MetricFamily } from '../metrics/model.js';
@@ -206,7 +207,7 @@ export class SharedBody {
           // Text is encoded to UTF-8 once here, not once per consumer.
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
           if (gz === undefined) this.#push(bytes);
-          else if (!gz.write(bytes)) await drainedGzip(gz);
+          else if (!gz.write(bytes)) await firstEvent(gz, ['drain', 'error', 'close']);
           // A full event-loop turn between chunks, so timers and I/O (and the consumers'
           // writes) run while a large body is encoded.
           await nextTurn();
@@ -223,7 +224,7 @@ export class SharedBody {
         }
       }
       if (gz !== undefined) {
-        const ended = gzipEnded(gz);
+        const ended = firstEvent(gz, ['end', 'error', 'close']);
         gz.end();
         await ended;
         if (this.#stopped()) return;
@@ -238,33 +239,17 @@ export class SharedBody {
   }
 }
 
-/** Resolves when the gzip stream can take more, or has failed or closed. */
-function drainedGzip(gz: Gzip): Promise<void> {
+/**
+ * Resolves on the first of `events` from `emitter`, then stops listening: a stream that can take
+ * more (`drain`) or has finished (`end`), or has failed or closed. @internal
+ */
+export function firstEvent(emitter: EventEmitter, events: readonly string[]): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      gz.off('drain', done);
-      gz.off('error', done);
-      gz.off('close', done);
+      for (const e of events) emitter.off(e, done);
       resolve();
     };
-    gz.on('drain', done);
-    gz.on('error', done);
-    gz.on('close', done);
-  });
-}
-
-/** Resolves when the gzip stream has emitted all its output (`end`), or has failed or closed. */
-function gzipEnded(gz: Gzip): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      gz.off('end', done);
-      gz.off('error', done);
-      gz.off('close', done);
-      resolve();
-    };
-    gz.on('end', done);
-    gz.on('error', done);
-    gz.on('close', done);
+    for (const e of events) emitter.on(e, done);
   });
 }
 
