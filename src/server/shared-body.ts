@@ -1,5 +1,4 @@
 // One gather's encoding (and gzip), produced once and read by every concurrent scrape that asked for the same filter, format and compression.
-import type { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { MetricFamily } from '../metrics/model.js';
@@ -239,11 +238,17 @@ export class SharedBody {
   }
 }
 
+/** The part of an EventEmitter that {@link firstEvent} uses (a stream, a response). */
+export interface Listenable {
+  on(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
 /**
  * Resolves on the first of `events` from `emitter`, then stops listening: a stream that can take
  * more (`drain`) or has finished (`end`), or has failed or closed. @internal
  */
-export function firstEvent(emitter: EventEmitter, events: readonly string[]): Promise<void> {
+export function firstEvent(emitter: Listenable, events: readonly string[]): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       for (const e of events) emitter.off(e, done);
