@@ -249,3 +249,29 @@ function badName(where: string, n: unknown): never {
     `${where}: names must hold metric names (strings), got ${typeof n === 'object' ? String(n) : `${typeof n} ${String(n)}`}`,
   );
 }
+
+/**
+ * The sample-name suffixes each family type exposes besides its bare name: a counter `x` has
+ * samples `x_total` and `x_created`, a histogram `x_bucket`, `x_sum`, `x_count` and `x_created`,
+ * and so on. The one table behind registration clashes, `gather({ names })` and the metrics
+ * handler's `name[]` filter.
+ */
+export const SAMPLE_SUFFIXES: Readonly<Record<MetricType, readonly string[]>> = Object.freeze({
+  counter: Object.freeze(['_total', '_created']),
+  histogram: Object.freeze(['_bucket', '_sum', '_count', '_created']),
+  summary: Object.freeze(['_sum', '_count', '_created']),
+  info: Object.freeze(['_info']),
+  gauge: Object.freeze([]),
+  stateset: Object.freeze([]),
+  unknown: Object.freeze([]),
+});
+
+/** Every suffix of {@link SAMPLE_SUFFIXES}, once. */
+export const ALL_SAMPLE_SUFFIXES: readonly string[] = Object.freeze([
+  ...new Set(Object.values(SAMPLE_SUFFIXES).flat()),
+]);
+
+/** The sample names a family of this type exposes: its bare name, then one per suffix. */
+export function sampleNames(type: MetricType, name: string): string[] {
+  return [name, ...SAMPLE_SUFFIXES[type].map((s) => name + s)];
+}

@@ -16,6 +16,7 @@ import type { Gatherer, GatherSelection, MetricFamily, MetricType } from './mode
 import {
   enforceNaming,
   gatherNames,
+  sampleNames,
   validateLabelNames,
   validateMetricName,
   validateUnit,
@@ -261,22 +262,6 @@ function resolveBounds(where: string, o: BoundsOptions, base: ResolvedBounds): R
     out.ttlMs = positiveNumber(`${where}: seriesTtlSeconds`, o.seriesTtlSeconds) * 1000;
   }
   return out;
-}
-
-/** Sample names a family of this type exposes, used to refuse clashes between families. */
-function sampleNames(type: MetricType, name: string): string[] {
-  switch (type) {
-    case 'counter':
-      return [name, `${name}_total`, `${name}_created`];
-    case 'histogram':
-      return [name, `${name}_bucket`, `${name}_sum`, `${name}_count`, `${name}_created`];
-    case 'summary':
-      return [name, `${name}_sum`, `${name}_count`, `${name}_created`];
-    case 'info':
-      return [name, `${name}_info`];
-    default:
-      return [name];
-  }
 }
 
 type Impl = AnyMetric &

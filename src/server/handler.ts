@@ -16,6 +16,7 @@ import { fail } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { mergeFamilies } from '../metrics/merge.js';
 import type { Gatherer, MetricFamily } from '../metrics/model.js';
+import { ALL_SAMPLE_SUFFIXES, SAMPLE_SUFFIXES } from '../metrics/names.js';
 import { type AuthCheck, compileAuth, type MetricsAuth } from './auth.js';
 import type { ScrapeRecorder } from './recorder.js';
 import { createSelfMetrics, type SelfMetricsRegistry } from './self-metrics.js';
@@ -121,22 +122,6 @@ export function requestedNames(query: string): Set<string> | undefined {
 }
 
 /**
- * The sample-name suffixes each family type exposes (besides the bare family name), matching the
- * registry's own `name[]` matching: a counter `x` answers to `x_total` and `x_created`, a
- * histogram to `x_bucket`, `x_sum`, `x_count`, `x_created`, and so on.
- */
-const SUFFIXES: Readonly<Record<MetricFamily['type'], readonly string[]>> = {
-  counter: ['_total', '_created'],
-  histogram: ['_bucket', '_sum', '_count', '_created'],
-  summary: ['_sum', '_count', '_created'],
-  info: ['_info'],
-  gauge: [],
-  stateset: [],
-  unknown: [],
-};
-const ALL_SUFFIXES = ['_total', '_created', '_bucket', '_sum', '_count', '_info'] as const;
-
-/**
  * The set passed to `gather`: each requested name, plus the family name it may stand for
  * (`x_total` → also `x`). A registry matches sample names itself; the extra names let a plain
  * gatherer that only knows family names answer too. The result is then filtered exactly by
@@ -145,7 +130,7 @@ const ALL_SUFFIXES = ['_total', '_created', '_bucket', '_sum', '_count', '_info'
 export function gatherNames(requested: ReadonlySet<string>): Set<string> {
   const out = new Set(requested);
   for (const n of requested) {
-    for (const suffix of ALL_SUFFIXES) {
+    for (const suffix of ALL_SAMPLE_SUFFIXES) {
       if (n.endsWith(suffix) && n.length > suffix.length) out.add(n.slice(0, -suffix.length));
     }
   }
@@ -158,7 +143,7 @@ export function gatherNames(requested: ReadonlySet<string>): Set<string> {
  */
 export function familyMatches(family: MetricFamily, requested: ReadonlySet<string>): boolean {
   if (requested.has(family.name)) return true;
-  const suffixes = SUFFIXES[family.type] ?? [];
+  const suffixes = SAMPLE_SUFFIXES[family.type] ?? [];
   for (const suffix of suffixes) if (requested.has(family.name + suffix)) return true;
   return false;
 }
