@@ -25,6 +25,7 @@ import {
   type BodyReader,
   END,
   firstEvent,
+  isChunk,
   SharedBody,
   WAIT,
 } from './shared-body.js';
@@ -371,9 +372,9 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
           return;
         }
         const step = reader.step();
-        if (step instanceof Uint8Array) {
+        if (isChunk(step)) {
           sendHeaders();
-          bytes += step.byteLength;
+          bytes += typeof step === 'string' ? Buffer.byteLength(step) : step.byteLength;
           if (!res.write(step)) await firstEvent(res, ['drain', 'close', 'error']);
           // Always yield a full event-loop turn between chunks. Awaiting 'drain' alone is not
           // enough: on a fast socket the write completes synchronously and 'drain' is emitted
