@@ -1,6 +1,6 @@
 // Built-in health checks: event-loop responsiveness, Redis PING (ioredis or node-redis), and heartbeat freshness.
 import { performance } from 'node:perf_hooks';
-import { fail } from '../internal/errors.js';
+import { fail, TelltaleError } from '../internal/errors.js';
 import type { HealthCheck } from './check.js';
 
 /** Options every built-in check accepts, passed through to its {@link HealthCheck}. */
@@ -44,7 +44,7 @@ export interface EventLoopCheckOptions extends BuiltinCheckOptions {
  * timer (it never keeps the process alive) measures how late each tick fires; `health.close()`
  * clears it. Each run looks at the longest delay since the previous run and fails when it is
  * over `maxLagMs`, so a probe reports a stall that happened between probes (the probe itself is
- * answered only once the loop is free again).
+ * answered only once the loop is free again). A failing run throws `TT_EVENT_LOOP_LAG`.
  *
  * Why a timer and not `perf_hooks.monitorEventLoopDelay`: on Node 20 that histogram did not
  * record a 250 ms block of the loop (max stayed at the 10 ms resolution), while the timer's drift
@@ -94,7 +94,8 @@ export function eventLoopCheck(options: EventLoopCheckOptions = {}): HealthCheck
       const lag = maxLag;
       maxLag = 0;
       if (lag > maxLagMs) {
-        throw new Error(
+        fail(
+          'TT_EVENT_LOOP_LAG',
           `event loop delay reached ${lag.toFixed(1)} ms since the last run, over maxLagMs ${maxLagMs}`,
         );
       }
@@ -131,7 +132,8 @@ function redisStatus(client: object): string | undefined {
  * Configure the client so a command fails fast while Redis is down instead of queueing (ioredis
  * `enableOfflineQueue: false`, node-redis `disableOfflineQueue: true`). Either way the check's
  * timeout bounds it, and a hung PING is never followed by a second one until it settles. A
- * failure's message includes the client's connection status (`[status: reconnecting]`).
+ * failure's message includes the client's connection status (`[status: reconnecting]`); it is
+ * `TT_REDIS_PING_FAILED` (the client's error is its `cause`) when the client reports a status.
  *
  * Name `redis` by default; give each client its own name when you check several.
  *
@@ -167,20 +169,25 @@ export function redisCheck(
           p === null ||
           typeof (p as { then?: unknown }).then !== 'function'
         ) {
-          throw new Error(
-            'client.ping() did not return a promise: use ioredis or node-redis v4 or later',
+          fail(
+            'TT_INVALID_OPTION',
+            'redisCheck: client.ping() did not return a promise: use ioredis or node-redis v4 or later',
           );
         }
         reply = await p;
       } catch (err) {
         const status = redisStatus(client);
-        if (status === undefined || !(err instanceof Error)) throw err;
+        if (status === undefined || !(err instanceof Error) || err instanceof TelltaleError)
+          throw err;
         const msg = err.message.trim() !== '' ? err.message : (err.name ?? 'Error');
-        throw new Error(`${msg} [status: ${status}]`);
+        throw new TelltaleError('TT_REDIS_PING_FAILED', `${msg} [status: ${status}]`, {
+          cause: err,
+        });
       }
       const text =
         typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString() : '';
-      if (text !== 'PONG') throw new Error(`unexpected PING reply: ${String(reply).slice(0, 50)}`);
+      if (text !== 'PONG')
+        fail('TT_REDIS_PING_FAILED', `unexpected PING reply: ${String(reply).slice(0, 50)}`);
     },
   };
 }
@@ -203,7 +210,8 @@ export interface HeartbeatCheckOptions extends BuiltinCheckOptions {
 /**
  * Freshness of a periodic job: passes while the last success is at most `maxAgeSeconds` old, and
  * fails when it is older or never happened. Give it the heartbeat's last-success time, so
- * readiness turns 503 while a service is not registered with its controller.
+ * readiness turns 503 while a service is not registered with its controller. A failing run
+ * throws `TT_HEARTBEAT_STALE`.
  *
  * @throws {TelltaleError} `TT_INVALID_OPTION` when `maxAgeSeconds` is not > 0 or `lastSuccess` is
  *   not a function.
@@ -227,13 +235,17 @@ export function heartbeatCheck(options: HeartbeatCheckOptions): HealthCheck {
     ...common(options, options.name),
     check(): undefined {
       const last = lastSuccess();
-      if (last === undefined) throw new Error('no successful run yet');
+      if (last === undefined) fail('TT_HEARTBEAT_STALE', 'no successful run yet');
       if (typeof last !== 'number' || !Number.isFinite(last)) {
-        throw new Error(`lastSuccess() returned ${String(last)}, not a time in milliseconds`);
+        fail(
+          'TT_INVALID_OPTION',
+          `heartbeatCheck: lastSuccess() returned ${String(last)}, not a time in milliseconds: return Date.now() of the last success, or undefined`,
+        );
       }
       const ageMs = now() - last;
       if (ageMs > maxAgeMs) {
-        throw new Error(
+        fail(
+          'TT_HEARTBEAT_STALE',
           `last success ${(ageMs / 1000).toFixed(1)} s ago, older than maxAgeSeconds ${options.maxAgeSeconds}`,
         );
       }

@@ -374,7 +374,11 @@ function responseBytesOf(
  */
 function warnRecordError(err: unknown): void {
   if (!(err instanceof TelltaleError)) throw err;
-  warnOnce(err.code, 'http', `HTTP instrumentation could not record a request: ${err.message}`);
+  warnOnce(
+    'TT_HTTP_RECORD_FAILED',
+    err.code,
+    `HTTP instrumentation could not record a request: ${err.message}`,
+  );
 }
 
 // Shared by every response: reads the tracker through `res.req`, so no closure is created per

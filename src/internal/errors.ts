@@ -1,8 +1,9 @@
 // The catalogue of telltale's coded errors and warnings: one stable code each, a message that names the problem and the fix.
 
 /**
- * Every error code telltale can throw, with the text that explains it. Codes are stable across
- * releases; messages may improve. Documented in `docs/errors.md`.
+ * Every error code telltale throws (or rejects with, or aborts a signal with), with the text that
+ * explains it. Codes are stable across releases; messages may improve. A retired code is never
+ * reused. Documented in `docs/errors.md`; warnings have their own codes, in {@link WarningCodes}.
  */
 export const ErrorCodes = {
   TT_INVALID_METRIC_NAME: 'invalid metric name',
@@ -12,22 +13,19 @@ export const ErrorCodes = {
   TT_INVALID_HELP: 'invalid help text',
   TT_INVALID_UNIT: 'invalid unit',
   TT_CONFLICTING_REGISTRATION: 'conflicting registration',
-  TT_NAMING_RULE: 'metric name breaks a naming rule',
+  TT_NAMING_RULE: 'metric name breaks a naming rule (strict mode)',
   TT_INVALID_VALUE: 'invalid value',
   TT_NEGATIVE_INCREMENT: 'negative counter increment',
   TT_MISSING_LABEL: 'missing label',
   TT_UNKNOWN_LABEL: 'unknown label',
   TT_LABEL_COUNT: 'wrong number of label values',
   TT_INVALID_LABEL_VALUE: 'invalid label value',
-  TT_LABEL_VALUE_TOO_LONG: 'label value too long',
-  TT_PII_LABEL_VALUE: 'label value looks like personal data',
+  TT_LABEL_VALUE_TOO_LONG: "label value too long (onLongLabelValue: 'throw')",
   TT_INVALID_BUCKETS: 'invalid histogram buckets',
   TT_INVALID_QUANTILES: 'invalid summary quantiles',
   TT_INVALID_STATE: 'invalid state',
   TT_INVALID_OPTION: 'invalid option',
   TT_COLLECT_TIMEOUT: 'collect callback timed out',
-  TT_COLLECT_FAILED: 'collect callback failed',
-  TT_DUPLICATE_SERIES: 'duplicate series across registries',
   TT_LISTEN_FAILED: 'server could not listen',
   TT_INVALID_EXEMPLAR: 'invalid exemplar',
   TT_INVALID_TRANSITION: 'invalid state transition',
@@ -35,11 +33,34 @@ export const ErrorCodes = {
   TT_HOOK_TIMEOUT: 'shutdown hook timed out',
   TT_TASK_TIMEOUT: 'periodic task run timed out',
   TT_TASK_GAVE_UP: 'periodic task gave up',
-  TT_INVALID_LOG_LEVEL: 'invalid LOG_LEVEL directive',
-  TT_INVALID_LOG_FORMAT: 'invalid LOG_FORMAT',
   TT_MISSING_DEPENDENCY: 'optional peer dependency not installed',
+  TT_EVENT_LOOP_LAG: 'event loop delay over the health check limit',
+  TT_REDIS_PING_FAILED: 'Redis PING failed',
+  TT_HEARTBEAT_STALE: 'heartbeat too old or never succeeded',
+  TT_ASSERTION_FAILED: 'a telltale/testing expectation failed',
+  TT_INVALID_EXPOSITION: 'exposition text breaks its format',
+} as const;
+
+/**
+ * Every warning code telltale emits (through {@link setWarningSink}'s sink, or as a log line), with the text that explains it. A warning means telltale carried on (truncated, dropped,
+ * fell back); none of these is ever thrown, and none shares a name with an error code. Stable like
+ * {@link ErrorCodes}, documented in `docs/errors.md`.
+ */
+export const WarningCodes = {
+  TT_NAMING_CONVENTION: 'metric name breaks a naming convention; registered anyway',
+  TT_LABEL_VALUE_TRUNCATED: 'label value over the length limit was truncated',
+  TT_PII_LABEL_VALUE: 'label value looked like personal data and was replaced',
+  TT_COLLECT_FAILED: 'collect callback failed; its family was left out',
+  TT_DUPLICATE_SERIES: 'duplicate series across registries; the later one was dropped',
+  TT_HTTP_RECORD_FAILED: 'HTTP instrumentation could not record a request',
+  TT_INVALID_LOG_LEVEL: 'invalid LOG_LEVEL directive ignored',
+  TT_INVALID_LOG_FORMAT: 'invalid LOG_FORMAT ignored; JSON written',
+  TT_DEPENDENCY_FALLBACK: 'optional peer dependency not installed; fell back',
   TT_LOG_CONTEXT_FAILED: 'log context provider failed',
 } as const;
+
+/** A stable telltale warning code, such as `TT_LABEL_VALUE_TRUNCATED`. */
+export type WarningCode = keyof typeof WarningCodes;
 
 /** A stable telltale error code, such as `TT_INVALID_METRIC_NAME`. */
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -72,7 +93,7 @@ export function fail(code: ErrorCode, message: string): never {
 const warned = new Set<string>();
 
 /** Where telltale writes warnings. Replace with {@link setWarningSink}. Defaults to `process.emitWarning`. */
-export type WarningSink = (code: string, message: string) => void;
+export type WarningSink = (code: WarningCode, message: string) => void;
 
 let sink: WarningSink = (code, message) => {
   process.emitWarning(message, { type: 'TelltaleWarning', code });
@@ -89,7 +110,7 @@ export function setWarningSink(next: WarningSink): WarningSink {
  * Emits a warning once per process per `key` (code + subject), so a hot path that keeps hitting
  * the same problem does not flood the log.
  */
-export function warnOnce(code: string, key: string, message: string): void {
+export function warnOnce(code: WarningCode, key: string, message: string): void {
   const k = `${code}\u0000${key}`;
   if (warned.has(k)) return;
   // Bounded: after 10,000 distinct warnings, stop remembering (and stop warning) rather than grow.

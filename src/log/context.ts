@@ -1,5 +1,5 @@
 // The log context provider: the hook through which request context (request_id, trace_id, span_id) joins every log line.
-import { warnOnce } from '../internal/errors.js';
+import { fail, warnOnce } from '../internal/errors.js';
 
 /** Fields a context provider adds to a log line. */
 export type LogContextFields = Readonly<Record<string, unknown>>;
@@ -39,6 +39,7 @@ let provider: LogContextProvider | undefined;
  * - **Errors.** It must not throw and must not log (that would recurse). If it throws, the line is
  *   written without context fields and a `TT_LOG_CONTEXT_FAILED` warning is emitted once.
  *
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `next` is neither a function nor `undefined`.
  * @example
  * ```ts
  * const als = new AsyncLocalStorage<{ fields: { request_id: string; trace_id: string; span_id: string } }>();
@@ -49,7 +50,10 @@ export function setLogContextProvider(
   next: LogContextProvider | undefined,
 ): LogContextProvider | undefined {
   if (next !== undefined && typeof next !== 'function') {
-    throw new TypeError('setLogContextProvider expects a function or undefined');
+    fail(
+      'TT_INVALID_OPTION',
+      `setLogContextProvider: the provider must be a function or undefined, got ${next === null ? 'null' : typeof next}; pass a function returning the context fields, or undefined to remove the provider`,
+    );
   }
   const prev = provider;
   provider = next;

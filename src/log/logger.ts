@@ -1,7 +1,7 @@
 // createLogger: a pino logger with RUST_LOG-style level directives, named child loggers, default redaction and the context mixin.
 import { hostname } from 'node:os';
 import { pino } from 'pino';
-import { fail, TelltaleError } from '../internal/errors.js';
+import { fail, TelltaleError, type WarningCode } from '../internal/errors.js';
 import { contextMixin, type LogMixin } from './context.js';
 import {
   isValidLoggerName,
@@ -151,7 +151,7 @@ function validate(options: LoggerOptions): void {
  *
  * @throws {TelltaleError} `TT_INVALID_OPTION` for an option of the wrong type or an invalid redact
  * path; `TT_MISSING_DEPENDENCY` for `format: 'pretty'` without pino-pretty installed (with
- * `LOG_FORMAT=pretty` the logger warns and writes JSON instead).
+ * `LOG_FORMAT=pretty` the logger warns, `TT_DEPENDENCY_FALLBACK`, and writes JSON instead).
  * @example
  * ```ts
  * import { createLogger } from 'telltale/log';
@@ -170,7 +170,7 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
   const env = options.env ?? process.env;
   const levelSource = options.level !== undefined ? 'level option' : 'LOG_LEVEL';
   const directives = parseLevelDirectives(options.level ?? env.LOG_LEVEL);
-  const warnings: { fields: Record<string, unknown>; msg: string }[] = [];
+  const warnings: { fields: { code: WarningCode } & Record<string, unknown>; msg: string }[] = [];
   for (const bad of directives.invalid) {
     warnings.push({
       fields: { code: 'TT_INVALID_LOG_LEVEL', directive: bad.directive },
@@ -201,8 +201,8 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
         'LOG_FORMAT=pretty needs pino-pretty, which is not installed: npm i pino-pretty (or use JSON)';
       if (options.format === 'pretty') fail('TT_MISSING_DEPENDENCY', msg);
       warnings.push({
-        fields: { code: 'TT_MISSING_DEPENDENCY', dependency: 'pino-pretty' },
-        msg: `TT_MISSING_DEPENDENCY: ${msg}; writing JSON`,
+        fields: { code: 'TT_DEPENDENCY_FALLBACK', dependency: 'pino-pretty' },
+        msg: `TT_DEPENDENCY_FALLBACK: ${msg}; writing JSON`,
       });
       format = 'json';
     } else {

@@ -5,6 +5,8 @@ export {
   ErrorCodes,
   setWarningSink,
   TelltaleError,
+  type WarningCode,
+  WarningCodes,
   type WarningSink,
 } from '../internal/errors.js';
 export { type ExemplarSource, setExemplarSource } from '../internal/exemplar-source.js';

@@ -133,7 +133,7 @@ export function normalizeLabelValue(name: string, raw: unknown, policy: LabelPol
     v = v.slice(0, cut);
     policy.onTruncate();
     warnOnce(
-      'TT_LABEL_VALUE_TOO_LONG',
+      'TT_LABEL_VALUE_TRUNCATED',
       policy.metric,
       `metric "${policy.metric}": label "${name}" got a value longer than ${policy.maxLength} characters; it was truncated (counted in telltale_label_values_truncated_total)`,
     );

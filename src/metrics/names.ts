@@ -201,7 +201,11 @@ export function enforceNaming(
   const findings = lintMetricName(name, type, declared);
   for (const f of findings) {
     if (strict) fail('TT_NAMING_RULE', `metric "${f.metric}": ${f.message}`);
-    warnOnce('TT_NAMING_RULE', `${f.metric}:${f.message}`, `metric "${f.metric}": ${f.message}`);
+    warnOnce(
+      'TT_NAMING_CONVENTION',
+      `${f.metric}:${f.message}`,
+      `metric "${f.metric}": ${f.message}`,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 // Timing helpers: time(fn) with an outcome label, and an explicit wrapper that instruments an object's methods.
 
-import { fail } from '../internal/errors.js';
+import { type ErrorCode, fail } from '../internal/errors.js';
 import type { LabelValue } from './labels.js';
 import type {
   Counter,
@@ -44,14 +44,22 @@ export interface TimeOptions {
   readonly classify?: (error: unknown) => string;
 }
 
+/** telltale's own timeout codes, which {@link classifyError} counts as `'timeout'`. */
+const TIMEOUT_CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
+  'TT_COLLECT_TIMEOUT',
+  'TT_HOOK_TIMEOUT',
+  'TT_TASK_TIMEOUT',
+]);
+
 /**
  * The default outcome for an error: `'timeout'` for timeout-like errors (`TimeoutError`,
- * `ETIMEDOUT`, an aborted signal's timeout), else `'error'`.
+ * `ETIMEDOUT`, an aborted signal's timeout, telltale's `TT_COLLECT_TIMEOUT`, `TT_HOOK_TIMEOUT`
+ * and `TT_TASK_TIMEOUT`), else `'error'`.
  */
 export function classifyError(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
     const e = error as { name?: unknown; code?: unknown };
-    if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT' || e.code === 'TT_TIMEOUT')
+    if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT' || TIMEOUT_CODES.has(e.code))
       return 'timeout';
   }
   return 'error';

@@ -104,9 +104,9 @@ export function findSeries<P extends MetricPoint = MetricPoint>(
  * The value of the one series of family `name` matching `labels` (like client_golang's
  * `testutil.ToFloat64`): a counter's or gauge's `value`, 1 for an info series, the observation
  * `count` for a histogram or summary. `name` may carry the `_total` or `_info` suffix.
- * @throws Error when no series or more than one series matches, or the family is a stateset
- *   (read its `enabled` flags with {@link findSeries}).
- * @throws TelltaleError `TT_INVALID_OPTION` when `registry`, `name` or `labels` is malformed.
+ * @throws TelltaleError `TT_ASSERTION_FAILED` when no series or more than one series matches.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `registry`, `name` or `labels` is malformed, or
+ *   the family is a stateset (read its `enabled` flags with {@link findSeries}).
  * @example
  * ```ts
  * assert.equal(getValue(registry, 'http_requests_total', { method: 'GET' }), 3);
@@ -123,7 +123,8 @@ export function getValue(
   const one = <P extends MetricPoint>(points: readonly P[]): P => {
     const found = points.filter((p) => matches(p, labels));
     if (found.length !== 1) {
-      throw new Error(
+      throw new TelltaleError(
+        'TT_ASSERTION_FAILED',
         `getValue: expected one series of "${name}" matching ${JSON.stringify(labels ?? {})}, found ${found.length}`,
       );
     }
@@ -142,7 +143,8 @@ export function getValue(
     case 'summary':
       return one<HistogramPoint | SummaryPoint>(fam.points).count;
     case 'stateset':
-      throw new Error(
+      throw new TelltaleError(
+        'TT_INVALID_OPTION',
         `getValue: "${name}" is a stateset, which has no single value; read its enabled flags with findSeries`,
       );
   }
@@ -170,7 +172,7 @@ export function countSeries(registry: Registry, name?: string): number {
  * Gathers the named families (all when `names` is empty) as Prometheus text and compares with
  * `expected` (leading indentation and surrounding blank lines are ignored, so a template literal
  * can be indented). Like client_golang's `testutil.GatherAndCompare`.
- * @throws Error showing both texts when they differ.
+ * @throws TelltaleError `TT_ASSERTION_FAILED`, showing both texts, when they differ.
  */
 export async function expectExposition(
   registry: Registry,
@@ -186,7 +188,8 @@ export async function expectExposition(
       .filter((l) => l !== '')
       .join('\n');
   if (norm(actual) !== norm(expected)) {
-    throw new Error(
+    throw new TelltaleError(
+      'TT_ASSERTION_FAILED',
       `expectExposition: exposition differs\n--- expected\n${norm(expected)}\n--- actual\n${norm(actual)}`,
     );
   }

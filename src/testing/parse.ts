@@ -1,5 +1,7 @@
 // A strict parser for the Prometheus text format 0.0.4 and OpenMetrics 1.0, for tests: it throws on anything the specs forbid.
 
+import { TelltaleError } from '../metrics/index.js';
+
 /** A family type as written in a `# TYPE` line (`untyped` is text-only; `info`, `stateset`, `gaugehistogram`, `unknown` are OpenMetrics-only). */
 export type ParsedType =
   | 'counter'
@@ -48,14 +50,16 @@ export interface ParsedFamily {
 }
 
 /**
- * Thrown by {@link parseText} and {@link parseOpenMetrics} when the input breaks the format.
- * `line` is 1-based (0 when the problem is the whole body, such as a missing final newline).
+ * Thrown by {@link parseText} and {@link parseOpenMetrics} when the input breaks the format: a
+ * {@link TelltaleError} with code `TT_INVALID_EXPOSITION`, its message
+ * `TT_INVALID_EXPOSITION: line 3: …`. `line` is 1-based (0 when the problem is the whole body,
+ * such as a missing final newline).
  */
-export class ExpositionParseError extends Error {
+export class ExpositionParseError extends TelltaleError {
   /** The 1-based line at fault, or 0 for the body as a whole. */
   readonly line: number;
   constructor(line: number, message: string) {
-    super(line > 0 ? `line ${line}: ${message}` : message);
+    super('TT_INVALID_EXPOSITION', line > 0 ? `line ${line}: ${message}` : message);
     this.name = 'ExpositionParseError';
     this.line = line;
   }

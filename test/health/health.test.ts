@@ -570,14 +570,17 @@ describe('checks', () => {
         }),
       ],
     });
-    assert.equal((await health.readiness()).checks['gc_heartbeat']?.error, 'no successful run yet');
+    assert.equal(
+      (await health.readiness()).checks['gc_heartbeat']?.error,
+      'TT_HEARTBEAT_STALE: no successful run yet',
+    );
     last = wall;
     wall += 30_000;
     assert.equal((await health.readiness()).checks['gc_heartbeat']?.status, 'pass');
     wall += 1;
     assert.equal(
       (await health.readiness()).checks['gc_heartbeat']?.error,
-      'last success 30.0 s ago, older than maxAgeSeconds 30',
+      'TT_HEARTBEAT_STALE: last success 30.0 s ago, older than maxAgeSeconds 30',
     );
   });
 
@@ -595,7 +598,7 @@ describe('checks', () => {
       assert.equal(failed?.status, 'fail');
       assert.match(
         failed?.error ?? '',
-        /^event loop delay reached \d+\.\d ms since the last run, over maxLagMs 100$/,
+        /^TT_EVENT_LOOP_LAG: event loop delay reached \d+\.\d ms since the last run, over maxLagMs 100$/,
       );
       await new Promise((r) => setTimeout(r, 30));
       assert.equal((await health.readiness()).checks['event_loop']?.status, 'pass');

@@ -337,7 +337,11 @@ describe('recording errors', () => {
   it("a coded error while recording (onLongLabelValue: 'throw') warns once instead of crashing", async () => {
     const { setWarningSink } = await import('../../src/internal/errors.js');
     const warnings: string[] = [];
-    const prev = setWarningSink((code) => warnings.push(code));
+    const messages: string[] = [];
+    const prev = setWarningSink((code, message) => {
+      warnings.push(code);
+      messages.push(message);
+    });
     const registry = createRegistry({ onLongLabelValue: 'throw' });
     const http = createHttpInstrumentation({ registry });
     const server = createServer((req, res) => {
@@ -364,7 +368,12 @@ describe('recording errors', () => {
         timeoutMs: 5000,
         intervalMs: 10,
       });
-      assert.deepEqual(warnings, ['TT_LABEL_VALUE_TOO_LONG']);
+      assert.deepEqual(warnings, ['TT_HTTP_RECORD_FAILED']);
+      // The warning names the error that stopped the recording, by its code.
+      assert.match(
+        messages[0] ?? '',
+        /^TT_HTTP_RECORD_FAILED: HTTP instrumentation could not record a request: TT_LABEL_VALUE_TOO_LONG: /,
+      );
     } finally {
       setWarningSink(prev);
       server.close();

@@ -332,7 +332,7 @@ describe('formats', () => {
     throwsCode(() => make({ format: 'xml' as 'json' }), 'TT_INVALID_OPTION', /format "xml"/);
   });
 
-  it('without pino-pretty: format "pretty" throws TT_MISSING_DEPENDENCY; LOG_FORMAT=pretty warns and writes JSON', () => {
+  it('without pino-pretty: format "pretty" throws TT_MISSING_DEPENDENCY; LOG_FORMAT=pretty warns TT_DEPENDENCY_FALLBACK and writes JSON', () => {
     const missing = (id: string): never => {
       throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
     };
@@ -345,7 +345,7 @@ describe('formats', () => {
     const log = buildLogger({ env: { LOG_FORMAT: 'pretty' }, destination: out }, missing);
     log.info('still logging');
     const [w, line] = out.records();
-    assert.equal(w?.code, 'TT_MISSING_DEPENDENCY');
+    assert.equal(w?.code, 'TT_DEPENDENCY_FALLBACK');
     assert.equal(w?.dependency, 'pino-pretty');
     assert.equal(line?.msg, 'still logging');
     const broken = (): never => {
@@ -662,7 +662,16 @@ describe('context provider (setLogContextProvider)', () => {
       'hostname',
       'msg',
     ]);
-    assert.throws(() => setLogContextProvider('x' as unknown as () => undefined), TypeError);
+    throwsCode(
+      () => setLogContextProvider('x' as unknown as () => undefined),
+      'TT_INVALID_OPTION',
+      /^TT_INVALID_OPTION: setLogContextProvider: the provider must be a function or undefined, got string; pass a function/,
+    );
+    throwsCode(
+      () => setLogContextProvider(null as unknown as () => undefined),
+      'TT_INVALID_OPTION',
+      /got null;/,
+    );
   });
 
   it('a provider that throws drops its fields, warns once, and the line is still written', () => {

@@ -108,7 +108,7 @@ describe('label values', () => {
     assert.deepEqual(read(r, 'paths'), { [`path="${cut}"`]: 2 });
     assert.deepEqual(read(r, 'telltale_label_values_truncated'), { 'metric="paths_total"': 2 });
     assert.equal(warnings.length, 1);
-    assert.equal(warnings[0]?.code, 'TT_LABEL_VALUE_TOO_LONG');
+    assert.equal(warnings[0]?.code, 'TT_LABEL_VALUE_TRUNCATED');
     assert.ok(warnings[0]?.message.includes('"paths"'));
     // A value of exactly 64 is kept whole and not counted.
     c.inc({ path: 'y'.repeat(64) });

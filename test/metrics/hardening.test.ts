@@ -153,7 +153,9 @@ describe('lintMetricName(name, type, declared = name)', () => {
         else r.info({ name, help: 'X.' });
       });
       assert.deepEqual(
-        lintMetricName(name, type).map((f) => `TT_NAMING_RULE: metric "${f.metric}": ${f.message}`),
+        lintMetricName(name, type).map(
+          (f) => `TT_NAMING_CONVENTION: metric "${f.metric}": ${f.message}`,
+        ),
         warnings.map((w) => w.message),
         name,
       );

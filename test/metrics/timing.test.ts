@@ -1,7 +1,13 @@
 // Timing helpers: startTimer on every duration instrument, time() with its outcome label, instrumentMethods without monkeypatching.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyError, createRegistry, instrumentMethods, time } from '../../src/metrics/index.js';
+import {
+  classifyError,
+  createRegistry,
+  instrumentMethods,
+  TelltaleError,
+  time,
+} from '../../src/metrics/index.js';
 import { read, silenceWarnings, text, throwsCode } from './helpers.js';
 
 silenceWarnings();
@@ -122,13 +128,19 @@ describe('time()', () => {
     throwsCode(() => time(h, {}, 5 as never), 'TT_INVALID_OPTION', 'fn');
   });
 
-  it('classifyError: TimeoutError, ETIMEDOUT and TT_TIMEOUT are timeouts; anything else an error', () => {
+  it("classifyError: TimeoutError, ETIMEDOUT and telltale's timeout codes are timeouts; anything else an error", () => {
     assert.equal(classifyError(Object.assign(new Error(), { name: 'TimeoutError' })), 'timeout');
     assert.equal(classifyError(Object.assign(new Error(), { code: 'ETIMEDOUT' })), 'timeout');
     assert.equal(
       classifyError(AbortSignal.timeout(0).reason ?? { name: 'TimeoutError' }),
       'timeout',
     );
+    for (const code of ['TT_COLLECT_TIMEOUT', 'TT_HOOK_TIMEOUT', 'TT_TASK_TIMEOUT'] as const) {
+      assert.equal(classifyError(new TelltaleError(code, 'x')), 'timeout', code);
+    }
+    assert.equal(classifyError(new TelltaleError('TT_TASK_GAVE_UP', 'x')), 'error');
+    // TT_TIMEOUT was never in the catalogue and is retired (docs/errors.md).
+    assert.equal(classifyError(Object.assign(new Error(), { code: 'TT_TIMEOUT' })), 'error');
     assert.equal(classifyError(new Error('x')), 'error');
     assert.equal(classifyError('TimeoutError'), 'error');
     assert.equal(classifyError(null), 'error');

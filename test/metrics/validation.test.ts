@@ -454,7 +454,7 @@ describe('naming rules', () => {
     });
     assert.deepEqual(
       warnings.map((w) => w.code),
-      ['TT_NAMING_RULE', 'TT_NAMING_RULE', 'TT_NAMING_RULE'],
+      ['TT_NAMING_CONVENTION', 'TT_NAMING_CONVENTION', 'TT_NAMING_CONVENTION'],
     );
     assert.ok(
       warnings[0]?.message.includes('"requestCount"') && warnings[0].message.includes('snake_case'),

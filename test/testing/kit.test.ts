@@ -45,8 +45,17 @@ test('getValue reads one series by a subset of its labels, with or without _tota
   assert.equal(getValue(r, 'kit_requests', { method: 'POST', service: 'kit' }), 1);
   assert.equal(getValue(r, 'kit_depth'), 4);
   assert.equal(getValue(r, 'kit_latency_seconds'), 2);
-  assert.throws(() => getValue(r, 'kit_requests_total'), /found 2/);
-  assert.throws(() => getValue(r, 'kit_requests_total', { method: 'PUT' }), /found 0/);
+  assert.throws(() => getValue(r, 'kit_requests_total'), {
+    name: 'TelltaleError',
+    code: 'TT_ASSERTION_FAILED',
+    message:
+      'TT_ASSERTION_FAILED: getValue: expected one series of "kit_requests_total" matching {}, found 2',
+  });
+  assert.throws(() => getValue(r, 'kit_requests_total', { method: 'PUT' }), {
+    code: 'TT_ASSERTION_FAILED',
+    message:
+      'TT_ASSERTION_FAILED: getValue: expected one series of "kit_requests_total" matching {"method":"PUT"}, found 0',
+  });
 });
 
 test('findSeries returns the snapshot points and countSeries counts', () => {
@@ -98,10 +107,18 @@ test('getValue reads an info as 1 and a summary as its count; a stateset has no 
   assert.equal(getValue(r, 'kit_size_bytes'), 3);
   const [s] = findSeries<SummaryPoint>(r, 'kit_size_bytes');
   assert.deepEqual([s?.sum, s?.count, s?.values.length], [60, 3, 2]);
-  assert.throws(() => getValue(r, 'kit_mode'), /"kit_mode" is a stateset/);
+  assert.throws(() => getValue(r, 'kit_mode'), {
+    code: 'TT_INVALID_OPTION',
+    message:
+      'TT_INVALID_OPTION: getValue: "kit_mode" is a stateset, which has no single value; read its enabled flags with findSeries',
+  });
   const [mode] = findSeries<StateSetPoint>(r, 'kit_mode');
   assert.deepEqual(mode?.enabled, [false, true]);
-  assert.throws(() => getValue(r, 'kit_nope'), /found 0/);
+  assert.throws(() => getValue(r, 'kit_nope'), {
+    code: 'TT_ASSERTION_FAILED',
+    message:
+      'TT_ASSERTION_FAILED: getValue: expected one series of "kit_nope" matching {}, found 0',
+  });
 });
 
 test('labelsOf gives the labels of a point or a label set as a plain record, in order, from both entry points', () => {
@@ -163,8 +180,10 @@ test('expectExposition compares indented text and reports differences', async ()
     `,
     ['kit_depth'],
   );
-  await assert.rejects(
-    expectExposition(r, 'kit_depth{service="kit"} 5', ['kit_depth']),
-    /exposition differs[\s\S]*kit_depth\{service="kit"\} 4/,
-  );
+  await assert.rejects(expectExposition(r, 'kit_depth{service="kit"} 5', ['kit_depth']), {
+    name: 'TelltaleError',
+    code: 'TT_ASSERTION_FAILED',
+    message:
+      'TT_ASSERTION_FAILED: expectExposition: exposition differs\n--- expected\nkit_depth{service="kit"} 5\n--- actual\n# HELP kit_depth Depth.\n# TYPE kit_depth gauge\nkit_depth{service="kit"} 4',
+  });
 });

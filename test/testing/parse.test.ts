@@ -1,6 +1,7 @@
 // The strict exposition parser of the test kit: what it accepts, and every rule it enforces, for both formats.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TelltaleError } from '../../src/metrics/index.js';
 import {
   ExpositionParseError,
   parseExposition,
@@ -13,6 +14,8 @@ const rejects = (parse: (b: string) => unknown, body: string, pattern: RegExp) =
     () => parse(body),
     (e: unknown) => {
       assert.ok(e instanceof ExpositionParseError, String(e));
+      assert.ok(e instanceof TelltaleError);
+      assert.equal(e.code, 'TT_INVALID_EXPOSITION');
       assert.match(e.message, pattern);
       return true;
     },
@@ -287,7 +290,9 @@ describe('parser input and errors', () => {
     } catch (e) {
       assert.ok(e instanceof ExpositionParseError);
       assert.equal(e.line, 3);
-      assert.match(e.message, /^line 3: invalid value "x"/);
+      assert.equal(e.name, 'ExpositionParseError');
+      assert.equal(e.code, 'TT_INVALID_EXPOSITION');
+      assert.match(e.message, /^TT_INVALID_EXPOSITION: line 3: invalid value "x"/);
     }
   });
 
