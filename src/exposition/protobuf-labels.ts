@@ -292,8 +292,8 @@ export class Labels {
   private order: Order | undefined;
   /** Per point: its cache slot, or (no cache) where its value lengths start in `lens`. */
   private refs = new Int32Array(1024);
-  /** No cache: each point's values, read once. */
-  private readonly values: (readonly string[])[] = [];
+  /** No cache: each point's label names (the same array for points whose names match). */
+  private readonly pointNames: (readonly string[])[] = [];
   /** No cache: the names `frags` was built for. */
   private names: readonly string[] | undefined;
   /** No cache: per name, `0x0a <len> <name> 0x12`, its LabelPair up to the value's length. */
@@ -357,7 +357,7 @@ export class Labels {
     this.texts = texts;
     if (this.refs.length < n) this.refs = new Int32Array(Math.max(n, this.refs.length * 2));
     this.used = 0;
-    this.values.length = 0;
+    this.pointNames.length = 0;
     const gen = this.gen;
     if (gen === undefined) {
       this.order = undefined;
@@ -394,9 +394,8 @@ export class Labels {
       this.refs[i] = s;
       return gen.len[s]!;
     }
-    const names = Object.keys(set);
-    const values = Object.values(set);
-    this.values[i] = values;
+    const names = this.namesOf(set);
+    this.pointNames[i] = names;
     const frags = this.nameFrags(names);
     const k = names.length;
     let used = this.used;
@@ -409,7 +408,7 @@ export class Labels {
     const lens = this.lens;
     let size = 0;
     for (let j = 0; j < k; j++) {
-      const vl = utf8Length(values[j] ?? '');
+      const vl = utf8Length(set[names[j]!] ?? '');
       lens[used++] = vl;
       size += field(frags[j]!.length + varintSize(vl) + vl);
     }
@@ -425,8 +424,7 @@ export class Labels {
       w.copy(gen.arena, gen.off[s]!, gen.len[s]!);
       return;
     }
-    const values = this.values[i]!;
-    const names = Object.keys(set);
+    const names = this.pointNames[i]!;
     const frags = this.nameFrags(names);
     const lens = this.lens;
     let li = this.refs[i]!;
@@ -437,8 +435,29 @@ export class Labels {
       w.varint(f.length + varintSize(vl) + vl);
       w.bytes(f);
       w.varint(vl);
-      w.utf8(values[j] ?? '', vl);
+      w.utf8(set[names[j]!] ?? '', vl);
     }
+  }
+
+  /**
+   * The label names of `set` in its key order: the last names seen when they match (checked
+   * without allocating, so the points of one family share one array), else a new `Object.keys`.
+   */
+  private namesOf(set: LabelSet): readonly string[] {
+    const last = this.names;
+    if (last !== undefined) {
+      let j = 0;
+      let same = true;
+      for (const k in set) {
+        if (j >= last.length || last[j] !== k) {
+          same = false;
+          break;
+        }
+        j++;
+      }
+      if (same && j === last.length) return last;
+    }
+    return Object.keys(set);
   }
 
   /**
