@@ -194,7 +194,7 @@ export function redisCheck(
 
 /** Options of {@link heartbeatCheck}. */
 export interface HeartbeatCheckOptions extends BuiltinCheckOptions {
-  /** The check's name, such as `gc_heartbeat`. Required: there is no sensible default. */
+  /** The check's name, such as `registration_heartbeat`. Required: there is no sensible default. */
   readonly name: string;
   /** The oldest last success that still passes, in seconds. Must be > 0. */
   readonly maxAgeSeconds: number;
@@ -209,16 +209,16 @@ export interface HeartbeatCheckOptions extends BuiltinCheckOptions {
 
 /**
  * Freshness of a periodic job: passes while the last success is at most `maxAgeSeconds` old, and
- * fails when it is older or never happened. Give it the heartbeat's last-success time, so
- * readiness turns 503 while a service is not registered with its controller. A failing run
- * throws `TT_HEARTBEAT_STALE`.
+ * fails when it is older or never happened. Give it a heartbeat's last-success time, so
+ * readiness turns 503 while the service has lost touch with whatever it reports to. A failing
+ * run throws `TT_HEARTBEAT_STALE`.
  *
  * @throws {TelltaleError} `TT_INVALID_OPTION` when `maxAgeSeconds` is not > 0 or `lastSuccess` is
  *   not a function.
  * @example
  * ```ts
  * let last: number | undefined;               // set to Date.now() after each successful heartbeat
- * health.addCheck(heartbeatCheck({ name: 'gc_heartbeat', maxAgeSeconds: 30, lastSuccess: () => last }));
+ * health.addCheck(heartbeatCheck({ name: 'registration_heartbeat', maxAgeSeconds: 30, lastSuccess: () => last }));
  * ```
  */
 export function heartbeatCheck(options: HeartbeatCheckOptions): HealthCheck {

@@ -40,13 +40,21 @@ export type ProbeKind = 'live' | 'ready' | 'health' | 'startup';
 /** A probe's path, or `false` to leave that probe out of `routes()` and `handle()`. */
 export type ProbePath = string | false;
 
-/** Paths of the probes. Each must start with `/` and contain no `?`, `#` or whitespace. */
+/**
+ * Paths of the probes. Each must start with `/` and contain no `?`, `#` or whitespace, and no two
+ * probes may share one. An entry left out keeps its default; `false` leaves that probe out.
+ * @example
+ * ```ts
+ * // Liveness on /health, readiness on /ready, no combined form (startup keeps /health/startup).
+ * const paths: HealthPaths = { live: '/health', ready: '/ready', health: false };
+ * ```
+ */
 export interface HealthPaths {
-  /** Liveness. Default `/health/live` (`/health` in the meeting-controller style). */
+  /** Liveness. Default `/health/live`. */
   readonly live?: ProbePath | undefined;
-  /** Readiness. Default `/health/ready` (`/ready` in the meeting-controller style). */
+  /** Readiness. Default `/health/ready`. */
   readonly ready?: ProbePath | undefined;
-  /** The combined legacy form. Default `/health` (`false` in the meeting-controller style). */
+  /** The combined legacy form. Default `/health`. */
   readonly health?: ProbePath | undefined;
   /** Startup. Default `/health/startup`. */
   readonly startup?: ProbePath | undefined;
@@ -65,7 +73,7 @@ export type HealthMetricsRegistry = Pick<Registry, 'gauge' | 'stateSet'>;
  * Options of {@link createHealth}. Every one is optional and validated at construction.
  * @example
  * ```ts
- * const options: HealthOptions = { version: '1.4.0', style: 'meeting-controller', registry };
+ * const options: HealthOptions = { version: '1.4.0', paths: { ready: '/readyz' }, registry };
  * ```
  */
 export interface HealthOptions {
@@ -74,12 +82,10 @@ export interface HealthOptions {
   /** Checks to start with; more can be added with `health.addCheck()`. Default none. */
   readonly checks?: readonly HealthCheck[] | undefined;
   /**
-   * A path preset. `'default'`: `/health/live`, `/health/ready`, `/health`, `/health/startup`.
-   * `'meeting-controller'`: `/health` for liveness and `/ready` for readiness, no combined form,
-   * `/health/startup`. `paths` overrides single entries of the preset.
+   * Path per probe (see {@link HealthPaths}); `false` leaves a probe out. Defaults:
+   * `/health/live`, `/health/ready`, `/health` (combined) and `/health/startup`; an entry given
+   * here replaces only that probe's default.
    */
-  readonly style?: 'default' | 'meeting-controller' | undefined;
-  /** Path per probe (see {@link HealthPaths}); `false` leaves a probe out. */
   readonly paths?: HealthPaths | undefined;
   /** Registers `telltale_health_check_up`, `telltale_health_check_duration_seconds` and `telltale_health_state` here. Default: no metrics. */
   readonly registry?: HealthMetricsRegistry | undefined;
@@ -138,8 +144,9 @@ export interface Health {
   /** One node:http handler per probe, whatever its path. GET and HEAD; other methods get 405. */
   readonly handlers: Readonly<Record<ProbeKind, HealthHandler>>;
   /**
-   * `starting → ready`: the application milestone (for example "registered with the
-   * controller"). Also turns the startup probe to 200 for good. No-op when already ready.
+   * `starting → ready`: the application milestone (for example "caches warmed" or "registered
+   * with the coordinator"). Also turns the startup probe to 200 for good. No-op when already
+   * ready.
    * @throws {TelltaleError} `TT_INVALID_TRANSITION` from `draining` or `stopped`.
    */
   setReady(): void;
@@ -187,37 +194,18 @@ const DEFAULT_PATHS: Readonly<Record<ProbeKind, ProbePath>> = {
   startup: '/health/startup',
 };
 
-const MEETING_CONTROLLER_PATHS: Readonly<Record<ProbeKind, ProbePath>> = {
-  live: '/health',
-  ready: '/ready',
-  health: false,
-  startup: '/health/startup',
-};
-
 const KINDS: readonly ProbeKind[] = ['live', 'ready', 'health', 'startup'];
 const MAX_NAME_LENGTH = 64;
 const DEFAULT_TIMEOUT_MS = 1000;
 
-function resolvePaths(
-  style: unknown,
-  paths: HealthPaths | undefined,
-): Record<ProbeKind, string | undefined> {
-  let base: Readonly<Record<ProbeKind, ProbePath>>;
-  if (style === undefined || style === 'default') base = DEFAULT_PATHS;
-  else if (style === 'meeting-controller') base = MEETING_CONTROLLER_PATHS;
-  else {
-    fail(
-      'TT_INVALID_OPTION',
-      `createHealth: style must be "default" or "meeting-controller", got ${JSON.stringify(style)}`,
-    );
-  }
+function resolvePaths(paths: HealthPaths | undefined): Record<ProbeKind, string | undefined> {
   if (paths !== undefined && (typeof paths !== 'object' || paths === null)) {
     fail('TT_INVALID_OPTION', 'createHealth: paths must be an object such as { ready: "/readyz" }');
   }
   const out = {} as Record<ProbeKind, string | undefined>;
   const seen = new Map<string, ProbeKind>();
   for (const kind of KINDS) {
-    const p = paths?.[kind] ?? base[kind];
+    const p = paths?.[kind] ?? DEFAULT_PATHS[kind];
     if (p === false) {
       out[kind] = undefined;
       continue;
@@ -404,7 +392,7 @@ export function createHealth(options: HealthOptions = {}): Health {
   if (typeof version !== 'string') {
     fail('TT_INVALID_OPTION', `createHealth: version must be a string, got ${String(version)}`);
   }
-  const paths = resolvePaths(options.style, options.paths);
+  const paths = resolvePaths(options.paths);
   if (options.now !== undefined && typeof options.now !== 'function') {
     fail('TT_INVALID_OPTION', 'createHealth: now must be a function returning milliseconds');
   }

@@ -219,9 +219,9 @@ describe('probes: JSON shape and status codes', () => {
     assert.ok(report.uptime_seconds >= 0);
   });
 
-  it('the meeting-controller style serves /health as liveness and /ready as readiness, no combined form', async (t) => {
+  it('paths can serve /health as liveness and /ready as readiness, with no combined form', async (t) => {
     const health = createHealth({
-      style: 'meeting-controller',
+      paths: { live: '/health', ready: '/ready', health: false },
       checks: [{ name: 'gc', check: () => false }],
     });
     assert.deepEqual(health.paths, {
@@ -826,9 +826,9 @@ describe('option validation', () => {
       /paths\.ready and paths\.live are both "\/h"/,
     ],
     [
-      'unknown style',
-      () => createHealth({ style: 'k8s' } as unknown as HealthOptions),
-      /style must be "default" or "meeting-controller"/,
+      'a probe moved onto the default path of another that is still on',
+      () => createHealth({ paths: { live: '/health' } }),
+      /paths\.health and paths\.live are both "\/health"; give each probe its own path or set one to false/,
     ],
     [
       'checks not an array',
