@@ -13,6 +13,7 @@ import type { AgentConfig } from './config.js';
 import { createMessageHandler, type MessageHandler } from './handler.js';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { createPeerHub, type PeerHub } from './peers.js';
+import { startAgentProcessMetrics } from './process-metrics.js';
 import { instrumentStorage, type Storage } from './storage.js';
 import { type LocalStorageOptions, openLocalStorage } from './storage-local.js';
 import { openRedisStorage, type RedisStorageOptions } from './storage-redis.js';
@@ -169,8 +170,10 @@ export async function startAgent(
       'Storage opened',
     );
 
-    const runtime: RuntimeMetrics = startRuntimeMetrics(registry, { agentNames: true });
+    const runtime: RuntimeMetrics = startRuntimeMetrics(registry);
     cleanups.push(() => runtime.stop());
+    const agentProcess = startAgentProcessMetrics(registry);
+    cleanups.push(() => agentProcess.stop());
     const health = createHealth({
       version: AGENT_VERSION,
       registry,

@@ -3,13 +3,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHealth, eventLoopCheck, type Health, heartbeatCheck } from 'telltale/health';
-import { createPeriodicTask, systemStats } from 'telltale/lifecycle';
+import { createPeriodicTask } from 'telltale/lifecycle';
 import { createLogger, type Logger } from 'telltale/log';
 import { BucketPresets, createRegistry, type Registry } from 'telltale/metrics';
 import { instrumentHandler, requestIdOf, setRoute } from 'telltale/node-http';
 import { type RuntimeMetrics, startRuntimeMetrics } from 'telltale/runtime';
 import { createMetricsHandler, type ServerTimeoutOptions, serverTimeouts } from 'telltale/server';
 import { configureTracing, enableExemplars, span } from 'telltale/trace';
+import { startAgentProcessMetrics } from '../agent/process-metrics.js';
+import { createSystemSampler } from './system.js';
 
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
@@ -230,7 +232,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   metrics.build.set({ version: '0.1.0', commit: 'dev' });
   metrics.phase.set('starting');
 
-  const runtime: RuntimeMetrics = startRuntimeMetrics(registry, { agentNames: true });
+  const runtime: RuntimeMetrics = startRuntimeMetrics(registry);
+  // The agent plan's process_cpu_usage (percent) and process_memory_bytes, shown here too.
+  const agentProcess = startAgentProcessMetrics(registry);
   configureTracing({ logger: logger.named('trace') });
   const disableExemplars = enableExemplars();
   const health = createHealth({
@@ -268,6 +272,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       });
     });
   } catch (err) {
+    agentProcess.stop();
     runtime.stop();
     health.close();
     disableExemplars();
@@ -290,6 +295,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   // A heartbeat, as a service would send to its controller: here it reads the demo's own
   // readiness with the system CPU and memory gathered at call time. It never gives up, and the
   // health check below fails when it has not succeeded for 10 s.
+  const sampleSystem = createSystemSampler();
   const heartbeat = createPeriodicTask({
     name: 'heartbeat',
     intervalMs: 1000,
@@ -303,7 +309,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       await res.arrayBuffer();
       if (!res.ok)
         throw Object.assign(new Error(`live probe answered ${res.status}`), { status: res.status });
-      const { cpuPercent, memoryPercent } = systemStats();
+      const { cpuPercent, memoryPercent } = sampleSystem();
       metrics.systemLoad.set({ resource: 'cpu' }, cpuPercent / 100);
       metrics.systemLoad.set({ resource: 'memory' }, memoryPercent / 100);
     },
@@ -337,6 +343,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        agentProcess.stop();
         runtime.stop();
         health.close();
         disableExemplars();

@@ -1,4 +1,4 @@
-// telltale/lifecycle: graceful shutdown, the cancellation tree for background work, periodic tasks and system stats.
+// telltale/lifecycle: graceful shutdown, the cancellation tree for background work, and periodic tasks.
 
 export { type Cancellation, createCancellation } from './cancellation.js';
 export {
@@ -34,4 +34,3 @@ export {
   TASK_OUTCOMES,
   type TaskMetricsRegistry,
 } from './periodic.js';
-export { createSystemSampler, type SystemStats, systemStats } from './system.js';

@@ -3,7 +3,6 @@ import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import { type Cancellation, createCancellation } from './cancellation.js';
-import { createSystemSampler, type SystemStats } from './system.js';
 import { finiteAtLeast, fn, nonEmpty, positive } from './validate.js';
 
 /**
@@ -35,8 +34,6 @@ export interface PeriodicTaskContext {
   signal: AbortSignal;
   /** 1 for the first try after a success (or at start); n for the n-th consecutive try. */
   attempt: number;
-  /** System CPU and memory, read when called (CPU since this task's previous call). */
-  system: () => SystemStats;
 }
 
 /** Exponential backoff between failed attempts: `min(maxDelayMs, initialDelayMs × factor^(n-1))` after the n-th failure in a row. */
@@ -62,7 +59,7 @@ export interface PeriodicTaskBaseOptions {
   intervalMs: number;
   /**
    * Each delay is multiplied by a random factor in `[1 - jitter, 1 + jitter]`, so a fleet does
-   * not call its controller in lockstep. In [0, 1). Default 0.1.
+   * not call the same server in lockstep. In [0, 1). Default 0.1.
    */
   jitter?: number;
   /** The longest a run (or an `onNotFound` call) may take, in ms. Default `intervalMs`. */
@@ -72,7 +69,7 @@ export interface PeriodicTaskBaseOptions {
   /** Run at once on `start()` (a registration loop wants this). `false` waits one interval. Default `true`. */
   runOnStart?: boolean;
   /**
-   * Called when a run fails with a not-found error (the controller forgot us, e.g. after a
+   * Called when a run fails with a not-found error (the server forgot us, e.g. after its
    * restart): the next attempt calls it (re-registration) before `run`, and keeps calling it
    * first until it succeeds. It gets the same context as `run`, with the same timeout.
    */
@@ -98,7 +95,7 @@ export interface PeriodicTaskBaseOptions {
 
 /**
  * Options of {@link createPeriodicTask}: the base options plus exactly one of `neverExit: true`
- * (retry forever: the plan's mode for a controller that must protect live sessions) or
+ * (retry forever: for a service that keeps serving while what it reports to is away) or
  * `maxAttempts` (give up after that many failures in a row).
  */
 export type PeriodicTaskOptions = PeriodicTaskBaseOptions &
@@ -183,7 +180,8 @@ function describe(err: unknown): string {
  * const heartbeat = createPeriodicTask({
  *   name: 'heartbeat', intervalMs: 10_000, neverExit: true,
  *   signal: lifecycle.child('heartbeat').signal,
- *   run: async ({ signal, system }) => post('/heartbeat', system(), signal),
+ *   // The payload is the caller's: gather what the heartbeat reports here, at call time.
+ *   run: async ({ signal }) => post('/heartbeat', { id, ...stats() }, signal),
  *   onNotFound: async ({ signal }) => post('/register', info, signal),
  * });
  * heartbeat.start();
@@ -248,7 +246,6 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
   const random = options.random ?? Math.random;
   const logger = options.logger ?? defaultLogger;
   const runOnStart = options.runOnStart ?? true;
-  const system = createSystemSampler();
 
   // Resolve once, record many: one handle per outcome, created (at 0) up front.
   let outcomeCounters: Map<Outcome, { inc(): void }> | undefined;
@@ -343,7 +340,7 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
       child.signal.addEventListener('abort', onAbort, { once: true });
       let p: Promise<void> | void;
       try {
-        p = f({ signal: child.signal, attempt: attemptNo, system });
+        p = f({ signal: child.signal, attempt: attemptNo });
       } catch (err) {
         reject(err);
         return;

@@ -25,11 +25,6 @@ export interface CpuTimes {
 /** Options of {@link startProcessMetrics}. */
 export interface ProcessMetricsOptions extends CollectorOptions {
   /**
-   * Also register the agent plan's names: `process_cpu_usage` (percent of one core since the
-   * previous gather) and `process_memory_bytes` (resident memory). Default false.
-   */
-  readonly agentNames?: boolean;
-  /**
    * The procfs root read for `process_open_fds`, `process_max_fds`,
    * `process_virtual_memory_bytes` and `process_heap_bytes` (`<root>/self/fd`,
    * `<root>/self/limits`, `<root>/self/status`). Default `'/proc'`. A family whose file is not
@@ -38,8 +33,6 @@ export interface ProcessMetricsOptions extends CollectorOptions {
   readonly procRoot?: string;
   /** CPU time source, in µs. Default `process.cpuUsage`. Inject it in tests. */
   readonly cpuUsage?: () => CpuTimes;
-  /** Monotonic clock in ms, for `process_cpu_usage`. Default `performance.now`. */
-  readonly clock?: () => number;
 }
 
 // statfs(2) f_type of procfs. On procfs, listing /proc/self/fd opens one more descriptor (the
@@ -111,13 +104,14 @@ export function statusKb(text: string, key: string): number | undefined {
  * `process_cpu_seconds_total` (counters, from `process.cpuUsage()`),
  * `process_resident_memory_bytes`, `process_start_time_seconds`, `nodejs_version_info`, and where
  * procfs is readable `process_virtual_memory_bytes`, `process_heap_bytes`, `process_open_fds`,
- * `process_max_fds`. With `agentNames`: `process_cpu_usage` and `process_memory_bytes`.
+ * `process_max_fds`. CPU usage over an interval is `rate(process_cpu_seconds_total[…])` in
+ * PromQL (1 = one core busy).
  *
  * @throws TelltaleError `TT_INVALID_OPTION` on a bad option; `TT_CONFLICTING_REGISTRATION` when
  * one of its names is already registered (nothing is registered then).
  * @example
  * ```ts
- * const proc = startProcessMetrics(registry, { agentNames: true });
+ * const proc = startProcessMetrics(registry, { prefix: 'myapp_' });
  * // … later
  * proc.stop();
  * ```
@@ -131,15 +125,10 @@ export function startProcessMetrics(
   const prefix = checkOptions(where, options);
   const o = options ?? {};
   checkFunction(where, 'cpuUsage', o.cpuUsage);
-  checkFunction(where, 'clock', o.clock);
-  if (o.agentNames !== undefined && typeof o.agentNames !== 'boolean') {
-    fail('TT_INVALID_OPTION', `${where}: agentNames must be a boolean`);
-  }
   if (o.procRoot !== undefined && (typeof o.procRoot !== 'string' || o.procRoot === '')) {
     fail('TT_INVALID_OPTION', `${where}: procRoot must be a non-empty path such as "/proc"`);
   }
   const cpuUsage = o.cpuUsage ?? (() => process.cpuUsage());
-  const clock = o.clock ?? (() => performance.now());
   const proc = probeProc(o.procRoot ?? '/proc');
 
   const names = [
@@ -153,7 +142,6 @@ export function startProcessMetrics(
   if (proc.status !== undefined) names.push('process_virtual_memory_bytes', 'process_heap_bytes');
   if (proc.fdDir !== undefined) names.push('process_open_fds');
   if (proc.limits !== undefined) names.push('process_max_fds');
-  if (o.agentNames === true) names.push('process_cpu_usage', 'process_memory_bytes');
   const fam = new OwnedFamilies(registry, prefix, where);
   fam.preflight(names);
 
@@ -250,39 +238,6 @@ export function startProcessMetrics(
         name: fam.name('process_max_fds'),
         help: 'Maximum number of open file descriptors (the soft limit).',
         collect: (g) => g.set(maxOpenFiles(readFileSync(file, 'latin1')) ?? Number.NaN),
-      }),
-    );
-  }
-
-  if (o.agentNames === true) {
-    // Percent of one core over the interval since the previous gather (since start for the
-    // first): 100 = one core fully busy. Like top(1), it can exceed 100 when GC helper threads,
-    // the libuv pool or workers run in parallel.
-    const base = cpuUsage();
-    let prevCpu = base.user + base.system;
-    let prevAt = clock();
-    fam.own(
-      registry.gauge({
-        name: fam.name('process_cpu_usage'),
-        help: 'CPU usage of the process in percent of one core, over the interval since the previous gather.',
-        collect: (g) => {
-          const t = cpu(3);
-          const now = clock();
-          const used = t.user + t.system;
-          const wallMs = now - prevAt;
-          // Two gathers in the same clock instant: keep the last value rather than divide by 0.
-          if (!(wallMs > 0)) return;
-          g.set((Math.max(0, used - prevCpu) / 1000 / wallMs) * 100);
-          prevCpu = used;
-          prevAt = now;
-        },
-      }),
-    );
-    fam.own(
-      registry.gauge({
-        name: fam.name('process_memory_bytes'),
-        help: 'Memory used by the process, in bytes (resident set size).',
-        collect: (g) => g.set(rss(1)),
       }),
     );
   }

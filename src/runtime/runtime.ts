@@ -21,11 +21,6 @@ export interface RuntimeMetricsOptions {
   readonly gc?: boolean | GcMetricsOptions;
   /** Active handles, requests and resources by type. Default on. */
   readonly handles?: boolean | HandleMetricsOptions;
-  /**
-   * Also register the agent plan's `process_cpu_usage` and `process_memory_bytes` (see
-   * {@link ProcessMetricsOptions.agentNames}; the process options' own value wins). Default false.
-   */
-  readonly agentNames?: boolean;
   /** Prefix for every runtime metric name, unless a collector's options set their own. Default `''`. */
   readonly prefix?: string;
 }
@@ -50,7 +45,7 @@ type Start<O> = (registry: Registry, options?: O) => RuntimeCollector;
  * import { createRegistry } from 'telltale/metrics';
  * import { startRuntimeMetrics } from 'telltale/runtime';
  * const registry = createRegistry();
- * const runtime = startRuntimeMetrics(registry, { agentNames: true });
+ * const runtime = startRuntimeMetrics(registry, { gc: false });
  * process.on('SIGTERM', () => runtime.stop());
  * ```
  */
@@ -62,9 +57,6 @@ export function startRuntimeMetrics(
   checkRegistry(where, registry);
   const prefix = checkOptions(where, options);
   const o = options ?? {};
-  if (o.agentNames !== undefined && typeof o.agentNames !== 'boolean') {
-    fail('TT_INVALID_OPTION', `${where}: agentNames must be a boolean`);
-  }
   const resolve = <T extends object>(name: string, v: boolean | T | undefined): T | undefined => {
     if (v === false) return undefined;
     if (v === undefined || v === true) return { prefix } as T;
@@ -73,15 +65,8 @@ export function startRuntimeMetrics(
     }
     return { prefix, ...v };
   };
-  const plan: [Start<never>, object | undefined][] = [
-    [
-      startProcessMetrics as Start<never>,
-      (() => {
-        const p = resolve<ProcessMetricsOptions>('process', o.process);
-        if (p === undefined || o.agentNames === undefined || p.agentNames !== undefined) return p;
-        return { ...p, agentNames: o.agentNames };
-      })(),
-    ],
+  const collectors: [Start<never>, object | undefined][] = [
+    [startProcessMetrics as Start<never>, resolve<ProcessMetricsOptions>('process', o.process)],
     [startHeapMetrics as Start<never>, resolve<HeapMetricsOptions>('heap', o.heap)],
     [
       startEventLoopMetrics as Start<never>,
@@ -92,7 +77,7 @@ export function startRuntimeMetrics(
   ];
   const started: RuntimeCollector[] = [];
   try {
-    for (const [start, opts] of plan) {
+    for (const [start, opts] of collectors) {
       if (opts !== undefined) started.push(start(registry, opts as never));
     }
   } catch (err) {

@@ -101,7 +101,7 @@ function quantile(sorted: readonly number[], q: number): number {
 
 async function scrapeCost(renders: number): Promise<void> {
   const registry = createRegistry();
-  const runtime = startRuntimeMetrics(registry, { agentNames: true });
+  const runtime = startRuntimeMetrics(registry);
   await sleep(100);
   for (let i = 0; i < 200; i++) encodeText(await registry.gather()); // warm up (JIT)
   const times: number[] = [];

@@ -1,9 +1,10 @@
-// startRuntimeMetrics: every collector on by default, each switchable, prefix and agent names passed down, rollback on a failed start.
+// startRuntimeMetrics: every collector on by default, each switchable, prefix and options passed down, rollback on a failed start.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRegistry, lintMetricName } from '../../src/metrics/index.js';
 import { startRuntimeMetrics } from '../../src/runtime/index.js';
 import { throwsCode } from '../metrics/helpers.js';
+import { value } from './helpers.js';
 
 const PROCESS = 'process_cpu_seconds';
 const HEAP = 'nodejs_heap_size_used_bytes';
@@ -21,7 +22,7 @@ describe('startRuntimeMetrics', () => {
     const rt = startRuntimeMetrics(r);
     const all = names(r);
     for (const n of [PROCESS, HEAP, LOOP, GC, HANDLES]) assert.ok(all.includes(n), n);
-    assert.ok(!all.includes('process_cpu_usage'), 'agent names are opt-in');
+    assert.ok(!all.includes('process_cpu_usage'), 'no percent gauge: that is the agent example’s');
     rt.stop();
     rt.stop();
     assert.deepEqual(names(r), []);
@@ -46,11 +47,11 @@ describe('startRuntimeMetrics', () => {
     }
   });
 
-  it('passes prefix, agentNames and per-collector options down; a collector prefix wins', () => {
+  it('passes prefix and per-collector options down; a collector prefix wins', () => {
     const r = createRegistry();
     const rt = startRuntimeMetrics(r, {
       prefix: 'svc_',
-      agentNames: true,
+      process: { cpuUsage: () => ({ user: 2_000_000, system: 500_000 }) },
       eventLoop: { resolutionMs: 20 },
       heap: { prefix: 'v8_' },
       gc: false,
@@ -58,16 +59,14 @@ describe('startRuntimeMetrics', () => {
     });
     const got = names(r);
     assert.ok(got.includes('svc_process_cpu_seconds'));
-    assert.ok(got.includes('svc_process_cpu_usage'));
-    assert.ok(got.includes('svc_process_memory_bytes'));
     assert.ok(got.includes('svc_nodejs_eventloop_lag_p99_seconds'));
     assert.ok(got.includes('v8_nodejs_heap_size_used_bytes'));
+    assert.equal(
+      value(r.gatherSync(), 'svc_process_cpu_seconds_total'),
+      2.5,
+      'the process options reached the process collector',
+    );
     rt.stop();
-    // The process options' own agentNames wins over the top-level one.
-    const r2 = createRegistry();
-    const rt2 = startRuntimeMetrics(r2, { agentNames: true, process: { agentNames: false } });
-    assert.ok(!names(r2).includes('process_cpu_usage'));
-    rt2.stop();
   });
 
   it('a collector that cannot start stops the ones already started, and the error is rethrown', () => {
@@ -83,7 +82,7 @@ describe('startRuntimeMetrics', () => {
 
   it('every name passes the naming rules of a strict registry (which throws on a finding)', () => {
     const r = createRegistry({ strict: true, defaultLabels: { service: 'svc' } });
-    const rt = startRuntimeMetrics(r, { agentNames: true });
+    const rt = startRuntimeMetrics(r);
     for (const f of r.gatherSync()) {
       assert.deepEqual(lintMetricName(f.name, f.type, f.name), [], f.name);
     }
@@ -93,11 +92,6 @@ describe('startRuntimeMetrics', () => {
   it('rejects bad options with TT_INVALID_OPTION', () => {
     const r = createRegistry();
     throwsCode(() => startRuntimeMetrics(r, { heap: 'yes' as never }), 'TT_INVALID_OPTION', 'heap');
-    throwsCode(
-      () => startRuntimeMetrics(r, { agentNames: 1 as never }),
-      'TT_INVALID_OPTION',
-      'agentNames',
-    );
     throwsCode(() => startRuntimeMetrics(r, { prefix: '1x' }), 'TT_INVALID_OPTION', 'prefix');
     throwsCode(
       () => startRuntimeMetrics(r, { eventLoop: { resolutionMs: -1 } }),

@@ -1,4 +1,4 @@
-// System CPU and memory percentages gathered at call time (the heartbeat payload of the meeting-controller plan).
+// System CPU and memory percentages read at call time, for the demo's heartbeat (a heartbeat payload gathered when it is sent).
 import { cpus, freemem, totalmem } from 'node:os';
 
 /** System-wide load at one moment, as a heartbeat reports it. */
@@ -41,8 +41,8 @@ function clampPercent(v: number): number {
 /**
  * Creates a sampler with its own previous CPU reading, so that each caller (one per heartbeat
  * task) measures the CPU over its own interval. Nothing runs between calls: a call reads
- * `os.cpus()` and the memory counters and compares with the previous call (the plan gathers at
- * heartbeat time rather than keeping a background sampler).
+ * `os.cpus()` and the memory counters and compares with the previous call (gathered at heartbeat
+ * time rather than by a background sampler).
  *
  * @example
  * ```ts
@@ -68,21 +68,4 @@ export function createSystemSampler(): () => SystemStats {
       memoryFreeBytes: free,
     };
   };
-}
-
-let shared: (() => SystemStats) | undefined;
-
-/**
- * System CPU and memory percentages, read at call time. CPU is measured since the previous call
- * of this function anywhere in the process (since boot on the first call); use
- * {@link createSystemSampler} for a sampler of your own. Both values are in [0, 100].
- *
- * @example
- * ```ts
- * const { cpuPercent, memoryPercent } = systemStats();
- * ```
- */
-export function systemStats(): SystemStats {
-  shared ??= createSystemSampler();
-  return shared();
 }
