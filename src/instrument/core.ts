@@ -401,7 +401,7 @@ function onResponseClose(this: ServerResponse): void {
  * options.
  * @example
  * ```ts
- * const http = createHttpInstrumentation({ registry, prefix: 'canvas_' });
+ * const http = createHttpInstrumentation({ registry, prefix: 'shop_' });
  * const t = http.startNode(req, res);
  * if (t) t.route = '/users/:id';
  * ```

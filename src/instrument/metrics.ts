@@ -16,8 +16,8 @@ import { foldMethod, STANDARD_METHODS } from './methods.js';
 /** Options of {@link createHttpMetrics}. */
 export interface HttpMetricsOptions {
   /**
-   * Prepended to every metric name (after the registry's own prefix): `'canvas_'` gives
-   * `canvas_http_requests_total`. Default `''`.
+   * Prepended to every metric name (after the registry's own prefix): `'shop_'` gives
+   * `shop_http_requests_total`. Default `''`.
    */
   readonly prefix?: string;
   /** Upper bounds of `http_request_duration_seconds`, in seconds. Default `BucketPresets.httpLatency` (5 ms to 10 s). */
@@ -99,7 +99,7 @@ const LABELS2 = ['method', 'route'] as const;
  * registration (`TT_CONFLICTING_REGISTRATION`).
  * @example
  * ```ts
- * const http = createHttpMetrics(registry, { prefix: 'canvas_' });
+ * const http = createHttpMetrics(registry, { prefix: 'shop_' });
  * http.record('GET', '/users/:id', 200, 0.012, 0, 512);
  * ```
  */

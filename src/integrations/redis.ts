@@ -120,7 +120,7 @@ const ERROR_LABEL = 'error';
  * const { uninstrument } = instrumentRedis(redis, {
  *   registry,
  *   label: 'operation',
- *   latency: { name: 'mc_redis_latency_seconds' },
+ *   latency: { name: 'shop_redis_latency_seconds' },
  * });
  * ```
  */

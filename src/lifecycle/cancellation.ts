@@ -1,9 +1,10 @@
-// A tree of AbortSignals: cancelling a node cancels its descendants, never its ancestors (the plan's CancellationToken).
+// A tree of AbortSignals: cancelling a node cancels its descendants, never its ancestors (a parent/child cancellation token).
 import { fail } from '../internal/errors.js';
 
 /**
  * One node of a cancellation tree: an `AbortSignal` plus the means to cancel it and to derive
- * children. The meeting-controller plan's `CancellationToken`, built on `AbortController`.
+ * children: the parent/child cancellation-token pattern (as tokio-util's `CancellationToken`),
+ * built on `AbortController`.
  *
  * - Cancelling a node aborts its signal and, synchronously, every descendant's, each with the
  *   same `reason` object.

@@ -118,7 +118,7 @@ export interface Lifecycle {
   /** `running`, `draining` or `stopped`. */
   readonly state: LifecycleState;
   /**
-   * A child of the root cancellation node (the plan's `child_token()`): it aborts when shutdown
+   * A child of the root cancellation node (a child token): it aborts when shutdown
    * starts, and can be cancelled on its own, with its own children.
    */
   child(name: string): Cancellation;

@@ -41,7 +41,7 @@ export function normalizeLevel(text: string): LevelName | undefined {
   return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
-// Dot-separated segments of letters, digits, `_` and `-`: `http.client`, `canvas-server.storage`.
+// Dot-separated segments of letters, digits, `_` and `-`: `http.client`, `shop-api.storage`.
 const NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 
 /**

@@ -25,7 +25,7 @@ export type LogDestination = pino.DestinationStream | NodeJS.WritableStream | nu
 export interface LoggerOptions {
   /**
    * The root logger's name, written as the `name` field. Named children join it with a dot:
-   * `createLogger({ name: 'canvas' }).named('storage')` is `canvas.storage`. Default: none.
+   * `createLogger({ name: 'shop' }).named('storage')` is `shop.storage`. Default: none.
    * Dot-separated segments of `[A-Za-z0-9_-]`.
    */
   readonly name?: string;
@@ -111,7 +111,7 @@ function validate(options: LoggerOptions): void {
   if (name !== undefined && (typeof name !== 'string' || !isValidLoggerName(name))) {
     fail(
       'TT_INVALID_OPTION',
-      `name ${JSON.stringify(name)} is not a logger name: use dot-separated segments of letters, digits, _ and - (e.g. "canvas" or "http.client")`,
+      `name ${JSON.stringify(name)} is not a logger name: use dot-separated segments of letters, digits, _ and - (e.g. "shop" or "http.client")`,
     );
   }
   if (level !== undefined && typeof level !== 'string') {
@@ -155,7 +155,7 @@ function validate(options: LoggerOptions): void {
  * @example
  * ```ts
  * import { createLogger } from 'telltale/log';
- * const log = createLogger({ name: 'canvas' });  // LOG_LEVEL=info,canvas.storage=debug
+ * const log = createLogger({ name: 'shop' });  // LOG_LEVEL=info,shop.storage=debug
  * const storage = log.named('storage');
  * storage.debug({ key }, 'cache miss');
  * ```

@@ -95,10 +95,11 @@ export const BucketPresets = Object.freeze({
   /** prom-client's and client_golang's defaults: 5 ms to 10 s. */
   default: DEFAULT_BUCKETS,
   /**
-   * Real-time signalling latency, the meeting-controller plan's SLO (p50 = 10 ms, p90 = 50 ms,
-   * p99 = 100 ms): fine resolution from 1 ms to 1 s with bounds exactly at 10, 50 and 100 ms.
+   * Real-time messaging and RPC latency: fine resolution from 1 ms to 1 s, with bounds exactly at
+   * 10, 50 and 100 ms, so the share under each of those thresholds (targets such as p50 ≤ 10 ms,
+   * p90 ≤ 50 ms, p99 ≤ 100 ms) is exact, not interpolated.
    */
-  signalingLatency: Object.freeze([
+  realtimeLatency: Object.freeze([
     0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1,
   ]),
   /** HTTP API latency: 5 ms to 10 s with bounds at the usual 100/250/500 ms and 1 s targets. */

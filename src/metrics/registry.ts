@@ -57,7 +57,7 @@ export interface BoundsOptions {
 export interface RegistryOptions extends BoundsOptions {
   /** Prepended to every metric name, for the `{service}_{subsystem}_` convention. Default `''`. */
   readonly prefix?: string;
-  /** Labels added to every series, such as `{ service: 'agent', instance: 'a1' }`. */
+  /** Labels added to every series, such as `{ service: 'shop', instance: 'a1' }`. */
   readonly defaultLabels?: Readonly<Record<string, string>>;
   /**
    * Strict mode: naming-convention findings throw `TT_NAMING_RULE` instead of warning once, and
@@ -309,7 +309,7 @@ class RegistryImpl implements Registry {
     ) {
       fail(
         'TT_INVALID_OPTION',
-        `createRegistry: prefix ${JSON.stringify(prefix)} must be a valid metric-name start, like "canvas_"`,
+        `createRegistry: prefix ${JSON.stringify(prefix)} must be a valid metric-name start, like "shop_"`,
       );
     }
     this._prefix = prefix;
@@ -895,7 +895,7 @@ function withTimeout(p: Promise<void>, ms: number, metric: string): Promise<void
  * Creates a registry. Nothing is registered until you create instruments on it.
  * @example
  * ```ts
- * const registry = createRegistry({ defaultLabels: { service: 'agent' } });
+ * const registry = createRegistry({ defaultLabels: { service: 'shop' } });
  * const requests = registry.counter({ name: 'http_requests_total', help: 'HTTP requests.', labelNames: ['method', 'status'] });
  * requests.inc({ method: 'GET', status: '200' });
  * ```
