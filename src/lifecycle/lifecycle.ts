@@ -4,6 +4,7 @@ import { Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 import type { Registry } from '../metrics/registry.js';
 import { type Cancellation, createCancellation } from './cancellation.js';
 import { finiteAtLeast, fn, nonEmpty } from './validate.js';
@@ -425,13 +426,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
       }
     }
     if (open.length === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), wsTimeoutMs);
-    });
-    const result = await Promise.race([Promise.all(waits), timedOut]);
-    clearTimeout(timer);
-    if (result === 'timeout') {
+    if ((await raceTimeout(Promise.all(waits), wsTimeoutMs)) === TIMED_OUT) {
       let n = 0;
       for (const ws of open) {
         if (ws.readyState !== 3) {
@@ -449,25 +444,20 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
 
   const runHook = async (hook: Hook, reason: string): Promise<void> => {
     const ac = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        ac.abort(
-          new TelltaleError(
-            'TT_HOOK_TIMEOUT',
-            `shutdown hook ${hook.name} did not settle within ${hook.timeoutMs} ms`,
-          ),
-        );
-        resolve('timeout');
-      }, hook.timeoutMs);
-    });
     const started = performance.now();
     try {
-      const result = await Promise.race([
+      const result = await raceTimeout(
         Promise.resolve().then(() => hook.fn({ signal: ac.signal, reason })),
-        timedOut,
-      ]);
-      if (result === 'timeout') {
+        hook.timeoutMs,
+        () =>
+          ac.abort(
+            new TelltaleError(
+              'TT_HOOK_TIMEOUT',
+              `shutdown hook ${hook.name} did not settle within ${hook.timeoutMs} ms`,
+            ),
+          ),
+      );
+      if (result === TIMED_OUT) {
         hookFailures?.labels({ hook: hook.name, reason: 'timeout' }).inc();
         logger.error(
           { hook: hook.name, timeoutMs: hook.timeoutMs, code: 'TT_HOOK_TIMEOUT' },
@@ -482,8 +472,6 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     } catch (err) {
       hookFailures?.labels({ hook: hook.name, reason: 'error' }).inc();
       logger.error({ hook: hook.name, err }, 'Shutdown hook failed; running the next one');
-    } finally {
-      clearTimeout(timer);
     }
   };
 

@@ -3,6 +3,7 @@
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
 import { escapeLabelValue } from '../internal/escape.js';
 import type { MinimalLogger } from '../internal/logger.js';
+import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 import '../internal/well-formed.js';
 import { DEFAULT_BUCKETS, validateBuckets } from './buckets.js';
 import { CounterImpl } from './counter.js';
@@ -866,29 +867,14 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function withTimeout(p: Promise<void>, ms: number, metric: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(
-        new TelltaleError(
-          'TT_COLLECT_TIMEOUT',
-          `metric "${metric}": collect callback did not finish within ${ms} ms`,
-        ),
-      );
-    }, ms);
-    // Not unref'd: a gather in flight must be able to time out even when nothing else holds the
-    // event loop (a script or push job), or its promise never settles. Cleared on settle.
-    p.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
+/** Runs a collect callback's promise under the collect timeout (`TT_COLLECT_TIMEOUT`). */
+async function withTimeout(p: Promise<void>, ms: number, metric: string): Promise<void> {
+  if ((await raceTimeout(p, ms)) === TIMED_OUT) {
+    throw new TelltaleError(
+      'TT_COLLECT_TIMEOUT',
+      `metric "${metric}": collect callback did not finish within ${ms} ms`,
     );
-  });
+  }
 }
 
 /**
