@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { median, parseArgs } from './cases/args.mjs';
 import { waitForQuiet } from './cpu.mjs';
 import { LIBS } from './libs/index.mjs';
@@ -149,6 +150,30 @@ const GROUPS = [
     ]),
   },
   {
+    id: 'protobuf',
+    title: 'Protobuf exposition (telltale only)',
+    unit: 'ms',
+    telltaleOnly: true,
+    about:
+      "Milliseconds per full render in the delimited protobuf format (median), lower is better, next to the text render of the same registry in the same process. telltale only: prom-client, @prometheus-io/client and OpenTelemetry have no protobuf exposition (n/a). The registries are the exposition cases' (same shapes, same `maxSeries`). One process renders its registry in turn as text (gather + `encodeText`, as in the exposition cases), as protobuf with gather + `encodeProtobuf` (one byte array, no cache), and as protobuf the way the metrics handler serves it: gather + `encodeProtobufChunks` with one `createProtobufCache()` kept between renders (the chunks a server writes); the order rotates every round, and before every render (untimed) the first series is bumped (counters +1, histograms an observation of 0.5) so values change between renders as on a server. 2 warm-up rounds, then at least 7 and up to 40 rounds, until a second of cached protobuf rendering was timed, in 2 processes; the median of all renders. The first and the last render of each variant are decoded (series count, label pairs, totals, buckets) and checked against what was recorded. Target (issue 11): protobuf rendering no longer than the text rendering of the same registry, in every shape; the cached render is what a server does, the uncached one is judged too. Spread shows the cached render.",
+    runner: 'protobuf.mjs',
+    rounds: renderRounds,
+    cases: SHAPE_IDS.flatMap((shape, i) => [
+      {
+        id: `protobuf-counters-${shape}`,
+        n: 30 + i * 2,
+        title: `protobuf render of 100,000 counter series (${SHAPE_TITLES[shape].counters}) (telltale only)`,
+        args: ['--kind=counters', `--shape=${shape}`],
+      },
+      {
+        id: `protobuf-histograms-${shape}`,
+        n: 31 + i * 2,
+        title: `protobuf render of 10,000 histogram series (${SHAPE_TITLES[shape].histograms}, default buckets, 5 observations each) (telltale only)`,
+        args: ['--kind=histograms', `--shape=${shape}`],
+      },
+    ]),
+  },
+  {
     id: 'heap',
     title: 'Memory',
     unit: 'B',
@@ -178,7 +203,7 @@ const GROUPS = [
     title: 'Event-loop block while serving a scrape',
     unit: 'ms',
     about:
-      "The longest event-loop block in the server process while it answers a scrape over HTTP on loopback (uncompressed): `monitorEventLoopDelay({ resolution: 1 })` max, reset before each scrape; the client runs in a worker thread. The registry is real and gathered per scrape: before each scrape the server adds 1 to its first counter series (or observes 0.5 into its first histogram series), and the client checks every body's series count and totals against that, so a body from a stale gather or a cache fails the run. The figure is the median over the timed scrapes of each scrape's longest block; it includes the 1 ms timer period (the idle figure shows that baseline). With 10 concurrent scrapes, the block is the longest while all 10 are answered, and each of the 10 bodies is checked. telltale: `createMetricsServer` (defaults); prom-client and @prometheus-io/client: `await registry.metrics()` in a node:http handler; OpenTelemetry: the exporter's `getMetricsRequestHandler` in a node:http server. Target (issue 11): ≤ 10 ms in every shape, and with 10 concurrent scrapes.",
+      "The longest event-loop block in the server process while it answers a scrape over HTTP on loopback (uncompressed): `monitorEventLoopDelay({ resolution: 1 })` max, reset before each scrape; the client runs in a worker thread. The registry is real and gathered per scrape: before each scrape the server adds 1 to its first counter series (or observes 0.5 into its first histogram series), and the client checks every body's series count and totals against that, so a body from a stale gather or a cache fails the run. The figure is the median over the timed scrapes of each scrape's longest block; it includes the 1 ms timer period (the idle figure shows that baseline). With 10 concurrent scrapes, the block is the longest while all 10 are answered, and each of the 10 bodies is checked. telltale: `createMetricsServer` (defaults); prom-client and @prometheus-io/client: `await registry.metrics()` in a node:http handler; OpenTelemetry: the exporter's `getMetricsRequestHandler` in a node:http server. The 1,000,000-series case is the *unique first label* shape scaled up: 10 families of 100,000 counter series (within a family the first label, a path, is unique per series; the second cycles over 10 instances), 1 warm-up and 5 timed scrapes; telltale's registry keeps `maxSeries: 100_000` (per metric), OpenTelemetry's view its raised limit. A library that cannot build and serve it within 300 s or within Node's default heap is reported so in its cell rather than left out. Target (issue 11): ≤ 10 ms in every shape, with 10 concurrent scrapes, and at 1,000,000 series.",
     runner: 'scrape.mjs',
     rounds: 1,
     cases: [
@@ -210,6 +235,17 @@ const GROUPS = [
         args: ['--kind=counters', '--shape=shared', '--concurrency=10'],
         max: 10,
       },
+      {
+        id: 'scrape-block-1m',
+        n: 38,
+        title:
+          'one scrape of 1,000,000 counter series in 10 families of 100,000 (first label unique; 5 timed scrapes after 1 warm-up)',
+        args: ['--kind=counters', '--shape=unique', '--series=1000000', '--reps=5', '--warmup=1'],
+        max: 10,
+        // A library that cannot build and serve 1,000,000 series within this time, or within
+        // Node's default heap, is reported as such instead of failing the run.
+        budgetMs: 300_000,
+      },
     ],
   },
 ].filter((g) => !groupsWanted || groupsWanted.includes(g.id));
@@ -218,7 +254,10 @@ const GROUPS = [
  * Which telltale sources to measure. Default: a snapshot of src/ at HEAD (git archive into
  * bench/node_modules/.telltale-snapshot/<commit>/: ignored by git and Biome, and inside the repo
  * so `yaml` still resolves from the root's node_modules), because others edit the working tree
- * while the benchmark runs.
+ * while the benchmark runs. The root package.json goes with it: Node looks for a file's package
+ * scope only up to the nearest node_modules, so without it the snapshot's .ts files were loaded
+ * as CommonJS (every cross-module call through esbuild's export getters), which made protobuf
+ * encoding about 3× slower than the same commit in the tree.
  * `--telltale-src=worktree` measures the working tree's src/ as it is.
  */
 const telltaleCommit = git('rev-parse', 'HEAD');
@@ -226,11 +265,17 @@ let telltaleSrc = join(root, 'src');
 let telltaleFrom = 'the working tree';
 if (args['telltale-src'] !== 'worktree') {
   const dir = join(benchDir, 'node_modules', '.telltale-snapshot', telltaleCommit.slice(0, 12));
-  if (!existsSync(join(dir, 'src'))) {
+  if (!existsSync(join(dir, 'package.json'))) {
     mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git archive ${telltaleCommit} src | tar -x -C "${dir}"`], {
-      cwd: root,
-    });
+    // src/ first, package.json last: its presence marks a complete snapshot.
+    for (const path of ['src', 'package.json']) {
+      execFileSync('sh', ['-c', `git archive ${telltaleCommit} ${path} | tar -x -C "${dir}"`], {
+        cwd: root,
+      });
+    }
+  }
+  if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type !== 'module') {
+    throw new Error(`${dir}/package.json does not make src/ an ES module scope`);
   }
   telltaleSrc = join(dir, 'src');
   telltaleFrom = `commit ${telltaleCommit.slice(0, 12)}`;
@@ -252,7 +297,12 @@ function reprioritise(pid) {
   }
 }
 
-function runCase(runner, lib, caseArgs) {
+/**
+ * Runs one case process. Without `budgetMs` it is killed after 180 s and a failure fails the run;
+ * with it, a process killed after `budgetMs` or one that ran out of heap resolves to
+ * `{ unfinished: why }`, reported in its cell (a peer that cannot hold the workload is a result).
+ */
+function runCase(runner, lib, caseArgs, budgetMs) {
   const script = join(benchDir, 'cases', runner);
   const argList = [...NODE_FLAGS, script, `--lib=${lib}`, ...caseArgs];
   return new Promise((resolve, reject) => {
@@ -266,11 +316,29 @@ function runCase(runner, lib, caseArgs) {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    const limitMs = budgetMs ?? 180_000;
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, limitMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       const cmd = `node ${argList.map((a) => (a.startsWith('/') ? relative(root, a) : a)).join(' ')}`;
+      if (budgetMs !== undefined && !line) {
+        if (killed) {
+          resolve({ unfinished: `did not finish within ${limitMs / 1000} s`, cmd });
+          return;
+        }
+        if (/heap out of memory|Allocation failed/.test(err)) {
+          resolve({
+            unfinished: `ran out of memory (Node's default heap limit, ${(v8.getHeapStatistics().heap_size_limit / 2 ** 20).toFixed(0)} MB)`,
+            cmd,
+          });
+          return;
+        }
+      }
       if (code !== 0 || !line) {
         reject(new Error(`${cmd} failed (${signal ?? `exit ${code}`}):\n${err || out}`));
         return;
@@ -306,16 +374,22 @@ async function measure(group, c, libId) {
     maxMs: Math.max(0, Math.min(quietWaitMs, quietBudgetMs - waitedMs)),
   });
   waitedMs += quiet.waitedMs;
-  const r = await runCase(group.runner, libId, [
-    ...c.args,
-    ...(group.runner === 'hot.mjs' ? ['--reps=5'] : []),
-  ]);
+  const r = await runCase(
+    group.runner,
+    libId,
+    [...c.args, ...(group.runner === 'hot.mjs' ? ['--reps=5'] : [])],
+    c.budgetMs,
+  );
   r.contended = (r.othersCpu ?? 0) * os.cpus().length > 0.2;
   return r;
 }
 
 const show = (group, r) =>
-  r.na ? 'n/a' : `${fmt(r.median ?? r.afterBuild, group.unit)}${r.contended ? ' (contended)' : ''}`;
+  r.na
+    ? 'n/a'
+    : r.unfinished
+      ? r.unfinished
+      : `${fmt(r.median ?? r.afterBuild, group.unit)}${r.contended ? ' (contended)' : ''}`;
 
 // Main pass. A contended process is rerun once at once (a short burst of other work), and any
 // still contended are retried at the end, when the other work may be over.
@@ -327,6 +401,11 @@ for (const group of GROUPS) {
       for (const lib of order) {
         const key = `${c.id}/${lib.id}`;
         if (failures.some((f) => f.key === key)) continue;
+        if (group.telltaleOnly && lib.id !== 'telltale') {
+          // No such feature in the peer: n/a, without starting a process.
+          results.set(key, { rounds: [{ na: true }] });
+          continue;
+        }
         process.stderr.write(
           `${elapsed()} ${c.id} ${lib.id} (round ${round + 1}/${group.rounds}) `,
         );
@@ -388,11 +467,24 @@ for (const entry of results.values()) {
     entry.na = true;
     continue;
   }
+  if (first?.unfinished) {
+    Object.assign(entry, first, { rounds: entry.rounds });
+    continue;
+  }
   Object.assign(entry, { ...first, rounds: entry.rounds });
   if (first?.samples) {
     entry.samples = entry.rounds.flatMap((r) => r.samples);
     entry.median = median(entry.samples);
     entry.processMedians = entry.rounds.map((r) => r.median);
+  }
+  // The protobuf case times several renders per process: merge each one's samples alike.
+  if (first?.variants) {
+    entry.variants = Object.fromEntries(
+      Object.keys(first.variants).map((name) => {
+        const xs = entry.rounds.flatMap((r) => r.variants[name].samples);
+        return [name, { ...first.variants[name], samples: xs, median: median(xs) }];
+      }),
+    );
   }
 }
 
@@ -547,6 +639,7 @@ const hasTelltale = libs.some((l) => l.id === 'telltale');
 function cell(r, unit) {
   if (!r) return 'not run';
   if (r.na) return 'n/a';
+  if (r.unfinished) return r.unfinished;
   const v = fmt(r.median, unit);
   return unit === 'ns' && r.median < FLOOR_NS ? `${v} *floor*` : v;
 }
@@ -557,7 +650,7 @@ function judge(c, value, lib) {
     checks.push({ text: `≤ ${fmt(c.max, c.unit)}`, ok: value <= c.max, value: fmt(value, c.unit) });
   for (const [peer, factor] of Object.entries(c.faster ?? {})) {
     const p = results.get(`${c.resultKey ?? c.id}/${peer}`);
-    if (!p || p.na) continue;
+    if (!p || p.na || p.unfinished) continue;
     const pv = c.peerValue ? c.peerValue(p) : p.median;
     checks.push({
       text: `≥ ${factor}× faster than ${LIBS.find((l) => l.id === peer).name}`,
@@ -574,6 +667,71 @@ for (const group of GROUPS) {
   L.push('');
   L.push(group.about);
   L.push('');
+  if (group.id === 'protobuf') {
+    // Three renders of one registry per process: text, protobuf, protobuf with the handler's cache.
+    const header = [
+      '#',
+      'case',
+      'telltale text (same process)',
+      'telltale protobuf, `encodeProtobuf`',
+      'telltale protobuf, chunks + cache (as the handler)',
+      ...peerLibs.map((l) => l.name),
+      'target',
+    ];
+    L.push(`| ${header.join(' | ')} |`);
+    L.push(`|${header.map(() => '---').join('|')}|`);
+    for (const c of group.cases) {
+      const t = results.get(`${c.id}/telltale`);
+      const v = t?.variants;
+      const ms = (name) => (v ? fmt(v[name].median, 'ms') : 'not run');
+      const ratio = (name) => (v ? ` (${fmtRatio(v[name].median / v.text.median)} of text)` : '');
+      const row = [
+        String(c.n),
+        c.title,
+        ms('text'),
+        `${ms('protobuf')}${ratio('protobuf')}`,
+        `${ms('cached')}${ratio('cached')}`,
+        ...peerLibs.map((l) => {
+          const r = results.get(`${c.id}/${l.id}`);
+          return r?.na ? 'n/a (no protobuf exposition)' : cell(r, group.unit);
+        }),
+      ];
+      if (v) {
+        const checks = [
+          ['cached', 'protobuf with the cache (as the handler) ≤ text, same registry'],
+          ['protobuf', 'protobuf with `encodeProtobuf` (no cache) ≤ text, same registry'],
+        ].map(([name, text]) => {
+          const ok = v[name].median <= v.text.median;
+          targetRows.push({
+            n: c.n,
+            title: c.title,
+            text,
+            ok,
+            value: `${fmt(v[name].median, 'ms')} vs ${fmt(v.text.median, 'ms')}`,
+          });
+          return `${name === 'cached' ? 'cached' : '`encodeProtobuf`'} ≤ text: ${ok ? '**met**' : '**not met**'}`;
+        });
+        row.push(checks.join('; '));
+      } else row.push('protobuf ≤ text');
+      L.push(`| ${row.join(' | ')} |`);
+    }
+    L.push('');
+    L.push(
+      'Body size (bytes of the text and of the protobuf body; the two protobuf renders are the same bytes) and build time (not a target):',
+    );
+    L.push('');
+    L.push('| case | text | protobuf | build |');
+    L.push('|---|---|---|---|');
+    for (const c of group.cases) {
+      const t = results.get(`${c.id}/telltale`);
+      if (!t?.variants) continue;
+      L.push(
+        `| ${c.n}. ${c.title.split(' (')[0]}, ${c.args[1].slice(8)} | ${mb(t.variants.text.bytes)} | ${mb(t.variants.cached.bytes)} | ${fmt(median(t.rounds.map((x) => x.buildMs)), 'ms')} |`,
+      );
+    }
+    L.push('');
+    continue;
+  }
   if (group.id === 'hot' || group.id === 'render' || group.id === 'scrape') {
     const header = ['#', 'case', ...libs.map((l) => l.name)];
     if (hasTelltale) header.push(...peerLibs.map((l) => `telltale vs ${l.name}`));
@@ -591,7 +749,9 @@ for (const group of GROUPS) {
         for (const p of peerLibs) {
           const pr = results.get(`${c.id}/${p.id}`);
           row.push(
-            t && !t.na && pr && !pr.na ? compare(pr.median, t.median, 'faster', 'slower') : '—',
+            t && !t.na && !t.unfinished && pr && !pr.na && !pr.unfinished
+              ? compare(pr.median, t.median, 'faster', 'slower')
+              : '—',
           );
         }
       }
@@ -601,7 +761,11 @@ for (const group of GROUPS) {
           ([p, f]) => `≥ ${f}× vs ${LIBS.find((l) => l.id === p).name}`,
         ),
       ].filter(Boolean);
-      if (hasTelltale && t && !t.na && goals.length) {
+      if (hasTelltale && t?.unfinished && goals.length) {
+        for (const g of goals)
+          targetRows.push({ n: c.n, title: c.title, text: g, ok: false, value: t.unfinished });
+        row.push(goals.map((g) => `${g}: **not met**`).join('; '));
+      } else if (hasTelltale && t && !t.na && goals.length) {
         const checks = judge({ ...c, unit: group.unit }, t.median, 'telltale');
         row.push(checks.map((ch) => `${ch.text}: ${ch.ok ? '**met**' : '**not met**'}`).join('; '));
       } else row.push(goals.join('; ') || '—');
@@ -637,7 +801,7 @@ for (const group of GROUPS) {
     }
     if (group.id === 'scrape') {
       L.push(
-        "Per case and library: worst block over the timed scrapes, the idle baseline (same histogram, 200 ms with nothing to do), the scrape's wall time seen by the client (for 10 concurrent scrapes, until the last body arrived), and the body size.",
+        "Per case and library: worst block over the timed scrapes, the idle baseline (same histogram, 200 ms with nothing to do), the scrape's wall time seen by the client (for 10 concurrent scrapes, until the last body arrived), the body size, the time to build the registry (creating every series once) and the process's heap + off-heap memory right after the build (no forced gc; the Memory section has the gc'd figures per series).",
       );
       L.push('');
       L.push(`| case | | ${libs.map((l) => l.name).join(' | ')} |`);
@@ -646,12 +810,21 @@ for (const group of GROUPS) {
         const r = (l) => results.get(`${c.id}/${l.id}`);
         const line = (what, f) =>
           L.push(
-            `| ${c.n} | ${what} | ${libs.map((l) => (r(l) ? f(r(l)) : 'not run')).join(' | ')} |`,
+            `| ${c.n} | ${what} | ${libs
+              .map((l) => {
+                const x = r(l);
+                if (!x) return 'not run';
+                if (x.unfinished) return what === 'worst block' ? x.unfinished : '—';
+                return f(x);
+              })
+              .join(' | ')} |`,
           );
         line('worst block', (x) => fmt(x.worst, 'ms'));
         line('idle baseline', (x) => fmt(x.idleMaxMs, 'ms'));
         line('scrape wall time (median)', (x) => fmt(x.scrapeMs, 'ms'));
         line('body', (x) => mb(x.bytes));
+        line('build', (x) => fmt(median(x.rounds.map((y) => y.buildMs)), 'ms'));
+        line('memory after build', (x) => `${x.builtMB.toFixed(0)} MiB`);
       }
       L.push('');
     }
@@ -726,6 +899,7 @@ for (const group of GROUPS) {
       const r = results.get(`${c.id}/${l.id}`);
       if (!r) return 'not run';
       if (r.na) return 'n/a';
+      if (r.unfinished) return r.unfinished;
       const xs = r.samples;
       const procs = r.rounds
         .map((x) => `${fmt(x.median, group.unit)}${x.contended ? ' (contended)' : ''}`)

@@ -71,17 +71,26 @@ export const SHAPES = {
 };
 
 /**
- * The workload for one shape and kind: per family its name, help, two label names and, per series,
+ * The workload for one shape and kind (and optionally another series count than the default
+ * 100,000 counters or 10,000 histograms; the scrape case's 1,000,000 counters are the `unique`
+ * shape at 100,000 series per family): per family its name, help, two label names and, per series,
  * the two label values (pre-built strings, so a memory case can create them before its baseline).
  * Unique first labels are paths; the second label then cycles over 10 instances.
  */
-export function workload(shapeId, kind) {
+export function workload(shapeId, kind, seriesCount) {
   const shape = SHAPES[shapeId];
   if (!shape) throw new Error(`unknown shape ${shapeId} (${Object.keys(SHAPES).join(', ')})`);
   const counters = kind === 'counters';
   const spec = counters ? shape.counters : shape.histograms;
-  const series = counters ? COUNTER_SERIES : HISTOGRAM_SERIES;
+  const series = seriesCount ?? (counters ? COUNTER_SERIES : HISTOGRAM_SERIES);
   const perFamily = series / spec.families;
+  // Every series of a family must get its own label values, or series would merge.
+  const distinct = spec.unique ? PATHS.length : spec.a * spec.b;
+  if (!Number.isInteger(perFamily) || perFamily > distinct) {
+    throw new Error(
+      `shape ${shapeId} cannot hold ${series} ${kind} series (${spec.families} families, at most ${distinct} distinct label sets each)`,
+    );
+  }
   const families = [];
   for (let f = 0; f < spec.families; f++) {
     const values = [];

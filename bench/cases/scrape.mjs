@@ -3,7 +3,9 @@
 // before each scrape the server adds to its first series, and the client checks every body's
 // totals against that, so a cached body fails. The client runs in a worker thread; the server
 // thread's loop is watched with monitorEventLoopDelay at 1 ms resolution, reset before each scrape.
-// Usage: node ... bench/cases/scrape.mjs --lib=ID [--kind=counters|histograms] [--shape=shared|one-family|...] [--concurrency=1] [--reps=7]
+// `--series=N` changes the series count (default 100,000 counters or 10,000 histograms; the
+// 1,000,000-series case is `--shape=unique --series=1000000`: 10 families of 100,000).
+// Usage: node ... bench/cases/scrape.mjs --lib=ID [--kind=counters|histograms] [--shape=shared|one-family|...] [--series=N] [--concurrency=1] [--reps=7] [--warmup=2]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
@@ -19,8 +21,12 @@ const kind = args.kind ?? 'counters';
 const shape = args.shape ?? 'shared';
 const concurrency = Number(args.concurrency ?? 1);
 const lib = await loadLib(args.lib);
-const w = workload(shape, kind);
+const w = workload(shape, kind, args.series === undefined ? undefined : Number(args.series));
+const t0 = performance.now();
 const built = kind === 'counters' ? lib.buildCounters(w) : lib.buildHistograms(w);
+const buildMs = performance.now() - t0;
+// Memory after the build (no forced gc: this case is about time), to show what the series cost.
+const { heapUsed, external } = process.memoryUsage();
 const server = await lib.serve(built);
 const worker = new Worker(new URL('./scrape-client.mjs', import.meta.url));
 
@@ -89,6 +95,7 @@ report({
   case: 'scrape-block',
   kind,
   shape,
+  series: w.series,
   concurrency,
   unit: 'ms',
   samples,
@@ -99,5 +106,7 @@ report({
   scrapeMs: median(scrapeMs),
   bytes: first.bytes,
   contentType: first.contentType,
+  buildMs,
+  builtMB: (heapUsed + external) / 2 ** 20,
   othersCpu,
 });

@@ -17,7 +17,8 @@ import { expectClose, expectEqual, expectedLastGaugeValues, observedSum } from '
 const srcDir = process.env.TELLTALE_SRC ?? join(import.meta.dirname, '..', '..', 'src');
 const load = (path: string) => import(pathToFileURL(join(srcDir, path)).href);
 const { createRegistry } = await load('metrics/index.ts');
-const { encodeText } = await load('exposition/index.ts');
+const { createProtobufCache, encodeProtobuf, encodeProtobufChunks, encodeText } =
+  await load('exposition/index.ts');
 const { createMetricsServer } = await load('server/index.ts');
 
 type Registry = ReturnType<typeof createRegistry>;
@@ -241,6 +242,22 @@ function nativeTotal(
 }
 
 const render = async (r: Registry) => encodeText(await r.gather());
+
+/**
+ * The protobuf renders of a built registry (telltale only; the peers have no protobuf
+ * exposition): `plain` is gather + `encodeProtobuf` (one byte array); `cached` is gather +
+ * `encodeProtobufChunks` with one `createProtobufCache()` kept between renders, as the metrics
+ * handler does (its chunks, as a server would write them).
+ */
+export function protobufRenders(built: Built) {
+  const cache = createProtobufCache();
+  return {
+    plain: async (): Promise<Uint8Array> => encodeProtobuf(await built.registry.gather()),
+    cached: async (): Promise<Uint8Array[]> => [
+      ...encodeProtobufChunks(await built.registry.gather(), { cache }),
+    ],
+  };
+}
 
 // telltale caps each metric at 1,000 series by default (new label sets then fold into an
 // overflow series); the exposition workloads raise the cap to what they need (one family may hold
