@@ -551,16 +551,7 @@ export abstract class Metric<N extends readonly string[], H extends HandleBase> 
       this._growSlabs(cap);
     }
     this._texts.push(text);
-    this._sets.push(
-      this._labelless
-        ? this._noLabels
-        : makeLabelSet(
-            this._rt.defaultLabelNames,
-            this._rt.defaultLabelValues,
-            this.labelNames,
-            vals,
-          ),
-    );
+    this._sets.push(this._labelSetOf(vals));
     const now = this._rt.now();
     this._created[idx] = now / 1000;
     if (this._touched !== null) this._touched[idx] = 1;
