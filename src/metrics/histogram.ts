@@ -12,7 +12,7 @@ import {
   makeExemplar,
 } from './metric.js';
 import type { Exemplar, HistogramFamily, HistogramPoint, NativeBuckets } from './model.js';
-import { NativeConfig, NativeSeries, type NativeSpec } from './native.js';
+import { emptyNativeBuckets, NativeConfig, NativeSeries, type NativeSpec } from './native.js';
 import type { ExemplarLabels, Histogram, HistogramHandle, LabelNames } from './types.js';
 
 /**
@@ -78,19 +78,6 @@ class HistogramHandleImpl extends HandleBase implements HistogramHandle {
     const m = this.m as HistogramImpl<LabelNames>;
     return m._point(m._live(this), this.own);
   }
-}
-
-/** The native buckets of a series that does not exist (a removed handle's empty point). */
-function emptyNative(cfg: NativeConfig): NativeBuckets {
-  return {
-    schema: cfg.schema,
-    zeroThreshold: cfg.zeroThreshold,
-    zeroCount: 0,
-    positiveSpans: [],
-    positiveCounts: [],
-    negativeSpans: [],
-    negativeCounts: [],
-  };
 }
 
 /** Options of a histogram, as resolved by the registry. @internal */
@@ -258,7 +245,9 @@ export class HistogramImpl<N extends LabelNames>
     };
     if (nat !== null) {
       (point as { native?: NativeBuckets }).native =
-        i >= 0 ? nat[i]!.buckets() : emptyNative(this._natCfg!);
+        i >= 0
+          ? nat[i]!.buckets()
+          : emptyNativeBuckets(this._natCfg!.schema, this._natCfg!.zeroThreshold);
     }
     if (this._ex === null || i < 0) return point;
     // Dense and exactly `k` long (a slice of the sparse slab array could be shorter or holey),

@@ -51,6 +51,22 @@ export interface NativeSpec {
   readonly maxZeroThreshold: number;
 }
 
+/**
+ * The native buckets of a series with no observation (a removed handle's point, a no-op
+ * histogram's): the schema and zero threshold, no zero count, no spans. Frozen.
+ */
+export function emptyNativeBuckets(schema: number, zeroThreshold: number): NativeBuckets {
+  return Object.freeze({
+    schema,
+    zeroThreshold,
+    zeroCount: 0,
+    positiveSpans: Object.freeze([]),
+    positiveCounts: Object.freeze([]),
+    negativeSpans: Object.freeze([]),
+    negativeCounts: Object.freeze([]),
+  });
+}
+
 /** The lowest schema (growth factor 2^16 = 65,536). */
 export const NATIVE_SCHEMA_MIN = -4;
 /** The highest schema (growth factor 2^(1/256) ≈ 1.0027). */

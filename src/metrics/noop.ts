@@ -3,7 +3,7 @@
 import { fail } from '../internal/errors.js';
 import { DEFAULT_BUCKETS } from './buckets.js';
 import type { LabelSet, MetricFamily, MetricType } from './model.js';
-import { type NativeSpec, resolveNativeOptions } from './native.js';
+import { emptyNativeBuckets, type NativeSpec, resolveNativeOptions } from './native.js';
 import { normalizeHelp, type Registry } from './registry.js';
 import type { Snapshot } from './snapshot.js';
 import type {
@@ -76,15 +76,7 @@ function emptyPoint(
         count: 0,
         created: 0,
         ...(native !== undefined && {
-          native: Object.freeze({
-            schema: native.schema,
-            zeroThreshold: native.zeroThreshold,
-            zeroCount: 0,
-            positiveSpans: Object.freeze([]),
-            positiveCounts: Object.freeze([]),
-            negativeSpans: Object.freeze([]),
-            negativeCounts: Object.freeze([]),
-          }),
+          native: emptyNativeBuckets(native.schema, native.zeroThreshold),
         }),
       });
     case 'summary':
