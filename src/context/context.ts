@@ -1,7 +1,6 @@
 // The request context: one AsyncLocalStorage holding the request id and the active trace and span ids.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { getLogContextProvider, setLogContextProvider } from '../log/context.js';
 
 /** A span attribute value: what both log lines and OpenTelemetry accept. */
 export type AttributeValue = string | number | boolean;
@@ -114,19 +113,6 @@ export class ContextRecord implements RequestContext {
  */
 const storage = new AsyncLocalStorage<ContextRecord>();
 
-let logHooked = false;
-
-/**
- * Installs {@link logContextFields} as the logging module's context provider, on the first
- * context that becomes active (not on import), unless another provider is already installed. From
- * then on every line from `createLogger()` inside a context carries `request_id`, `trace_id` and
- * `span_id`. `setLogContextProvider(undefined)` afterwards removes it for good.
- */
-function hookLogs(): void {
-  logHooked = true;
-  if (getLogContextProvider() === undefined) setLogContextProvider(logContextFields);
-}
-
 /** @internal Turns any {@link RequestContext} into telltale's record (a copy unless it already is one). */
 export function toRecord(ctx: RequestContext): ContextRecord {
   if (ctx instanceof ContextRecord) return ctx;
@@ -150,7 +136,6 @@ export function activeRecord(): ContextRecord | undefined {
 
 /** @internal Runs `fn(arg)` with `record` active (one fixed argument: no rest array per call). */
 export function runWithRecord<T, R>(record: ContextRecord, fn: (arg: T) => R, arg: T): R {
-  if (!logHooked) hookLogs();
   return storage.run(record, fn, arg);
 }
 
@@ -169,7 +154,6 @@ export function runWithRecord<T, R>(record: ContextRecord, fn: (arg: T) => R, ar
  * ```
  */
 export function runWithContext<R>(ctx: RequestContext, fn: () => R): R {
-  if (!logHooked) hookLogs();
   return storage.run(toRecord(ctx), fn);
 }
 
@@ -202,9 +186,9 @@ export function getRequestId(): string | undefined {
 /**
  * The fields to add to a log line written inside a request: `{ request_id, trace_id, span_id }`
  * of the active span, or `undefined` outside a request context. The object is created once per
- * span and then reused (do not mutate it), so a logger may call this for every line. It is
- * installed as the logging module's context provider when the first context becomes active, so
- * `createLogger()` lines carry these fields with no setup; use it yourself for another logger.
+ * span and then reused (do not mutate it), so a logger may call this for every line. It is the
+ * default `context` of `createLogger()` (telltale/log), so its lines carry these fields with no
+ * setup; use it yourself for another logger.
  *
  * @example
  * ```ts

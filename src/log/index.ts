@@ -1,12 +1,6 @@
-// telltale/log: the logger factory (on pino), LOG_LEVEL directives, named loggers, redaction, the logger's own fields and the log context hook.
+// telltale/log: the logger factory (on pino), LOG_LEVEL directives, named loggers, redaction, the logger's own fields and the context provider it reads.
 export type { LogFields, LogMethod, MinimalLogger } from '../internal/logger.js';
-export {
-  getLogContextProvider,
-  type LogContextFields,
-  type LogContextProvider,
-  type LogMixin,
-  setLogContextProvider,
-} from './context.js';
+export type { LogContextFields, LogContextProvider, LogMixin } from './context.js';
 export {
   type InvalidDirective,
   isValidLoggerName,

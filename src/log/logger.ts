@@ -1,8 +1,14 @@
 // createLogger: a pino logger with RUST_LOG-style level directives, named child loggers, default redaction and the context mixin.
 import { hostname } from 'node:os';
 import { pino } from 'pino';
+import { logContextFields } from '../context/context.js';
 import { fail, TelltaleError, type WarningCode } from '../internal/errors.js';
-import { contextMixin, type LogMixin } from './context.js';
+import {
+  checkContextProvider,
+  contextMixin,
+  type LogContextProvider,
+  type LogMixin,
+} from './context.js';
 import {
   isValidLoggerName,
   LEVEL_NAMES,
@@ -55,8 +61,41 @@ export interface LoggerOptions {
    */
   readonly base?: Readonly<Record<string, unknown>> | null;
   /**
+   * Where the fields of the current request come from: a function called on every enabled log
+   * call, whose fields are added to the line (before the `mixin`'s and the caller's, which win on
+   * a conflict), or `false` for none. Default: telltale's request context, `logContextFields` from
+   * telltale/context, so a line written inside a request of any telemetry (an instrumented HTTP
+   * request, a span, `runWithContext`) carries its `request_id`, `trace_id` and `span_id`, and a
+   * line outside one carries nothing more.
+   *
+   * The contract a provider keeps:
+   * - **When it runs.** Synchronously, once per log call at an *enabled* level, in the caller's
+   *   async context, so `AsyncLocalStorage#getStore()` sees the caller's store. Calls at a
+   *   disabled level never reach it.
+   * - **What it returns.** A plain object of fields, or `undefined` (outside a request). Return the
+   *   same object for as long as the context is unchanged (cache it on the span or request):
+   *   telltale never mutates, freezes or keeps it, and copies its fields into the line. The fields
+   *   are serialised like any other: serializers and redaction apply, a key named like one of
+   *   `LOGGER_FIELDS` is renamed (`fields.level`), and key order is kept.
+   * - **Precedence.** Fields the caller passes (`log.info({ trace_id }, …)`) and `mixin` win over
+   *   the provider's. Bindings from `.child()` are written before the line's fields and are not
+   *   de-duplicated, so don't also bind `request_id` with `.child()`.
+   * - **Cost.** The provider call, and one object copy per enabled call inside a context. Keep it
+   *   to a store lookup. With `false`, nothing.
+   * - **Errors.** It must not throw and must not log (that would recurse). If it throws, the line
+   *   is written without context fields and a `TT_LOG_CONTEXT_FAILED` warning is emitted once.
+   *
+   * @example
+   * ```ts
+   * const als = new AsyncLocalStorage<{ fields: { request_id: string } }>();
+   * createLogger({ context: () => als.getStore()?.fields });
+   * ```
+   */
+  readonly context?: LogContextProvider | false;
+  /**
    * Called on every enabled log call; its fields are added to the line, after the context
-   * provider's (see `setLogContextProvider`) and before the caller's, which win on a conflict.
+   * provider's (see {@link LoggerOptions.context}) and before the caller's, which win on a
+   * conflict.
    */
   readonly mixin?: LogMixin;
 }
@@ -136,13 +175,14 @@ function validate(options: LoggerOptions): void {
   if (mixin !== undefined && typeof mixin !== 'function') {
     fail('TT_INVALID_OPTION', 'mixin must be a function (mergeObject, level) => fields');
   }
+  checkContextProvider(options.context);
 }
 
 /**
  * Creates the root logger of a service: pino underneath, JSON lines by default (`LOG_FORMAT=pretty`
  * for readable ones), levels from `LOG_LEVEL` directives (`info,storage=debug`), secrets redacted,
- * and the fields of the current request added by the context provider (see
- * `setLogContextProvider`). Each JSON line has `level` as a label (`"info"`), `time` in epoch
+ * and the fields of the current request added from the context it is given (`context`; by
+ * default telltale's request context). Each JSON line has `level` as a label (`"info"`), `time` in epoch
  * milliseconds, `pid`, `hostname`, `name` when the logger has one, the context and caller fields,
  * and `msg`. These six are always the logger's own: a field of the same name from a call, a
  * binding, `base`, the context or a mixin is written as `fields.<name>` (see `LOGGER_FIELDS`).
@@ -256,7 +296,10 @@ export function buildLogger(options: LoggerOptions, loadModule: ModuleLoader | u
         // The root is a child of this nameless core, so `named()` can replace the name binding
         // instead of appending a second `name` key to the line.
         base: null,
-        ...contextMixin(options.mixin),
+        ...contextMixin(
+          options.context === false ? undefined : (options.context ?? logContextFields),
+          options.mixin,
+        ),
         formatters: {
           level: (label) => ({ level: label }),
           log: lineFields,

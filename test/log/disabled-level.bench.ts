@@ -5,14 +5,23 @@
 // application; `opaque` cases call through one shared loop (a megamorphic indirect call) as a bound
 // that includes a real, non-inlined call.
 import { pino } from 'pino';
-import { createLogger, type Logger, setLogContextProvider } from '../../src/log/index.js';
+import { createLogger, type Logger } from '../../src/log/index.js';
 
 const devNull = { write(_s: string): void {} };
 const now = (): bigint => process.hrtime.bigint();
 const perCall = (t0: bigint, n: number): number => Number(now() - t0) / n;
 
+// Every telltale logger here reads this context: three fields while `inRequest`, none otherwise.
+const ctx = Object.freeze({
+  request_id: 'r-1',
+  trace_id: '0af7651916cd43dd8448eb211c80319c',
+  span_id: 'b7ad6b7169203331',
+});
+let inRequest = false;
+const context = () => (inRequest ? ctx : undefined);
+
 const env = { LOG_LEVEL: 'info,storage=warn' };
-const root = createLogger({ env, destination: devNull });
+const root = createLogger({ env, destination: devNull, context });
 const storage = root.named('storage');
 const request = storage.child({ request_id: 'abc' });
 const bare = pino({ level: 'info' }, devNull);
@@ -95,8 +104,8 @@ const pinoWildcards = pino(
   { level: 'info', redact: ['password', 'token', '*.password', '*.token', '*.secret'] },
   devNull,
 );
-const noRedact = createLogger({ env: {}, destination: devNull, redact: false });
-const withRedact = createLogger({ env: {}, destination: devNull });
+const noRedact = createLogger({ env: {}, destination: devNull, redact: false, context });
+const withRedact = createLogger({ env: {}, destination: devNull, context });
 // A destination that reads each line, as a real one does (a file descriptor or a socket encodes it
 // to UTF-8): V8 then flattens the line pino built by concatenation. The no-op stream never does,
 // which hides that cost from pino and shows it on telltale, whose U+2028/U+2029 check reads it first.
@@ -107,14 +116,7 @@ const encoding = {
   },
 };
 const bareEncoding = pino({ level: 'info' }, encoding);
-const withRedactEncoding = createLogger({ env: {}, destination: encoding });
-const ctx = Object.freeze({
-  request_id: 'r-1',
-  trace_id: '0af7651916cd43dd8448eb211c80319c',
-  span_id: 'b7ad6b7169203331',
-});
-let inRequest = false;
-setLogContextProvider(() => (inRequest ? ctx : undefined));
+const withRedactEncoding = createLogger({ env: {}, destination: encoding, context });
 const E = 300_000;
 const enabled: [string, () => number][] = [
   ['pino, no redaction', () => opaqueLoop(E, (i) => bareJson.info({ i, user: 'u' }, 'x'))],

@@ -2,14 +2,13 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   createLogger,
   LOGGER_FIELDS,
   type LoggerOptions,
   RENAMED_FIELD_PREFIX,
-  setLogContextProvider,
 } from '../../src/log/index.js';
 import { type Capture, capture, topLevelKeys } from './capture.js';
 
@@ -56,10 +55,6 @@ function own(
   if ('msg' in r) assert.equal(keys.at(-1), 'msg', 'the message is the last key');
   return r;
 }
-
-afterEach(() => {
-  setLogContextProvider(undefined);
-});
 
 describe('logger fields cannot be forged', () => {
   it('exports the rule: the six logger fields, renamed with "fields."', () => {
@@ -151,8 +146,8 @@ describe('logger fields cannot be forged', () => {
     const { out, log } = make({
       base: { name: 'base-name', pid: 7, svc: 's' },
       mixin: () => ({ level: 'mixin-level', region: 'eu' }),
+      context: () => ({ time: 'ctx-time', request_id: 'r1' }),
     });
-    setLogContextProvider(() => ({ time: 'ctx-time', request_id: 'r1' }));
     const child = log.child({ a: 1 });
     child.setBindings({ hostname: 'set-host' });
     const since = Date.now();

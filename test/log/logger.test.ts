@@ -2,16 +2,15 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Writable } from 'node:stream';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino } from 'pino';
+import { runWithContext } from '../../src/context/index.js';
 import { resetWarnings, setWarningSink, TelltaleError } from '../../src/internal/errors.js';
 import {
   createLogger,
   DEFAULT_REDACT_PATHS,
-  getLogContextProvider,
   type LoggerOptions,
   SECRET_FIELD_NAMES,
-  setLogContextProvider,
 } from '../../src/log/index.js';
 import { buildLogger } from '../../src/log/logger.js';
 import { createRegistry } from '../../src/metrics/index.js';
@@ -36,10 +35,6 @@ function throwsCode(fn: () => unknown, code: string, message?: RegExp): void {
     return true;
   });
 }
-
-afterEach(() => {
-  setLogContextProvider(undefined);
-});
 
 describe('JSON output', () => {
   it('writes one JSON object per line: level label, time, pid, hostname, name, fields, msg', () => {
@@ -452,8 +447,10 @@ describe('redaction', () => {
   });
 
   it('censors bindings of child(), named loggers, and context provider fields', () => {
-    const { out, log } = make({ base: { apiKey: 'base-key' } });
-    setLogContextProvider(() => ({ session: { token: 'ctx-token' } }));
+    const { out, log } = make({
+      base: { apiKey: 'base-key' },
+      context: () => ({ session: { token: 'ctx-token' } }),
+    });
     log
       .child({ password: 'p', creds: { secret: 's' } })
       .named('x')
@@ -586,15 +583,11 @@ describe('forging', () => {
   });
 });
 
-describe('context provider (setLogContextProvider)', () => {
-  it('adds the provider’s fields to every line, from loggers created before it was set', () => {
-    const { out, log } = make({ name: 'app' });
-    const db = log.named('db');
+describe('the context a logger is given (context option)', () => {
+  it('adds the provider’s fields to every line of the logger and its named children', () => {
     const als = new AsyncLocalStorage<Record<string, string>>();
-    assert.equal(
-      setLogContextProvider(() => als.getStore()),
-      undefined,
-    );
+    const { out, log } = make({ name: 'app', context: () => als.getStore() });
+    const db = log.named('db');
     log.info('outside');
     als.run({ request_id: 'r1', trace_id: 't'.repeat(32), span_id: 's'.repeat(16) }, () => {
       db.info({ rows: 3 }, 'inside');
@@ -617,10 +610,45 @@ describe('context provider (setLogContextProvider)', () => {
     assert.equal(child?.k, 1);
   });
 
-  it('follows async work inside a request', async () => {
+  it('two loggers with different providers do not see each other’s context', () => {
+    const a = make({ context: () => ({ tenant: 'a' }) });
+    const b = make({ context: () => ({ tenant: 'b' }) });
+    const none = make({ context: false });
+    a.log.info('x');
+    b.log.info('x');
+    none.log.info('x');
+    assert.equal(a.out.records()[0]?.tenant, 'a');
+    assert.equal(b.out.records()[0]?.tenant, 'b');
+    assert.deepEqual(Object.keys(none.out.records()[0] ?? {}), [
+      'level',
+      'time',
+      'pid',
+      'hostname',
+      'msg',
+    ]);
+  });
+
+  it('by default reads telltale’s request context: the active request’s ids, nothing outside one', () => {
     const { out, log } = make();
+    const ctx = {
+      requestId: 'req-1',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      sampled: true,
+      startTime: 0,
+    };
+    log.info('outside');
+    runWithContext(ctx, () => log.info('inside'));
+    const [outside, inside] = out.records();
+    assert.equal('request_id' in (outside ?? {}), false);
+    assert.equal(inside?.request_id, 'req-1');
+    assert.equal(inside?.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736');
+    assert.equal(inside?.span_id, '00f067aa0ba902b7');
+  });
+
+  it('follows async work inside a request', async () => {
     const als = new AsyncLocalStorage<{ fields: Record<string, string> }>();
-    setLogContextProvider(() => als.getStore()?.fields);
+    const { out, log } = make({ context: () => als.getStore()?.fields });
     await Promise.all(
       ['a', 'b'].map((id) =>
         als.run({ fields: { request_id: id } }, async () => {
@@ -633,9 +661,8 @@ describe('context provider (setLogContextProvider)', () => {
   });
 
   it('caller fields win, the provider object is never mutated, and a cached object is reused safely', () => {
-    const { out, log } = make();
     const cached = Object.freeze({ request_id: 'r1', trace_id: 't1' });
-    setLogContextProvider(() => cached);
+    const { out, log } = make({ context: () => cached });
     log.info({ trace_id: 'mine', x: 1 }, 'a');
     log.info('b');
     const [a, b] = out.records();
@@ -646,31 +673,21 @@ describe('context provider (setLogContextProvider)', () => {
     assert.deepEqual(cached, { request_id: 'r1', trace_id: 't1' });
   });
 
-  it('returns the previous provider, and undefined removes it', () => {
-    const p1 = () => ({ a: 1 });
-    const p2 = () => ({ b: 2 });
-    assert.equal(setLogContextProvider(p1), undefined);
-    assert.equal(setLogContextProvider(p2), p1);
-    assert.equal(getLogContextProvider(), p2);
-    assert.equal(setLogContextProvider(undefined), p2);
-    const { out, log } = make();
-    log.info('none');
-    assert.deepEqual(Object.keys(out.records()[0] ?? {}), [
-      'level',
-      'time',
-      'pid',
-      'hostname',
-      'msg',
-    ]);
+  it('anything but a function, false or undefined is refused', () => {
     throwsCode(
-      () => setLogContextProvider('x' as unknown as () => undefined),
+      () => make({ context: 'x' as unknown as () => undefined }),
       'TT_INVALID_OPTION',
-      /^TT_INVALID_OPTION: setLogContextProvider: the provider must be a function or undefined, got string; pass a function/,
+      /^TT_INVALID_OPTION: createLogger: context must be a function returning the context fields, or false for none, got string$/,
     );
     throwsCode(
-      () => setLogContextProvider(null as unknown as () => undefined),
+      () => make({ context: null as unknown as () => undefined }),
       'TT_INVALID_OPTION',
-      /got null;/,
+      /got null$/,
+    );
+    throwsCode(
+      () => make({ context: true as unknown as false }),
+      'TT_INVALID_OPTION',
+      /got boolean$/,
     );
   });
 
@@ -679,9 +696,10 @@ describe('context provider (setLogContextProvider)', () => {
     const prev = setWarningSink((code) => seen.push(code));
     resetWarnings();
     try {
-      const { out, log } = make();
-      setLogContextProvider(() => {
-        throw new Error('no store');
+      const { out, log } = make({
+        context: () => {
+          throw new Error('no store');
+        },
       });
       log.info({ a: 1 }, 'one');
       log.info('two');
@@ -701,14 +719,16 @@ describe('context provider (setLogContextProvider)', () => {
 
   it('a mixin option adds fields after the provider’s; the caller still wins', () => {
     const levels: number[] = [];
+    let inside = false;
     const { out, log } = make({
       mixin: (_obj, level) => {
         levels.push(level);
         return { region: 'eu', request_id: 'from-mixin' };
       },
+      context: () => (inside ? { request_id: 'r1', span_id: 's1' } : undefined),
     });
     log.info('no context');
-    setLogContextProvider(() => ({ request_id: 'r1', span_id: 's1' }));
+    inside = true;
     log.warn({ region: 'us' }, 'with context');
     const [a, b] = out.records();
     assert.equal(a?.region, 'eu');
@@ -720,11 +740,15 @@ describe('context provider (setLogContextProvider)', () => {
 
   it('is not called for disabled levels', () => {
     let calls = 0;
-    setLogContextProvider(() => {
-      calls++;
-      return { request_id: 'r' };
-    });
-    const { log } = make({}, { LOG_LEVEL: 'warn' });
+    const { log } = make(
+      {
+        context: () => {
+          calls++;
+          return { request_id: 'r' };
+        },
+      },
+      { LOG_LEVEL: 'warn' },
+    );
     log.info('x');
     log.debug('y');
     assert.equal(calls, 0);
