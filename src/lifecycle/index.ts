@@ -1,5 +1,6 @@
 // telltale/lifecycle: graceful shutdown, the cancellation tree for background work, and periodic tasks.
 
+export { type Clock, systemClock } from '../internal/clock.js';
 export { type Cancellation, createCancellation } from './cancellation.js';
 export {
   type ClosableServer,
@@ -21,7 +22,6 @@ export {
 export {
   applyJitter,
   backoffDelay,
-  type Clock,
   createPeriodicTask,
   defaultIsNotFound,
   type PeriodicTask,
@@ -30,7 +30,6 @@ export {
   type PeriodicTaskOptions,
   type PeriodicTaskResult,
   type RetryOptions,
-  systemClock,
   TASK_OUTCOMES,
   type TaskMetricsRegistry,
 } from './periodic.js';

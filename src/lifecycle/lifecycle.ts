@@ -449,13 +449,15 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
       const result = await raceTimeout(
         Promise.resolve().then(() => hook.fn({ signal: ac.signal, reason })),
         hook.timeoutMs,
-        () =>
-          ac.abort(
-            new TelltaleError(
-              'TT_HOOK_TIMEOUT',
-              `shutdown hook ${hook.name} did not settle within ${hook.timeoutMs} ms`,
+        {
+          onTimeout: () =>
+            ac.abort(
+              new TelltaleError(
+                'TT_HOOK_TIMEOUT',
+                `shutdown hook ${hook.name} did not settle within ${hook.timeoutMs} ms`,
+              ),
             ),
-          ),
+        },
       );
       if (result === TIMED_OUT) {
         hookFailures?.labels({ hook: hook.name, reason: 'timeout' }).inc();

@@ -1,29 +1,11 @@
 // A periodic task for heartbeats and registration loops: jittered interval, per-run timeout, capped backoff, never-exit, re-registration on not-found.
+import { type Clock, clockOption, systemClock } from '../internal/clock.js';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 import type { Registry } from '../metrics/registry.js';
 import { type Cancellation, createCancellation } from './cancellation.js';
 import { finiteAtLeast, fn, nonEmpty, positive } from './validate.js';
-
-/**
- * The clock a periodic task schedules with, in milliseconds. Inject a fake one in tests so they
- * never sleep; the default uses `Date.now` and the global timers.
- */
-export interface Clock {
-  /** The current time in ms (epoch ms for the default clock; used for `lastSuccess` and metrics). */
-  now(): number;
-  /** Calls `fn` once after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** Cancels a pending timer. Must accept a handle that already fired. */
-  clearTimeout(handle: unknown): void;
-}
-
-/** The default {@link Clock}: `Date.now`, `setTimeout` and `clearTimeout`. */
-export const systemClock: Clock = Object.freeze({
-  now: () => Date.now(),
-  setTimeout: (f: () => void, ms: number): unknown => setTimeout(f, ms),
-  clearTimeout: (h: unknown): void => clearTimeout(h as ReturnType<typeof setTimeout>),
-});
 
 /** What each run of a periodic task receives. */
 export interface PeriodicTaskContext {
@@ -87,7 +69,10 @@ export interface PeriodicTaskBaseOptions {
   registry?: TaskMetricsRegistry;
   /** Failures go to `warn`, giving up to `error`, re-registration to `info`. Default: errors to stderr. */
   logger?: MinimalLogger;
-  /** The clock. Default {@link systemClock}. */
+  /**
+   * The clock the task schedules with and reads `lastSuccess` and `nextRunAt` from, in ms since
+   * the epoch. Default `systemClock` (`Date.now` and the global timers); inject a fake one in tests.
+   */
   clock?: Clock;
   /** Source of randomness for jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
@@ -242,7 +227,7 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     fail('TT_INVALID_OPTION', `${what('signal')} must be an AbortSignal`);
   }
-  const clock = options.clock ?? systemClock;
+  const clock = clockOption(what('clock'), options.clock, systemClock);
   const random = options.random ?? Math.random;
   const logger = options.logger ?? defaultLogger;
   const runOnStart = options.runOnStart ?? true;
@@ -313,44 +298,40 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
     }, delay);
   };
 
-  // Runs `f` under a child signal that aborts at timeoutMs; settles as soon as that signal aborts,
-  // even if `f` ignores it (the abandoned promise's rejection is swallowed).
-  const bounded = (
+  // Runs `f` under a child signal that aborts at timeoutMs; settles as soon as that signal aborts
+  // (timeout, stop or the parent signal), even if `f` ignores it.
+  const bounded = async (
     f: (ctx: PeriodicTaskContext) => Promise<void> | void,
     label: string,
     attemptNo: number,
   ): Promise<void> => {
-    const parent = node as Cancellation;
-    const child = parent.child(label);
-    let onAbort: (() => void) | undefined;
-    const handle = clock.setTimeout(() => {
-      child.cancel(
-        new TelltaleError(
-          'TT_TASK_TIMEOUT',
-          `periodic task ${name}: ${label} did not settle within ${timeoutMs} ms; make it faster or raise timeoutMs`,
-        ),
-      );
-    }, timeoutMs);
-    return new Promise<void>((resolve, reject) => {
-      onAbort = () => reject(child.signal.reason);
-      if (child.signal.aborted) {
-        onAbort();
-        return;
-      }
-      child.signal.addEventListener('abort', onAbort, { once: true });
-      let p: Promise<void> | void;
-      try {
-        p = f({ signal: child.signal, attempt: attemptNo });
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      Promise.resolve(p).then(resolve, reject);
-    }).finally(() => {
-      clock.clearTimeout(handle);
-      if (onAbort !== undefined) child.signal.removeEventListener('abort', onAbort);
+    const child = (node as Cancellation).child(label);
+    // Rethrows why the child aborted: the timeout's TT_TASK_TIMEOUT, stop()'s AbortError, or the
+    // parent signal's reason.
+    const rethrowAbort = (): never => {
+      const reason: unknown = child.signal.reason;
+      throw reason;
+    };
+    try {
+      if (child.signal.aborted) rethrowAbort();
+      const work = new Promise<void>((resolve) => {
+        resolve(f({ signal: child.signal, attempt: attemptNo }));
+      });
+      const result = await raceTimeout(work, timeoutMs, {
+        clock,
+        signal: child.signal,
+        onTimeout: () =>
+          child.cancel(
+            new TelltaleError(
+              'TT_TASK_TIMEOUT',
+              `periodic task ${name}: ${label} did not settle within ${timeoutMs} ms; make it faster or raise timeoutMs`,
+            ),
+          ),
+      });
+      if (result === TIMED_OUT) rethrowAbort();
+    } finally {
       child.dispose();
-    });
+    }
   };
 
   const record = (outcome: Outcome): void => {

@@ -15,8 +15,8 @@ import {
 import { createRegistry, type Registry } from '../../src/metrics/index.js';
 import { getValue } from '../../src/testing/index.js';
 import { assertPromtoolClean, assertTextBodyValid } from '../helpers/index.js';
+import { FakeClock, until } from '../internal/fake-clock.js';
 import { type Controller, HttpStatusError, post, startController } from './controller.js';
-import { FakeClock, until } from './fake-clock.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const TIMEOUT_MS = 4321; // distinct from every backoff delay, so a pending timer's delay names it

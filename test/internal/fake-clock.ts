@@ -1,5 +1,5 @@
-// A manual clock for periodic-task tests: timers fire only when the test says so, so no test sleeps.
-import type { Clock } from '../../src/lifecycle/index.js';
+// A manual Clock for tests: time moves and timers fire only when the test says so, so no test sleeps.
+import type { Clock } from '../../src/internal/clock.js';
 
 interface Timer {
   id: number;
@@ -8,7 +8,7 @@ interface Timer {
   fn: () => void;
 }
 
-/** A {@link Clock} whose time moves only through {@link FakeClock.fireNext}. */
+/** A {@link Clock} whose time moves only through {@link FakeClock.fireNext} and {@link FakeClock.advance}. */
 export class FakeClock implements Clock {
   #now: number;
   #seq = 0;
@@ -32,19 +32,40 @@ export class FakeClock implements Clock {
     this.#timers.delete(handle as number);
   }
 
+  #sorted(): Timer[] {
+    return [...this.#timers.values()].sort((a, b) => a.at - b.at || a.id - b.id);
+  }
+
   /** Delays (ms, as scheduled) of the timers still pending, earliest first. */
   pending(): number[] {
-    return [...this.#timers.values()].sort((a, b) => a.at - b.at || a.id - b.id).map((t) => t.ms);
+    return this.#sorted().map((t) => t.ms);
   }
 
   /** Moves time to the earliest pending timer and fires it. Returns the delay it was scheduled with. */
   fireNext(): number {
-    const next = [...this.#timers.values()].sort((a, b) => a.at - b.at || a.id - b.id)[0];
+    const next = this.#sorted()[0];
     if (next === undefined) throw new Error('FakeClock: no pending timer');
     this.#timers.delete(next.id);
     this.#now = next.at;
     next.fn();
     return next.ms;
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer that falls due on the way, in order, each at
+   * its own time (a timer set by a firing timer fires too if it falls due). Returns how many fired.
+   */
+  advance(ms: number): number {
+    const end = this.#now + ms;
+    let fired = 0;
+    for (;;) {
+      const next = this.#sorted()[0];
+      if (next === undefined || next.at > end) break;
+      this.fireNext();
+      fired++;
+    }
+    this.#now = end;
+    return fired;
   }
 }
 
