@@ -1,4 +1,6 @@
 // A health check's definition, and the runner that calls it under a timeout, caches its result and shares one run between concurrent probes.
+import type { Clock } from '../internal/clock.js';
+import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 
 /** What a check function may return: nothing or `true` passes, `false` fails; so may a promise of either. */
 // biome-ignore lint/suspicious/noConfusingVoidType: `async () => {}` returns Promise<void>, which must fit.
@@ -145,8 +147,12 @@ export class CheckRunner {
   readonly definition: HealthCheck;
   /** `"name":` with the name JSON-escaped, computed once. */
   readonly #key: string;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #onRun: RunListener;
+  /** What a run that timed out records, made once. */
+  readonly #timedOut: { readonly status: CheckStatus; readonly error: string };
+  /** Aborted by {@link close}: ends a run in flight. */
+  readonly #closing = new AbortController();
 
   /** The latest result's status, `undefined` before the first run finished. */
   status: CheckStatus | undefined = undefined;
@@ -159,14 +165,11 @@ export class CheckRunner {
   #finishedAt = Number.NEGATIVE_INFINITY;
   #run: Promise<void> | undefined = undefined;
   #call: Promise<Outcome> | undefined = undefined;
-  #timer: NodeJS.Timeout | undefined = undefined;
-  #finishRun: (() => void) | undefined = undefined;
-  #closed = false;
 
   constructor(
     definition: HealthCheck,
     resolved: { timeoutMs: number; cacheMs: number; critical: boolean },
-    now: () => number,
+    clock: Clock,
     onRun: RunListener,
   ) {
     this.definition = definition;
@@ -175,8 +178,9 @@ export class CheckRunner {
     this.cacheMs = resolved.cacheMs;
     this.critical = resolved.critical;
     this.#key = `${JSON.stringify(definition.name)}:`;
-    this.#now = now;
+    this.#clock = clock;
     this.#onRun = onRun;
+    this.#timedOut = { status: 'timeout', error: `timed out after ${resolved.timeoutMs} ms` };
   }
 
   /** The latest result as a plain object, or `undefined` before the first run. */
@@ -197,9 +201,10 @@ export class CheckRunner {
    */
   ensureFresh(): Promise<void> | undefined {
     if (this.#run !== undefined) return this.#run;
-    const t0 = this.#now();
+    const t0 = this.#clock.now();
     if (this.cacheMs > 0 && t0 - this.#finishedAt < this.cacheMs) return undefined;
-    if (this.#closed) return undefined;
+    const closing = this.#closing.signal;
+    if (closing.aborted) return undefined;
     let call = this.#call;
     if (call === undefined) {
       let out: unknown;
@@ -221,38 +226,32 @@ export class CheckRunner {
         if (this.#call === pending) this.#call = undefined;
       });
     }
-    const run = new Promise<void>((resolve) => {
-      const finish = (outcome: Outcome | undefined): void => {
-        if (this.#run !== run) return;
-        clearTimeout(this.#timer);
-        this.#timer = undefined;
-        this.#run = undefined;
-        this.#finishRun = undefined;
-        if (outcome === undefined) {
-          this.#record({ status: 'timeout', error: `timed out after ${this.timeoutMs} ms` }, t0);
-        } else {
-          this.#record(outcome, t0);
-        }
-        resolve();
-      };
-      this.#finishRun = () => finish(CLOSED);
-      // Not unref'd: `await health.readiness()` in a script must get its answer. The timer lives
-      // at most timeoutMs, and close() clears it.
-      this.#timer = setTimeout(() => finish(undefined), this.timeoutMs);
-      void call.then(finish);
-    });
+    // The call never rejects (failures are outcomes), so a rejection is close() ending the run.
+    // Not unref'd: `await health.readiness()` in a script must get its answer; the timer lives at
+    // most timeoutMs, and close() clears it.
+    const run: Promise<void> = raceTimeout(call, this.timeoutMs, {
+      clock: this.#clock,
+      signal: closing,
+    }).then(
+      (outcome) => this.#finish(outcome === TIMED_OUT ? this.#timedOut : outcome, t0),
+      () => this.#finish(CLOSED, t0),
+    );
     this.#run = run;
     return run;
   }
 
-  /** Stops the runner: clears its timer and ends a run in flight as `fail` ("health.close() ended the run"). Idempotent. */
+  /** Stops the runner: ends a run in flight as `fail` ("health.close() ended the run"), and clears its timer. Idempotent. */
   close(): void {
-    this.#closed = true;
-    this.#finishRun?.();
+    this.#closing.abort();
+  }
+
+  #finish(outcome: { status: CheckStatus; error: string | undefined }, t0: number): void {
+    this.#run = undefined;
+    this.#record(outcome, t0);
   }
 
   #record(outcome: { status: CheckStatus; error: string | undefined }, t0: number): void {
-    const t1 = this.#now();
+    const t1 = this.#clock.now();
     const previous = this.status;
     this.status = outcome.status;
     this.error = outcome.error;

@@ -1,5 +1,6 @@
 // Built-in health checks: event-loop responsiveness, Redis PING (ioredis or node-redis), and heartbeat freshness.
 import { performance } from 'node:perf_hooks';
+import { type Clock, systemClock } from '../internal/clock.js';
 import { fail, TelltaleError } from '../internal/errors.js';
 import type { HealthCheck } from './check.js';
 
@@ -203,8 +204,11 @@ export interface HeartbeatCheckOptions extends BuiltinCheckOptions {
    * (`Date.now()` at that moment), or `undefined` if it never has.
    */
   readonly lastSuccess: () => number | undefined;
-  /** The clock, in milliseconds since the epoch. Default `Date.now`; inject it in tests. */
-  readonly now?: (() => number) | undefined;
+  /**
+   * The time now, in milliseconds since the epoch: a `Clock`'s `now` (pass `() => clock.now()`).
+   * Default `Date.now`; inject it in tests.
+   */
+  readonly now?: Clock['now'] | undefined;
 }
 
 /**
@@ -230,7 +234,7 @@ export function heartbeatCheck(options: HeartbeatCheckOptions): HealthCheck {
       'heartbeatCheck: lastSuccess must be a function returning the last success time in ms (Date.now()), or undefined',
     );
   }
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock.now;
   return {
     ...common(options, options.name),
     check(): undefined {

@@ -1,6 +1,7 @@
 // createHealth: the readiness state machine, the probe handlers (live, ready, health, startup) and the health metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { type Clock, clockOption, monotonicClock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import type { Gauge, GaugeHandle, Registry, StateSet } from '../metrics/index.js';
@@ -90,10 +91,11 @@ export interface HealthOptions {
   /** Registers `telltale_health_check_up`, `telltale_health_check_duration_seconds` and `telltale_health_state` here. Default: no metrics. */
   readonly registry?: HealthMetricsRegistry | undefined;
   /**
-   * The clock for cache intervals, durations and uptime, in milliseconds. Default: monotonic
-   * (`performance.timeOrigin + performance.now()`). Inject one in tests.
+   * The clock for check timeouts, cache intervals, durations and uptime: a `Clock` (`now()` in
+   * milliseconds since the epoch, `setTimeout`, `clearTimeout`). Default: monotonic
+   * (`performance.timeOrigin + performance.now()`) with the global timers. Inject one in tests.
    */
-  readonly now?: (() => number) | undefined;
+  readonly clock?: Clock | undefined;
   /** State changes (`info`), checks that start failing (`warn`) or recover (`info`), listener errors (`error`). Default: errors to stderr only. */
   readonly logger?: MinimalLogger | undefined;
 }
@@ -107,7 +109,7 @@ export interface ReadinessReport {
    */
   readonly status: 'ok' | 'degraded' | 'fail';
   readonly version: string;
-  /** Seconds since the process started (since `createHealth` when `now` is injected), 3 decimals. */
+  /** Seconds since the process started (since `createHealth` when `clock` is injected), 3 decimals. */
   readonly uptime_seconds: number;
   readonly state: HealthState;
   /** The latest result of each check, by name. */
@@ -363,10 +365,6 @@ function splitPath(url: string | undefined): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-function defaultNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 /**
  * Creates the probes, checks and readiness state machine of a service. Nothing runs until a probe
  * is requested, except background samplers of built-in checks (the event-loop monitor), which
@@ -393,11 +391,8 @@ export function createHealth(options: HealthOptions = {}): Health {
     fail('TT_INVALID_OPTION', `createHealth: version must be a string, got ${String(version)}`);
   }
   const paths = resolvePaths(options.paths);
-  if (options.now !== undefined && typeof options.now !== 'function') {
-    fail('TT_INVALID_OPTION', 'createHealth: now must be a function returning milliseconds');
-  }
-  const now = options.now ?? defaultNow;
-  const startMs = options.now === undefined ? performance.timeOrigin : now();
+  const clock = clockOption('createHealth: clock', options.clock, monotonicClock);
+  const startMs = options.clock === undefined ? performance.timeOrigin : clock.now();
   const logger = options.logger ?? defaultLogger;
   if (options.registry !== undefined && !isRegistry(options.registry)) {
     fail(
@@ -461,7 +456,7 @@ export function createHealth(options: HealthOptions = {}): Health {
 
   const add = (where: string, c: HealthCheck): void => {
     const resolved = resolveCheck(where, c, byName);
-    const runner = new CheckRunner(c, resolved, now, onRun);
+    const runner = new CheckRunner(c, resolved, clock, onRun);
     byName.set(c.name, runner);
     runners = [...runners, runner];
     if (!closed) c.start?.();
@@ -472,7 +467,7 @@ export function createHealth(options: HealthOptions = {}): Health {
   });
   metrics?.state.set('starting');
 
-  const uptime = (): number => Math.round(now() - startMs) / 1000;
+  const uptime = (): number => Math.round(clock.now() - startMs) / 1000;
 
   const transition = (to: HealthState): void => {
     const from = state;

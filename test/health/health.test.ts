@@ -20,6 +20,7 @@ import { type LogFields, logArgs, type MinimalLogger } from '../../src/internal/
 import { createRegistry } from '../../src/metrics/index.js';
 import { createMetricsServer } from '../../src/server/index.js';
 import { assertPromtoolClean, assertTextBodyValid, httpRequest } from '../helpers/index.js';
+import { FakeClock, until } from '../internal/fake-clock.js';
 
 /** Serves `health.handle()` (404 for anything else) on a free loopback port. */
 async function serve(t: TestContext, health: Health): Promise<string> {
@@ -63,12 +64,6 @@ async function get(
   };
 }
 
-/** A clock the test moves by hand. */
-function manualClock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => (t += ms) };
-}
-
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
@@ -94,8 +89,8 @@ const pass: HealthCheck = { name: 'db', check: () => {} };
 
 describe('probes: JSON shape and status codes', () => {
   it('answers every default path in each state with the documented JSON', async (t) => {
-    const clock = manualClock();
-    const health = createHealth({ version: '1.2.3', checks: [pass], now: clock.now });
+    const clock = new FakeClock(1_000_000);
+    const health = createHealth({ version: '1.2.3', checks: [pass], clock });
     const url = await serve(t, health);
     clock.advance(2500);
 
@@ -296,26 +291,36 @@ describe('probes: JSON shape and status codes', () => {
 });
 
 describe('checks', () => {
-  it('a check that hangs answers within timeout + 100 ms with status timeout', async (t) => {
+  it('a check that hangs answers at exactly its timeout with status timeout (fake clock)', async (t) => {
+    const clock = new FakeClock(1_000_000);
     const health = createHealth({
+      clock,
       checks: [pass, { name: 'hang', timeoutMs: 200, check: () => new Promise<void>(() => {}) }],
     });
     health.setReady();
     const url = await serve(t, health);
-    const t0 = performance.now();
-    const r = await get(`${url}/health/ready`);
-    const elapsed = performance.now() - t0;
-    assert.ok(elapsed < 300, `answered after ${elapsed.toFixed(1)} ms`);
-    assert.ok(elapsed >= 195, `answered too early: ${elapsed.toFixed(1)} ms`);
+    const answer = get(`${url}/health/ready`);
+    await until(() => clock.pending().length > 0, 'the check timer');
+    assert.deepEqual(clock.pending(), [200]);
+    assert.equal(clock.advance(199), 0);
+    assert.equal(clock.advance(1), 1);
+    const r = await answer;
     assert.equal(r.status, 503);
-    assert.equal(r.json.checks?.['hang']?.status, 'timeout');
-    assert.equal(r.json.checks?.['hang']?.error, 'timed out after 200 ms');
+    assert.deepEqual(r.json.checks?.['hang'], {
+      status: 'timeout',
+      critical: true,
+      duration_ms: 200,
+      error: 'timed out after 200 ms',
+    });
     assert.equal(r.json.checks?.['db']?.status, 'pass');
+    assert.deepEqual(clock.pending(), []);
   });
 
-  it('close() ends a run in flight at once and later probes no longer run checks', async () => {
+  it('close() ends a run in flight at once, clears its timer, and later probes no longer run checks', async () => {
+    const clock = new FakeClock(1_000_000);
     let calls = 0;
     const health = createHealth({
+      clock,
       checks: [
         {
           name: 'hang',
@@ -329,23 +334,29 @@ describe('checks', () => {
     });
     health.setReady();
     const pending = health.readiness();
+    assert.deepEqual(clock.pending(), [60_000]);
+    clock.advance(7);
     health.close();
     health.close();
+    assert.deepEqual(clock.pending(), [], 'close() cleared the timeout timer');
     const report = await pending;
     assert.deepEqual(report.checks['hang'], {
       status: 'fail',
       critical: true,
-      duration_ms: report.checks['hang']?.duration_ms,
+      duration_ms: 7,
       error: 'health.close() ended the run',
     });
     assert.equal((await health.readiness()).status, 'fail');
     assert.equal(calls, 1);
+    assert.deepEqual(clock.pending(), []);
   });
 
   it('a hung check is not called again while its earlier call is still pending', async () => {
+    const clock = new FakeClock(1_000_000);
     let calls = 0;
     let release: () => void = () => {};
     const health = createHealth({
+      clock,
       checks: [
         {
           name: 'slow',
@@ -360,12 +371,17 @@ describe('checks', () => {
       ],
     });
     health.setReady();
-    assert.equal((await health.readiness()).checks['slow']?.status, 'timeout');
-    assert.equal((await health.readiness()).checks['slow']?.status, 'timeout');
+    const timedOut = async (): Promise<string | undefined> => {
+      const report = health.readiness();
+      clock.advance(20);
+      return (await report).checks['slow']?.status;
+    };
+    assert.equal(await timedOut(), 'timeout');
+    assert.equal(await timedOut(), 'timeout');
     assert.equal(calls, 1);
     release();
     await new Promise((r) => setImmediate(r));
-    assert.equal((await health.readiness()).checks['slow']?.status, 'timeout'); // new call, hangs again
+    assert.equal(await timedOut(), 'timeout'); // new call, hangs again
     assert.equal(calls, 2);
     release();
     health.close();
@@ -452,10 +468,10 @@ describe('checks', () => {
   });
 
   it('reuses a result within cacheMs (injected clock): the function is called exactly once', async (t) => {
-    const clock = manualClock();
+    const clock = new FakeClock(1_000_000);
     let calls = 0;
     const health = createHealth({
-      now: clock.now,
+      clock,
       checks: [
         {
           name: 'c',
@@ -480,11 +496,11 @@ describe('checks', () => {
   });
 
   it('caches failures too, and without cacheMs runs on every probe', async () => {
-    const clock = manualClock();
+    const clock = new FakeClock(1_000_000);
     let cached = 0;
     let uncached = 0;
     const health = createHealth({
-      now: clock.now,
+      clock,
       checks: [
         {
           name: 'cached',
@@ -700,12 +716,12 @@ describe('state machine', () => {
 
 describe('metrics', () => {
   it('records check_up and the latest duration (exact, injected clock) and the state', async () => {
-    const clock = manualClock();
+    const clock = new FakeClock(1_000_000);
     const registry = createRegistry();
     let up = true;
     const health = createHealth({
       registry,
-      now: clock.now,
+      clock,
       checks: [
         {
           name: 'db',
@@ -751,12 +767,16 @@ describe('metrics', () => {
   });
 
   it('a timeout counts as down', async () => {
+    const clock = new FakeClock(1_000_000);
     const registry = createRegistry();
     const health = createHealth({
       registry,
+      clock,
       checks: [{ name: 'hang', timeoutMs: 10, check: () => new Promise<void>(() => {}) }],
     });
-    await health.readiness();
+    const report = health.readiness();
+    clock.advance(10);
+    await report;
     const upG = registry.get('telltale_health_check_up');
     assert.ok(upG?.type === 'gauge');
     assert.equal(upG.get({ check: 'hang' }), 0);
@@ -766,6 +786,11 @@ describe('metrics', () => {
 
 describe('option validation', () => {
   const invalid: [string, () => unknown, RegExp][] = [
+    [
+      'a clock without timers',
+      () => createHealth({ clock: { now: () => 1 } as never }),
+      /^TT_INVALID_OPTION: createHealth: clock must be a Clock: an object with now\(\), setTimeout\(fn, ms\) and clearTimeout\(handle\)$/,
+    ],
     [
       'negative timeout',
       () => createHealth({ checks: [{ name: 'a', check: () => {}, timeoutMs: -1 }] }),
