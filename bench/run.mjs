@@ -1,7 +1,7 @@
 // Runs every benchmark case for every library, each in its own process, and writes docs/benchmarks.md.
 // Usage (from the repo root): npm run bench [-- --libs=telltale,prom-client --groups=hot,render --rounds=2 --no-write]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import v8 from 'node:v8';
 import { median, parseArgs } from './cases/args.mjs';
 import { waitForQuiet } from './cpu.mjs';
 import { LIBS } from './libs/index.mjs';
+import { telltaleSnapshot } from './snapshot.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = dirname(benchDir);
@@ -251,33 +252,16 @@ const GROUPS = [
 ].filter((g) => !groupsWanted || groupsWanted.includes(g.id));
 
 /**
- * Which telltale sources to measure. Default: a snapshot of src/ at HEAD (git archive into
- * bench/node_modules/.telltale-snapshot/<commit>/: ignored by git and Biome, and inside the repo
- * so `yaml` still resolves from the root's node_modules), because others edit the working tree
- * while the benchmark runs. The root package.json goes with it: Node looks for a file's package
- * scope only up to the nearest node_modules, so without it the snapshot's .ts files were loaded
- * as CommonJS (every cross-module call through esbuild's export getters), which made protobuf
- * encoding about 3× slower than the same commit in the tree.
+ * Which telltale sources to measure. Default: a snapshot of src/ at HEAD (`telltaleSnapshot`,
+ * bench/snapshot.mjs: src/ and the root package.json, so the .ts files load as ES modules),
+ * because others edit the working tree while the benchmark runs.
  * `--telltale-src=worktree` measures the working tree's src/ as it is.
  */
 const telltaleCommit = git('rev-parse', 'HEAD');
 let telltaleSrc = join(root, 'src');
 let telltaleFrom = 'the working tree';
 if (args['telltale-src'] !== 'worktree') {
-  const dir = join(benchDir, 'node_modules', '.telltale-snapshot', telltaleCommit.slice(0, 12));
-  if (!existsSync(join(dir, 'package.json'))) {
-    mkdirSync(dir, { recursive: true });
-    // src/ first, package.json last: its presence marks a complete snapshot.
-    for (const path of ['src', 'package.json']) {
-      execFileSync('sh', ['-c', `git archive ${telltaleCommit} ${path} | tar -x -C "${dir}"`], {
-        cwd: root,
-      });
-    }
-  }
-  if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type !== 'module') {
-    throw new Error(`${dir}/package.json does not make src/ an ES module scope`);
-  }
-  telltaleSrc = join(dir, 'src');
+  telltaleSrc = join(telltaleSnapshot(root, telltaleCommit).dir, 'src');
   telltaleFrom = `commit ${telltaleCommit.slice(0, 12)}`;
 }
 
