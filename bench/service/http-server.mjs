@@ -3,31 +3,56 @@
 // Run (from the repo root, pinned by the runner):
 //   taskset -c 0 node --conditions=telltale-source --import tsx bench/service/http-server.mjs --variant=node-bare
 //   taskset -c 0 node ... bench/service/http-server.mjs --interleave=node-bare,node-tt-metrics --slice-ms=100
+//   taskset -c 0 node ... bench/service/http-server.mjs --interleave=node-bare,node-tt-metrics,node-prom-client,node-tt-ref --ref=<snapshot dir>
 //
-// --variant serves one variant. --interleave builds both variants in this one process and switches
-// the listener every --slice-ms milliseconds (A, B, A, B, …), noting the CPU time and requests of
-// every slice: adjacent slices see the same machine, so their difference is the variants' cost
-// difference without the drift between separate runs (see bench/service/README.md).
+// --variant serves one variant. --interleave builds every listed variant in this one process and
+// switches the listener every --slice-ms milliseconds, the first variant (the baseline) in every
+// other slice (A, B, A, C, A, D, A, B, …), noting the CPU time and requests of every slice:
+// adjacent slices see the same machine, so their difference is the variants' cost difference
+// without the drift between separate runs (see bench/service/README.md). --build-order=2,1,0,…
+// builds the variants in that order (default: as listed).
+//
+// telltale is loaded only through its public subpaths (`telltale/node-http`, `telltale/metrics`,
+// …), resolved by the `telltale-source` condition of the root package.json's export map, so the
+// harness keeps working while the modules behind them move. Variants named `*-tt-ref` load the
+// same subpaths from --ref=<dir>, a snapshot of another commit (src/ and package.json), in the
+// same process: the reference core measured side by side with the current one.
 //
 // The server answers GET / (or the probe path). The runner talks to it over the IPC channel,
 // never over HTTP, so control traffic is not counted as requests:
 //   { cmd: 'begin' }  → snapshot process.cpuUsage(), the handler's request count and the metric totals
 //   { cmd: 'end' }    → { cpuUs, served, recorded } deltas since 'begin'
-//   { cmd: 'slices' } → (interleave) { slices: [{ variant, cpuUs, served }], recorded: {variant: n} }
+//   { cmd: 'slices' } → (interleave) { slices: [{ variant, cpuUs, served }], served: [n…], recorded: [n…] }
 // `served` is counted by the listener wrapper (a plain integer, identical in every variant);
 // `recorded` is what the instrumentation recorded (http_requests_total read back from the
-// registry, or access-log lines written), or null for variants that record nothing.
-import { openSync, writeSync } from 'node:fs';
+// registry, or access-log lines written), or null for variants that record nothing. Metric
+// read-backs also check that every sample carries method="GET", route="/" and status="200".
+import { openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
 
 const args = process.argv.join(' ');
 const single = /--variant=([\w-]+)/.exec(args)?.[1];
-const pair = /--interleave=([\w-]+),([\w-]+)/.exec(args)?.slice(1);
+const list = /--interleave=([\w,-]+)/.exec(args)?.[1].split(',');
 const sliceMs = Number(/--slice-ms=(\d+)/.exec(args)?.[1] ?? 100);
-if (single === undefined && pair === undefined)
-  throw new Error('--variant=... or --interleave=a,b is required');
+const refDir = /--ref=(\S+)/.exec(args)?.[1];
+if (single === undefined && (list === undefined || list.length < 2))
+  throw new Error('--variant=... or --interleave=a,b[,c…] is required');
 
-const src = (p) => new URL(`../../src/${p}`, import.meta.url).href;
+/**
+ * A loader of telltale's public subpaths from the package at `rootUrl`: `tt('node-http')` imports
+ * what `telltale/node-http` names in that package.json's export map under `telltale-source`.
+ */
+function publicApi(rootUrl) {
+  const map = JSON.parse(readFileSync(new URL('package.json', rootUrl), 'utf8')).exports;
+  return (sub) => {
+    const file = map?.[`./${sub}`]?.['telltale-source'];
+    if (typeof file !== 'string') throw new Error(`telltale/${sub} is not a public subpath`);
+    return import(new URL(file, rootUrl).href);
+  };
+}
+const working = publicApi(new URL('../../', import.meta.url));
+const reference = refDir === undefined ? undefined : publicApi(pathToFileURL(`${refDir}/`));
 
 /**
  * The log sink of every full-mode variant (telltale and pino-http alike): a minimal stream whose
@@ -59,20 +84,64 @@ function sumSamples(text, name) {
 }
 
 /**
+ * Sums the samples of the request counter `name` and checks that each names the request the
+ * benchmark sends (GET of the route template "/", answered 200), whatever the label order, so a
+ * variant that records an unmatched route or no status cannot pass as measured.
+ */
+function requestTotal(text, name) {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    for (const want of ['method="GET"', 'route="/"', /status(_code)?="200"/]) {
+      const ok = typeof want === 'string' ? line.includes(want) : want.test(line);
+      if (!ok) throw new Error(`${name} sample without ${want}: ${line}`);
+    }
+  }
+  return sumSamples(text, name);
+}
+
+/**
  * Builds one variant: its request listener (the app, with or without instrumentation) and a
  * function reading the instrumentation's own total back (requests recorded, or access-log lines),
  * or null for variants that record nothing.
  */
 async function buildVariant(variant) {
   let recordedTotal = async () => null;
+  // `*-tt-ref` variants: the same public API, from the reference snapshot.
+  const ref = variant.endsWith('-tt-ref');
+  if (ref && reference === undefined) throw new Error(`${variant} needs --ref=<snapshot dir>`);
+  const tt = ref ? reference : working;
 
   async function telltaleRegistry() {
-    const { createRegistry } = await import(src('metrics/index.ts'));
-    const { encodeText } = await import(src('exposition/index.ts'));
+    const { createRegistry } = await tt('metrics');
+    const { encodeText } = await tt('exposition');
     const registry = createRegistry();
     recordedTotal = async () =>
-      sumSamples(encodeText(await registry.gather()), 'http_requests_total');
+      requestTotal(encodeText(await registry.gather()), 'http_requests_total');
     return registry;
+  }
+
+  /**
+   * prom-client the way its users write HTTP metrics: a `Counter` http_requests_total and a
+   * `Histogram` http_request_duration_seconds (default buckets), both labelled
+   * {method, route, status} with the route template, in their own registry.
+   */
+  async function promClient() {
+    const client = (await import('prom-client')).default;
+    const registry = new client.Registry();
+    const requests = new client.Counter({
+      name: 'http_requests_total',
+      help: 'h',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    });
+    const duration = new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'h',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    });
+    recordedTotal = async () => requestTotal(await registry.metrics(), 'http_requests_total');
+    return { requests, duration };
   }
 
   /**
@@ -81,7 +150,7 @@ async function buildVariant(variant) {
    * http_requests_total.
    */
   async function fullOptions(registry) {
-    const { createLogger } = await import(src('log/index.ts'));
+    const { createLogger } = await tt('log');
     const sink = devNullSink();
     const logger = createLogger({ level: 'info', destination: sink });
     const metricTotal = recordedTotal;
@@ -127,12 +196,13 @@ async function buildVariant(variant) {
       };
       break;
     case 'node-tt-metrics':
+    case 'node-tt-ref':
     case 'node-tt-async':
     case 'node-tt-reqid':
     case 'node-tt-trace':
     case 'node-tt-log':
     case 'node-tt-full': {
-      const { instrumentHandler, setRoute } = await import(src('adapters/node-http.ts'));
+      const { instrumentHandler, setRoute } = await tt('node-http');
       const registry = await telltaleRegistry();
       let opts = { registry };
       if (variant === 'node-tt-full') opts = await fullOptions(registry);
@@ -157,22 +227,9 @@ async function buildVariant(variant) {
       break;
     }
     case 'node-prom-client': {
-      // prom-client's idiomatic per-request counter and histogram (what the notes measured).
-      const client = (await import('prom-client')).default;
-      const registry = new client.Registry();
-      const requests = new client.Counter({
-        name: 'http_requests_total',
-        help: 'h',
-        labelNames: ['method', 'route', 'status'],
-        registers: [registry],
-      });
-      const duration = new client.Histogram({
-        name: 'http_request_duration_seconds',
-        help: 'h',
-        labelNames: ['method', 'route', 'status'],
-        registers: [registry],
-      });
-      recordedTotal = async () => sumSamples(await registry.metrics(), 'http_requests_total');
+      // prom-client's idiomatic per-request counter and histogram: a timer started when the
+      // request arrives, both recorded on the response's 'finish'.
+      const { requests, duration } = await promClient();
       listener = (req, res) => {
         const end = duration.startTimer();
         res.on('finish', () => {
@@ -214,11 +271,11 @@ async function buildVariant(variant) {
       // The cost of any middleware in Express's router, without telltale: an empty one.
       if (variant === 'express-noop-mw') app.use((_req, _res, next) => next());
       else if (variant === 'express-tt-app') {
-        const { instrumentExpress } = await import(src('adapters/express.ts'));
+        const { instrumentExpress } = await tt('express');
         const registry = await telltaleRegistry();
         serve = (a) => instrumentExpress(a, { registry });
       } else if (variant !== 'express-bare') {
-        const { telltaleExpress } = await import(src('adapters/express.ts'));
+        const { telltaleExpress } = await tt('express');
         const registry = await telltaleRegistry();
         const opts = variant === 'express-tt-full' ? await fullOptions(registry) : { registry };
         app.use(telltaleExpress(opts));
@@ -233,17 +290,22 @@ async function buildVariant(variant) {
     case 'fastify-bare':
     case 'fastify-noop-hook':
     case 'fastify-tt-metrics':
+    case 'fastify-tt-ref':
+    case 'fastify-prom-client':
     case 'fastify-tt-full': {
       const Fastify = (await import('fastify')).default;
       let app;
-      // Fastify hands its request listener to the server factory: keep the listener, give it a
-      // server it never listens on (this process's one server dispatches to it).
+      // Fastify gets a server of its own that never listens; this process's one server hands each
+      // request to it as a 'request' event, so every 'request' listener a plugin adds to
+      // `fastify.server` runs as it would on a listening server.
+      let fastifyServer;
       const serverFactory = (handler) => {
-        listener = handler;
-        return createServer();
+        fastifyServer = createServer(handler);
+        return fastifyServer;
       };
+      listener = (req, res) => fastifyServer.emit('request', req, res);
       if (variant === 'fastify-tt-full') {
-        const { fastifyGenReqId } = await import(src('adapters/fastify.ts'));
+        const { fastifyGenReqId } = await tt('fastify');
         app = Fastify({ logger: false, serverFactory, genReqId: fastifyGenReqId() });
       } else app = Fastify({ logger: false, serverFactory });
       // The cost of an onRequest hook plus a close listener on the raw response, without telltale.
@@ -253,8 +315,28 @@ async function buildVariant(variant) {
           reply.raw.once('close', onClose);
           done();
         });
+      } else if (variant === 'fastify-prom-client') {
+        // prom-client in Fastify's own hooks: the timer starts in onRequest (on a decorated
+        // request property, so Fastify keeps the request's shape) and both metrics are recorded
+        // in onResponse, with the route template Fastify matched.
+        const { requests, duration } = await promClient();
+        app.decorateRequest('endTimer', null);
+        app.addHook('onRequest', (request, _reply, done) => {
+          request.endTimer = duration.startTimer();
+          done();
+        });
+        app.addHook('onResponse', (request, reply, done) => {
+          const labels = {
+            method: request.method,
+            route: request.routeOptions.url,
+            status: reply.statusCode,
+          };
+          requests.inc(labels);
+          request.endTimer(labels);
+          done();
+        });
       } else if (variant !== 'fastify-bare') {
-        const { telltaleFastify } = await import(src('adapters/fastify.ts'));
+        const { telltaleFastify } = await tt('fastify');
         const registry = await telltaleRegistry();
         const opts = variant === 'fastify-tt-full' ? await fullOptions(registry) : { registry };
         await app.register(telltaleFastify, opts);
@@ -270,6 +352,8 @@ async function buildVariant(variant) {
     case 'hono-noop-mw':
     case 'hono-tt-metrics':
     case 'hono-tt-app':
+    case 'hono-tt-ref':
+    case 'hono-prom-client':
     case 'hono-tt-full': {
       const { Hono } = await import('hono');
       const { getRequestListener } = await import('@hono/node-server');
@@ -282,12 +366,23 @@ async function buildVariant(variant) {
         app.use(async (_c, next) => {
           await next();
         });
-      } else if (variant === 'hono-tt-app') {
-        const { instrumentHono } = await import(src('adapters/hono.ts'));
+      } else if (variant === 'hono-prom-client') {
+        // prom-client as a Hono middleware (the shape of @hono/prometheus): timer before next(),
+        // both metrics after it, with the route template Hono matched (`c.req.routePath`).
+        const { requests, duration } = await promClient();
+        app.use(async (c, next) => {
+          const end = duration.startTimer();
+          await next();
+          const labels = { method: c.req.method, route: c.req.routePath, status: c.res.status };
+          requests.inc(labels);
+          end(labels);
+        });
+      } else if (variant === 'hono-tt-app' || variant === 'hono-tt-ref') {
+        const { instrumentHono } = await tt('hono');
         const registry = await telltaleRegistry();
         fetchOf = (a) => instrumentHono(a, { registry });
       } else if (variant !== 'hono-bare') {
-        const { telltaleHono } = await import(src('adapters/hono.ts'));
+        const { telltaleHono } = await tt('hono');
         const registry = await telltaleRegistry();
         const opts = variant === 'hono-tt-full' ? await fullOptions(registry) : { registry };
         app.use(telltaleHono(opts));
@@ -306,7 +401,7 @@ async function buildVariant(variant) {
       break;
     }
     case 'probe-health': {
-      const { createHealth } = await import(src('health/index.ts'));
+      const { createHealth } = await tt('health');
       let calls = 0;
       const cached = { cacheMs: 3_600_000, timeoutMs: 1000 };
       const health = createHealth({
@@ -363,8 +458,8 @@ function nodeOk(_req, res) {
   res.end(OK);
 }
 
-// Requests the listeners were handed, per variant index (0 = --variant or the first of the pair).
-const served = [0, 0];
+// Requests the listeners were handed, per variant index (0 = --variant or the first listed).
+const served = (list ?? [single]).map(() => 0);
 let server;
 let cpu0;
 let served0 = 0;
@@ -380,20 +475,29 @@ if (single !== undefined) {
   });
   recordedOf = v.recordedTotal;
 } else {
-  const [a, b] = await Promise.all(pair.map(buildVariant));
-  const la = a.listener;
-  const lb = b.listener;
+  const order = /--build-order=([\d,]+)/.exec(args)?.[1].split(',').map(Number) ?? list.keys();
+  const built = new Array(list.length);
+  for (const i of order) built[i] = await buildVariant(list[i]);
+  if (built.some((b) => b === undefined)) throw new Error('--build-order must name every variant');
+  const listeners = built.map((b) => b.listener);
+  const recordedAll = async () => {
+    const r = [];
+    for (const b of built) r.push(await b.recordedTotal());
+    return r;
+  };
+  // The baseline (variant 0) every other slice: 0, 1, 0, 2, …, 0, n-1, then again.
+  const schedule = list.slice(1).flatMap((_, k) => [0, k + 1]);
+  let pos = 0;
   let current = 0;
   server = createServer((req, res) => {
     served[current]++;
-    if (current === 0) la(req, res);
-    else lb(req, res);
+    listeners[current](req, res);
   });
   // Slices: the CPU time and requests of every --slice-ms window, tagged with the variant that
   // served it. A bounded ring (the runner reads and clears it after each run).
   let slices = [];
   let c0 = process.cpuUsage();
-  let s0 = [0, 0];
+  let s0 = [...served];
   let recording = false;
   setInterval(() => {
     const c = process.cpuUsage();
@@ -406,22 +510,18 @@ if (single !== undefined) {
     }
     c0 = c;
     s0 = [...served];
-    current ^= 1;
+    pos = (pos + 1) % schedule.length;
+    current = schedule[pos];
   }, sliceMs);
   process.on('message', async (m) => {
     try {
       if (m.cmd === 'record') {
         recording = true;
         slices = [];
-        process.send({ ok: true, recorded: [await a.recordedTotal(), await b.recordedTotal()] });
+        process.send({ ok: true, recorded: await recordedAll() });
       } else if (m.cmd === 'slices') {
         recording = false;
-        process.send({
-          ok: true,
-          slices,
-          served: [...served],
-          recorded: [await a.recordedTotal(), await b.recordedTotal()],
-        });
+        process.send({ ok: true, slices, served: [...served], recorded: await recordedAll() });
       }
     } catch (err) {
       process.send({ ok: false, error: String(err?.stack ?? err) });
@@ -458,4 +558,4 @@ process.on('message', async (m) => {
     process.send({ ok: false, error: String(err?.stack ?? err) });
   }
 });
-process.send({ ready: true, port, variant: single ?? pair.join(',') });
+process.send({ ready: true, port, variant: single ?? list.join(',') });
