@@ -73,8 +73,10 @@ function expectEqual(what, got, want) {
 async function exemplars() {
   const { createRegistry } = await import(src('metrics/index.ts'));
   const { encodeOpenMetrics } = await import(src('exposition/index.ts'));
-  const { enableExemplars, span } = await import(src('trace/index.ts'));
+  const { createTelemetry } = await import(src('trace/index.ts'));
   const r = createRegistry();
+  // Exemplars on for this registry: its source is live only while one of `tel`'s spans is open.
+  const tel = createTelemetry({ registry: r, tracing: { exemplars: true } });
   const c = r.counter({ name: 'bench_ops_total', help: 'h', labelNames: ['a'] });
   const h = r.histogram({ name: 'bench_seconds', help: 'h', labelNames: ['a'] });
   const ch = {
@@ -96,25 +98,19 @@ async function exemplars() {
   const obsLoop = (handle, n) => {
     for (let i = 0; i < n; i++) handle.observe(VALUES[i & 1023]);
   };
-  let restore;
-  const on = {
-    before: () => {
-      restore = enableExemplars();
-    },
-    after: () => restore(),
-  };
-  // Same loop functions for every variant, so the JIT state is shared: only the exemplar source
-  // (installed or not) and the active span differ. `*-off-aa` is an A/A control: a second series
-  // measured exactly like `*-off`, to show the noise between two identical variants.
+  // Same loop functions for every variant, so the JIT state is shared: only the series and the
+  // active span differ (`*-on-nospan`: exemplars on for the registry, no span open). `*-off-aa`
+  // is an A/A control: a second series measured exactly like `*-off`, to show the noise between
+  // two identical variants.
   const variants = [
     { id: 'counter-off', run: (n) => incLoop(ch.off, n) },
     { id: 'counter-off-aa', run: (n) => incLoop(ch.aa, n) },
-    { id: 'counter-on-nospan', run: (n) => incLoop(ch.on, n), ...on },
-    { id: 'counter-on-span', run: (n) => span('bench', () => incLoop(ch.span, n)), ...on },
+    { id: 'counter-on-nospan', run: (n) => incLoop(ch.on, n) },
+    { id: 'counter-on-span', run: (n) => tel.span('bench', () => incLoop(ch.span, n)) },
     { id: 'histogram-off', run: (n) => obsLoop(hh.off, n) },
     { id: 'histogram-off-aa', run: (n) => obsLoop(hh.aa, n) },
-    { id: 'histogram-on-nospan', run: (n) => obsLoop(hh.on, n), ...on },
-    { id: 'histogram-on-span', run: (n) => span('bench', () => obsLoop(hh.span, n)), ...on },
+    { id: 'histogram-on-nospan', run: (n) => obsLoop(hh.on, n) },
+    { id: 'histogram-on-span', run: (n) => tel.span('bench', () => obsLoop(hh.span, n)) },
   ];
   const res = alternate(variants, ROUNDS);
   // Read back: every increment and observation landed; exemplars only where a span was active.

@@ -1418,7 +1418,7 @@ if (results.exemplars) {
   md.push('## 2. Exemplars (issue 4)');
   md.push('');
   md.push(
-    `One process pinned to CPU ${SERVER_CPU}; a counter \`inc()\` and a histogram \`observe()\` (default buckets) through bound handles; each variant is one series of the same metric, driven by the same loop function. Per round each variant runs one batch calibrated to ~40 ms of CPU (process.cpuUsage), variants alternating (order reversed every other round), ${e.ns['counter-off'].length} rounds; "exemplars on" installs \`enableExemplars()\` before its batch and restores the previous source after it. The A/A rows are a second series measured exactly like "off": the noise between two identical variants. Read back: every series' total equals the operations done; the OpenMetrics output has trace_id exemplars on the in-span series (${e.exemplarLines.span} lines) and none on the others.`,
+    `One process pinned to CPU ${SERVER_CPU}; a counter \`inc()\` and a histogram \`observe()\` (default buckets) through bound handles; each variant is one series of the same metric, driven by the same loop function. Per round each variant runs one batch calibrated to ~40 ms of CPU (process.cpuUsage), variants alternating (order reversed every other round), ${e.ns['counter-off'].length} rounds; "exemplars on" is one registry with a telemetry that attaches exemplars (\`createTelemetry({ registry, tracing: { exemplars: true } })\`), its source live only inside that telemetry's \`span()\`. The A/A rows are a second series measured exactly like "off": the noise between two identical variants. Read back: every series' total equals the operations done; the OpenMetrics output has trace_id exemplars on the in-span series (${e.exemplarLines.span} lines) and none on the others.`,
   );
   md.push('');
   md.push('| operation | exemplars | span | ns/op median (min–max) | vs off |');
@@ -1433,8 +1433,8 @@ if (results.exemplars) {
   for (const kind of ['counter', 'histogram']) {
     row(`${kind}-off`, kind, 'off', 'none');
     row(`${kind}-off-aa`, kind, 'off (A/A control)', 'none');
-    row(`${kind}-on-nospan`, kind, '`enableExemplars()`', 'none');
-    row(`${kind}-on-span`, kind, '`enableExemplars()`', 'active (`span()`)');
+    row(`${kind}-on-nospan`, kind, '`tracing.exemplars`', 'none');
+    row(`${kind}-on-span`, kind, '`tracing.exemplars`', 'active (`telemetry.span()`)');
   }
   md.push('');
   for (const kind of ['counter', 'histogram']) {

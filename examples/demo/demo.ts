@@ -9,7 +9,7 @@ import { BucketPresets, createRegistry, type Registry } from 'telltale/metrics';
 import { instrumentHandler, requestIdOf, setRoute } from 'telltale/node-http';
 import { type RuntimeMetrics, startRuntimeMetrics } from 'telltale/runtime';
 import { createMetricsHandler, type ServerTimeoutOptions, serverTimeouts } from 'telltale/server';
-import { configureTracing, enableExemplars, span } from 'telltale/trace';
+import { createTelemetry, span } from 'telltale/trace';
 import { startAgentProcessMetrics } from '../agent/process-metrics.js';
 import { createSystemSampler } from './system.js';
 
@@ -235,8 +235,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const runtime: RuntimeMetrics = startRuntimeMetrics(registry);
   // The agent plan's process_cpu_usage (percent) and process_memory_bytes, shown here too.
   const agentProcess = startAgentProcessMetrics(registry);
-  configureTracing({ logger: logger.named('trace') });
-  const disableExemplars = enableExemplars();
+  // Span-close events to the trace logger and trace_id exemplars on this registry, for the
+  // requests the API below serves (and the spans inside them).
+  const telemetry = createTelemetry({
+    registry,
+    logger: logger.named('trace'),
+    tracing: { exemplars: true },
+  });
   const health = createHealth({
     version: '0.1.0',
     registry,
@@ -245,7 +250,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   });
   const metricsHandler = createMetricsHandler({ registry, logger: logger.named('metrics') });
   const app = instrumentHandler(api(metrics, logger), {
-    registry,
+    telemetry,
     requestId: true,
     tracing: true,
     accessLog: { logger: logger.named('http') },
@@ -275,7 +280,6 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     agentProcess.stop();
     runtime.stop();
     health.close();
-    disableExemplars();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -346,7 +350,6 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         agentProcess.stop();
         runtime.stop();
         health.close();
-        disableExemplars();
         if (health.state !== 'stopped') health.setStopped();
       })();
       return stopped;

@@ -30,22 +30,42 @@ export type TelltaleFastifyPlugin = (
 const kRequestId = Symbol('telltale.fastify.request-id');
 type RawWithId = IncomingMessage & { [kRequestId]?: string };
 
+/** Options of {@link fastifyGenReqId}. Give it what the plugin is given. */
+export interface FastifyGenReqIdOptions {
+  /** The request id header. Default `'x-request-id'`. The plugin's `requestId.header`. */
+  readonly header?: string | undefined;
+  /**
+   * Whose request-id rules apply (`requestId.generate`, `requestId.accept`). Default:
+   * `defaultTelemetry()`. The plugin's `telemetry`.
+   */
+  readonly telemetry?: HttpInstrumentationOptions['telemetry'] | undefined;
+}
+
 /**
  * Makes Fastify's own request id (`request.id`, the `reqId` in Fastify's log lines) the telltale
- * request id: the incoming header when it is 1–128 characters of `[A-Za-z0-9._:-]`, else a new
- * UUID. Pass it as Fastify's `genReqId`; the plugin then echoes the same id instead of resolving the
- * header again.
+ * request id, with the telemetry's rules: the incoming header when it is 1–128 characters of
+ * `[A-Za-z0-9._:-]` and `requestId.accept` keeps it, else an id from `requestId.generate` (a new
+ * UUID by default). Pass it as Fastify's `genReqId`; the plugin then echoes the same id instead of
+ * resolving the header again.
  *
- * @param header the request id header. Default `'x-request-id'`. Use the same value as the
- * plugin's `requestId.header`.
- * @throws TelltaleError `TT_INVALID_OPTION` when `header` is not a header name.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `header` is not a header name or `telemetry` is
+ * not a telemetry.
  * @example
  * ```ts
- * const app = Fastify({ genReqId: fastifyGenReqId() });
+ * const app = Fastify({ genReqId: fastifyGenReqId({ telemetry }) });
+ * await app.register(telltaleFastify, { telemetry, requestId: true });
  * ```
  */
-export function fastifyGenReqId(header = 'x-request-id'): (req: IncomingMessage) => string {
-  const resolve = createRequestIdResolver(header);
+export function fastifyGenReqId(
+  options: FastifyGenReqIdOptions = {},
+): (req: IncomingMessage) => string {
+  if (typeof options !== 'object' || options === null) {
+    fail(
+      'TT_INVALID_OPTION',
+      `fastifyGenReqId: options must be an object such as { header, telemetry }, got ${String(options)}`,
+    );
+  }
+  const resolve = createRequestIdResolver(options.header, options.telemetry);
   return (req) => {
     const id = resolve(req.headers[resolve.header]);
     (req as RawWithId)[kRequestId] = id;

@@ -64,6 +64,12 @@ export class ContextRecord implements RequestContext {
   _log: RequestLogFields | undefined;
   /** @internal The OpenTelemetry span of this context, when the bridge is active. */
   _otel: unknown;
+  /**
+   * @internal The telemetry that made this context (its spans, request ids and exemplars), or
+   * `undefined` for a copy of a context made elsewhere: spans started inside then use the default
+   * telemetry. Opaque here (the context imports no tracing); `telltale/trace` reads it.
+   */
+  readonly _tel: unknown;
 
   constructor(
     requestId: string,
@@ -75,6 +81,7 @@ export class ContextRecord implements RequestContext {
     traceState: string | undefined,
     attributes: Attributes | undefined,
     ex: Readonly<Record<string, string>> | undefined,
+    tel: unknown,
   ) {
     this.requestId = requestId;
     this.traceId = traceId;
@@ -87,6 +94,7 @@ export class ContextRecord implements RequestContext {
     this._ex = ex;
     this._log = undefined;
     this._otel = undefined;
+    this._tel = tel;
   }
 
   /** The public fields only (so logging a context does not print the caches). */
@@ -108,8 +116,11 @@ export class ContextRecord implements RequestContext {
 }
 
 /**
- * The one store. Node enables its async hooks only on the first `run`, so a process that never
- * creates a context pays nothing; `getStore()` before that is a flag check.
+ * The one store, shared by every telemetry: a record names the telemetry that made it, and the
+ * store holds a record only inside the `run` that set it, so nothing in it is shared between two
+ * telemetries (docs/architecture.md, "Module-level state"). Node enables its async hooks only on
+ * the first `run`, so a process that never creates a context pays nothing; `getStore()` before
+ * that is a flag check.
  */
 const storage = new AsyncLocalStorage<ContextRecord>();
 
@@ -125,6 +136,7 @@ export function toRecord(ctx: RequestContext): ContextRecord {
     ctx.startTime,
     ctx.traceState,
     ctx.attributes,
+    undefined,
     undefined,
   );
 }

@@ -2,7 +2,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
-import { defaultRegistry, type Registry } from '../metrics/registry.js';
+import type { Registry } from '../metrics/registry.js';
+import { type Telemetry, telemetryOption } from '../trace/telemetry.js';
 import {
   type AccessLogOptions,
   createFullMode,
@@ -24,7 +25,17 @@ export const CLIENT_CLOSED_STATUS = 499;
 
 /** Options every adapter takes (one options object, validated once). */
 export interface HttpInstrumentationOptions extends HttpMetricsOptions {
-  /** Where the HTTP metrics are registered. Default: `defaultRegistry()`. */
+  /**
+   * The telemetry whose registry, request-id rules, tracing and logger the instrumentation uses,
+   * and that requests carry in their context (so spans inside them belong to it). Default:
+   * `defaultTelemetry()` (docs/telemetry.md).
+   */
+  readonly telemetry?: Telemetry;
+  /**
+   * Where the HTTP metrics are registered. Default: the telemetry's registry, which is
+   * `defaultRegistry()` for the default telemetry: the registry `createMetricsServer()` serves
+   * when its own `registry` is omitted (docs/telemetry.md, "An omitted registry").
+   */
   readonly registry?: Registry;
   /** Record the HTTP metrics. `false` keeps only the full-mode features. Default `true`. */
   readonly metrics?: boolean;
@@ -48,8 +59,8 @@ export interface HttpInstrumentationOptions extends HttpMetricsOptions {
   /**
    * Run each request inside a server span (full mode): continues the caller's trace from a valid
    * W3C `traceparent`, else starts one; named `GET /users/:id` once the route is known; ended with
-   * the status (an error for 5xx or a handler error). Spans go where `configureTracing()` sends
-   * them (close events, OpenTelemetry). Default off.
+   * the status (an error for 5xx or a handler error). Spans go where the telemetry sends them
+   * (close events to its logger, OpenTelemetry, exemplars). Default off.
    */
   readonly tracing?: boolean;
   /** Write one access-log line per finished request (full mode). Default off. */
@@ -422,10 +433,11 @@ export function createHttpInstrumentation(
       `unmatchedRoute must be a non-empty string, got ${String(unmatchedRoute)}`,
     );
   }
+  const telemetry = telemetryOption('HTTP instrumentation', options.telemetry);
   const metrics =
     options.metrics === false
       ? undefined
-      : createHttpMetrics(options.registry ?? defaultRegistry(), options);
+      : createHttpMetrics(options.registry ?? telemetry.registry, options);
   const ignored: IgnoreMatcher = compileIgnore(options.ignore);
   const rejectMalformed = options.rejectMalformedPaths ?? true;
   if (typeof rejectMalformed !== 'boolean') {
@@ -434,7 +446,7 @@ export function createHttpInstrumentation(
       `rejectMalformedPaths must be true or false, got ${String(rejectMalformed)}`,
     );
   }
-  const full: FullMode | undefined = createFullMode(options);
+  const full: FullMode | undefined = createFullMode(options, telemetry);
   const inFlight = metrics?.inFlightHandle;
 
   /** Starts tracking; `headers` is read only in full mode (request id, traceparent). */

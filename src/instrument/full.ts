@@ -5,7 +5,9 @@ import { runWithContext } from '../context/index.js';
 import { fail } from '../internal/errors.js';
 import type { LogMethod } from '../internal/logger.js';
 import { createLogger } from '../log/index.js';
-import { createRequestContext, type Span, startRequestSpan } from '../trace/index.js';
+import type { Span } from '../trace/index.js';
+import { requestContextIn, requestSpanIn } from '../trace/span.js';
+import type { TelemetryImpl } from '../trace/telemetry.js';
 import type { RequestHeaders, RequestTracker } from './core.js';
 import { createRequestIdResolver, type RequestIdResolver } from './request-id.js';
 
@@ -23,7 +25,10 @@ export type AccessLogger = { readonly [L in AccessLogLevel]?: LogMethod };
 
 /** Options of the access log (full mode). */
 export interface AccessLogOptions {
-  /** Where the lines go. Default: `createLogger({ name: 'http' })` from telltale/log (JSON on stdout, `LOG_LEVEL` applies). */
+  /**
+   * Where the lines go. Default: the telemetry's logger when it has one, else
+   * `createLogger({ name: 'http' })` from telltale/log (JSON on stdout, `LOG_LEVEL` applies).
+   */
   readonly logger?: AccessLogger;
   /** The level of each line. Default `'info'`. */
   readonly level?: AccessLogLevel;
@@ -79,12 +84,18 @@ function messageOf(err: unknown): string {
   return typeof err === 'string' ? err : 'error';
 }
 
-/** @internal Builds the full-mode half, or `undefined` when no full-mode option is on. */
-export function createFullMode(options: {
-  readonly requestId?: boolean | RequestIdOptions;
-  readonly tracing?: boolean;
-  readonly accessLog?: boolean | AccessLogOptions;
-}): FullMode | undefined {
+/**
+ * @internal Builds the full-mode half, or `undefined` when no full-mode option is on. Request ids,
+ * contexts and spans come from `telemetry`.
+ */
+export function createFullMode(
+  options: {
+    readonly requestId?: boolean | RequestIdOptions;
+    readonly tracing?: boolean;
+    readonly accessLog?: boolean | AccessLogOptions;
+  },
+  telemetry: TelemetryImpl,
+): FullMode | undefined {
   const rid = options.requestId;
   const tracing = options.tracing === true;
   const al = options.accessLog;
@@ -93,7 +104,7 @@ export function createFullMode(options: {
   }
   if (!rid && !tracing && !al) return undefined;
   const resolveId: RequestIdResolver | undefined = rid
-    ? createRequestIdResolver(typeof rid === 'object' ? rid.header : undefined)
+    ? createRequestIdResolver(typeof rid === 'object' ? rid.header : undefined, telemetry)
     : undefined;
   const header = resolveId?.header;
   const log = al ? (typeof al === 'object' ? al : {}) : undefined;
@@ -107,7 +118,10 @@ export function createFullMode(options: {
   const message = log?.message ?? 'request finished';
   let logger: AccessLogger | undefined;
   if (log !== undefined) {
-    logger = log.logger ?? createLogger({ name: 'http' });
+    logger =
+      log.logger ??
+      (telemetry.logger as AccessLogger | undefined) ??
+      createLogger({ name: 'http' });
     if (typeof logger[level] !== 'function') {
       fail('TT_INVALID_OPTION', `accessLog.logger has no "${level}" method`);
     }
@@ -119,8 +133,10 @@ export function createFullMode(options: {
     contextual,
     start(t, headers, preset) {
       if (!contextual) return;
-      // Resolved here (not by the trace module) so the configured header name is the one read.
-      const incoming = header === undefined ? undefined : (preset ?? headers[header]);
+      // Read here (not by the trace module) so the configured header name is the one read. A
+      // preset id was resolved already, with the same telemetry's rules: it is used as is.
+      const incoming = header === undefined || preset !== undefined ? undefined : headers[header];
+      const resolved = header === undefined ? undefined : preset;
       const traceHeaders = {
         requestId: incoming,
         traceparent: headers.traceparent,
@@ -128,13 +144,20 @@ export function createFullMode(options: {
       };
       let state: FullState;
       if (tracing) {
-        const span = startRequestSpan(`HTTP ${t.method}`, traceHeaders, {
-          'http.request.method': t.method,
-          'url.path': t.path,
-        });
+        const attributes = { 'http.request.method': t.method, 'url.path': t.path };
+        const span = requestSpanIn(
+          telemetry,
+          `HTTP ${t.method}`,
+          traceHeaders,
+          attributes,
+          resolved,
+        );
         state = { span, context: span.context };
       } else {
-        state = { span: undefined, context: createRequestContext(traceHeaders) };
+        state = {
+          span: undefined,
+          context: requestContextIn(telemetry, traceHeaders, undefined, resolved),
+        };
       }
       t.state = state;
       t.requestId = state.context.requestId;

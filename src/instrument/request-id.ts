@@ -1,7 +1,8 @@
 // Request id resolution for the HTTP adapters: a configurable header name over telltale/trace's resolveRequestId rules.
 
 import { fail } from '../internal/errors.js';
-import { REQUEST_ID_HEADER, resolveRequestId } from '../trace/request-id.js';
+import { REQUEST_ID_HEADER } from '../trace/request-id.js';
+import { type Telemetry, telemetryOption } from '../trace/telemetry.js';
 
 /** The default request id header (`x-request-id`). */
 export const DEFAULT_REQUEST_ID_HEADER = REQUEST_ID_HEADER;
@@ -16,12 +17,15 @@ export interface RequestIdResolver {
 }
 
 /**
- * Builds the resolver for one header name, with `resolveRequestId`'s rules (telltale/trace): an
- * incoming id is kept when it is 1–128 characters of `[A-Za-z0-9._:-]` (so it cannot inject CR/LF,
- * quotes or log fields); anything else, including an empty or repeated header, gets a new UUID (or
- * `configureTracing({ generateRequestId })`'s id when tracing is on).
+ * Builds the resolver for one header name, with the telemetry's request-id rules
+ * (`telemetry.resolveRequestId`): an incoming id is kept when it is 1–128 characters of
+ * `[A-Za-z0-9._:-]` (so it cannot inject CR/LF, quotes or log fields) and the telemetry's
+ * `requestId.accept` keeps it; anything else, including an empty or repeated header, gets a new id
+ * from the telemetry's `requestId.generate` (a random UUID by default).
  *
- * @throws TelltaleError `TT_INVALID_OPTION` when `header` is not an HTTP header name.
+ * @param telemetry default `defaultTelemetry()`.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `header` is not an HTTP header name, or
+ * `telemetry` is not a telemetry.
  * @example
  * ```ts
  * const resolve = createRequestIdResolver('x-request-id');
@@ -31,6 +35,7 @@ export interface RequestIdResolver {
  */
 export function createRequestIdResolver(
   header: string = DEFAULT_REQUEST_ID_HEADER,
+  telemetry?: Telemetry,
 ): RequestIdResolver {
   if (typeof header !== 'string' || !HEADER_NAME.test(header)) {
     fail(
@@ -38,7 +43,8 @@ export function createRequestIdResolver(
       `requestId.header must be an HTTP header name, got ${String(header)}`,
     );
   }
+  const tel = telemetryOption('createRequestIdResolver', telemetry);
   const resolve = (value: string | readonly string[] | undefined): string =>
-    resolveRequestId(value);
+    tel.resolveRequestId(value);
   return Object.assign(resolve, { header: header.toLowerCase() });
 }

@@ -1,7 +1,7 @@
 // Counter: a monotonically increasing count, stored in a per-metric Float64Array slab.
 
 import { fail } from '../internal/errors.js';
-import { exemplarSource } from '../internal/exemplar-source.js';
+import type { ExemplarSlot } from '../internal/exemplar-source.js';
 import {
   checkExemplar,
   grow,
@@ -76,11 +76,14 @@ export class CounterImpl<N extends LabelNames>
   _vals: Float64Array = new Float64Array(this._capacity);
   /** @internal Exemplars by slot, created on first use. */
   _ex: (Exemplar | undefined)[] | null = null;
+  /** @internal The registry's exemplar hook (`rt.exemplars`), one load closer to the update path. */
+  readonly _exs: ExemplarSlot;
   /** @internal */
   readonly _collect: ((c: Counter<N>) => void | Promise<void>) | undefined;
 
   constructor(init: CounterInit<N>, rt: MetricRuntime) {
     super(init, rt);
+    this._exs = rt.exemplars;
     this._collect = init.collect;
     this._init();
   }
@@ -89,12 +92,12 @@ export class CounterImpl<N extends LabelNames>
   _add1(i: number, v: number): void {
     this._vals[i]! += v;
     if (this._touched !== null) this._touched[i] = 1;
-    if (exemplarSource !== null) this._autoExemplar(i, v);
+    if (this._exs.live !== null) this._autoExemplar(i, v);
   }
 
   /** @internal Attaches the active trace's exemplar, if any (kept out of `_add1` so it stays small). */
   _autoExemplar(i: number, v: number): void {
-    const labels = exemplarSource?.();
+    const labels = this._exs.live?.();
     if (labels === undefined) return;
     this._ex ??= [];
     this._ex[i] = { labels, value: v, timestamp: this._rt.now() / 1000 };

@@ -1,7 +1,7 @@
 // Histogram: per-bucket counts and sums in per-metric Float64Array slabs, one stride per series.
 
 import { fail } from '../internal/errors.js';
-import { exemplarSource } from '../internal/exemplar-source.js';
+import type { ExemplarSlot } from '../internal/exemplar-source.js';
 import {
   checkExemplar,
   grow,
@@ -105,6 +105,8 @@ export class HistogramImpl<N extends LabelNames>
   _sums: Float64Array = new Float64Array(this._capacity);
   /** @internal Exemplars by `slot * stride + bucket`, created on first use. */
   _ex: (Exemplar | undefined)[] | null = null;
+  /** @internal The registry's exemplar hook (`rt.exemplars`), one load closer to the update path. */
+  readonly _exs: ExemplarSlot;
   /** @internal Native buckets by slot (count and sum stay in the slabs above), or null. */
   readonly _nat: NativeSeries[] | null;
   /** @internal */
@@ -112,6 +114,7 @@ export class HistogramImpl<N extends LabelNames>
 
   constructor(init: HistogramInit<N>, rt: MetricRuntime) {
     super(init, rt);
+    this._exs = rt.exemplars;
     this.buckets = Object.freeze([...init.buckets]);
     this._bounds = Float64Array.from(init.buckets);
     this._stride = init.buckets.length + 1;
@@ -135,7 +138,7 @@ export class HistogramImpl<N extends LabelNames>
     this._counts[b]!++;
     this._sums[i]! += v;
     if (this._touched !== null) this._touched[i] = 1;
-    if (exemplarSource !== null) this._autoExemplar(b, v);
+    if (this._exs.live !== null) this._autoExemplar(b, v);
     return b;
   }
 
@@ -153,7 +156,7 @@ export class HistogramImpl<N extends LabelNames>
 
   /** @internal Attaches the active trace's exemplar to bucket slot `b`, if any. */
   _autoExemplar(b: number, v: number): void {
-    const labels = exemplarSource?.();
+    const labels = this._exs.live?.();
     if (labels === undefined) return;
     this._ex ??= [];
     this._ex[b] = { labels, value: v, timestamp: this._rt.now() / 1000 };

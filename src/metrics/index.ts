@@ -9,7 +9,6 @@ export {
   WarningCodes,
   type WarningSink,
 } from '../internal/errors.js';
-export { type ExemplarSource, setExemplarSource } from '../internal/exemplar-source.js';
 export type { MinimalLogger } from '../internal/logger.js';
 export {
   BucketPresets,

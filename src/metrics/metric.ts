@@ -2,6 +2,7 @@
 
 import { fail } from '../internal/errors.js';
 import { escapeLabelValue } from '../internal/escape.js';
+import type { ExemplarSlot } from '../internal/exemplar-source.js';
 import {
   type LabelPolicy,
   type LongLabelValuePolicy,
@@ -48,6 +49,8 @@ export interface MetricRuntime {
   readonly checkExtraLabels: boolean;
   /** The registry's labels-object lookup copies (one per label-name tuple while they last). */
   readonly lookups: LookupPool;
+  /** The registry's exemplar hook (counters and histograms read `live` on every update). */
+  readonly exemplars: ExemplarSlot;
 }
 
 /** The spec shared by every instrument. */

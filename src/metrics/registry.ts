@@ -2,6 +2,7 @@
 
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
 import { escapeLabelValue } from '../internal/escape.js';
+import { ExemplarSlot } from '../internal/exemplar-source.js';
 import type { MinimalLogger } from '../internal/logger.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 import '../internal/well-formed.js';
@@ -293,6 +294,8 @@ class RegistryImpl implements Registry {
   private readonly _selfEvents: MetricEvents;
   /** Labels-object lookup copies, handed out per label-name tuple ([ADR 0003](../../docs/adr/0003-series-storage-and-lookups.md)). */
   private readonly _lookups = new LookupPool();
+  /** @internal This registry's exemplar hook, shared by its metrics (see {@link exemplarSlotOf}). */
+  readonly _exemplarSlot = new ExemplarSlot();
   private _self: {
     overflow?: Counter<readonly ['metric']>;
     truncated?: Counter<readonly ['metric']>;
@@ -426,6 +429,7 @@ class RegistryImpl implements Registry {
       events: this._selfEvents,
       checkExtraLabels: false,
       lookups: this._lookups,
+      exemplars: this._exemplarSlot,
     };
   }
 
@@ -514,6 +518,7 @@ class RegistryImpl implements Registry {
       events: this._events,
       checkExtraLabels: this._strict,
       lookups: this._lookups,
+      exemplars: this._exemplarSlot,
     };
     const metric = build({ name, help, unit, labelNames: Object.freeze([...labelNames]) }, rt);
     this._entries.set(name, { metric, specKey });
@@ -891,9 +896,31 @@ export function createRegistry(options?: RegistryOptions): Registry {
   return new RegistryImpl(options);
 }
 
+/**
+ * @internal The exemplar hook of a registry from {@link createRegistry} or {@link defaultRegistry},
+ * or `undefined` for any other (a no-op registry records nothing, so it has none).
+ */
+export function exemplarSlotOf(registry: Registry): ExemplarSlot | undefined {
+  return registry instanceof RegistryImpl ? registry._exemplarSlot : undefined;
+}
+
+/**
+ * The lazily created default: `undefined` until the first {@link defaultRegistry} call. The one
+ * module-level variable of the metrics core (docs/architecture.md, "Module-level state").
+ */
 let defaultReg: Registry | undefined;
 
-/** The process-wide default registry, created on first call (never on import). */
+/**
+ * The default registry: the one every factory records into when its `registry` option is omitted,
+ * and the one `createMetricsServer()` serves without one (the default telemetry's registry, see
+ * [docs/telemetry.md](../../docs/telemetry.md#an-omitted-registry)). Created on the first call,
+ * never on import; the same registry for the life of the process.
+ *
+ * @example
+ * ```ts
+ * defaultRegistry().counter({ name: 'jobs_total', help: 'Jobs run.' }).inc();
+ * ```
+ */
 export function defaultRegistry(): Registry {
   defaultReg ??= new RegistryImpl();
   return defaultReg;

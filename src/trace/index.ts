@@ -1,4 +1,4 @@
-// telltale/trace: request ids, W3C traceparent, spans, the OpenTelemetry bridge, outgoing propagation and exemplars.
+// telltale/trace: the telemetry object, request ids, W3C traceparent, spans, the OpenTelemetry bridge, outgoing propagation and exemplars.
 
 export type { Attributes, AttributeValue, RequestContext } from '../context/context.js';
 // The context functions too, so the HTTP layer needs one import.
@@ -8,7 +8,7 @@ export {
   logContextFields,
   runWithContext,
 } from '../context/context.js';
-export { type ExemplarOptions, enableExemplars } from './exemplars.js';
+export type { ExemplarOptions } from './exemplars.js';
 export { newSpanId, newTraceId } from './ids.js';
 export {
   enableFetchPropagation,
@@ -24,7 +24,6 @@ export {
   resolveRequestId,
 } from './request-id.js';
 export {
-  configureTracing,
   createRequestContext,
   type IncomingTraceHeaders,
   type ResponseHeadersOptions,
@@ -38,8 +37,15 @@ export {
   span,
   startRequestSpan,
   startSpan,
-  type TracingOptions,
 } from './span.js';
+export {
+  createTelemetry,
+  defaultTelemetry,
+  type RequestIdRules,
+  type Telemetry,
+  type TelemetryOptions,
+  type TracingOptions,
+} from './telemetry.js';
 export {
   formatTraceparent,
   MAX_TRACESTATE_LENGTH,

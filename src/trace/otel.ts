@@ -4,75 +4,77 @@ import { createRequire } from 'node:module';
 import type * as OTelApi from '@opentelemetry/api';
 import type { Attributes } from '../context/context.js';
 
-type Api = typeof OTelApi;
-
-/**
- * The API module: `undefined` until first needed, `null` when it is not installed. Loaded with a
- * synchronous `require` (spans start synchronously). The API keeps its registrations on a global
- * symbol, so this CommonJS copy sees a provider registered through the ESM build as well.
- */
-let api: Api | null | undefined;
-
-/** The tracer spans go to; `undefined` while the bridge is inactive (the only check on the span path). */
-export let otelTracer: OTelApi.Tracer | undefined;
-
-/**
- * The next time (span clock, ms) an inactive bridge looks for a registered provider again, so a
- * provider registered after the first span is picked up within a second. `Infinity` when the API
- * is absent or the bridge is switched off.
- */
-export let otelNextCheck = 0;
+/** @internal The `@opentelemetry/api` module. */
+export type Api = typeof OTelApi;
 
 const RECHECK_MS = 1000;
-let enabled = true;
 
+/**
+ * The API module, or `null` when it is not installed. Loaded with a synchronous `require` (spans
+ * start synchronously); Node's module cache makes a second call a lookup. The API keeps its
+ * registrations on a global symbol, so this CommonJS copy sees a provider registered through the
+ * ESM build as well.
+ */
 function loadApi(): Api | null {
-  if (api !== undefined) return api;
   try {
-    api = createRequire(import.meta.url)('@opentelemetry/api') as Api;
+    return createRequire(import.meta.url)('@opentelemetry/api') as Api;
   } catch {
-    api = null;
+    return null;
   }
-  return api;
-}
-
-/** @internal The loaded API (only valid while {@link otelTracer} is set). */
-export function otelApi(): Api {
-  return api as Api;
 }
 
 /**
- * @internal Looks for a registered tracer provider; sets {@link otelTracer} if one is there. A
- * provider is "registered" when the global `ProxyTracerProvider` has a delegate (the API's own
- * no-op provider otherwise hands out spans with all-zero ids).
+ * @internal One telemetry's OpenTelemetry bridge: whether it is on, and the tracer its spans go
+ * to once a provider is registered. Each telemetry has its own, so one that turns the bridge off
+ * does not turn it off for another.
  */
-export function refreshOtel(now: number): void {
-  const a = enabled ? loadApi() : null;
-  if (a === null) {
-    otelTracer = undefined;
-    otelNextCheck = Number.POSITIVE_INFINITY;
-    return;
-  }
-  const provider = a.trace.getTracerProvider() as OTelApi.TracerProvider & {
-    getDelegateTracer?: (name: string, version?: string) => OTelApi.Tracer | undefined;
-  };
-  otelTracer =
-    typeof provider.getDelegateTracer === 'function'
-      ? provider.getDelegateTracer('telltale', '0.1.0')
-      : provider.getTracer('telltale', '0.1.0');
-  otelNextCheck = otelTracer === undefined ? now + RECHECK_MS : Number.POSITIVE_INFINITY;
-}
+export class OtelBridge {
+  /** The API module: `undefined` until first needed, `null` when it is not installed. */
+  api: Api | null | undefined = undefined;
+  /** The tracer spans go to; `undefined` while the bridge is inactive (the only check on the span path). */
+  tracer: OTelApi.Tracer | undefined = undefined;
+  /**
+   * The next time (span clock, ms) an inactive bridge looks for a registered provider again, so a
+   * provider registered after the first span is picked up within a second. `Infinity` when the
+   * API is absent or the bridge is off.
+   */
+  nextCheck: number;
+  /** `openTelemetry` as the telemetry was created with. */
+  readonly enabled: boolean;
 
-/** @internal Switches the bridge on (`true`, look for a provider now) or off. */
-export function setOtelEnabled(on: boolean, now: number): void {
-  enabled = on;
-  refreshOtel(now);
+  constructor(enabled: boolean) {
+    this.enabled = enabled;
+    this.nextCheck = enabled ? 0 : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Looks for a registered tracer provider; sets {@link tracer} if one is there. A provider is
+   * "registered" when the global `ProxyTracerProvider` has a delegate (the API's own no-op
+   * provider otherwise hands out spans with all-zero ids).
+   */
+  refresh(now: number): void {
+    if (this.enabled && this.api === undefined) this.api = loadApi();
+    const a = this.enabled ? this.api : null;
+    if (a === null || a === undefined) {
+      this.tracer = undefined;
+      this.nextCheck = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const provider = a.trace.getTracerProvider() as OTelApi.TracerProvider & {
+      getDelegateTracer?: (name: string, version?: string) => OTelApi.Tracer | undefined;
+    };
+    this.tracer =
+      typeof provider.getDelegateTracer === 'function'
+        ? provider.getDelegateTracer('telltale', '0.1.0')
+        : provider.getTracer('telltale', '0.1.0');
+    this.nextCheck = this.tracer === undefined ? now + RECHECK_MS : Number.POSITIVE_INFINITY;
+  }
 }
 
 /** The span kinds telltale passes to OpenTelemetry. */
 export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 
-const KINDS: Record<SpanKind, number> = {
+const KINDS: Readonly<Record<SpanKind, number>> = {
   internal: 0,
   server: 1,
   client: 2,
@@ -116,13 +118,13 @@ export interface OtelStart {
  * span context made from its ids, so OTel keeps telltale's trace id.
  */
 export function startOtelSpan(
+  a: Api,
   tracer: OTelApi.Tracer,
   name: string,
   kind: SpanKind,
   attributes: Attributes | undefined,
   parent: OtelParent | undefined,
 ): OtelStart {
-  const a = api as Api;
   let octx = a.context.active();
   let parentSpanId = a.trace.getSpanContext(octx)?.spanId;
   if (parentSpanId === undefined && parent !== undefined) {
@@ -146,8 +148,7 @@ export function startOtelSpan(
 }
 
 /** @internal Runs `fn` with `span` as the active OTel span (a plain call without an OTel context manager). */
-export function withOtelSpan<R>(span: unknown, fn: () => R): R {
-  const a = api as Api;
+export function withOtelSpan<R>(a: Api, span: unknown, fn: () => R): R {
   return a.context.with(a.trace.setSpan(a.context.active(), span as OTelApi.Span), fn);
 }
 

@@ -11,29 +11,22 @@ import {
 } from '../context/context.js';
 import { fail } from '../internal/errors.js';
 import type { LogFields, LogMethod } from '../internal/logger.js';
-import { spanClosed, spanOpened } from './exemplars.js';
 import { newSpanId, newTraceId } from './ids.js';
 import {
+  type Api,
   endOtelSpan,
   type OtelParent,
-  otelApi,
-  otelNextCheck,
-  otelTracer,
-  refreshOtel,
   type SpanKind,
-  setOtelEnabled,
   startOtelSpan,
   withOtelSpan,
 } from './otel.js';
-import { resolveRequestId } from './request-id.js';
+import { type TelemetryImpl, theDefault } from './telemetry.js';
 import { normalizeTracestate, parseTraceparent, type Traceparent } from './traceparent.js';
 
 export type { SpanKind } from './otel.js';
 
 /** The levels a span-close event can be logged at. */
 export type SpanLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
-
-const LEVELS: readonly SpanLogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
 /**
  * Where span-close events go: any logger with a method per level in pino's argument order
@@ -44,95 +37,18 @@ export type SpanLogger = { readonly [L in SpanLogLevel]?: LogMethod } & {
   isLevelEnabled?(level: string): boolean;
 };
 
-/**
- * Options of {@link configureTracing}. Only the options given change.
- *
- * @example
- * ```ts
- * configureTracing({ logger, level: 'info', errorLevel: 'warn', openTelemetry: false });
- * ```
- */
-export interface TracingOptions {
-  /** Logs one event per closed span. Default `null`: spans are not logged. */
-  readonly logger?: SpanLogger | null | undefined;
-  /** The level of span-close events. Default `'debug'`. */
-  readonly level?: SpanLogLevel | undefined;
-  /** The level of span-close events for spans that ended with an error. Default: `level`. */
-  readonly errorLevel?: SpanLogLevel | undefined;
-  /**
-   * Send spans to the OpenTelemetry tracer provider registered through `@opentelemetry/api`, if
-   * any. Default `true`. Setting it (either way) also looks for a provider again at once, so call
-   * `configureTracing({ openTelemetry: true })` after replacing the global provider.
-   */
-  readonly openTelemetry?: boolean | undefined;
-  /** The `sampled` flag of traces telltale starts (without OpenTelemetry's sampler). Default `true`. */
-  readonly sampled?: boolean | undefined;
-  /** The span clock in milliseconds. Default `performance.now`. Tests inject one. */
-  readonly now?: (() => number) | undefined;
-  /** Makes request ids for requests without a valid one. Default: a random v4 UUID. */
-  readonly generateRequestId?: (() => string) | undefined;
-}
+/** @internal The span levels, for option checks. */
+export const SPAN_LOG_LEVELS: readonly SpanLogLevel[] = Object.freeze([
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+]);
 
-let logger: SpanLogger | null = null;
-let level: SpanLogLevel = 'debug';
-let errorLevel: SpanLogLevel | undefined;
-let sampledDefault = true;
-let clock: () => number = () => performance.now();
-let generateRequestId: (() => string) | undefined;
-
-function isFn(v: unknown): v is (...args: never[]) => unknown {
-  return typeof v === 'function';
-}
-
-/**
- * Configures telltale's spans: where span-close events are logged and at which level, the
- * OpenTelemetry bridge, the sampled flag of new traces, the clock. Validated here, once: a bad
- * option throws `TT_INVALID_OPTION` and changes nothing.
- *
- * @example
- * ```ts
- * configureTracing({ logger: createLogger({ name: 'trace' }), level: 'info' });
- * ```
- */
-export function configureTracing(options: TracingOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    fail('TT_INVALID_OPTION', 'configureTracing: options must be an object');
-  }
-  const lv = options.level;
-  if (lv !== undefined && !LEVELS.includes(lv)) {
-    fail('TT_INVALID_OPTION', `configureTracing: level must be one of ${LEVELS.join(', ')}`);
-  }
-  const elv = options.errorLevel;
-  if (elv !== undefined && !LEVELS.includes(elv)) {
-    fail('TT_INVALID_OPTION', `configureTracing: errorLevel must be one of ${LEVELS.join(', ')}`);
-  }
-  const lg = options.logger;
-  if (lg !== undefined && lg !== null) {
-    const need = [lv ?? level, elv ?? errorLevel ?? lv ?? level];
-    for (const l of need) {
-      if (typeof lg !== 'object' || !isFn(lg[l])) {
-        fail('TT_INVALID_OPTION', `configureTracing: logger has no "${l}" method`);
-      }
-    }
-  }
-  for (const k of ['now', 'generateRequestId'] as const) {
-    if (options[k] !== undefined && !isFn(options[k])) {
-      fail('TT_INVALID_OPTION', `configureTracing: ${k} must be a function`);
-    }
-  }
-  if (options.sampled !== undefined && typeof options.sampled !== 'boolean') {
-    fail('TT_INVALID_OPTION', 'configureTracing: sampled must be a boolean');
-  }
-  if (options.openTelemetry !== undefined && typeof options.openTelemetry !== 'boolean') {
-    fail('TT_INVALID_OPTION', 'configureTracing: openTelemetry must be a boolean');
-  }
-  if (lg !== undefined) logger = lg;
-  if (lv !== undefined) level = lv;
-  if (elv !== undefined) errorLevel = elv;
-  if (options.sampled !== undefined) sampledDefault = options.sampled;
-  if (options.now !== undefined) clock = options.now;
-  if (options.generateRequestId !== undefined) generateRequestId = options.generateRequestId;
-  if (options.openTelemetry !== undefined) setOtelEnabled(options.openTelemetry, clock());
+/** The telemetry a context belongs to: the one that made it, else the default telemetry. */
+function telemetryOf(c: ContextRecord | undefined): TelemetryImpl {
+  return (c?._tel as TelemetryImpl | undefined) ?? theDefault();
 }
 
 /** A span's outcome: `unset` while it runs, then `ok` or `error`. */
@@ -208,11 +124,14 @@ class SpanImpl implements Span {
   errorMessage: string | undefined = undefined;
   /** Attributes set after start (a copy of the initial ones, made on the first set). */
   _attrs: Record<string, AttributeValue | undefined> | undefined = undefined;
+  /** The telemetry the span belongs to: its clock, logger, OpenTelemetry bridge and exemplars. */
+  readonly _tel: TelemetryImpl;
 
-  constructor(name: string, kind: SpanKind, context: ContextRecord) {
+  constructor(name: string, kind: SpanKind, context: ContextRecord, tel: TelemetryImpl) {
     this.name = name;
     this.kind = kind;
     this.context = context;
+    this._tel = tel;
   }
 
   get attributes(): Attributes {
@@ -248,7 +167,7 @@ class SpanImpl implements Span {
   run<R>(fn: (span: Span) => R): R {
     const o = this.context._otel;
     if (o === undefined) return runWithRecord(this.context, fn, this);
-    return withOtelSpan(o, () => runWithRecord(this.context, fn, this));
+    return withOtelSpan(this._tel._otel.api as Api, o, () => runWithRecord(this.context, fn, this));
   }
 
   end(error?: unknown): void {
@@ -259,9 +178,10 @@ class SpanImpl implements Span {
   _finish(failed: boolean, error: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    const tel = this._tel;
     // First, so a throwing logger or OTel exporter cannot leave the span counted as open.
-    spanClosed();
-    const d = clock() - this.context.startTime;
+    tel._slot?.closed();
+    const d = tel._now() - this.context.startTime;
     this.durationMs = d;
     let message: string | undefined;
     if (failed) {
@@ -271,7 +191,9 @@ class SpanImpl implements Span {
     } else {
       this.status = 'ok';
     }
-    if (logger !== null) logClose(logger, this, d, message);
+    const lg = tel._spanLogger;
+    if (lg !== null)
+      logClose(lg, message === undefined ? tel._level : tel._errorLevel, this, d, message);
     const o = this.context._otel;
     if (o !== undefined) endOtelSpan(o, error, message);
   }
@@ -279,11 +201,11 @@ class SpanImpl implements Span {
 
 function logClose(
   lg: SpanLogger,
+  lv: SpanLogLevel,
   s: SpanImpl,
   durationMs: number,
   message: string | undefined,
 ): void {
-  const lv = message === undefined ? level : (errorLevel ?? level);
   if (lg.isLevelEnabled !== undefined && !lg.isLevelEnabled(lv)) return;
   if (lg[lv] === undefined) return;
   const c = s.context;
@@ -324,6 +246,7 @@ export interface StartSpanOptions {
  * agree; OTel's parent is the active OTel span, else the telltale parent's.
  */
 function open(
+  tel: TelemetryImpl,
   name: string,
   attributes: Attributes | undefined,
   kind: SpanKind,
@@ -332,15 +255,17 @@ function open(
   requestId: string | undefined,
   traceState: string | undefined,
 ): SpanImpl {
-  const t = clock();
-  if (otelTracer === undefined && t >= otelNextCheck) refreshOtel(t);
+  const t = tel._now();
+  const bridge = tel._otel;
+  if (bridge.tracer === undefined && t >= bridge.nextCheck) bridge.refresh(t);
   let traceId: string | undefined;
   let spanId = '';
   let parentSpanId: string | undefined;
-  let sampled = sampledDefault;
+  let sampled = tel._sampled;
   let otelSpan: unknown;
-  const tracer = otelTracer;
+  const tracer = bridge.tracer;
   if (tracer !== undefined) {
+    const api = bridge.api as Api;
     let op: OtelParent | undefined;
     if (parent !== undefined) {
       op = {
@@ -361,9 +286,9 @@ function open(
         remote: true,
       };
     }
-    const started = startOtelSpan(tracer, name, kind, attributes, op);
+    const started = startOtelSpan(api, tracer, name, kind, attributes, op);
     const sc = started.span.spanContext();
-    if (otelApi().trace.isSpanContextValid(sc)) {
+    if (api.trace.isSpanContextValid(sc)) {
       traceId = sc.traceId;
       spanId = sc.spanId;
       sampled = (sc.traceFlags & 1) === 1;
@@ -401,29 +326,29 @@ function open(
     traceState,
     attributes,
     ex,
+    tel,
   );
   ctx._otel = otelSpan;
-  const s = new SpanImpl(name, kind, ctx);
+  const s = new SpanImpl(name, kind, ctx, tel);
   // Last, after everything that can throw: a span counted here is one the caller holds to end.
-  spanOpened();
+  tel._slot?.opened();
   return s;
 }
 
 /**
- * Starts a span that you end yourself with `span.end(error?)`. It is a child of the active
- * context (or of `options.parent`; a new trace without one) but does not become active: use
- * `span.run(fn)` for that, or the scoped {@link span}.
- *
- * @example
- * ```ts
- * const s = startSpan('cache.fill', { 'cache.key': key });
- * try { await s.run(() => fill(key)); s.end(); } catch (err) { s.end(err); throw err; }
- * ```
+ * @internal {@link startSpan} for telemetry `tel`, or, with `undefined`, for the parent's telemetry
+ * (the default telemetry without a parent).
  */
-export function startSpan(name: string, attributes?: Attributes, options?: StartSpanOptions): Span {
+export function startSpanIn(
+  tel: TelemetryImpl | undefined,
+  name: string,
+  attributes: Attributes | undefined,
+  options: StartSpanOptions | undefined,
+): Span {
   const p = options?.parent;
   const parent = p === null ? undefined : p === undefined ? activeRecord() : toRecord(p);
   return open(
+    tel ?? telemetryOf(parent),
     name,
     attributes,
     options?.kind ?? 'internal',
@@ -432,6 +357,23 @@ export function startSpan(name: string, attributes?: Attributes, options?: Start
     undefined,
     undefined,
   );
+}
+
+/**
+ * Starts a span that you end yourself with `span.end(error?)`. It is a child of the active
+ * context (or of `options.parent`; a new trace without one) but does not become active: use
+ * `span.run(fn)` for that, or the scoped {@link span}. It belongs to the parent's telemetry (the
+ * request's, inside an instrumented request), or to the default telemetry without a parent; use
+ * `telemetry.startSpan` to choose one.
+ *
+ * @example
+ * ```ts
+ * const s = startSpan('cache.fill', { 'cache.key': key });
+ * try { await s.run(() => fill(key)); s.end(); } catch (err) { s.end(err); throw err; }
+ * ```
+ */
+export function startSpan(name: string, attributes?: Attributes, options?: StartSpanOptions): Span {
+  return startSpanIn(undefined, name, attributes, options);
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -443,32 +385,14 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 /**
- * Runs `fn` in a new child span of the active context (a new trace outside one) and ends the span
- * when `fn` returns, or when its promise settles: status `ok`, or `error` with the thrown or
- * rejected error's message (the error is rethrown unchanged). Nesting holds across `await`.
- * `fn` gets the span, to add attributes. A promise (or any thenable, such as a query builder)
- * returned by `fn` is chained: you get a new native promise of the same value.
- *
- * @example
- * ```ts
- * const user = await span('db.getUser', { 'db.system': 'postgresql' }, () => db.getUser(id));
- * span('render', (s) => { s.setAttribute('items', items.length); return render(items); });
- * ```
+ * @internal {@link span} for telemetry `tel`, or, with `undefined`, for the active context's
+ * telemetry (the default telemetry outside one).
  */
-export function span<R>(name: string, fn: (span: Span) => R): R;
-/**
- * {@link span} with attributes, given to the close event and the OpenTelemetry span.
- *
- * @example
- * ```ts
- * await span('db.query', { 'db.system': 'postgresql', table: 'users' }, () => pool.query(sql));
- * ```
- */
-export function span<R>(name: string, attributes: Attributes | undefined, fn: (span: Span) => R): R;
-export function span<R>(
+export function spanIn<R>(
+  tel: TelemetryImpl | undefined,
   name: string,
   a: Attributes | undefined | ((span: Span) => R),
-  b?: (span: Span) => R,
+  b: ((span: Span) => R) | undefined,
 ): R {
   let attributes: Attributes | undefined;
   let fn: (span: Span) => R;
@@ -479,7 +403,17 @@ export function span<R>(
       fail('TT_INVALID_OPTION', `span("${name}"): fn must be a function`);
     fn = b;
   }
-  const s = open(name, attributes, 'internal', activeRecord(), undefined, undefined, undefined);
+  const parent = activeRecord();
+  const s = open(
+    tel ?? telemetryOf(parent),
+    name,
+    attributes,
+    'internal',
+    parent,
+    undefined,
+    undefined,
+    undefined,
+  );
   let r: R;
   try {
     r = s.run(fn);
@@ -504,6 +438,42 @@ export function span<R>(
 }
 
 /**
+ * Runs `fn` in a new child span of the active context (a new trace outside one) and ends the span
+ * when `fn` returns, or when its promise settles: status `ok`, or `error` with the thrown or
+ * rejected error's message (the error is rethrown unchanged). Nesting holds across `await`.
+ * `fn` gets the span, to add attributes. A promise (or any thenable, such as a query builder)
+ * returned by `fn` is chained: you get a new native promise of the same value.
+ *
+ * The span belongs to the active context's telemetry: inside a request instrumented with
+ * `{ telemetry }`, that telemetry's logger, OpenTelemetry bridge and exemplars; outside any
+ * context, the default telemetry's (see `defaultTelemetry`). Use `telemetry.span` to choose one.
+ *
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `fn` is not a function.
+ * @example
+ * ```ts
+ * const user = await span('db.getUser', { 'db.system': 'postgresql' }, () => db.getUser(id));
+ * span('render', (s) => { s.setAttribute('items', items.length); return render(items); });
+ * ```
+ */
+export function span<R>(name: string, fn: (span: Span) => R): R;
+/**
+ * {@link span} with attributes, given to the close event and the OpenTelemetry span.
+ *
+ * @example
+ * ```ts
+ * await span('db.query', { 'db.system': 'postgresql', table: 'users' }, () => pool.query(sql));
+ * ```
+ */
+export function span<R>(name: string, attributes: Attributes | undefined, fn: (span: Span) => R): R;
+export function span<R>(
+  name: string,
+  a: Attributes | undefined | ((span: Span) => R),
+  b?: (span: Span) => R,
+): R {
+  return spanIn(undefined, name, a, b);
+}
+
+/**
  * The trace headers of an incoming request, as the HTTP layer reads them (raw header values;
  * anything invalid is replaced, so pass them unchecked).
  */
@@ -517,34 +487,30 @@ export interface IncomingTraceHeaders {
 }
 
 /**
- * A request's root context from its headers, without a span (no OpenTelemetry, nothing logged):
- * the accepted or generated request id; the incoming trace (a new span id whose parent is the
- * caller's) or a new trace. Use {@link startRequestSpan} to time the request as a span.
- *
- * @example
- * ```ts
- * const ctx = createRequestContext({ requestId: req.headers['x-request-id'], traceparent: req.headers.traceparent });
- * runWithContext(ctx, () => handle(req, res));
- * ```
+ * @internal {@link createRequestContext} for telemetry `tel`. `resolved` is a request id already
+ * resolved with the telemetry's rules (Fastify's `genReqId`), used as is instead of the header.
  */
-export function createRequestContext(
-  headers?: IncomingTraceHeaders,
-  attributes?: Attributes,
+export function requestContextIn(
+  tel: TelemetryImpl,
+  headers: IncomingTraceHeaders | undefined,
+  attributes: Attributes | undefined,
+  resolved?: string,
 ): RequestContext {
-  const requestId = resolveRequestId(headers?.requestId, { generate: generateRequestId });
+  const requestId = resolved ?? tel.resolveRequestId(headers?.requestId);
   const tp = parseTraceparent(headers?.traceparent);
-  const t = clock();
+  const t = tel._now();
   if (tp === undefined) {
     return new ContextRecord(
       requestId,
       newTraceId(),
       newSpanId(),
       undefined,
-      sampledDefault,
+      tel._sampled,
       t,
       undefined,
       attributes,
       undefined,
+      tel,
     );
   }
   return new ContextRecord(
@@ -557,15 +523,52 @@ export function createRequestContext(
     normalizeTracestate(headers?.tracestate),
     attributes,
     undefined,
+    tel,
   );
+}
+
+/**
+ * A request's root context from its headers, without a span (no OpenTelemetry, nothing logged):
+ * the accepted or generated request id; the incoming trace (a new span id whose parent is the
+ * caller's) or a new trace. Use {@link startRequestSpan} to time the request as a span. It belongs
+ * to the default telemetry (its request ids, clock and sampled flag, and the telemetry of spans
+ * started inside it); `telemetry.createRequestContext` makes one for another telemetry.
+ *
+ * @example
+ * ```ts
+ * const ctx = createRequestContext({ requestId: req.headers['x-request-id'], traceparent: req.headers.traceparent });
+ * runWithContext(ctx, () => handle(req, res));
+ * ```
+ */
+export function createRequestContext(
+  headers?: IncomingTraceHeaders,
+  attributes?: Attributes,
+): RequestContext {
+  return requestContextIn(theDefault(), headers, attributes);
+}
+
+/** @internal {@link startRequestSpan} for telemetry `tel`; `resolved` as in {@link requestContextIn}. */
+export function requestSpanIn(
+  tel: TelemetryImpl,
+  name: string,
+  headers: IncomingTraceHeaders | undefined,
+  attributes: Attributes | undefined,
+  resolved?: string,
+): Span {
+  const requestId = resolved ?? tel.resolveRequestId(headers?.requestId);
+  const tp = parseTraceparent(headers?.traceparent);
+  const ts = tp === undefined ? undefined : normalizeTracestate(headers?.tracestate);
+  return open(tel, name, attributes, 'server', undefined, tp, requestId, ts);
 }
 
 /**
  * Starts the server span of an incoming request: a new root in this process (the active context
  * is ignored), continuing the caller's trace when `traceparent` is valid, with the accepted or
- * generated request id. Kind `server`. The HTTP layer calls it once per request, echoes
- * `span.context.requestId` on the response ({@link responseHeaders}), runs the handler with
- * `span.run(handler)` and calls `span.end(error?)` when the response is finished.
+ * generated request id. Kind `server`. The HTTP layer calls it once per request (through its
+ * telemetry's `startRequestSpan`), echoes `span.context.requestId` on the response
+ * ({@link responseHeaders}), runs the handler with `span.run(handler)` and calls
+ * `span.end(error?)` when the response is finished. This function starts it on the default
+ * telemetry.
  *
  * @example
  * ```ts
@@ -584,10 +587,7 @@ export function startRequestSpan(
   headers?: IncomingTraceHeaders,
   attributes?: Attributes,
 ): Span {
-  const requestId = resolveRequestId(headers?.requestId, { generate: generateRequestId });
-  const tp = parseTraceparent(headers?.traceparent);
-  const ts = tp === undefined ? undefined : normalizeTracestate(headers?.tracestate);
-  return open(name, attributes, 'server', undefined, tp, requestId, ts);
+  return requestSpanIn(theDefault(), name, headers, attributes);
 }
 
 /** Options of {@link responseHeaders}. */

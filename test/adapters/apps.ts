@@ -216,7 +216,12 @@ const fastifyCase: AdapterCase = {
     const rid = options.requestId;
     const header = typeof rid === 'object' ? rid.header : undefined;
     const app = Fastify(
-      rid ? { logger: false, genReqId: fastifyGenReqId(header) } : { logger: false },
+      rid
+        ? {
+            logger: false,
+            genReqId: fastifyGenReqId({ header, telemetry: options.telemetry }),
+          }
+        : { logger: false },
     );
     await app.register(telltaleFastify, options);
     app.get('/metrics', async (_req, reply) =>

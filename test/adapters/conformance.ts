@@ -12,7 +12,7 @@ import {
   type MetricPoint,
   type Registry,
 } from '../../src/metrics/index.js';
-import { configureTracing } from '../../src/trace/index.js';
+import { createTelemetry } from '../../src/trace/index.js';
 import {
   assertOpenMetricsBodyValid,
   assertPromtoolClean,
@@ -331,10 +331,15 @@ export function runConformance(adapter: AdapterCase): void {
         level: 'debug',
         base: null,
       });
+      // Span-close events at info to the same logger; OpenTelemetry off for this suite only.
+      const telemetry = createTelemetry({
+        logger,
+        tracing: { level: 'info', openTelemetry: false },
+      });
       let app: RunningApp;
       before(async () => {
-        configureTracing({ logger, level: 'info', openTelemetry: false });
         app = await adapter.start({
+          telemetry,
           registry,
           requestId: true,
           tracing: true,
@@ -342,7 +347,6 @@ export function runConformance(adapter: AdapterCase): void {
         });
       });
       after(async () => {
-        configureTracing({ logger: null });
         await app?.close();
       });
 

@@ -14,6 +14,7 @@ import { fastifyGenReqId, telltaleFastify } from '../../src/adapters/fastify.js'
 import { instrumentHono, telltaleHono } from '../../src/adapters/hono.js';
 import { instrumentHandler, requestIdOf, setRoute } from '../../src/adapters/node-http.js';
 import { createRegistry, labelsOf, type Registry } from '../../src/metrics/index.js';
+import { createTelemetry, currentContext } from '../../src/trace/index.js';
 import { pollUntil } from '../helpers/index.js';
 import { numberOf, send, series } from './conformance.js';
 
@@ -65,6 +66,48 @@ describe('fastify: fastifyGenReqId', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('fastify: fastifyGenReqId with a telemetry', () => {
+  it("honours the telemetry's request-id generator and accept rule, the same id as the plugin echoes", async () => {
+    let n = 0;
+    const telemetry = createTelemetry({
+      registry: createRegistry(),
+      requestId: { generate: () => `gen-${++n}`, accept: (id) => id.startsWith('req-') },
+    });
+    const app = Fastify({ logger: false, genReqId: fastifyGenReqId({ telemetry }) });
+    await app.register(telltaleFastify, { telemetry, requestId: true, tracing: true });
+    app.get('/id', async (req) => `${req.id} ${currentContext()?.requestId}`);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const a = await send(url, 'GET', '/id', { headers: { 'x-request-id': 'req-7' } });
+      assert.equal(a.body, 'req-7 req-7');
+      assert.equal(a.headers['x-request-id'], 'req-7');
+      const b = await send(url, 'GET', '/id', { headers: { 'x-request-id': 'other-7' } });
+      assert.equal(b.body, 'gen-1 gen-1');
+      assert.equal(b.headers['x-request-id'], 'gen-1');
+      const c = await send(url, 'GET', '/id');
+      assert.equal(c.body, 'gen-2 gen-2');
+      assert.equal(n, 2, 'one id generated per request, by genReqId only');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('validates its options', () => {
+    assert.throws(() => fastifyGenReqId('x-request-id' as never), {
+      code: 'TT_INVALID_OPTION',
+      message:
+        'TT_INVALID_OPTION: fastifyGenReqId: options must be an object such as { header, telemetry }, got x-request-id',
+    });
+    assert.throws(() => fastifyGenReqId({ header: 'bad header' }), { code: 'TT_INVALID_OPTION' });
+    assert.throws(() => fastifyGenReqId({ telemetry: {} as never }), {
+      code: 'TT_INVALID_OPTION',
+      message:
+        'TT_INVALID_OPTION: createRequestIdResolver: telemetry must be a telemetry from createTelemetry() (telltale/trace), or omitted for the default one',
+    });
   });
 });
 

@@ -20,7 +20,7 @@ import {
   type HistogramPoint,
   labelsOf,
 } from '../../src/testing/index.js';
-import { enableExemplars, span } from '../../src/trace/index.js';
+import { createTelemetry } from '../../src/trace/index.js';
 import {
   assertPromtoolClean,
   assertTextBodyValid,
@@ -362,9 +362,8 @@ for (const { kind, connect, mechanism } of KINDS) {
 
     it('attaches the trace_id exemplar of the span the command was sent in', async (t) => {
       const { client, registry } = await setup(t);
-      const disable = enableExemplars();
-      t.after(disable);
-      const traceId = await span('redis-call', async (s) => {
+      const tel = createTelemetry({ registry, tracing: { exemplars: true } });
+      const traceId = await tel.span('redis-call', async (s) => {
         await client.get(`${kind}:exemplar`);
         return s.context.traceId;
       });

@@ -74,9 +74,10 @@ test('a removed handle reads the live series that took over its labels', () => {
   assert.equal(c.get({ a: 'x' }), 3);
 });
 
-test('an installed exemplar source attaches exemplars to counters and histogram buckets', async (t) => {
-  const { setExemplarSource } = await import('../../src/metrics/index.js');
+test('a live exemplar source attaches exemplars to counters and histogram buckets of its registry only', async (t) => {
+  const { exemplarSlotOf } = await import('../../src/metrics/registry.js');
   const registry = createRegistry({ now: () => 1_700_000_000_000 });
+  const elsewhere = createRegistry().counter({ name: 'elsewhere_total', help: 'E.' });
   const c = registry.counter({ name: 'ex_total', help: 'C.' });
   const h = registry.histogram({ name: 'ex_seconds', help: 'H.', buckets: [0.1, 1] });
   c.inc();
@@ -84,9 +85,18 @@ test('an installed exemplar source attaches exemplars to counters and histogram 
   assert.equal(c.point()?.exemplar, undefined);
   assert.equal(h.point()?.exemplars, undefined);
   let active: Readonly<Record<string, string>> | undefined = { trace_id: 'abc' };
-  const prev = setExemplarSource(() => active);
-  t.after(() => setExemplarSource(prev));
+  const slot = exemplarSlotOf(registry);
+  assert.ok(slot);
+  assert.equal(
+    slot.enable(() => active),
+    true,
+  );
+  assert.equal(slot.live, null, 'enabled, but live only while a span is counted in');
+  slot.opened();
+  t.after(() => slot.closed());
   c.inc(2);
+  elsewhere.inc();
+  assert.equal(elsewhere.point()?.exemplar, undefined);
   h.observe(0.05);
   active = undefined; // outside a span: nothing new is attached
   h.observe(0.7);

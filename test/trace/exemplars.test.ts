@@ -1,33 +1,39 @@
-// Exemplars from spans: { trace_id } attached inside a span and nowhere else, one labels object per trace, OpenMetrics only, and a real Prometheus 2.42 storing them.
+// Exemplars from a telemetry's spans: { trace_id } attached inside its spans and nowhere else, to its own registry only, one labels object per trace, OpenMetrics only, and a real Prometheus 2.42 storing them.
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { encodeOpenMetrics, encodeText } from '../../src/exposition/index.js';
-import { exemplarSource, setExemplarSource } from '../../src/internal/exemplar-source.js';
 import type { CounterFamily, HistogramFamily } from '../../src/metrics/index.js';
-import { createRegistry } from '../../src/metrics/index.js';
+import { createNoopRegistry, createRegistry } from '../../src/metrics/index.js';
+import { exemplarSlotOf, type Registry } from '../../src/metrics/registry.js';
 import { createMetricsServer } from '../../src/server/index.js';
-import { openSpanCount } from '../../src/trace/exemplars.js';
 import {
-  configureTracing,
-  createRequestContext,
-  enableExemplars,
+  createTelemetry,
   runWithContext,
   span,
-  startRequestSpan,
   startSpan,
+  type Telemetry,
+  type TracingOptions,
 } from '../../src/trace/index.js';
 import { startPrometheus } from '../helpers/index.js';
 
-let disable: (() => void) | undefined;
+function slotOf(registry: Registry) {
+  const slot = exemplarSlotOf(registry);
+  assert.ok(slot);
+  return slot;
+}
+
+const made: Registry[] = [];
 afterEach(() => {
-  disable?.();
-  disable = undefined;
-  assert.equal(openSpanCount(), 0, 'a test left a span open');
-  assert.equal(exemplarSource, null);
+  for (const r of made.splice(0)) {
+    assert.equal(slotOf(r).openSpans, 0, 'a test left a span open');
+    assert.equal(slotOf(r).live, null);
+  }
 });
 
-function setup() {
+function setup(exemplars: TracingOptions['exemplars'] = true) {
   const registry = createRegistry();
+  made.push(registry);
+  const tel: Telemetry = createTelemetry({ registry, tracing: { exemplars } });
   const requests = registry.counter({ name: 'jobs', help: 'Jobs.', labelNames: ['kind'] });
   const other = registry.counter({ name: 'other', help: 'Other.' });
   const latency = registry.histogram({
@@ -35,10 +41,10 @@ function setup() {
     help: 'Job latency.',
     buckets: [0.1, 1],
   });
-  return { registry, requests, other, latency };
+  return { registry, tel, slot: slotOf(registry), requests, other, latency };
 }
 
-function families(registry: ReturnType<typeof createRegistry>) {
+function families(registry: Registry) {
   const all = registry.gatherSync();
   const find = (name: string) => all.find((f) => f.name === name);
   return {
@@ -48,11 +54,10 @@ function families(registry: ReturnType<typeof createRegistry>) {
   };
 }
 
-describe('enableExemplars()', () => {
+describe('tracing.exemplars', () => {
   it('a counter increment and a histogram observation inside a span attach { trace_id }', async () => {
-    disable = enableExemplars();
-    const { registry, requests, latency } = setup();
-    const traceId = await span('job', async (s) => {
+    const { registry, tel, requests, latency } = setup();
+    const traceId = await tel.span('job', async (s) => {
       requests.inc({ kind: 'a' });
       latency.observe(0.5);
       return s.context.traceId;
@@ -76,22 +81,27 @@ describe('enableExemplars()', () => {
   });
 
   it('outside a span nothing is attached', () => {
-    disable = enableExemplars();
     const { registry, requests, latency } = setup();
     requests.inc({ kind: 'a' });
     latency.observe(0.05);
     assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
   });
 
-  it('a request context without a span attaches nothing while no span is open (exemplars follow spans)', () => {
-    disable = enableExemplars();
-    const { registry, other } = setup();
-    const ctx = createRequestContext({});
-    runWithContext(ctx, () => other.inc());
-    assert.equal(exemplarSource, null);
+  it('off by default: spans of a telemetry without exemplars attach nothing', () => {
+    const { registry, tel, other } = setup(false);
+    tel.span('job', () => other.inc());
+    span('default-telemetry', () => other.inc());
     assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
-    // While a span is open somewhere, the installed source reads the active context as before.
-    const s = startSpan('elsewhere');
+  });
+
+  it('a request context without a span attaches nothing while no span is open (exemplars follow spans)', () => {
+    const { registry, tel, slot, other } = setup();
+    const ctx = tel.createRequestContext({});
+    runWithContext(ctx, () => other.inc());
+    assert.equal(slot.live, null);
+    assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
+    // While one of the telemetry's spans is open, the source reads the active context.
+    const s = tel.startSpan('elsewhere');
     try {
       runWithContext(ctx, () => other.inc());
     } finally {
@@ -101,10 +111,10 @@ describe('enableExemplars()', () => {
   });
 
   it('the labels object is made once per trace: shared by updates and by child spans', () => {
-    disable = enableExemplars();
-    const { registry, requests, other, latency } = setup();
-    span('parent', () => {
+    const { registry, tel, requests, other, latency } = setup();
+    tel.span('parent', () => {
       requests.inc({ kind: 'a' });
+      // A plain span() inside belongs to the parent's telemetry.
       span('child', () => {
         other.inc();
         latency.observe(0.01);
@@ -118,39 +128,95 @@ describe('enableExemplars()', () => {
     assert.ok(Object.isFrozen(a));
   });
 
-  it('sampledOnly skips unsampled traces; the returned function restores the previous source', () => {
-    disable = enableExemplars({ sampledOnly: true });
-    const { registry, other } = setup();
-    const unsampled = startRequestSpan('GET /', {
+  it('sampledOnly skips unsampled traces', () => {
+    const { registry, tel, other } = setup({ sampledOnly: true });
+    const unsampled = tel.startRequestSpan('GET /', {
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00',
     });
     unsampled.run(() => other.inc());
     unsampled.end();
     assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
-    disable();
-    disable = undefined;
-    span('after-disable', () => other.inc());
-    assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
+    const sampled = tel.startRequestSpan('GET /', {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    });
+    sampled.run(() => other.inc());
+    sampled.end();
+    assert.match(
+      encodeOpenMetrics(registry.gatherSync()),
+      /trace_id="4bf92f3577b34da6a3ce929d0e0e4736"/,
+    );
   });
 });
 
-describe('the exemplar source is installed only while a span is open', () => {
-  it('no span: null; inside span(): set and attaches { trace_id }; after: null again', () => {
-    disable = enableExemplars();
-    assert.equal(exemplarSource, null);
-    const { registry, other } = setup();
-    const traceId = span('one', (s) => {
-      assert.notEqual(exemplarSource, null);
+describe('exemplars belong to one telemetry and its registry', () => {
+  it('inside A’s span, B’s registry (exemplars off) gets none, and A’s gets A’s trace', () => {
+    const a = setup();
+    const b = setup(false);
+    const traceId = a.tel.span('a-job', (s) => {
+      a.other.inc();
+      b.other.inc();
+      return s.context.traceId;
+    });
+    assert.deepEqual(families(a.registry).other.points[0]?.exemplar?.labels, {
+      trace_id: traceId,
+    });
+    assert.equal(families(b.registry).other.points[0]?.exemplar, undefined);
+    assert.equal(b.slot.live, null);
+  });
+
+  it('B’s spans (exemplars off) do not make A’s source live', () => {
+    const a = setup();
+    const b = setup(false);
+    b.tel.span('b-job', () => {
+      assert.equal(a.slot.live, null);
+      a.other.inc();
+    });
+    assert.doesNotMatch(encodeOpenMetrics(a.registry.gatherSync()), /trace_id/);
+  });
+
+  it('two telemetries with exemplars on one registry share its count; a different sampledOnly is refused', () => {
+    const a = setup();
+    const second = createTelemetry({ registry: a.registry, tracing: { exemplars: true } });
+    const sa = a.tel.startSpan('a');
+    const sb = second.startSpan('b');
+    assert.equal(a.slot.openSpans, 2);
+    sa.end();
+    assert.notEqual(a.slot.live, null, 'b is still open');
+    sb.end();
+    assert.equal(a.slot.live, null);
+    assert.throws(
+      () =>
+        createTelemetry({ registry: a.registry, tracing: { exemplars: { sampledOnly: true } } }),
+      {
+        code: 'TT_INVALID_OPTION',
+        message:
+          'TT_INVALID_OPTION: createTelemetry: another telemetry already attaches exemplars to this registry with sampledOnly: false; one registry attaches them one way, so use the same setting',
+      },
+    );
+  });
+
+  it('a no-op registry has no exemplar hook: exemplars on it are accepted and attach nothing', () => {
+    const tel = createTelemetry({ registry: createNoopRegistry(), tracing: { exemplars: true } });
+    assert.equal(exemplarSlotOf(tel.registry), undefined);
+    tel.span('x', () => tel.registry.counter({ name: 'n', help: 'N.' }).inc());
+  });
+});
+
+describe('the source is live only while one of the telemetry’s spans is open', () => {
+  it('no span: null; inside a span: live and attaches { trace_id }; after: null again', () => {
+    const { registry, tel, slot, other } = setup();
+    assert.equal(slot.live, null);
+    const traceId = tel.span('one', (s) => {
+      assert.notEqual(slot.live, null);
       other.inc();
       return s.context.traceId;
     });
-    assert.equal(exemplarSource, null);
+    assert.equal(slot.live, null);
     assert.deepEqual(families(registry).other.points[0]?.exemplar?.labels, { trace_id: traceId });
   });
 
-  it('nested and concurrent async spans keep it installed until the last one ends', async () => {
-    disable = enableExemplars();
-    const { registry, requests } = setup();
+  it('nested and concurrent async spans keep it live until the last one ends', async () => {
+    const { registry, tel, slot, requests } = setup();
     let releaseA!: () => void;
     let releaseB!: () => void;
     const gateA = new Promise<void>((r) => {
@@ -159,127 +225,73 @@ describe('the exemplar source is installed only while a span is open', () => {
     const gateB = new Promise<void>((r) => {
       releaseB = r;
     });
-    const a = span('a', async (s) => {
+    const a = tel.span('a', async (s) => {
       await span('a.child', async () => {
         await gateA;
       });
       return s.context.traceId;
     });
-    const b = span('b', async (s) => {
+    const b = tel.span('b', async (s) => {
       await gateB;
       requests.inc({ kind: 'b' });
       return s.context.traceId;
     });
-    assert.equal(openSpanCount(), 3);
-    assert.notEqual(exemplarSource, null);
+    assert.equal(slot.openSpans, 3);
+    assert.notEqual(slot.live, null);
     releaseA();
     await a;
-    assert.equal(openSpanCount(), 1);
-    assert.notEqual(exemplarSource, null);
+    assert.equal(slot.openSpans, 1);
+    assert.notEqual(slot.live, null);
     releaseB();
     const tb = await b;
-    assert.equal(openSpanCount(), 0);
-    assert.equal(exemplarSource, null);
+    assert.equal(slot.openSpans, 0);
+    assert.equal(slot.live, null);
     assert.deepEqual(families(registry).jobs.points[0]?.exemplar?.labels, { trace_id: tb });
   });
 
   it('a throwing or rejecting span still decrements; ending twice decrements once', async () => {
-    disable = enableExemplars();
+    const { tel, slot } = setup();
     assert.throws(() =>
-      span('boom', () => {
+      tel.span('boom', () => {
         throw new Error('boom');
       }),
     );
-    assert.equal(openSpanCount(), 0);
-    assert.equal(exemplarSource, null);
-    await assert.rejects(span('reject', () => Promise.reject(new Error('no'))));
-    assert.equal(openSpanCount(), 0);
-    const outer = startSpan('outer');
-    const s = startSpan('manual');
+    assert.equal(slot.openSpans, 0);
+    assert.equal(slot.live, null);
+    await assert.rejects(tel.span('reject', () => Promise.reject(new Error('no'))));
+    assert.equal(slot.openSpans, 0);
+    const outer = tel.startSpan('outer');
+    const s = tel.startSpan('manual');
     s.end();
     s.end(new Error('again'));
-    assert.equal(openSpanCount(), 1, 'only the first end() counts');
-    assert.notEqual(exemplarSource, null);
+    assert.equal(slot.openSpans, 1, 'only the first end() counts');
+    assert.notEqual(slot.live, null);
     outer.end();
-    assert.equal(exemplarSource, null);
-    const r = startRequestSpan('GET /');
-    assert.notEqual(exemplarSource, null);
+    assert.equal(slot.live, null);
+    const r = tel.startRequestSpan('GET /');
+    assert.notEqual(slot.live, null);
     r.end('HTTP 500');
-    assert.equal(exemplarSource, null);
+    assert.equal(slot.live, null);
+    // Spans of the default telemetry are not counted here.
+    startSpan('default').end();
+    assert.equal(slot.openSpans, 0);
   });
 
   it('an update in a continuation that runs after every span has ended attaches nothing', async () => {
-    disable = enableExemplars();
-    const { registry, other } = setup();
+    const { registry, tel, other } = setup();
     let later!: Promise<void>;
-    span('short', () => {
+    tel.span('short', () => {
       later = new Promise<void>((r) => setImmediate(r)).then(() => other.inc());
     });
     await later;
     assert.doesNotMatch(encodeOpenMetrics(registry.gatherSync()), /trace_id/);
   });
-
-  it('enabled while a span is open: installed at once; disable() while open leaves no source after it ends', () => {
-    const s = startSpan('open-first');
-    disable = enableExemplars();
-    assert.notEqual(exemplarSource, null);
-    disable();
-    disable = undefined;
-    assert.equal(exemplarSource, null);
-    s.end();
-    assert.equal(exemplarSource, null);
-    // And the other order: disabled after the span ended.
-    disable = enableExemplars();
-    const t2 = startSpan('two');
-    t2.end();
-    disable();
-    disable = undefined;
-    assert.equal(exemplarSource, null);
-  });
-
-  it('disable() restores a source installed before, span open or not; stacked enables unwind', () => {
-    const mine = () => ({ trace_id: 'external' });
-    const prev = setExemplarSource(mine);
-    try {
-      const d1 = enableExemplars();
-      assert.equal(
-        exemplarSource,
-        null,
-        'no span: nothing installed, not even the previous source',
-      );
-      const d2 = enableExemplars({ sampledOnly: true });
-      const s = startSpan('open');
-      const installed = exemplarSource;
-      assert.ok(installed !== null && installed !== mine);
-      d2();
-      assert.ok(exemplarSource !== null && exemplarSource !== installed && exemplarSource !== mine);
-      d1();
-      assert.equal(exemplarSource, mine);
-      s.end();
-      assert.equal(
-        exemplarSource,
-        mine,
-        'a span ending after disable() leaves the restored source',
-      );
-      const d3 = enableExemplars();
-      const s3 = startSpan('open-again');
-      d3();
-      assert.equal(exemplarSource, mine);
-      s3.end();
-      assert.equal(exemplarSource, mine);
-    } finally {
-      setExemplarSource(prev);
-    }
-  });
 });
 
 describe('exemplars in a real Prometheus 2.42', { timeout: 60_000 }, () => {
-  after(() => configureTracing({ logger: null }));
-
   it('--enable-feature=exemplar-storage: query_exemplars returns the exact trace_id', async (t) => {
-    disable = enableExemplars();
-    const { registry, latency } = setup();
-    const traceId = await span('job', async (s) => {
+    const { registry, tel, latency } = setup();
+    const traceId = await tel.span('job', async (s) => {
       latency.observe(0.42);
       return s.context.traceId;
     });

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/log/index.js';
 import {
-  configureTracing,
   createRequestContext,
+  createTelemetry,
   logContextFields,
   runWithContext,
   span,
@@ -71,20 +71,16 @@ describe('log correlation', () => {
 
   it('span close events logged through createLogger carry the closing span’s ids', () => {
     const { logger, lines } = capture();
-    configureTracing({ logger, level: 'debug' });
-    try {
-      const ids = span('outer', (o) =>
-        span('inner', (i) => ({ outer: o.context.spanId, inner: i.context.spanId })),
-      );
-      const inner = lines.find((l) => l.span === 'inner');
-      assert.equal(inner?.span_id, ids.inner);
-      assert.equal(inner?.parent_span_id, ids.outer);
-      assert.equal(inner?.msg, 'span closed');
-      assert.equal(inner?.status, 'ok');
-      assert.equal(typeof inner?.duration_ms, 'number');
-    } finally {
-      configureTracing({ logger: null });
-    }
+    const telemetry = createTelemetry({ logger, tracing: { level: 'debug' } });
+    const ids = telemetry.span('outer', (o) =>
+      span('inner', (i) => ({ outer: o.context.spanId, inner: i.context.spanId })),
+    );
+    const inner = lines.find((l) => l.span === 'inner');
+    assert.equal(inner?.span_id, ids.inner);
+    assert.equal(inner?.parent_span_id, ids.outer);
+    assert.equal(inner?.msg, 'span closed');
+    assert.equal(inner?.status, 'ok');
+    assert.equal(typeof inner?.duration_ms, 'number');
   });
 
   it('logContextFields returns one cached object per span', () => {

@@ -7,14 +7,14 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { configureTracing, span } from '../../src/trace/index.js';
+import { createTelemetry } from '../../src/trace/index.js';
 
 after(() => trace.disable());
 
 it('no provider: spans are telltale-only; a late provider is found at the next check (1 s later)', () => {
   let t = 0;
-  configureTracing({ now: () => t });
-  const first = span('before', (s) => s.context.traceId);
+  const tel = createTelemetry({ tracing: { now: () => t } });
+  const first = tel.span('before', (s) => s.context.traceId);
   assert.match(first, /^[0-9a-f]{32}$/);
 
   const exporter = new InMemorySpanExporter();
@@ -22,10 +22,10 @@ it('no provider: spans are telltale-only; a late provider is found at the next c
     new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
   );
   t = 999;
-  span('too-soon', () => {});
+  tel.span('too-soon', () => {});
   assert.equal(exporter.getFinishedSpans().length, 0);
   t = 1000;
-  const ids = span('found', (s) => s.context);
+  const ids = tel.span('found', (s) => s.context);
   const exported = exporter.getFinishedSpans();
   assert.deepEqual(
     exported.map((s) => s.name),

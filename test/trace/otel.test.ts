@@ -19,12 +19,12 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import {
-  configureTracing,
+  createTelemetry,
   currentContext,
+  defaultTelemetry,
   logContextFields,
   span,
   startRequestSpan,
-  startSpan,
 } from '../../src/trace/index.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -167,8 +167,11 @@ describe('OpenTelemetry bridge (no OTel context manager)', () => {
     });
     trace.disable();
     trace.setGlobalTracerProvider(off);
-    configureTracing({ openTelemetry: true });
+    // A telemetry keeps the tracer it found until asked to look again.
+    const tel = createTelemetry();
+    tel.span('warm', () => {});
     try {
+      defaultTelemetry().refreshOpenTelemetry();
       const c = span('dropped', (s) => s.context);
       assert.match(c.traceId, /^[0-9a-f]{32}$/);
       assert.notEqual(c.traceId, '0'.repeat(32));
@@ -177,14 +180,21 @@ describe('OpenTelemetry bridge (no OTel context manager)', () => {
     } finally {
       trace.disable();
       trace.setGlobalTracerProvider(provider);
-      configureTracing({ openTelemetry: true });
+      defaultTelemetry().refreshOpenTelemetry();
     }
+    tel.refreshOpenTelemetry();
+    tel.span('found-again', () => {});
+    assert.deepEqual(
+      finished().map((s) => s.name),
+      ['found-again'],
+    );
   });
 
-  it('openTelemetry: false switches the bridge off; true switches it back on', () => {
-    configureTracing({ openTelemetry: false });
-    span('not-exported', () => {});
-    configureTracing({ openTelemetry: true });
+  it('openTelemetry: false keeps one telemetry’s spans out; another’s still go', () => {
+    const off = createTelemetry({ tracing: { openTelemetry: false } });
+    off.span('not-exported', () => {});
+    off.refreshOpenTelemetry(); // does nothing when off
+    off.span('still-not-exported', () => {});
     span('exported', () => {});
     assert.deepEqual(
       finished().map((s) => s.name),
@@ -193,10 +203,11 @@ describe('OpenTelemetry bridge (no OTel context manager)', () => {
   });
 
   it('startSpan with a parent context made without OTel keeps its trace id', () => {
-    configureTracing({ openTelemetry: false });
-    const plain = startSpan('plain');
-    configureTracing({ openTelemetry: true });
-    const child = startSpan('child-of-plain', undefined, { parent: plain.context });
+    const plain = createTelemetry({ tracing: { openTelemetry: false } }).startSpan('plain');
+    // A plain startSpan() under `plain` would belong to plain's telemetry (bridge off): choose one.
+    const child = defaultTelemetry().startSpan('child-of-plain', undefined, {
+      parent: plain.context,
+    });
     child.end();
     plain.end();
     const s = byName('child-of-plain');

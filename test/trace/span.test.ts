@@ -1,11 +1,13 @@
 // Spans: ids and nesting (sync, async, across awaits and concurrent tasks), status and errors, close events, request spans from headers.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createRegistry, defaultRegistry } from '../../src/metrics/index.js';
 import {
-  configureTracing,
   createRequestContext,
+  createTelemetry,
   currentContext,
+  defaultTelemetry,
   responseHeaders,
   runWithContext,
   type SpanLogger,
@@ -33,10 +35,6 @@ function recorder(enabled = (_: string) => true): SpanLogger & { lines: Line[] }
     isLevelEnabled: enabled,
   };
 }
-
-afterEach(() => {
-  configureTracing({ logger: null, level: 'debug', now: () => performance.now(), sampled: true });
-});
 
 describe('span()', () => {
   it('outside any context starts a new trace; the request id is the trace id', () => {
@@ -86,10 +84,10 @@ describe('span()', () => {
 
   it('returns the value (sync) or the resolved value (async); records ok and the duration', async () => {
     let t = 1000;
-    configureTracing({ now: () => t });
+    const tel = createTelemetry({ tracing: { now: () => t } });
     let handle: { durationMs: number | undefined; status: string } | undefined;
     assert.equal(
-      span('sync', (s) => {
+      tel.span('sync', (s) => {
         handle = s;
         t += 5;
         return 'v';
@@ -98,7 +96,7 @@ describe('span()', () => {
     );
     assert.equal(handle?.durationMs, 5);
     assert.equal(handle?.status, 'ok');
-    const v = await span('async', async (s) => {
+    const v = await tel.span('async', async (s) => {
       handle = s;
       await sleep(1);
       t += 7;
@@ -187,8 +185,8 @@ describe('close events', () => {
   it('are logged at the configured level with ids, duration, status and attributes', async () => {
     const log = recorder();
     let t = 0;
-    configureTracing({ logger: log, level: 'info', now: () => t });
-    const req = startRequestSpan(
+    const tel = createTelemetry({ logger: log, tracing: { level: 'info', now: () => t } });
+    const req = tel.startRequestSpan(
       'GET /x',
       { requestId: 'req-9', traceparent: `00-${TRACE}-${PARENT}-01` },
       { 'http.request.method': 'GET' },
@@ -231,10 +229,10 @@ describe('close events', () => {
 
   it('errors go to errorLevel with the message; a disabled level builds nothing', () => {
     const log = recorder((l) => l !== 'debug');
-    configureTracing({ logger: log, level: 'debug', errorLevel: 'warn' });
-    span('quiet', () => {});
+    const tel = createTelemetry({ logger: log, tracing: { level: 'debug', errorLevel: 'warn' } });
+    tel.span('quiet', () => {});
     assert.throws(() =>
-      span('loud', () => {
+      tel.span('loud', () => {
         throw new Error('nope');
       }),
     );
@@ -242,20 +240,157 @@ describe('close events', () => {
     assert.equal(log.lines[0]?.level, 'warn');
     assert.equal(log.lines[0]?.fields.error, 'nope');
     assert.equal(log.lines[0]?.fields.status, 'error');
-    configureTracing({ errorLevel: 'debug' });
   });
 
-  it('configureTracing validates once: bad level, logger without the method, bad types', () => {
-    assert.throws(() => configureTracing({ level: 'loud' as never }), {
-      code: 'TT_INVALID_OPTION',
+  it('tracing.logger overrides the telemetry logger for spans; null logs none', () => {
+    const main = recorder();
+    const spans = recorder();
+    createTelemetry({ logger: main, tracing: { logger: spans } }).span('a', () => {});
+    createTelemetry({ logger: main, tracing: { logger: null } }).span('b', () => {});
+    assert.deepEqual(
+      spans.lines.map((l) => l.fields.span),
+      ['a'],
+    );
+    assert.equal(main.lines.length, 0);
+  });
+
+  it('createTelemetry validates once: bad level, logger without the method, bad types', () => {
+    const bad = (options: unknown, message: string) =>
+      assert.throws(() => createTelemetry(options as never), {
+        code: 'TT_INVALID_OPTION',
+        message: `TT_INVALID_OPTION: createTelemetry: ${message}`,
+      });
+    bad(5, 'options must be an object');
+    bad(
+      { tracing: { level: 'loud' } },
+      'tracing.level must be one of trace, debug, info, warn, error, got loud',
+    );
+    bad(
+      { tracing: { errorLevel: 1 } },
+      'tracing.errorLevel must be one of trace, debug, info, warn, error, got 1',
+    );
+    bad(
+      { logger: {} },
+      'the span logger (logger) has no "debug" method; pass tracing.logger: null to log no spans',
+    );
+    bad(
+      { tracing: { logger: { debug() {} }, errorLevel: 'warn' } },
+      'the span logger (tracing.logger) has no "warn" method; pass tracing.logger: null to log no spans',
+    );
+    bad({ logger: 'console' }, 'logger must be a logger object (createLogger(), pino or console)');
+    bad({ tracing: { now: 5 } }, 'tracing.now must be a function, got number');
+    bad({ tracing: { sampled: 'yes' } }, 'tracing.sampled must be true or false, got yes');
+    bad({ tracing: { openTelemetry: 1 } }, 'tracing.openTelemetry must be true or false, got 1');
+    bad(
+      { tracing: { exemplars: 'on' } },
+      'tracing.exemplars must be true, false or { sampledOnly }, got on',
+    );
+    bad(
+      { tracing: { exemplars: { sampledOnly: 1 } } },
+      'tracing.exemplars.sampledOnly must be true or false, got 1',
+    );
+    bad({ tracing: 1 }, 'tracing must be an object');
+    bad({ requestId: 1 }, 'requestId must be an object');
+    bad({ requestId: { generate: 'uuid' } }, 'requestId.generate must be a function, got string');
+    bad({ requestId: { accept: /x/ } }, 'requestId.accept must be a function, got object');
+    bad(
+      { registry: {} },
+      'registry must be a telltale registry (from createRegistry()); omit it for defaultRegistry()',
+    );
+  });
+});
+
+describe('telemetry instances', () => {
+  it('two telemetries configuring tracing do not overwrite each other', () => {
+    const logA = recorder();
+    const logB = recorder();
+    let tb = 100;
+    const a = createTelemetry({ logger: logA, tracing: { level: 'info' } });
+    const b = createTelemetry({
+      logger: logB,
+      tracing: { level: 'warn', sampled: false, now: () => tb },
     });
-    assert.throws(() => configureTracing({ logger: {} as SpanLogger }), {
-      code: 'TT_INVALID_OPTION',
+    const sa = a.startSpan('from-a');
+    const sb = b.startSpan('from-b');
+    tb += 4;
+    sb.end();
+    sa.end();
+    assert.deepEqual(
+      logA.lines.map((l) => [l.level, l.fields.span]),
+      [['info', 'from-a']],
+    );
+    assert.deepEqual(
+      logB.lines.map((l) => [l.level, l.fields.span, l.fields.duration_ms]),
+      [['warn', 'from-b', 4]],
+    );
+    assert.equal(sa.context.sampled, true);
+    assert.equal(sb.context.sampled, false);
+  });
+
+  it('spans inside a telemetry’s request belong to it; outside any context, to the default telemetry', async () => {
+    const log = recorder();
+    const tel = createTelemetry({ logger: log });
+    const req = tel.startRequestSpan('GET /', { requestId: 'r-1' });
+    await req.run(async () => {
+      await sleep(1);
+      span('inner', () => startSpan('manual').end());
     });
-    assert.throws(() => configureTracing({ now: 5 as never }), { code: 'TT_INVALID_OPTION' });
-    assert.throws(() => configureTracing({ sampled: 'yes' as never }), {
-      code: 'TT_INVALID_OPTION',
+    req.end();
+    span('outside', () => {});
+    assert.deepEqual(
+      log.lines.map((l) => [l.fields.span, l.fields.request_id]),
+      [
+        ['manual', 'r-1'],
+        ['inner', 'r-1'],
+        ['GET /', 'r-1'],
+      ],
+    );
+  });
+
+  it('a context from telemetry.createRequestContext carries the telemetry into runWithContext', () => {
+    const log = recorder();
+    const tel = createTelemetry({ logger: log });
+    runWithContext(tel.createRequestContext({ requestId: 'r-2' }), () => span('in-ctx', () => {}));
+    // A plain context made elsewhere belongs to no telemetry: the default one (no logger).
+    runWithContext(createRequestContext({ requestId: 'r-3' }), () => span('plain', () => {}));
+    assert.deepEqual(
+      log.lines.map((l) => [l.fields.span, l.fields.request_id]),
+      [['in-ctx', 'r-2']],
+    );
+  });
+
+  it('the default telemetry is created once and records into defaultRegistry()', () => {
+    assert.equal(defaultTelemetry(), defaultTelemetry());
+    assert.equal(defaultTelemetry().registry, defaultRegistry());
+    assert.equal(defaultTelemetry().logger, undefined);
+    const registry = createRegistry();
+    assert.equal(createTelemetry({ registry }).registry, registry);
+  });
+
+  it('request-id rules: generate makes missing ids, accept narrows the valid ones only', () => {
+    let n = 0;
+    const tel = createTelemetry({
+      requestId: { generate: () => `gen-${++n}`, accept: (id) => id.startsWith('req-') },
     });
+    assert.equal(tel.resolveRequestId('req-7'), 'req-7');
+    assert.equal(tel.resolveRequestId('other-7'), 'gen-1');
+    assert.equal(tel.resolveRequestId(undefined), 'gen-2');
+    // accept is asked only about ids that are already header-safe.
+    const asked: string[] = [];
+    const open = createTelemetry({
+      requestId: {
+        accept: (id) => {
+          asked.push(id);
+          return true;
+        },
+      },
+    });
+    assert.match(open.resolveRequestId('req-\r\nx'), /^[0-9a-f-]{36}$/);
+    assert.match(open.resolveRequestId(['a', 'b']), /^[0-9a-f-]{36}$/);
+    assert.equal(open.resolveRequestId('ok-1'), 'ok-1');
+    assert.deepEqual(asked, ['ok-1']);
+    assert.equal(tel.startRequestSpan('GET /', { requestId: 'x' }).context.requestId, 'gen-3');
+    assert.equal(tel.createRequestContext({ requestId: 'req-9' }).requestId, 'req-9');
   });
 });
 
@@ -308,16 +443,17 @@ describe('request spans', () => {
     );
     assert.deepEqual(responseHeaders(), {});
     runWithContext(c, () => assert.deepEqual(responseHeaders(), { 'x-request-id': 'a' }));
-    configureTracing({ generateRequestId: () => 'generated' });
-    assert.equal(createRequestContext({ requestId: '' }).requestId, 'generated');
+    const tel = createTelemetry({ requestId: { generate: () => 'generated' } });
+    assert.equal(tel.createRequestContext({ requestId: '' }).requestId, 'generated');
   });
 
   it('sampled: false makes new traces unsampled', () => {
-    configureTracing({ sampled: false });
-    assert.equal(startRequestSpan('x').context.sampled, false);
+    const tel = createTelemetry({ tracing: { sampled: false } });
+    assert.equal(tel.startRequestSpan('x').context.sampled, false);
     assert.equal(
-      span('y', (s) => s.context.sampled),
+      tel.span('y', (s) => s.context.sampled),
       false,
     );
+    assert.equal(startRequestSpan('z').context.sampled, true);
   });
 });
