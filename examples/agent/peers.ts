@@ -2,8 +2,8 @@
 
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { applyJitter, backoffDelay } from 'telltale/lifecycle';
 import type { MinimalLogger, Registry } from 'telltale/metrics';
+import { createBackoff } from 'telltale/retry';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
 
 /**
@@ -12,7 +12,7 @@ import WebSocket, { type RawData, WebSocketServer } from 'ws';
  */
 export type PeerMessageHandler = (raw: unknown) => Promise<unknown>;
 
-/** Reconnection delays of the outbound dials (telltale/lifecycle's `backoffDelay` and `applyJitter`). */
+/** Reconnection delays of the outbound dials (a telltale/retry `createBackoff` policy). */
 export interface PeerBackoff {
   /** Delay after the first failure in a row, ms. Default 250. */
   readonly initialDelayMs?: number;
@@ -188,12 +188,12 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
   positiveInt('maxPeers', maxPeers, 1);
   positiveInt('idleTimeoutMs', idleTimeoutMs, 0);
   positiveInt('maxBufferedBytes', maxBufferedBytes, 1);
-  const retry = {
+  const backoff = createBackoff({
     initialDelayMs: options.backoff?.initialDelayMs ?? 250,
     maxDelayMs: options.backoff?.maxDelayMs ?? 10_000,
     factor: options.backoff?.factor ?? 2,
-  };
-  const jitter = options.backoff?.jitter ?? 0.2;
+    jitter: options.backoff?.jitter ?? 0.2,
+  });
 
   const connectedGauge = registry.gauge({
     name: 'agent_peers_connected',
@@ -504,7 +504,7 @@ export function createPeerHub(options: PeerHubOptions): PeerHub {
         ws = undefined;
         if (stopped) return;
         failures++;
-        const delay = applyJitter(backoffDelay(failures, retry), jitter, Math.random());
+        const delay = backoff.delay(failures);
         timer = setTimeout(connect, delay);
         timer.unref();
       });

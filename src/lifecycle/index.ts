@@ -20,8 +20,6 @@ export {
   type WebSocketServerLike,
 } from './lifecycle.js';
 export {
-  applyJitter,
-  backoffDelay,
   createPeriodicTask,
   defaultIsNotFound,
   type PeriodicTask,

@@ -1,11 +1,18 @@
 // A periodic task for heartbeats and registration loops: jittered interval, per-run timeout, capped backoff, never-exit, re-registration on not-found.
+import {
+  applyJitter,
+  type BackoffPolicy,
+  jitteredBackoff,
+  jitterOption,
+  resolveBackoffPolicy,
+} from '../internal/backoff.js';
 import { type Clock, clockOption, systemClock } from '../internal/clock.js';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 import type { Registry } from '../metrics/registry.js';
 import { type Cancellation, createCancellation } from './cancellation.js';
-import { finiteAtLeast, fn, nonEmpty, positive } from './validate.js';
+import { fn, nonEmpty, positive } from './validate.js';
 
 /** What each run of a periodic task receives. */
 export interface PeriodicTaskContext {
@@ -114,6 +121,13 @@ export interface PeriodicTask {
   readonly active: boolean;
 }
 
+/** The defaults of {@link RetryOptions}. */
+const DEFAULT_RETRY: BackoffPolicy = Object.freeze({
+  initialDelayMs: 1000,
+  maxDelayMs: 30_000,
+  factor: 2,
+});
+
 /** The outcomes counted in `telltale_task_runs_total`. */
 export const TASK_OUTCOMES = ['success', 'error', 'timeout', 'not_found'] as const;
 type Outcome = (typeof TASK_OUTCOMES)[number];
@@ -125,20 +139,6 @@ export function defaultIsNotFound(err: unknown): boolean {
   return (
     e['status'] === 404 || e['statusCode'] === 404 || e['code'] === 'NOT_FOUND' || e['code'] === 5
   );
-}
-
-/** The delay before the attempt after the `failures`-th failure in a row, before jitter. */
-export function backoffDelay(
-  failures: number,
-  retry: { initialDelayMs: number; maxDelayMs: number; factor: number },
-): number {
-  const d = retry.initialDelayMs * retry.factor ** Math.max(0, failures - 1);
-  return Math.min(retry.maxDelayMs, d);
-}
-
-/** `delay` scaled by a factor in `[1 - jitter, 1 + jitter]` drawn from `u` ∈ [0, 1), rounded to whole ms. */
-export function applyJitter(delay: number, jitter: number, u: number): number {
-  return Math.round(delay * (1 + jitter * (2 * u - 1)));
 }
 
 function describe(err: unknown): string {
@@ -180,23 +180,9 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
   const what = (o: string) => `createPeriodicTask(${name}): ${o}`;
   const run = fn(what('run'), options.run);
   const intervalMs = positive(what('intervalMs'), options.intervalMs);
-  const jitter = finiteAtLeast(what('jitter'), options.jitter ?? 0.1);
-  if (jitter >= 1) fail('TT_INVALID_OPTION', `${what('jitter')} must be below 1, got ${jitter}`);
+  const jitter = jitterOption(what('jitter'), options.jitter ?? 0.1);
   const timeoutMs = positive(what('timeoutMs'), options.timeoutMs ?? intervalMs);
-  const retry = {
-    initialDelayMs: finiteAtLeast(
-      what('retry.initialDelayMs'),
-      options.retry?.initialDelayMs ?? 1000,
-    ),
-    maxDelayMs: finiteAtLeast(what('retry.maxDelayMs'), options.retry?.maxDelayMs ?? 30_000),
-    factor: finiteAtLeast(what('retry.factor'), options.retry?.factor ?? 2, 1),
-  };
-  if (retry.initialDelayMs > retry.maxDelayMs) {
-    fail(
-      'TT_INVALID_OPTION',
-      `${what('retry.initialDelayMs')} (${retry.initialDelayMs}) must not exceed retry.maxDelayMs (${retry.maxDelayMs})`,
-    );
-  }
+  const retry = resolveBackoffPolicy((o) => what(`retry.${o}`), options.retry, DEFAULT_RETRY);
   const neverExit = options.neverExit === true;
   let maxAttempts = Number.POSITIVE_INFINITY;
   if (neverExit) {
@@ -393,7 +379,7 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
       }
       return;
     }
-    const delay = applyJitter(backoffDelay(consecutiveFailures, retry), jitter, random());
+    const delay = jitteredBackoff(consecutiveFailures, retry, jitter, random());
     logger.warn(
       {
         task: name,

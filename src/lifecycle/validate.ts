@@ -1,13 +1,7 @@
 // Option checks shared by the lifecycle and the periodic task: each failure is a TT_INVALID_OPTION naming the option.
 import { fail } from '../internal/errors.js';
 
-/** Returns `v` when it is a finite number ≥ `min` (default 0), else throws `TT_INVALID_OPTION`. */
-export function finiteAtLeast(what: string, v: unknown, min = 0): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-    fail('TT_INVALID_OPTION', `${what} must be a finite number ≥ ${min}, got ${String(v)}`);
-  }
-  return v;
-}
+export { finiteAtLeast } from '../internal/validate.js';
 
 /** Returns `v` when it is a finite number > 0, else throws `TT_INVALID_OPTION`. */
 export function positive(what: string, v: unknown): number {

@@ -4,8 +4,6 @@ import { describe, test } from 'node:test';
 import { encodeText } from '../../src/exposition/index.js';
 import { TelltaleError } from '../../src/internal/errors.js';
 import {
-  applyJitter,
-  backoffDelay,
   createCancellation,
   createPeriodicTask,
   defaultIsNotFound,
@@ -304,17 +302,39 @@ describe('periodic task pieces', () => {
     }
     assert.ok(delays.size > 100, `jitter varies the delay (${delays.size} distinct)`);
     await task.stop();
-    assert.equal(applyJitter(1000, 0.25, 0), 750);
-    assert.equal(applyJitter(1000, 0.25, 0.5), 1000);
-    assert.equal(applyJitter(1000, 0.25, 0.999_999), 1250);
   });
 
-  test('backoffDelay grows by factor and caps; runOnStart false waits one interval', async () => {
-    const r = { initialDelayMs: 250, maxDelayMs: 5000, factor: 3 };
-    assert.deepEqual(
-      [1, 2, 3, 4, 5].map((n) => backoffDelay(n, r)),
-      [250, 750, 2250, 5000, 5000],
-    );
+  test('jitter scales the backoff and the interval by the random draws: exact delays', async () => {
+    const clock = new FakeClock();
+    const draws = [0, 0.999_999, 0.5, 0.25, 0];
+    let fail = true;
+    const task = createPeriodicTask({
+      name: 'drawn',
+      intervalMs: 10_000,
+      jitter: 0.25,
+      neverExit: true,
+      retry: { initialDelayMs: 100, maxDelayMs: 1600 },
+      clock,
+      logger: quiet,
+      random: () => draws.shift() ?? 0.5,
+      run: () => {
+        if (fail) throw new Error('down');
+      },
+    });
+    task.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      delays.push(await scheduled(task, clock));
+      if (i === 3) fail = false;
+      clock.fireNext();
+    }
+    delays.push(await scheduled(task, clock));
+    // Failures 1-4: 100, 200, 400, 800 ms × 0.75, 1.25, 1, 0.875; then the interval × 0.75.
+    assert.deepEqual(delays, [75, 250, 400, 700, 7500]);
+    await task.stop();
+  });
+
+  test('runOnStart false waits one interval', async () => {
     const clock = new FakeClock();
     const task = createPeriodicTask({
       name: 'late',
