@@ -4,7 +4,7 @@ import { fail } from '../internal/errors.js';
 import { escapeLabelValue, labelSetFragment } from '../internal/escape.js';
 import {
   type InfoFamily,
-  LABEL_TEXTS,
+  LABEL_SHAPE,
   type LabelSet,
   type MetricFamily,
   type StateSetFamily,
@@ -36,18 +36,67 @@ export function resolveChunkSize(chunkSize: number | undefined): number {
   );
 }
 
-/** A gathered family's render cache (see `LABEL_TEXTS`), or `undefined` when it has none. */
-export function labelTexts(family: MetricFamily): readonly string[] | undefined {
-  return family[LABEL_TEXTS];
+/** Builds one point's label text from its label set (see {@link labelWriter}). */
+export type LabelWriter = (set: LabelSet) => string;
+
+/**
+ * The label fragment builder for a family's points: `a="x",b="y"` (no braces; `''` for no
+ * labels). See {@link labelWriter}.
+ */
+export function fragmenter(family: MetricFamily): LabelWriter {
+  return labelWriter(family, '', '', '');
 }
 
 /**
- * The label text fragment `a="x",b="y"` of point `i`: from the family's render cache `texts`
- * when there is one, else built from the label set's names and values (escaped). Both give the
- * same bytes.
+ * A builder of each point's label text wrapped as `open` + `a="x",b="y"` + `close`, or `bare`
+ * when the point has no labels: for a counter, `name{` … `} ` (and `name `), so a sample line is
+ * the builder's result, the value and a newline, with no intermediate fragment string.
+ *
+ * With the registry's label shape hint (see `LABEL_SHAPE`) the names are known up front: each
+ * label is a prefix made here once (`open` + `a="`, `",b="`) and the value read by name, escaped
+ * only if some value needed it, with the common label counts unrolled. Without it (a family built
+ * by hand, cloned or filtered), each point's names are read from its label set and every value is
+ * escaped. Both give the same bytes.
  */
-export function labelText(texts: readonly string[] | undefined, i: number, set: LabelSet): string {
-  return texts !== undefined ? texts[i]! : labelSetFragment(set);
+export function labelWriter(
+  family: MetricFamily,
+  open: string,
+  close: string,
+  bare: string,
+): LabelWriter {
+  const shape = family[LABEL_SHAPE];
+  if (shape === undefined) {
+    return (set) => {
+      const t = labelSetFragment(set);
+      return t === '' ? bare : `${open}${t}${close}`;
+    };
+  }
+  const names = shape.names;
+  const n = names.length;
+  if (n === 0) return () => bare;
+  const pre = names.map((k, j) => (j === 0 ? `${open}${k}="` : `",${k}="`));
+  const end = `"${close}`;
+  const k0 = names[0]!;
+  const p0 = pre[0]!;
+  if (!shape.clean) {
+    return (set) => {
+      let out = p0 + escapeLabelValue(set[k0]!);
+      for (let j = 1; j < n; j++) out += pre[j]! + escapeLabelValue(set[names[j]!]!);
+      return out + end;
+    };
+  }
+  if (n === 1) return (set) => `${p0}${set[k0]}${end}`;
+  const k1 = names[1]!;
+  const p1 = pre[1]!;
+  if (n === 2) return (set) => `${p0}${set[k0]}${p1}${set[k1]}${end}`;
+  const k2 = names[2]!;
+  const p2 = pre[2]!;
+  if (n === 3) return (set) => `${p0}${set[k0]}${p1}${set[k1]}${p2}${set[k2]}${end}`;
+  return (set) => {
+    let out = `${p0}${set[k0]}${p1}${set[k1]}${p2}${set[k2]}`;
+    for (let j = 3; j < n; j++) out += pre[j]! + set[names[j]!]!;
+    return out + end;
+  };
 }
 
 /**
@@ -67,12 +116,11 @@ export function flatten(s: string): string {
  */
 export function infoSamples(family: InfoFamily): string {
   const name = `${family.name}_info`;
-  const texts = labelTexts(family);
+  const frag = fragmenter(family);
   const points = family.points;
   let out = '';
   for (let i = 0; i < points.length; i++) {
-    const p = points[i]!;
-    const t = labelText(texts, i, p.labels);
+    const t = frag(points[i]!.labels);
     out += t === '' ? `${name} 1\n` : `${name}{${t}} 1\n`;
   }
   return out;
@@ -86,12 +134,12 @@ export function stateSetSamples(family: StateSetFamily): string {
   const base = family.name;
   const open = `${base}{`;
   const state = family.states.map((st) => `${base}="${escapeLabelValue(st)}"} `);
-  const texts = labelTexts(family);
+  const frag = fragmenter(family);
   const points = family.points;
   let out = '';
   for (let i = 0; i < points.length; i++) {
     const p = points[i]!;
-    const t = labelText(texts, i, p.labels);
+    const t = frag(p.labels);
     const head = t === '' ? open : `${open}${t},`;
     const on = p.enabled;
     for (let j = 0; j < state.length; j++)

@@ -5,9 +5,9 @@ import {
   DEFAULT_CHUNK_SIZE,
   flatten,
   formatNumber as fmt,
+  fragmenter,
   infoSamples,
-  labelText,
-  labelTexts,
+  labelWriter,
   resolveChunkSize,
   stateSetSamples,
 } from './common.js';
@@ -81,7 +81,6 @@ function* openMetricsChunks(
   let out = '';
   for (let f = 0; f < families.length; f++) {
     const family = families[f]!;
-    const texts = labelTexts(family);
     const base = family.name;
     // OpenMetrics: TYPE, then UNIT (only when set), then HELP, all before the samples.
     const meta =
@@ -93,11 +92,11 @@ function* openMetricsChunks(
         out += `# TYPE ${base} counter\n${meta}`;
         const total = `${base}_total`;
         const created_ = `${base}_created`;
+        const labels = labelWriter(family, '{', '} ', ' ');
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(texts, i, p.labels);
-          const lbl = t === '' ? ' ' : `{${t}} `;
+          const lbl = labels(p.labels);
           out += `${total}${lbl}${fmt(p.value)}`;
           if (p.exemplar !== undefined) out += exemplarSuffix(p.exemplar);
           out += created ? `\n${created_}${lbl}${fmt(p.created)}\n` : '\n';
@@ -111,12 +110,11 @@ function* openMetricsChunks(
       case 'gauge':
       case 'unknown': {
         out += `# TYPE ${base} ${family.type}\n${meta}`;
-        const open = `${base}{`;
+        const head = labelWriter(family, `${base}{`, '} ', `${base} `);
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(texts, i, p.labels);
-          out += t === '' ? `${base} ${fmt(p.value)}\n` : `${open}${t}} ${fmt(p.value)}\n`;
+          out += `${head(p.labels)}${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
             out = '';
@@ -125,6 +123,7 @@ function* openMetricsChunks(
         break;
       }
       case 'histogram': {
+        const frag = fragmenter(family);
         out += `# TYPE ${base} histogram\n${meta}`;
         const bucket = `${base}_bucket{`;
         const sum = `${base}_sum`;
@@ -138,7 +137,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(texts, i, p.labels);
+          const t = frag(p.labels);
           const head = t === '' ? bucket : `${bucket}${t},`;
           const cum = p.cumulative;
           const ex = p.exemplars;
@@ -165,6 +164,7 @@ function* openMetricsChunks(
         break;
       }
       case 'summary': {
+        const frag = fragmenter(family);
         out += `# TYPE ${base} summary\n${meta}`;
         const open = `${base}{`;
         const sum = `${base}_sum`;
@@ -177,7 +177,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(texts, i, p.labels);
+          const t = frag(p.labels);
           const head = t === '' ? open : `${open}${t},`;
           const values = p.values;
           for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;

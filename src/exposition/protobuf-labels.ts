@@ -1,5 +1,5 @@
 // Label pairs for the protobuf encoder: LabelPair bytes from names and values, and the per-server cache that keeps them between scrapes.
-import type { LabelSet } from '../metrics/model.js';
+import type { LabelSet, LabelShape } from '../metrics/model.js';
 import { utf8Length, varintSize, Writer } from './wire.js';
 
 // Metric.label (field 1) and LabelPair's name (1) and value (2), all length-delimited.
@@ -22,13 +22,16 @@ export interface ProtobufCache {
 }
 
 /**
- * The cache key of point `i`'s label set: the family's render cache entry (the text fragment,
- * injective in names and values, and the same string object from one gather to the next, so
- * comparing it is cheap) when the family has one, else the label set as JSON (which starts with
- * `{`, so the two kinds of key never collide).
+ * What identifies a label set in the cache: the label set object itself when its family carries
+ * the registry's label shape (the series' own record, the same object in every gather, so
+ * comparing it is by pointer), else its JSON (equal names and values give equal keys, so cloned
+ * or hand-built families hit too). A string and an object never collide.
  */
-function keyOf(texts: readonly string[] | undefined, i: number, set: LabelSet): string {
-  return texts !== undefined ? texts[i]! : JSON.stringify(set);
+export type LabelKey = LabelSet | string;
+
+/** The cache key of label set `set` of a family whose label shape is `shape` (if any). */
+function keyOf(shape: LabelShape | undefined, set: LabelSet): LabelKey {
+  return shape !== undefined ? set : JSON.stringify(set);
 }
 
 /**
@@ -37,7 +40,7 @@ function keyOf(texts: readonly string[] | undefined, i: number, set: LabelSet): 
  * running keeps reading the one it started with.
  */
 class Generation {
-  readonly index = new Map<string, number>();
+  readonly index = new Map<LabelKey, number>();
   /**
    * Per family name, the keys and slots of its points in the order the last encode met them.
    * A series keeps its place from one gather to the next, so most lookups are a comparison with
@@ -61,7 +64,7 @@ class Generation {
   }
 
   /** The slot for `set` (whose key is `key`), encoding it on first sight; marks it used in `epoch`. */
-  slot(key: string, set: LabelSet, epoch: number): number {
+  slot(key: LabelKey, set: LabelSet, epoch: number): number {
     let s = this.index.get(key);
     if (s === undefined) s = this.add(key, Object.keys(set), Object.values(set));
     this.seen[s] = epoch;
@@ -69,7 +72,7 @@ class Generation {
   }
 
   /** Encodes a label set's pairs into the arena under `key`. */
-  add(key: string, names: readonly string[], values: readonly string[]): number {
+  add(key: LabelKey, names: readonly string[], values: readonly string[]): number {
     let size = 0;
     for (let j = 0; j < names.length; j++) {
       size += field(field(utf8Length(names[j]!)) + field(utf8Length(values[j] ?? '')));
@@ -89,7 +92,7 @@ class Generation {
   }
 
   /** Appends `size` bytes written by `write` as a new slot for `key`. */
-  put(key: string, size: number, write: (w: Writer) => void): number {
+  put(key: LabelKey, size: number, write: (w: Writer) => void): number {
     const a = this.arena;
     a.ensure(size);
     const start = a.pos;
@@ -137,7 +140,7 @@ class Generation {
 
 /** The points of one family as the last encode met them: see `Generation.order`. */
 interface Order {
-  keys: string[];
+  keys: LabelKey[];
   slots: Int32Array;
 }
 
@@ -156,7 +159,7 @@ export interface Templates {
   /** Positions held. */
   readonly n: number;
   /** Per position, the label key the message was built for. */
-  readonly keys: readonly string[];
+  readonly keys: readonly LabelKey[];
   /** Per position, the created time it holds (NaN: never reuse, e.g. it carries an exemplar). */
   readonly created: Float64Array;
   /** Per position, where its bytes start in `arena`, and how many (the whole `metric` field). */
@@ -177,7 +180,7 @@ export const TEMPLATE_UNTYPED = 4;
 
 /** Collects the messages of one family as they are written, into a new {@link Templates}. */
 export class TemplateBuilder {
-  readonly keys: string[];
+  readonly keys: LabelKey[];
   readonly created: Float64Array;
   readonly off: Int32Array;
   readonly len: Int32Array;
@@ -196,7 +199,7 @@ export class TemplateBuilder {
   /** Records position `i`: the `n` bytes `from` wrote at `start`, its value at `start + at`. */
   add(
     i: number,
-    key: string,
+    key: LabelKey,
     created: number,
     from: Writer,
     start: number,
@@ -317,8 +320,8 @@ export class Labels {
   }
 
   /** The key that identifies point `i`'s label set `set` in the cache. */
-  key(set: LabelSet, i: number): string {
-    return keyOf(this.texts, i, set);
+  key(set: LabelSet): LabelKey {
+    return keyOf(this.shape, set);
   }
 
   /** With a cache: family `name`'s templates of `kind`, if an earlier encode published them. */
@@ -349,12 +352,12 @@ export class Labels {
     });
   }
 
-  /** The current family's render cache (see `LABEL_TEXTS`), set by {@link begin}. */
-  private texts: readonly string[] | undefined;
+  /** The current family's label shape (see `LABEL_SHAPE`), set by {@link begin}. */
+  private shape: LabelShape | undefined;
 
-  /** Starts family `name` of `n` points, whose render cache is `texts` (if any). */
-  begin(name: string, n: number, texts: readonly string[] | undefined): void {
-    this.texts = texts;
+  /** Starts family `name` of `n` points, whose label shape is `shape` (if any). */
+  begin(name: string, n: number, shape: LabelShape | undefined): void {
+    this.shape = shape;
     if (this.refs.length < n) this.refs = new Int32Array(Math.max(n, this.refs.length * 2));
     this.used = 0;
     this.pointNames.length = 0;
@@ -381,7 +384,7 @@ export class Labels {
     const gen = this.gen;
     if (gen !== undefined) {
       const order = this.order!;
-      const key = keyOf(this.texts, i, set);
+      const key = keyOf(this.shape, set);
       let s: number;
       if (order.keys[i] === key) {
         s = order.slots[i]!;
@@ -444,6 +447,7 @@ export class Labels {
    * without allocating, so the points of one family share one array), else a new `Object.keys`.
    */
   private namesOf(set: LabelSet): readonly string[] {
+    if (this.shape !== undefined) return this.shape.names;
     const last = this.names;
     if (last !== undefined) {
       let j = 0;

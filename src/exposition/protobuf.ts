@@ -1,17 +1,18 @@
 // The delimited protobuf exposition encoder: gathered families to varint-length-prefixed io.prometheus.client.MetricFamily messages.
 import { fail } from '../internal/errors.js';
-import type {
-  CounterPoint,
-  Exemplar,
-  GaugePoint,
-  HistogramFamily,
-  HistogramPoint,
-  MetricFamily,
-  NativeBuckets,
-  StateSetFamily,
-  SummaryFamily,
+import {
+  type CounterPoint,
+  type Exemplar,
+  type GaugePoint,
+  type HistogramFamily,
+  type HistogramPoint,
+  LABEL_SHAPE,
+  type MetricFamily,
+  type NativeBuckets,
+  type StateSetFamily,
+  type SummaryFamily,
 } from '../metrics/model.js';
-import { DEFAULT_CHUNK_SIZE, labelTexts } from './common.js';
+import { DEFAULT_CHUNK_SIZE } from './common.js';
 import {
   isProtobufCache,
   Labels,
@@ -256,7 +257,7 @@ function* valueFamily(
   const gauge = family.type === 'gauge';
   const created = counter && ctx.created;
   const labels = ctx.labels;
-  labels.begin(family.name, n, labelTexts(family));
+  labels.begin(family.name, n, family[LABEL_SHAPE]);
   const kind = counter
     ? created
       ? TEMPLATE_COUNTER
@@ -281,7 +282,7 @@ function* valueFamily(
       i < tpl.n &&
       e === undefined &&
       (!counter || tpl.created[i] === (p as CounterPoint).created) &&
-      tpl.keys[i] === labels.key(p.labels, i)
+      tpl.keys[i] === labels.key(p.labels)
     ) {
       inner[i] = -1;
       full[i] = tpl.len[i]!;
@@ -348,7 +349,7 @@ function* valueFamily(
       // untyped point records 0.
       const c = p as CounterPoint;
       const at0 = counter ? (c.exemplar === undefined ? c.created : Number.NaN) : 0;
-      build.add(i, labels.key(p.labels, i), at0, w, start, f, at);
+      build.add(i, labels.key(p.labels), at0, w, start, f, at);
     }
     if (w.pos >= limit) yield w.take(limit);
   }
@@ -362,7 +363,7 @@ function* infoFamily(
 ): Generator<Uint8Array, void, undefined> {
   const points = family.points;
   const labels = ctx.labels;
-  labels.begin(family.name, points.length, labelTexts(family));
+  labels.begin(family.name, points.length, family[LABEL_SHAPE]);
   const sizes = points.map((p, i) => labels.size(p.labels, i) + field(DOUBLE_FIELD));
   let total = 0;
   for (const size of sizes) total += field(size);
@@ -406,7 +407,7 @@ function* stateSetFamily(ctx: Ctx, family: StateSetFamily): Generator<Uint8Array
     return w.buf;
   });
   const labels = ctx.labels;
-  labels.begin(family.name, points.length, labelTexts(family));
+  labels.begin(family.name, points.length, family[LABEL_SHAPE]);
   const labelSizes = points.map((p, i) => labels.size(p.labels, i));
   let total = 0;
   for (const ls of labelSizes) {
@@ -460,7 +461,7 @@ function* summaryFamily(ctx: Ctx, family: SummaryFamily): Generator<Uint8Array, 
   // Quantile { quantile, value }: two doubles, 18 bytes, one length byte.
   const quantiles = nq * field(2 * DOUBLE_FIELD);
   const labels = ctx.labels;
-  labels.begin(family.name, n, labelTexts(family));
+  labels.begin(family.name, n, family[LABEL_SHAPE]);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const p = points[i]!;
@@ -795,7 +796,7 @@ function* histogramFamily(
   const sizes = new Int32Array(n);
   const inner = new Int32Array(n);
   const labels = ctx.labels;
-  labels.begin(family.name, n, labelTexts(family));
+  labels.begin(family.name, n, family[LABEL_SHAPE]);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const p = points[i]!;

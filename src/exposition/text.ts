@@ -5,9 +5,9 @@ import {
   DEFAULT_CHUNK_SIZE,
   flatten,
   formatNumber as fmt,
+  fragmenter,
   infoSamples,
-  labelText,
-  labelTexts,
+  labelWriter,
   resolveChunkSize,
   stateSetSamples,
 } from './common.js';
@@ -65,7 +65,6 @@ function* textChunks(
   let out = '';
   for (let f = 0; f < families.length; f++) {
     const family = families[f]!;
-    const texts = labelTexts(family);
     const base = family.name;
     switch (family.type) {
       case 'counter':
@@ -75,12 +74,11 @@ function* textChunks(
         const name = family.type === 'counter' ? `${base}_total` : base;
         const type = family.type === 'unknown' ? 'untyped' : family.type;
         out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} ${type}\n`;
-        const lbl = `${name}{`;
+        const head = labelWriter(family, `${name}{`, '} ', `${name} `);
         const points: readonly { labels: LabelSet; value: number }[] = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(texts, i, p.labels);
-          out += t === '' ? `${name} ${fmt(p.value)}\n` : `${lbl}${t}} ${fmt(p.value)}\n`;
+          out += `${head(p.labels)}${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
             out = '';
@@ -89,6 +87,7 @@ function* textChunks(
         break;
       }
       case 'histogram': {
+        const frag = fragmenter(family);
         out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} histogram\n`;
         // Per family: `name_bucket{` and one `le="…"} ` fragment per bound, so a bucket line is
         // four appends: head, bound, count, newline.
@@ -103,7 +102,7 @@ function* textChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(texts, i, p.labels);
+          const t = frag(p.labels);
           const head = t === '' ? bucket : `${bucket}${t},`;
           const cum = p.cumulative;
           for (let j = 0; j <= nb; j++) out += `${head}${le[j]}${fmt(cum[j]!)}\n`;
@@ -117,6 +116,7 @@ function* textChunks(
         break;
       }
       case 'summary': {
+        const frag = fragmenter(family);
         out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} summary\n`;
         const open = `${base}{`;
         const sum = `${base}_sum`;
@@ -128,7 +128,7 @@ function* textChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = labelText(texts, i, p.labels);
+          const t = frag(p.labels);
           const head = t === '' ? open : `${open}${t},`;
           const values = p.values;
           for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;

@@ -9,6 +9,15 @@ const NEEDS_LABEL_ESCAPE = /[\\"\n]/;
  */
 export function escapeLabelValue(value: string): string {
   if (!NEEDS_LABEL_ESCAPE.test(value)) return value;
+  return escapeSlow(value);
+}
+
+/** Whether {@link escapeLabelValue} changes `value` (it holds a `\\`, `"` or line feed). */
+export function needsEscape(value: string): boolean {
+  return NEEDS_LABEL_ESCAPE.test(value);
+}
+
+function escapeSlow(value: string): string {
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);

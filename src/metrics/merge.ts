@@ -7,15 +7,16 @@ import {
   type Gatherer,
   type GatherOptions,
   type GatherSelection,
-  LABEL_TEXTS,
+  LABEL_SHAPE,
   type LabelSet,
+  type LabelShape,
   type MetricFamily,
 } from './model.js';
 import { gatherNames } from './names.js';
 
 /**
  * A series' identity across registries: its label names and values, injectively encoded
- * (`labelKey`) in name order, as Prometheus identifies a series; the render cache plays no part.
+ * (`labelKey`) in name order, as Prometheus identifies a series.
  */
 function seriesKey(labels: LabelSet): string {
   const flat: string[] = [];
@@ -48,11 +49,7 @@ export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): Metr
         continue;
       }
       const seen = new Set(prev.points.map((p) => seriesKey(p.labels)));
-      const prevTexts = prev[LABEL_TEXTS];
-      const texts = f[LABEL_TEXTS];
-      const keptTexts: string[] | undefined =
-        prevTexts !== undefined && texts !== undefined ? [...prevTexts] : undefined;
-      const extra = (f.points as readonly { labels: LabelSet }[]).filter((p, i) => {
+      const extra = (f.points as readonly { labels: LabelSet }[]).filter((p) => {
         const key = seriesKey(p.labels);
         if (seen.has(key)) {
           const text = labelSetFragment(p.labels);
@@ -64,18 +61,24 @@ export function mergeFamilies(lists: readonly (readonly MetricFamily[])[]): Metr
           return false;
         }
         seen.add(key);
-        keptTexts?.push(texts![i]!);
         return true;
       });
-      // Spread copies no render cache (it is not enumerable): carry it over when both have one.
+      // Spread copies no label shape (it is not enumerable): keep one when both families have
+      // the same label names (registries with distinct default labels have not).
       const merged = { ...prev, points: Object.freeze([...prev.points, ...extra]) };
-      if (keptTexts !== undefined) {
-        Object.defineProperty(merged, LABEL_TEXTS, { value: Object.freeze(keptTexts) });
-      }
+      const shape = mergedShape(prev[LABEL_SHAPE], f[LABEL_SHAPE]);
+      if (shape !== undefined) Object.defineProperty(merged, LABEL_SHAPE, { value: shape });
       byName.set(f.name, Object.freeze(merged) as MetricFamily);
     }
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The label shape of two merged families: theirs when their label names are the same. */
+function mergedShape(a: LabelShape | undefined, b: LabelShape | undefined): LabelShape | undefined {
+  if (a === undefined || b === undefined || a.names.length !== b.names.length) return undefined;
+  for (let j = 0; j < a.names.length; j++) if (a.names[j] !== b.names[j]) return undefined;
+  return a.clean || !b.clean ? b : a;
 }
 
 /** What {@link mergeRegistries} returns: a gatherer that also takes `names` as any iterable. */

@@ -1,14 +1,25 @@
 // The neutral data model that gathering produces and encoders consume: plain, immutable data.
 
 /**
- * The key of a gathered family's render cache: its points' escaped label text fragments
- * (`a="x",b="y"`, aligned with `points`), which the text encoders write and the protobuf encoder
- * uses as cache keys. A non-enumerable, symbol-keyed property of the (frozen) family, so it is not
- * data: `structuredClone`, `JSON.stringify`, object spread and `assert.deepStrictEqual` ignore it,
- * and a family without it (built by hand, cloned, parsed, filtered) renders the same bytes, its
- * values escaped on the fly. Never a series' identity: that is its names and values. @internal
+ * The key of a gathered family's label shape, a hint for the encoders from the registry that
+ * gathered it: every point's label set has exactly `names` as its keys, in that order, and when
+ * `clean` is true no label value needs escaping in the text formats (no `\\`, `"` or line feed).
+ * The text encoders then write each label as a name prefix made once per family and the value as
+ * it is, and the protobuf encoder's cache keys a series by its label set object (the series' own,
+ * the same in every gather). A non-enumerable, symbol-keyed property of the (frozen) family, so it
+ * is not data: `structuredClone`, `JSON.stringify`, object spread and `assert.deepStrictEqual`
+ * ignore it, and a family without it (built by hand, cloned, parsed, filtered) renders the same
+ * bytes, its labels read and escaped point by point. @internal
  */
-export const LABEL_TEXTS: unique symbol = Symbol('telltale.labelTexts');
+export const LABEL_SHAPE: unique symbol = Symbol('telltale.labelShape');
+
+/** The value of a family's {@link LABEL_SHAPE} hint. @internal */
+export interface LabelShape {
+  /** Every point's label names, in their key order. */
+  readonly names: readonly string[];
+  /** Whether no label value of any point needs escaping in the text formats. */
+  readonly clean: boolean;
+}
 
 /** The kinds of metric family telltale gathers. `unknown` is OpenMetrics' name for untyped. */
 export type MetricType =
@@ -142,8 +153,8 @@ interface FamilyBase {
   readonly help: string;
   /** The OpenMetrics unit (`seconds`, `bytes`, …), or `''`. The name ends with `_<unit>` when set. */
   readonly unit: string;
-  /** @internal The encoders' render cache, aligned with `points`; see {@link LABEL_TEXTS}. */
-  readonly [LABEL_TEXTS]?: readonly string[] | undefined;
+  /** @internal The registry's hint about the points' label sets; see {@link LABEL_SHAPE}. */
+  readonly [LABEL_SHAPE]?: LabelShape | undefined;
 }
 
 /** A counter family. */

@@ -1,7 +1,6 @@
 // Registries: explicit, idempotent registration; default labels, prefix and bounds; gather with bounded collect callbacks.
 
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
-import { escapeLabelValue } from '../internal/escape.js';
 import { ExemplarSlot } from '../internal/exemplar-source.js';
 import type { MinimalLogger } from '../internal/logger.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
@@ -13,7 +12,13 @@ import { HistogramImpl } from './histogram.js';
 import { InfoImpl, StateSetImpl } from './info.js';
 import type { LongLabelValuePolicy, PiiKind } from './labels.js';
 import { LookupPool } from './lookup.js';
-import type { AnyMetric, MetricEvents, MetricRuntime, MetricSpec } from './metric.js';
+import {
+  type AnyMetric,
+  type MetricEvents,
+  type MetricRuntime,
+  type MetricSpec,
+  RecordMakers,
+} from './metric.js';
 import type { Gatherer, GatherSelection, MetricFamily, MetricType } from './model.js';
 import {
   enforceNaming,
@@ -288,7 +293,6 @@ class RegistryImpl implements Registry {
   private readonly _logger: Pick<MinimalLogger, 'warn' | 'error'> | undefined;
   private readonly _bounds: ResolvedBounds;
   private readonly _defaultNames: readonly string[];
-  private readonly _defaultText: string;
   private readonly _defaultValues: readonly string[];
   private readonly _events: MetricEvents;
   private readonly _selfEvents: MetricEvents;
@@ -296,6 +300,8 @@ class RegistryImpl implements Registry {
   private readonly _lookups = new LookupPool();
   /** @internal This registry's exemplar hook, shared by its metrics (see {@link exemplarSlotOf}). */
   readonly _exemplarSlot = new ExemplarSlot();
+  /** Label set makers, one per label-name tuple (see `RecordMakers`). */
+  private readonly _records = new RecordMakers();
   private _self: {
     overflow?: Counter<readonly ['metric']>;
     truncated?: Counter<readonly ['metric']>;
@@ -341,7 +347,6 @@ class RegistryImpl implements Registry {
     const defaults = options.defaultLabels ?? {};
     const names = Object.keys(defaults);
     validateLabelNames('default labels', 'gauge', names, SELF_METRIC_LABELS);
-    let text = '';
     const values: string[] = [];
     for (const n of names) {
       const v = defaults[n];
@@ -349,12 +354,9 @@ class RegistryImpl implements Registry {
         fail('TT_INVALID_OPTION', `createRegistry: default label "${n}" must be a string`);
       const w = v.toWellFormed();
       values.push(w);
-      if (text !== '') text += ',';
-      text += `${n}="${escapeLabelValue(w)}"`;
     }
     this._defaultNames = names;
     this._defaultValues = values;
-    this._defaultText = text;
     this._events = {
       overflow: (metric) => this._selfCounter('overflow').inc({ metric }),
       truncated: (metric) => this._selfCounter('truncated').inc({ metric }),
@@ -425,11 +427,11 @@ class RegistryImpl implements Registry {
       ttlMs: 0,
       defaultLabelNames: this._defaultNames,
       defaultLabelValues: this._defaultValues,
-      defaultLabelText: this._defaultText,
       events: this._selfEvents,
       checkExtraLabels: false,
       lookups: this._lookups,
       exemplars: this._exemplarSlot,
+      records: this._records,
     };
   }
 
@@ -514,11 +516,11 @@ class RegistryImpl implements Registry {
       ttlMs: bounds.ttlMs,
       defaultLabelNames: this._defaultNames,
       defaultLabelValues: this._defaultValues,
-      defaultLabelText: this._defaultText,
       events: this._events,
       checkExtraLabels: this._strict,
       lookups: this._lookups,
       exemplars: this._exemplarSlot,
+      records: this._records,
     };
     const metric = build({ name, help, unit, labelNames: Object.freeze([...labelNames]) }, rt);
     this._entries.set(name, { metric, specKey });

@@ -7,7 +7,7 @@ import type {
   MetricFamily,
 } from '../../src/metrics/model.js';
 
-/** A label set as plain data (no render cache: encoders escape its values themselves). */
+/** A label set as plain data (its family has no label shape: encoders escape its values themselves). */
 export function labels(pairs: Record<string, string> = {}): LabelSet {
   return { ...pairs };
 }

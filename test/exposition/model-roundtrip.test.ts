@@ -49,7 +49,7 @@ describe('the gathered model is plain data', () => {
   it('structuredClone keeps every family kind: every encoder gives the same bytes', async () => {
     const families = await everyKind(false).gather();
     const clone = structuredClone(families);
-    // The render cache is not data: the clone, which has none, equals the original.
+    // The label shape hint is not data: the clone, which has none, equals the original.
     assert.deepStrictEqual(clone, families);
     assert.deepEqual(encodeAll(clone), encodeAll(families));
     assert.equal(clone.length, 8);
@@ -100,5 +100,40 @@ describe('the gathered model is plain data', () => {
     assert.equal(again.points[0]!.labels, jobs.points[0]!.labels);
     (r.get('jobs') as { inc(l: object, v: number): void }).inc({ queue: 'a', path: 'new' }, 1);
     assert.equal(jobs.points.length, 2, 'an earlier gather does not change');
+  });
+
+  it('a value that needs escaping is escaped in every gather after it appears, even once removed', async () => {
+    const r = createRegistry({ defaultLabels: { env: 'prod' } });
+    const c = r.counter({ name: 'req', help: 'Requests.', labelNames: ['path', 'code'] });
+    const h = r.histogram({ name: 'lat', help: 'L.', labelNames: ['path'], buckets: [1] });
+    c.inc({ path: '/a', code: '200' });
+    h.observe({ path: '/a' }, 0.5);
+    const before = encodeText(await r.gather());
+    assert.match(before, /^req_total\{env="prod",path="\/a",code="200"\} 1$/m);
+    c.inc({ path: 'say "hi"\\\n', code: '500' }, 2);
+    h.observe({ path: 'x"y' }, 2);
+    const text = encodeText(await r.gather());
+    assert.match(text, /^req_total\{env="prod",path="\/a",code="200"\} 1$/m);
+    assert.match(text, /^req_total\{env="prod",path="say \\"hi\\"\\\\\\n",code="500"\} 2$/m);
+    assert.match(text, /^lat_bucket\{env="prod",path="x\\"y",le="\+Inf"\} 1$/m);
+    const om = encodeOpenMetrics(await r.gather());
+    assert.match(om, /^req_total\{env="prod",path="say \\"hi\\"\\\\\\n",code="500"\} 2$/m);
+    // The clone (no label shape) escapes value by value: the same bytes.
+    const families = await r.gather();
+    assert.deepEqual(encodeAll(structuredClone(families)), encodeAll(families));
+    assert.equal(c.remove({ path: 'say "hi"\\\n', code: '500' }), true);
+    c.inc({ path: '/b', code: '404' }, 3);
+    const after = encodeText(await r.gather());
+    assert.match(after, /^req_total\{env="prod",path="\/b",code="404"\} 3$/m);
+    assert.doesNotMatch(after, /say/);
+  });
+
+  it('a default label value that needs escaping is escaped on every series', async () => {
+    const r = createRegistry({ defaultLabels: { zone: 'a"b' } });
+    r.counter({ name: 'n', help: 'N.', labelNames: ['k'] }).inc({ k: 'v' });
+    r.gauge({ name: 'g', help: 'G.' }).set(1);
+    const text = encodeText(await r.gather());
+    assert.match(text, /^n_total\{zone="a\\"b",k="v"\} 1$/m);
+    assert.match(text, /^g\{zone="a\\"b"\} 1$/m);
   });
 });

@@ -54,7 +54,7 @@ describe('map level order', () => {
         const m = r.counter({ name: 'm', help: 'M.', labelNames: ['a', 'id', 'c'] });
         const model = new Map<string, number>();
         const key = (a: number, b: number, c: number) => `${a}|${b}|${c}`;
-        // Enough distinct ids to cross the first reorder point (1,024 series), unique middle label.
+        // Enough distinct ids to cross the first two reorder points (128 and 1,024 series), unique middle label.
         for (let i = 0; i < 1_100; i++) {
           m.inc({ a: `${i % 4}`, id: `${i}`, c: `${i % 2}` });
           model.set(key(i % 4, i, i % 2), 1);

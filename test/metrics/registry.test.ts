@@ -356,7 +356,7 @@ describe('registration', () => {
         points: [{ labels: svc, value: -1.5 }],
       },
     };
-    // The data without the symbol-keyed render cache of label sets (not data; see LABEL_TEXT).
+    // The data without the symbol-keyed label shape hint of families (not data; see LABEL_SHAPE).
     const data = (x: unknown): unknown => {
       if (typeof x !== 'object' || x === null) return x;
       if (Array.isArray(x)) return x.map(data);

@@ -63,7 +63,7 @@ test('findSeries returns the snapshot points and countSeries counts', () => {
   const found = findSeries<HistogramPoint>(r, 'kit_latency_seconds');
   assert.equal(found.length, 1);
   const h = found[0]!;
-  // structuredClone drops the label set's symbol-keyed render cache, which is not data.
+  // structuredClone drops the family's symbol-keyed label shape hint, which is not data.
   assert.deepEqual(structuredClone(h), {
     labels: { service: 'kit' },
     cumulative: [1, 2, 2],
