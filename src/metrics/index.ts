@@ -29,7 +29,31 @@ export {
   REDACTED_LABEL_VALUE,
 } from './labels.js';
 export { type MergedGatherer, mergeFamilies, mergeRegistries } from './merge.js';
-export type * from './model.js';
+export type {
+  BucketSpan,
+  CounterFamily,
+  CounterPoint,
+  Exemplar,
+  Gatherer,
+  GatherOptions,
+  GatherSelection,
+  GaugeFamily,
+  GaugePoint,
+  HistogramFamily,
+  HistogramPoint,
+  InfoFamily,
+  InfoPoint,
+  LabelSet,
+  MetricFamily,
+  MetricPoint,
+  MetricType,
+  NativeBuckets,
+  StateSetFamily,
+  StateSetPoint,
+  SummaryFamily,
+  SummaryPoint,
+  UnknownFamily,
+} from './model.js';
 export { lintMetricName, type NamingFinding } from './names.js';
 export { type NativeHistogramOptions, nativeBucketUpperBound } from './native.js';
 export { createNoopRegistry } from './noop.js';
