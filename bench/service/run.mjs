@@ -1116,49 +1116,47 @@ if (results.relative?.groups.length > 0) {
   );
   md.push('');
   md.push(
-    `Verdicts use each run's own 95% interval (from its slices: the ratio's by error propagation from the two added figures' intervals, current − reference's likewise). A ratio is **met** when more than half of the runs lie wholly at or below ${f(RELATIVE_TARGET * 100, 0)}% and none wholly above, **not met** in the mirror case, and **within noise** otherwise (runs straddle the target, or disagree). "Not slower than today's": **not met** when more than half of the runs are slower beyond their interval (current − reference − CI > 0), **met** when fewer than half are and the median difference is ≤ 0, **within noise** otherwise. Under heavy load from other jobs (see the load columns), wrk on CPU ${LOAD_CPU} is starved, the server answers fewer requests per wake-up and every per-request figure rises (bare and added alike), so compare the ratios, not the microseconds, across runs.`,
+    `Verdicts: the runs are repeated measurements of one quantity, so each verdict uses the **95% interval of the mean over the runs** (Student's t with runs − 1 degrees of freedom; the spread between runs already holds each run's own slice noise and the build-order effect). The ratio is **met** when that interval lies wholly at or below ${f(RELATIVE_TARGET * 100, 0)}%, **not met** when wholly above, **within noise** when it contains ${f(RELATIVE_TARGET * 100, 0)}%. "Not slower than today's" is **not met** when the interval of current − reference lies wholly above 0 (slower), **met** when wholly at or below 0 (faster), and **within noise** when it contains 0: no difference this run could see (what identical code gives). Each run's own interval (from its slices) is in the last table. Under heavy load from other jobs (see the load columns), wrk on CPU ${LOAD_CPU} is starved, the server answers fewer requests per wake-up and every per-request figure rises (bare and added alike): compare the ratios, not the microseconds, with runs on a quiet machine.`,
   );
   md.push('');
   md.push(
-    `| framework | bare server CPU µs/req | telltale added µs/req | prom-client added µs/req | telltale / prom-client | runs ≤ ${f(RELATIVE_TARGET * 100, 0)}% / straddling / above | target ≤ ${f(RELATIVE_TARGET * 100, 0)}% |`,
+    `| framework | bare server CPU µs/req | telltale added µs/req | prom-client added µs/req | telltale / prom-client: median (IQR) | mean ± 95% CI over runs | target ≤ ${f(RELATIVE_TARGET * 100, 0)}% |`,
   );
   md.push('|---|---|---|---|---|---|---|');
-  /** Runs whose interval lies wholly at or below `limit`, straddles it, or lies wholly above. */
-  const sides = (runs, value, ci, limit) => {
-    const n = { below: 0, straddle: 0, above: 0 };
-    for (const r of runs) {
-      if (value(r) + ci(r) <= limit) n.below++;
-      else if (value(r) - ci(r) > limit) n.above++;
-      else n.straddle++;
-    }
-    return n;
+  /** Student's t for a two-sided 95% interval with `df` degrees of freedom (≥ 11: a close fit). */
+  const t95 = (df) =>
+    df < 1
+      ? Number.POSITIVE_INFINITY
+      : ([12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228][df - 1] ??
+        1.96 + 2.5 / df);
+  /** Mean of `xs` and the half-width of its 95% interval. */
+  const overRuns = (xs) => {
+    const m = mean(xs);
+    const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+    return {
+      mean: m,
+      ci: xs.length > 1 ? (t95(xs.length - 1) * sd) / Math.sqrt(xs.length) : Infinity,
+    };
   };
-  const ratioSides = (g) =>
-    sides(
-      g.runs,
-      (r) => r.ratio,
-      (r) => r.ratioCi,
-      RELATIVE_TARGET,
-    );
+  const ratioRuns = (g) => overRuns(g.runs.map((r) => r.ratio));
+  const deltaRuns = (g) => overRuns(g.runs.map((r) => r.refDelta));
   const verdictRatio = (g) => {
-    const n = ratioSides(g);
-    const half = g.runs.length / 2;
-    if (n.below > half && n.above === 0) return 'met';
-    if (n.above > half && n.below === 0) return 'not met';
-    return 'within noise';
+    const { mean: m, ci } = ratioRuns(g);
+    return m + ci <= RELATIVE_TARGET
+      ? 'met'
+      : m - ci > RELATIVE_TARGET
+        ? 'not met'
+        : 'within noise';
   };
-  const slowerRuns = (g) => g.runs.filter((r) => r.refDelta - r.refDeltaCi > 0).length;
   const verdictDelta = (g) => {
-    const slower = slowerRuns(g);
-    if (slower > g.runs.length / 2) return 'not met';
-    if (slower < g.runs.length / 2 && g.refDelta.median <= 0) return 'met';
-    return 'within noise';
+    const { mean: m, ci } = deltaRuns(g);
+    return m - ci > 0 ? 'not met' : m + ci <= 0 ? 'met' : 'within noise';
   };
+  const pm = (x, fmt) => `${fmt(x.mean)} ± ${fmt(x.ci).replace(/^\+/, '')}`;
   const bold = (v) => `**${v}**`;
   for (const g of rel.groups) {
-    const n = ratioSides(g);
     md.push(
-      `| ${g.title} | ${iqr(g.bare, us)} | ${iqr(g.telltale, usAdded)} | ${iqr(g.promClient, usAdded)} | ${iqr(g.ratio, pct)} | ${n.below} / ${n.straddle} / ${n.above} of ${g.runs.length} | ${bold(verdictRatio(g))} |`,
+      `| ${g.title} | ${iqr(g.bare, us)} | ${iqr(g.telltale, usAdded)} | ${iqr(g.promClient, usAdded)} | ${iqr(g.ratio, pct)} | ${pm(ratioRuns(g), pct)} (${g.runs.length} runs) | ${bold(verdictRatio(g))} |`,
     );
   }
   md.push('');
@@ -1168,12 +1166,12 @@ if (results.relative?.groups.length > 0) {
     );
     md.push('');
     md.push(
-      '| framework | reference core added µs/req | reference / prom-client | current − reference µs/req | runs slower beyond their interval | not slower? |',
+      '| framework | reference core added µs/req | reference / prom-client | current − reference µs/req: median (IQR) | mean ± 95% CI over runs | not slower? |',
     );
     md.push('|---|---|---|---|---|---|');
     for (const g of rel.groups.filter((x) => x.ref !== undefined)) {
       md.push(
-        `| ${g.title} | ${iqr(g.ref, usAdded)} | ${iqr(g.refRatio, pct)} | ${iqr(g.refDelta, usAdded)} | ${slowerRuns(g)} of ${g.runs.length} | ${bold(verdictDelta(g))} |`,
+        `| ${g.title} | ${iqr(g.ref, usAdded)} | ${iqr(g.refRatio, pct)} | ${iqr(g.refDelta, usAdded)} | ${pm(deltaRuns(g), usAdded)} | ${bold(verdictDelta(g))} |`,
       );
     }
     md.push('');
@@ -1209,13 +1207,12 @@ if (results.relative?.groups.length > 0) {
   md.push('');
   for (const g of rel.groups) {
     const v = verdictRatio(g);
-    const n = ratioSides(g);
     target(
       `HTTP metrics-only overhead relative to prom-client, ${g.title} (${g.adapter.replace(/ \(.*\)$/, '')})`,
       `${iqr(g.ratio, pct)} of prom-client's added CPU; telltale ${iqr(g.telltale, usAdded)} µs, prom-client ${iqr(g.promClient, usAdded)} µs on ${f(g.bare.median)} µs bare (median (IQR) of ${g.runs.length} runs)`,
       `≤ ${f(RELATIVE_TARGET * 100, 0)}% of prom-client's`,
       v === 'met' ? true : v === 'not met' ? false : 'noise',
-      `runs wholly ≤ ${f(RELATIVE_TARGET * 100, 0)}% / straddling / wholly above: ${n.below} / ${n.straddle} / ${n.above}`,
+      `mean over the runs ${pm(ratioRuns(g), pct)} (95% CI)${v === 'within noise' ? `: the interval contains ${f(RELATIVE_TARGET * 100, 0)}%` : ''}`,
     );
   }
   for (const g of rel.groups.filter((x) => x.ref !== undefined)) {
@@ -1225,7 +1222,7 @@ if (results.relative?.groups.length > 0) {
       `current − reference ${iqr(g.refDelta, usAdded)} µs/req (current ${sgn(g.telltale.median)}, reference ${sgn(g.ref.median)} µs added)`,
       'not slower',
       v === 'met' ? true : v === 'not met' ? false : 'noise',
-      `${slowerRuns(g)} of ${g.runs.length} runs slower beyond their 95% interval`,
+      `mean over the runs ${pm(deltaRuns(g), usAdded)} µs (95% CI)${v === 'within noise' ? ': the interval contains 0, no difference measured' : ''}`,
     );
   }
 }
@@ -1280,7 +1277,7 @@ if (results.interleaved?.length > 0) {
       `${f(ratio * 100, 0)}% of prom-client's overhead (runs: ${ratios.map((x) => `${f(x * 100, 0)}%`).join(', ')})`,
       `≤ ${f((0.3 / 0.62) * 100, 0)}% (the issue's 0.3 µs vs 0.62 µs)`,
       ratio <= 0.3 / 0.62,
-      'the same target expressed against the reference the issue gives, measured on this machine',
+      `the same target expressed against the reference the issue gives, measured on this machine${results.relative?.groups.length > 0 ? "; issue 4's pairs, from separate processes: section 1's same-process figure replaces it for issue 12" : ''}`,
     );
   }
   for (const p of results.interleaved.filter((x) => x.target)) {
