@@ -16,7 +16,8 @@
 // …), resolved by the `telltale-source` condition of the root package.json's export map, so the
 // harness keeps working while the modules behind them move. Variants named `*-tt-ref` load the
 // same subpaths from --ref=<dir>, a snapshot of another commit (src/ and package.json), in the
-// same process: the reference core measured side by side with the current one.
+// same process: the reference core measured side by side with the current one. --current=<dir>
+// loads every other variant's telltale from such a snapshot instead of this working tree.
 //
 // The server answers GET / (or the probe path). The runner talks to it over the IPC channel,
 // never over HTTP, so control traffic is not counted as requests:
@@ -36,6 +37,7 @@ const single = /--variant=([\w-]+)/.exec(args)?.[1];
 const list = /--interleave=([\w,-]+)/.exec(args)?.[1].split(',');
 const sliceMs = Number(/--slice-ms=(\d+)/.exec(args)?.[1] ?? 100);
 const refDir = /--ref=(\S+)/.exec(args)?.[1];
+const currentDir = /--current=(\S+)/.exec(args)?.[1];
 if (single === undefined && (list === undefined || list.length < 2))
   throw new Error('--variant=... or --interleave=a,b[,c…] is required');
 
@@ -51,7 +53,9 @@ function publicApi(rootUrl) {
     return import(new URL(file, rootUrl).href);
   };
 }
-const working = publicApi(new URL('../../', import.meta.url));
+const working = publicApi(
+  currentDir === undefined ? new URL('../../', import.meta.url) : pathToFileURL(`${currentDir}/`),
+);
 const reference = refDir === undefined ? undefined : publicApi(pathToFileURL(`${refDir}/`));
 
 /**

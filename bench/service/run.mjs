@@ -7,7 +7,7 @@
 //     [--duration=5] [--rounds=5] [--idle-seconds=60] [--connections=16]
 //     [--groups=node,express,fastify,hono,probe] [--variants=node-bare,node-tt-metrics,...]
 //     [--pairs=node-metrics,node-aa,...] [--interleave-seconds=30] [--slice-ms=50]
-//     [--relative-runs=5] [--relative-seconds=30] [--ref=<commit>|none] [--no-renice]
+//     [--relative-runs=5] [--relative-seconds=30] [--ref=<commit>|none] [--current=<commit>] [--no-renice]
 //   --groups and --variants narrow the HTTP cases (a group's baseline always runs; --groups also
 //   narrows the relative runs to node, fastify, hono); --pairs narrows the interleaved HTTP pairs
 //   (--only=interleave runs only those). --merge keeps the sections of the last
@@ -40,6 +40,9 @@ const RELATIVE_RUNS = Number(opt('relative-runs', '5'));
 // The reference core for "not slower than today's": main when issue 12's request core was started
 // (telltale's adapters as the issue measured them, node:http ≈ +0.37 µs). `--ref=none` leaves it out.
 const REF = opt('ref', '5eceecd5373e');
+// `--current=<commit>`: measure that commit's telltale (a snapshot) as "current" instead of the
+// working tree, e.g. a branch not landed yet.
+const CURRENT = opt('current');
 const onlyVariants = opt('variants')?.split(',');
 let DURATION = Number(opt('duration', '5'));
 let ROUNDS = Number(opt('rounds', '5'));
@@ -639,7 +642,7 @@ function sandwichOf(slices, k) {
  * in reverse order and serves them in reverse order after the bare slice, so an advantage of
  * being built or served first cancels out over the runs.
  */
-async function relativeRun(group, run, flip, refDir) {
+async function relativeRun(group, run, flip, refDir, currentDir) {
   const roles = ['telltale', 'prom', ...(refDir === undefined ? [] : ['ref'])];
   const measured = flip ? [...roles].reverse() : roles;
   const names = [group.variants.bare, ...measured.map((r) => group.variants[r])];
@@ -657,6 +660,7 @@ async function relativeRun(group, run, flip, refDir) {
       `--build-order=${buildOrder.join(',')}`,
       `--slice-ms=${SLICE_MS}`,
       ...(refDir === undefined ? [] : [`--ref=${refDir}`]),
+      ...(currentDir === undefined ? [] : [`--current=${currentDir}`]),
     ],
     { renice: true },
   );
@@ -836,6 +840,7 @@ const results = REPORT_ONLY
         RELATIVE_SECONDS,
         RELATIVE_RUNS,
         REF,
+        CURRENT,
       },
       http: MERGE && !want('http') ? previous.http : [],
       loadavgStart: os.loadavg(),
@@ -865,11 +870,12 @@ if (!REPORT_ONLY) {
       (g) => onlyGroups === undefined || onlyGroups.includes(g.id),
     );
     const ref = REF === 'none' ? undefined : telltaleSnapshot(root, REF);
+    const cur = CURRENT === undefined ? undefined : telltaleSnapshot(root, CURRENT);
     const runs = Object.fromEntries(groups.map((g) => [g.id, []]));
     for (let r = 0; r < RELATIVE_RUNS; r++) {
       for (const g of groups) {
         try {
-          runs[g.id].push(await relativeRun(g, r, r % 2 === 1, ref?.dir));
+          runs[g.id].push(await relativeRun(g, r, r % 2 === 1, ref?.dir, cur?.dir));
         } catch (err) {
           failures.push(`relative ${g.id}: ${err.message}`);
           log(err);
@@ -881,6 +887,7 @@ if (!REPORT_ONLY) {
       .map((g) => ({
         ...summariseRelative(g, runs[g.id]),
         refCommit: ref?.commit,
+        currentCommit: cur?.commit,
         seconds: RELATIVE_SECONDS,
         sliceMs: SLICE_MS,
       }));
@@ -1105,6 +1112,13 @@ if (results.relative?.groups.length > 0) {
     `Method: per framework, ONE server process pinned to CPU ${SERVER_CPU} builds the bare app, the app with telltale's adapter in metrics-only mode (\`{ registry }\`: request counter, duration histogram, in-flight gauge, request and response size histograms; no request id, tracing or access log), the app with prom-client, and${rel.groups[0]?.refCommit ? ` the same telltale adapter loaded from a snapshot of commit ${rel.groups[0].refCommit.slice(0, 12)} (the reference core, "today's"),` : ''} and serves them in ${rel.groups[0]?.sliceMs ?? SLICE_MS} ms slices, the bare app every other slice (bare, telltale, bare, prom-client${rel.groups[0]?.refCommit ? ', bare, reference' : ''}, …), under one ${rel.groups[0]?.seconds ?? RELATIVE_SECONDS} s wrk run pinned to CPU ${LOAD_CPU} (${CONNECTIONS} connections, GET /, a ${WARMUP + 1} s warm-up first). At every switch the server notes \`process.cpuUsage()\` (its own user + system CPU: the node:http parser, the socket writes, the framework and the instrumentation, all of it) and the requests handed over. "Added" is the mean over a variant's slices of (slice − mean of the bare slices just before and after it), so the drift of the shared machine cancels out; this is what separate runs per variant cannot do here (section 1b). Each run is a new process; every other run builds and serves the variants in reverse order, since being first was seen to move a figure by up to ±0.2 µs. Each figure below is the **median over the runs, with the interquartile range (Q1 … Q3)** of the runs in brackets; the ratio is formed within each run (telltale added / prom-client added, same process, same minutes), then its median and IQR over the runs are taken. Why not an in-process loop on synthetic requests (as \`inproc-express.mjs\` does): it skips the parser and the socket, and the response events that telltale and prom-client hook (\`close\`, \`finish\`) do not fire the way they do on a real connection, so it would not be the server's CPU per request; on these ~10 µs requests the interleaved wrk run resolves a few hundredths of a µs on a quiet machine (the A/A control of section 1a), which is enough for this target. A client inside the server process (its own keep-alive loopback connections, so nothing waits for the other CPU) was tried too: under load average 6–8 its per-run intervals came out 2–4× wider than wrk's, and its figure includes the client's CPU, so wrk stays.`,
   );
   md.push('');
+  const cur = rel.groups.find((g) => g.currentCommit)?.currentCommit;
+  if (cur) {
+    md.push(
+      `"telltale" (the current core) here is a snapshot of commit ${cur.slice(0, 12)} (\`--current\`), not the working tree.`,
+    );
+    md.push('');
+  }
   md.push(
     'prom-client variants, as prom-client users write them (prom-client 15, one `Counter` `http_requests_total` and one `Histogram` `http_request_duration_seconds` with default buckets, both labelled `{method, route, status}` with the route template, in their own `Registry`):',
   );
