@@ -1,7 +1,6 @@
 // telltale/health: probes (live, ready, health, startup), checks with timeouts and caching, the readiness state machine, and health metrics.
 
 export type { Clock } from '../internal/clock.js';
-export type { TelltaleError } from '../internal/errors.js';
 export type { MinimalLogger } from '../internal/logger.js';
 export {
   type CheckFunctionResult,

@@ -19,13 +19,10 @@ export {
   sloBuckets,
 } from './buckets.js';
 export {
-  detectPii,
   type Labels,
   type LabelValue,
   type LongLabelValuePolicy,
-  labelKey,
   OVERFLOW_LABEL_VALUE,
-  type PiiKind,
   REDACTED_LABEL_VALUE,
 } from './labels.js';
 export { type MergedGatherer, mergeFamilies, mergeRegistries } from './merge.js';
@@ -57,7 +54,6 @@ export type {
 export { lintMetricName, type NamingFinding } from './names.js';
 export { type NativeHistogramOptions, nativeBucketUpperBound } from './native.js';
 export { createNoopRegistry } from './noop.js';
-export { QuantileWindow, type QuantileWindowOptions } from './quantile.js';
 export {
   type BoundsOptions,
   type CounterOptions,
@@ -80,4 +76,20 @@ export {
   type TimeOptions,
   time,
 } from './timing.js';
-export type * from './types.js';
+export type {
+  AnyInstrument,
+  Counter,
+  CounterHandle,
+  ExemplarLabels,
+  Gauge,
+  GaugeHandle,
+  Histogram,
+  HistogramHandle,
+  Info,
+  LabelNames,
+  MetricBase,
+  StateSet,
+  StateSetHandle,
+  Summary,
+  SummaryHandle,
+} from './types.js';

@@ -1,6 +1,6 @@
 // telltale/server: the metrics HTTP server, the embeddable node:http handler, and their configuration readers.
 
-export { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+export type { MinimalLogger } from '../internal/logger.js';
 export type { MetricsAuth } from './auth.js';
 export {
   type MetricsServerConfig,
@@ -12,7 +12,6 @@ export {
   type MetricsHandler,
   type MetricsHandlerOptions,
 } from './handler.js';
-export type { ScrapeErrorReason, ScrapeRejectReason } from './recorder.js';
 export type { SelfMetricsRegistry } from './self-metrics.js';
 export {
   createMetricsServer,

@@ -5,11 +5,11 @@ import fc from 'fast-check';
 import {
   type Counter,
   createRegistry,
-  detectPii,
   labelsOf,
   OVERFLOW_LABEL_VALUE,
   REDACTED_LABEL_VALUE,
 } from '../../src/metrics/index.js';
+import { detectPii } from '../../src/metrics/labels.js';
 import {
   captureWarnings,
   family,

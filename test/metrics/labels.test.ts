@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createRegistry, labelKey } from '../../src/metrics/index.js';
+import { createRegistry } from '../../src/metrics/index.js';
+import { labelKey } from '../../src/metrics/labels.js';
 import { read, silenceWarnings } from './helpers.js';
 
 silenceWarnings();

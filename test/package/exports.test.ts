@@ -1,7 +1,7 @@
 // Every export of every subpath (run-time values and type-only names) against the committed lists in docs/api.md: a name nobody listed, or a listed name that is gone, fails.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/process.js';
@@ -82,6 +82,36 @@ describe('the public surface', () => {
         assert.equal(new Set(s[kind]).size, s[kind].length, `${specifier} ${kind}: duplicates`);
       }
     }
+  });
+
+  it('the README and docs/ import from a subpath only names it exports', () => {
+    const pages = ['README.md', 'docs', 'docs/adr'].flatMap((p) =>
+      p.endsWith('.md')
+        ? [p]
+        : readdirSync(join(REPO_ROOT, p))
+            .filter((f) => f.endsWith('.md'))
+            .map((f) => `${p}/${f}`),
+    );
+    const wrong: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(join(REPO_ROOT, page), 'utf8');
+      for (const m of text.matchAll(
+        /import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'(telltale[^']*)'/g,
+      )) {
+        const s = actual.get(m[2]!);
+        for (const raw of m[1]!.split(',')) {
+          const name = raw
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/)[0]!;
+          if (name === '' || name === '…') continue;
+          if (s === undefined || (!s.values.includes(name) && !s.types.includes(name))) {
+            wrong.push(`${page}: ${name} from '${m[2]}'`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(wrong, [], 'a page imports a name its subpath does not export');
   });
 
   it('a removed export is not exported again while the Removed table names it', () => {
