@@ -29,7 +29,7 @@ export interface RequestContext {
   readonly parentSpanId?: string | undefined;
   /** The W3C `sampled` flag: whether the trace is recorded downstream. */
   readonly sampled: boolean;
-  /** When the span started, in milliseconds on the `performance.now()` clock (or the configured clock). */
+  /** When the span started, in milliseconds on the span clock (`performance.timeOrigin + performance.now()`, or the telemetry's `tracing.now`). */
   readonly startTime: number;
   /** The W3C `tracestate` header received with the trace, passed on unchanged. */
   readonly traceState?: string | undefined;

@@ -34,7 +34,8 @@ const clearTimer = (h: unknown): void => clearTimeout(h as ReturnType<typeof set
  * unbound: `systemClock.now` can be passed as a `now` option.
  */
 export const systemClock: Clock = Object.freeze({
-  now: () => Date.now(),
+  // Date.now itself, not a wrapper: a registry's default clock is read on hot paths (TTL, exemplars).
+  now: Date.now,
   setTimeout: setTimer,
   clearTimeout: clearTimer,
 });

@@ -1,5 +1,6 @@
 // The base of every instrument: declared labels, the series table, bounds (cap, overflow, TTL) and lookups.
 
+import type { Clock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 import { needsEscape } from '../internal/escape.js';
 import type { ExemplarSlot } from '../internal/exemplar-source.js';
@@ -32,8 +33,8 @@ export interface MetricEvents {
 
 /** What a registry resolves for each metric it creates. Internal. */
 export interface MetricRuntime {
-  /** Milliseconds since the epoch. Injected so tests never sleep. */
-  readonly now: () => number;
+  /** The registry's clock: milliseconds since the epoch. Injected so tests never sleep. */
+  readonly now: Clock['now'];
   readonly maxSeries: number;
   readonly maxLabelValueLength: number;
   readonly onLongLabelValue: LongLabelValuePolicy;

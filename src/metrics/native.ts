@@ -1,5 +1,6 @@
 // Native (sparse exponential) histogram buckets: bucket indexes, per-series storage, the bucket limit and its reduction, and the model's spans.
 
+import type { Clock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 import type { BucketSpan, NativeBuckets } from './model.js';
 
@@ -306,12 +307,12 @@ export class NativeConfig {
   readonly maxBucketCount: number;
   readonly minResetDurationMs: number;
   readonly maxZeroThreshold: number;
-  /** Clock in ms since the epoch (the registry's). */
-  readonly now: () => number;
+  /** The registry's clock: ms since the epoch. */
+  readonly now: Clock['now'];
   /** @internal By schema 0…8: the lookup table (see above); empty above the initial schema. */
   readonly _tabs: Uint32Array[] = [];
 
-  constructor(spec: NativeSpec, now: () => number) {
+  constructor(spec: NativeSpec, now: Clock['now']) {
     this.schema = spec.schema;
     this.zeroThreshold = spec.zeroThreshold;
     this.maxBucketCount = spec.maxBucketCount;

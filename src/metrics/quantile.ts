@@ -21,6 +21,7 @@
 // asked for 0.99 ± 0.001. With several targets f is their minimum. Since f ≥ 2εn everywhere, the
 // tuples need not grow in number with n (see storedSamples).
 
+import { type Clock, monotonicClock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 
 /** Options of a {@link QuantileWindow}. */
@@ -37,8 +38,12 @@ export interface QuantileWindowOptions {
   maxAgeSeconds?: number;
   /** How many streams the window rotates through (the window slides in steps of maxAge/ageBuckets). Default 5, at most 100. */
   ageBuckets?: number;
-  /** Clock in milliseconds, monotonic preferred. Default `performance.now()`. Injected by tests. */
-  now?: () => number;
+  /**
+   * The time now in milliseconds (a `Clock`'s `now`; only differences are used, so a monotonic
+   * clock is best). Default monotonic: `performance.timeOrigin + performance.now()`. Injected by
+   * tests; a registry's summaries pass the registry's clock.
+   */
+  now?: Clock['now'];
   /**
    * Observations buffered before they are merged into the streams, 16 to 100,000. Default 500.
    * The buffer starts at 64 (or less) and doubles each time it fills, up to this size, so a
@@ -154,7 +159,7 @@ export class QuantileWindow {
         `bufferSize ${String(bufferSize)} is not an integer from ${MIN_BUFFER} to ${MAX_BUFFER}; use e.g. 500.`,
       );
     }
-    const now = opts.now ?? (() => performance.now());
+    const now = opts.now ?? monotonicClock.now;
     if (typeof now !== 'function') {
       fail('TT_INVALID_OPTION', 'now must be a function returning the time in milliseconds.');
     }

@@ -1,5 +1,6 @@
 // Registries: explicit, idempotent registration; default labels, prefix and bounds; gather with bounded collect callbacks.
 
+import { type Clock, systemClock } from '../internal/clock.js';
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
 import { ExemplarSlot } from '../internal/exemplar-source.js';
 import type { MinimalLogger } from '../internal/logger.js';
@@ -81,8 +82,12 @@ export interface RegistryOptions extends BoundsOptions {
    * much longer than this. `0` yields after every slice. Default 4. `gatherSync()` never yields.
    */
   readonly gatherSliceMs?: number;
-  /** Clock in ms since the epoch. Default `Date.now`. */
-  readonly now?: () => number;
+  /**
+   * The time now, in milliseconds since the epoch: a `Clock`'s `now` (pass `() => clock.now()`
+   * to share a test's fake clock). Read for created timestamps, exemplar timestamps, idle-series
+   * TTLs and native histogram resets. Default `Date.now`.
+   */
+  readonly now?: Clock['now'];
   /** Where collect failures are logged (`error`, once per metric). Default: a process warning. */
   readonly logger?: Pick<MinimalLogger, 'warn' | 'error'>;
 }
@@ -289,7 +294,7 @@ class RegistryImpl implements Registry {
   private readonly _strict: boolean;
   private readonly _collectTimeoutMs: number;
   private readonly _sliceMs: number;
-  private readonly _now: () => number;
+  private readonly _now: Clock['now'];
   private readonly _logger: Pick<MinimalLogger, 'warn' | 'error'> | undefined;
   private readonly _bounds: ResolvedBounds;
   private readonly _defaultNames: readonly string[];
@@ -335,7 +340,7 @@ class RegistryImpl implements Registry {
     if (options.now !== undefined && typeof options.now !== 'function') {
       fail('TT_INVALID_OPTION', 'createRegistry: now must be a function returning milliseconds');
     }
-    this._now = options.now ?? Date.now;
+    this._now = options.now ?? systemClock.now;
     this._logger = options.logger;
     this._bounds = resolveBounds('createRegistry', options, {
       maxSeries: DEFAULT_MAX_SERIES,

@@ -2,6 +2,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Attributes, RequestContext } from '../context/context.js';
+import { type Clock, monotonicClock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 import type { ExemplarSlot } from '../internal/exemplar-source.js';
 import { defaultRegistry, exemplarSlotOf, type Registry } from '../metrics/registry.js';
@@ -49,8 +50,11 @@ export interface TracingOptions {
   readonly openTelemetry?: boolean | undefined;
   /** The `sampled` flag of traces telltale starts (without OpenTelemetry's sampler). Default `true`. */
   readonly sampled?: boolean | undefined;
-  /** The span clock in milliseconds. Default `performance.now`. Tests inject one. */
-  readonly now?: (() => number) | undefined;
+  /**
+   * The span clock: a `Clock`'s `now`, in milliseconds (only differences are used). Default
+   * monotonic: `performance.timeOrigin + performance.now()`. Tests inject one.
+   */
+  readonly now?: Clock['now'] | undefined;
   /**
    * Attach `{ trace_id }` exemplars to the counter increments and histogram observations of this
    * telemetry's `registry` made while one of its spans is open (docs/tracing.md, "Exemplars").
@@ -185,8 +189,6 @@ function isRegistry(v: unknown): v is Registry {
   return isObject(v) && ['counter', 'gauge', 'histogram', 'gather'].every((k) => isFn(v[k]));
 }
 
-const defaultNow = (): number => performance.now();
-
 /** @internal The telemetry implementation; users see {@link Telemetry}. */
 export class TelemetryImpl implements Telemetry {
   readonly registry: Registry;
@@ -200,7 +202,7 @@ export class TelemetryImpl implements Telemetry {
   /** @internal The `sampled` flag of traces this telemetry starts. */
   readonly _sampled: boolean;
   /** @internal The span clock, ms. */
-  readonly _now: () => number;
+  readonly _now: Clock['now'];
   /** @internal */
   readonly _generate: () => string;
   /** @internal */
@@ -261,7 +263,7 @@ export class TelemetryImpl implements Telemetry {
     this._level = lv;
     this._errorLevel = elv;
     this._sampled = flag('tracing.sampled', tracing.sampled, true);
-    this._now = now ?? defaultNow;
+    this._now = now ?? monotonicClock.now;
     this._generate = generate ?? randomUUID;
     this._otel = new OtelBridge(flag('tracing.openTelemetry', tracing.openTelemetry, true));
     const slot = ex === false ? undefined : exemplarSlotOf(this.registry);
