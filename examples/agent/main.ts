@@ -70,8 +70,11 @@ try {
   process.exit(1);
 }
 
+// Without a registry the shutdown metrics would go to defaultRegistry(), which this service does
+// not serve; they matter only when pushed before exit (docs/lifecycle.md), so none here.
 const lifecycle = createLifecycle({
   health: agent.health,
+  metrics: false,
   drainDelayMs: config.shutdown.drainDelayMs,
   logger: logger.named('lifecycle'),
 });

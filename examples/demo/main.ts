@@ -10,8 +10,11 @@ const host = process.env.HOST ?? '127.0.0.1';
 
 try {
   const demo = await startDemo({ host, port, logger });
+  // Without a registry the shutdown metrics would go to defaultRegistry(), which this service does
+  // not serve; they matter only when pushed before exit (docs/lifecycle.md), so none here.
   const lifecycle = createLifecycle({
     health: demo.health,
+    metrics: false,
     drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 2000),
     logger: logger.named('lifecycle'),
   });

@@ -5,6 +5,7 @@ import { type Clock, clockOption, monotonicClock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import type { Gauge, GaugeHandle, Registry, StateSet } from '../metrics/index.js';
+import { defaultRegistry } from '../metrics/registry.js';
 import { type CheckResult, CheckRunner, type CheckStatus, type HealthCheck } from './check.js';
 
 /** The readiness state machine's states, in the only order they can be visited. */
@@ -88,8 +89,14 @@ export interface HealthOptions {
    * here replaces only that probe's default.
    */
   readonly paths?: HealthPaths | undefined;
-  /** Registers `telltale_health_check_up`, `telltale_health_check_duration_seconds` and `telltale_health_state` here. Default: no metrics. */
+  /**
+   * Registers `telltale_health_check_up`, `telltale_health_check_duration_seconds` and
+   * `telltale_health_state` here. Default: `defaultRegistry()`, what `createMetricsServer()`
+   * serves without a registry (docs/telemetry.md, "An omitted registry").
+   */
   readonly registry?: HealthMetricsRegistry | undefined;
+  /** Record the health metrics. `false` registers none. Default `true`. */
+  readonly metrics?: boolean | undefined;
   /**
    * The clock for check timeouts, cache intervals, durations and uptime: a `Clock` (`now()` in
    * milliseconds since the epoch, `setTimeout`, `clearTimeout`). Default: monotonic
@@ -397,7 +404,13 @@ export function createHealth(options: HealthOptions = {}): Health {
   if (options.registry !== undefined && !isRegistry(options.registry)) {
     fail(
       'TT_INVALID_OPTION',
-      'createHealth: registry must be a telltale registry (from createRegistry()); omit it for no health metrics',
+      'createHealth: registry must be a telltale registry (from createRegistry()); omit it for defaultRegistry(), or pass metrics: false for none',
+    );
+  }
+  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
+    fail(
+      'TT_INVALID_OPTION',
+      `createHealth: metrics must be true or false, got ${String(options.metrics)}`,
     );
   }
   const checksOption = options.checks ?? [];
@@ -412,7 +425,9 @@ export function createHealth(options: HealthOptions = {}): Health {
     names.set(c.name, true);
   });
   const metrics =
-    options.registry === undefined ? undefined : createHealthMetrics(options.registry);
+    options.metrics === false
+      ? undefined
+      : createHealthMetrics(options.registry ?? defaultRegistry());
 
   const versionJson = JSON.stringify(version);
   let state: HealthState = 'starting';

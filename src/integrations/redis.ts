@@ -49,7 +49,11 @@ export interface RedisErrorsOptions {
 
 /** Options of {@link instrumentRedis}. */
 export interface InstrumentRedisOptions {
-  /** Where the metrics are registered. Default `defaultRegistry()`. */
+  /**
+   * Where the metrics are registered. Default: `defaultRegistry()`, what `createMetricsServer()`
+   * serves without a registry (docs/telemetry.md, "An omitted registry"); pass
+   * `telemetry.registry` to record where the rest of a telemetry records.
+   */
   readonly registry?: Registry;
   /** The latency histogram. */
   readonly latency?: RedisLatencyOptions;

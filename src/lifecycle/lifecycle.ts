@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
-import type { Registry } from '../metrics/registry.js';
+import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import { type Cancellation, createCancellation } from './cancellation.js';
 import { finiteAtLeast, fn, nonEmpty } from './validate.js';
 
@@ -103,8 +103,14 @@ export interface LifecycleOptions {
   logger?: MinimalLogger;
   /** Ends the process. Default `process.exit`. Inject one in tests. */
   exit?: (code: number) => void;
-  /** Records `telltale_shutdown_*` metrics (see docs/lifecycle.md). */
+  /**
+   * Records `telltale_shutdown_*` metrics (see docs/lifecycle.md). Default: `defaultRegistry()`,
+   * what `createMetricsServer()` serves without a registry (docs/telemetry.md, "An omitted
+   * registry").
+   */
   registry?: LifecycleMetricsRegistry;
+  /** Record the shutdown metrics. `false` registers none. Default `true`. */
+  metrics?: boolean;
   /** Name of the root cancellation node. Default `'service'`. */
   name?: string;
 }
@@ -287,15 +293,22 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
 
   let phaseGauge: { labels(l: { phase: string }): { set(v: number): void } } | undefined;
   let hookFailures: { labels(l: { hook: string; reason: string }): { inc(): void } } | undefined;
-  if (options.registry !== undefined) {
-    phaseGauge = options.registry.gauge({
+  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
+    fail(
+      'TT_INVALID_OPTION',
+      `createLifecycle: metrics must be true or false, got ${String(options.metrics)}`,
+    );
+  }
+  if (options.metrics !== false) {
+    const registry = options.registry ?? defaultRegistry();
+    phaseGauge = registry.gauge({
       name: 'telltale_shutdown_phase_duration_seconds',
       help: 'How long each phase of the last graceful shutdown took, in seconds (total: signal to exit).',
       unit: 'seconds',
       labelNames: ['phase'] as const,
     });
     for (const p of SHUTDOWN_PHASES) phaseGauge.labels({ phase: p }).set(0);
-    hookFailures = options.registry.counter({
+    hookFailures = registry.counter({
       name: 'telltale_shutdown_hook_failures_total',
       help: 'Shutdown hooks that threw (reason=error) or were cut at their timeout (reason=timeout).',
       labelNames: ['hook', 'reason'] as const,

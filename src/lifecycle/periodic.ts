@@ -10,7 +10,7 @@ import { type Clock, clockOption, systemClock } from '../internal/clock.js';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
-import type { Registry } from '../metrics/registry.js';
+import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import { type Cancellation, createCancellation } from './cancellation.js';
 import { fn, nonEmpty, positive } from './validate.js';
 
@@ -72,8 +72,14 @@ export interface PeriodicTaskBaseOptions {
   onGiveUp?: (err: TelltaleError) => void;
   /** The task stops when this aborts (pass `lifecycle.child('heartbeat').signal`). */
   signal?: AbortSignal;
-  /** Record `telltale_task_*` metrics here (see docs/lifecycle.md). */
+  /**
+   * Record `telltale_task_*` metrics here (see docs/lifecycle.md). Default: `defaultRegistry()`,
+   * what `createMetricsServer()` serves without a registry (docs/telemetry.md, "An omitted
+   * registry").
+   */
   registry?: TaskMetricsRegistry;
+  /** Record the task metrics. `false` registers none. Default `true`. */
+  metrics?: boolean;
   /** Failures go to `warn`, giving up to `error`, re-registration to `info`. Default: errors to stderr. */
   logger?: MinimalLogger;
   /**
@@ -222,8 +228,14 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
   let outcomeCounters: Map<Outcome, { inc(): void }> | undefined;
   let lastSuccessGauge: { set(v: number): void } | undefined;
   let failuresGauge: { set(v: number): void } | undefined;
-  if (options.registry !== undefined) {
-    const r = options.registry;
+  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
+    fail(
+      'TT_INVALID_OPTION',
+      `${what('metrics')} must be true or false, got ${String(options.metrics)}`,
+    );
+  }
+  if (options.metrics !== false) {
+    const r = options.registry ?? defaultRegistry();
     const runs = r.counter({
       name: 'telltale_task_runs_total',
       help: 'Attempts of a periodic task, by outcome (success, error, timeout, not_found).',

@@ -17,6 +17,7 @@ import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { mergeFamilies } from '../metrics/merge.js';
 import type { Gatherer, MetricFamily } from '../metrics/model.js';
 import { ALL_SAMPLE_SUFFIXES, SAMPLE_SUFFIXES } from '../metrics/names.js';
+import { defaultRegistry } from '../metrics/registry.js';
 import { type AuthCheck, compileAuth, type MetricsAuth } from './auth.js';
 import type { ScrapeRecorder } from './recorder.js';
 import { createSelfMetrics, type SelfMetricsRegistry } from './self-metrics.js';
@@ -31,15 +32,17 @@ import {
 } from './shared-body.js';
 import { booleanOption, numberOption, pathOption } from './validate.js';
 
-/** Options for {@link createMetricsHandler}. Every field but `registry` is optional. */
+/** Options for {@link createMetricsHandler}. Every field is optional. */
 export interface MetricsHandlerOptions {
   /**
    * What to serve: one gatherer (usually a registry) or several. Several are gathered in parallel
    * and merged with the metrics core's `mergeFamilies`: families of the same name and type are
    * combined, a duplicate series (or a family whose type clashes) is dropped with a
-   * `TT_DUPLICATE_SERIES` warning, first gatherer wins, output sorted by name.
+   * `TT_DUPLICATE_SERIES` warning, first gatherer wins, output sorted by name. Default:
+   * `defaultRegistry()`, where every factory records when its own `registry` is omitted
+   * (docs/telemetry.md, "An omitted registry"), so what they record is what is served.
    */
-  readonly registry: Gatherer | readonly Gatherer[];
+  readonly registry?: Gatherer | readonly Gatherer[] | undefined;
   /** The path the handler answers on. Must start with `/`. Default `'/metrics'`. */
   readonly path?: string | undefined;
   /**
@@ -206,18 +209,20 @@ function filterKey(requested: ReadonlySet<string> | undefined): string {
  * @example
  * ```ts
  * import { createServer } from 'node:http';
- * const metrics = createMetricsHandler({ registry });
+ * const metrics = createMetricsHandler({ registry }); // or createMetricsHandler(): defaultRegistry()
  * createServer((req, res) => {
  *   if (req.url?.startsWith('/metrics')) return metrics(req, res);
  *   app(req, res);
  * }).listen(8080);
  * ```
  */
-export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHandler {
+export function createMetricsHandler(options: MetricsHandlerOptions = {}): MetricsHandler {
   if (typeof options !== 'object' || options === null) {
-    fail('TT_INVALID_OPTION', 'createMetricsHandler needs an options object with a registry');
+    fail('TT_INVALID_OPTION', 'createMetricsHandler options must be an object');
   }
-  const gatherers = resolveGatherers(options.registry);
+  const gatherers = resolveGatherers(
+    options.registry === undefined ? defaultRegistry() : options.registry,
+  );
   const path = pathOption('path', options.path, '/metrics');
   const maxInFlight = numberOption('maxInFlight', options.maxInFlight, 10, {
     min: 1,

@@ -157,8 +157,10 @@ function listen(server: Server, host: string, port: number): Promise<void> {
  *
  * Defaults: `enabled: true`, `host: '127.0.0.1'`, `port: 9464`, `path: '/metrics'`,
  * `maxInFlight: 10`, `scrapeTimeoutMs: 10000`, `headersTimeoutMs: 10000`,
- * `requestTimeoutMs: 30000`, `keepAliveTimeoutMs: 5000`, no auth. Every option is validated here,
- * including when `enabled` is `false`.
+ * `requestTimeoutMs: 30000`, `keepAliveTimeoutMs: 5000`, no auth, and `registry:
+ * defaultRegistry()`: the registry every factory records into when its own `registry` is omitted
+ * (docs/telemetry.md, "An omitted registry"). Every option is validated here, including when
+ * `enabled` is `false`.
  *
  * @throws {TelltaleError} (as a rejected promise) `TT_INVALID_OPTION` for a bad option;
  *   `TT_LISTEN_FAILED` when binding fails, naming host, port and cause (`EADDRINUSE`, …).
@@ -169,9 +171,11 @@ function listen(server: Server, host: string, port: number): Promise<void> {
  * process.on('SIGTERM', () => void server.close());
  * ```
  */
-export async function createMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+export async function createMetricsServer(
+  options: MetricsServerOptions = {},
+): Promise<MetricsServer> {
   if (typeof options !== 'object' || options === null) {
-    fail('TT_INVALID_OPTION', 'createMetricsServer needs an options object with a registry');
+    fail('TT_INVALID_OPTION', 'createMetricsServer options must be an object');
   }
   const enabled = booleanOption('enabled', options.enabled, true);
   const host = stringOption('host', options.host, '127.0.0.1');

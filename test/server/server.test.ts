@@ -304,7 +304,7 @@ describe('createMetricsServer: option validation', () => {
       { routes: { '/metrics': () => {} } },
       /clashes with the metrics path/,
     ],
-    ['no registry', { registry: undefined }, /registry must be a Gatherer/],
+    ['a null registry', { registry: null }, /registry must be a Gatherer/],
   ];
   for (const [label, opts, message] of bad) {
     it(`rejects ${label} with TT_INVALID_OPTION`, async () => {
