@@ -19,7 +19,7 @@ const { startRuntimeMetrics } = await import(
   new URL('../../src/runtime/index.ts', import.meta.url).href
 );
 const registry = createRegistry();
-const runtime = mode === 'collectors' ? startRuntimeMetrics(registry) : undefined;
+const runtime = mode === 'collectors' ? startRuntimeMetrics({ registry }) : undefined;
 await sleep(SETTLE_MS);
 const c0 = process.cpuUsage();
 const t0 = performance.now();

@@ -187,7 +187,7 @@ async function scrape() {
   const { encodeText } = await import(src('exposition/index.ts'));
   const { startRuntimeMetrics } = await import(src('runtime/index.ts'));
   const registry = createRegistry();
-  const runtime = startRuntimeMetrics(registry);
+  const runtime = startRuntimeMetrics({ registry });
   await new Promise((r) => setTimeout(r, 200));
   for (let i = 0; i < 50; i++) encodeText(await registry.gather()); // warm up
   const N = Number(arg('scrapes', '200'));

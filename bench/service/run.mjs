@@ -1523,7 +1523,7 @@ if (idleRes) {
   const pct = (x) => (x.cpuUs / 1000 / x.wallMs) * 100;
   const cost = pct(c) - pct(b);
   md.push(
-    `(a) Steady cost, no scrape: two child processes started together, one with \`startRuntimeMetrics(registry)\` (every collector, defaults) and one without (same modules loaded), each idle for ${IDLE_SECONDS} s after a 2 s settle; each reports its own process CPU over the window. They ran **while the HTTP cases ran** (not pinned, both facing the same contention), to keep the total time down; CPU time, not wall time, is compared. Read back: the collectors' process gathered ${c.families} families, the baseline ${b.families}.`,
+    `(a) Steady cost, no scrape: two child processes started together, one with \`startRuntimeMetrics({ registry })\` (every collector, defaults) and one without (same modules loaded), each idle for ${IDLE_SECONDS} s after a 2 s settle; each reports its own process CPU over the window. They ran **while the HTTP cases ran** (not pinned, both facing the same contention), to keep the total time down; CPU time, not wall time, is compared. Read back: the collectors' process gathered ${c.families} families, the baseline ${b.families}.`,
   );
   md.push('');
   md.push('| process | CPU over the window | % of one core |');

@@ -170,7 +170,7 @@ export async function startAgent(
       'Storage opened',
     );
 
-    const runtime: RuntimeMetrics = startRuntimeMetrics(registry);
+    const runtime: RuntimeMetrics = startRuntimeMetrics({ registry });
     cleanups.push(() => runtime.stop());
     const agentProcess = startAgentProcessMetrics(registry);
     cleanups.push(() => agentProcess.stop());

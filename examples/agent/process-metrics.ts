@@ -38,7 +38,7 @@ export interface AgentProcessMetrics {
  *
  * @example
  * ```ts
- * const runtime = startRuntimeMetrics(registry);
+ * const runtime = startRuntimeMetrics({ registry });
  * const agentProcess = startAgentProcessMetrics(registry);
  * // … on shutdown
  * agentProcess.stop();

@@ -232,7 +232,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   metrics.build.set({ version: '0.1.0', commit: 'dev' });
   metrics.phase.set('starting');
 
-  const runtime: RuntimeMetrics = startRuntimeMetrics(registry);
+  const runtime: RuntimeMetrics = startRuntimeMetrics({ registry });
   // The agent plan's process_cpu_usage (percent) and process_memory_bytes, shown here too.
   const agentProcess = startAgentProcessMetrics(registry);
   // Span-close events to the trace logger and trace_id exemplars on this registry, for the

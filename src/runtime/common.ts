@@ -2,9 +2,15 @@
 
 import { fail } from '../internal/errors.js';
 import type { Registry } from '../metrics/index.js';
+import { defaultRegistry } from '../metrics/registry.js';
 
 /** Options every runtime collector takes. */
 export interface CollectorOptions {
+  /**
+   * The registry the collector registers its families on. Default: `defaultRegistry()`, as for
+   * every factory that records metrics ([telemetry.md](../../docs/telemetry.md)).
+   */
+  readonly registry?: Registry | undefined;
   /**
    * Prepended to every metric name this collector registers (after the registry's own prefix is
    * applied by the registry), such as `'myapp_'`. Default `''`.
@@ -23,12 +29,34 @@ export interface RuntimeCollector {
 
 const PREFIX_RE = /^(?:[a-zA-Z_][a-zA-Z0-9_]*)?$/;
 
-/** @internal Validates an options argument and its prefix; returns the prefix. */
-export function checkOptions(where: string, options: unknown): string {
-  if (options === undefined) return '';
+/** @internal What {@link checkOptions} resolved: the registry and the name prefix. */
+export interface ResolvedCollector {
+  readonly registry: Registry;
+  readonly prefix: string;
+}
+
+/**
+ * @internal Validates a collector's options argument once: an object (or omitted), its registry
+ * (default `defaultRegistry()`) and its prefix.
+ */
+export function checkOptions(where: string, options: unknown): ResolvedCollector {
+  if (options === undefined) return { registry: defaultRegistry(), prefix: '' };
   if (typeof options !== 'object' || options === null) {
-    fail('TT_INVALID_OPTION', `${where}: options must be an object`);
+    fail(
+      'TT_INVALID_OPTION',
+      `${where}: options must be an object, such as { registry: createRegistry() }`,
+    );
   }
+  if (typeof (options as { gather?: unknown }).gather === 'function') {
+    // The positional form of before issue 12 (`startX(registry)`): without this check a registry
+    // passed as the options would be read as empty options and record into defaultRegistry().
+    fail(
+      'TT_INVALID_OPTION',
+      `${where}: takes an options object; pass the registry as ${where}({ registry })`,
+    );
+  }
+  const given = (options as CollectorOptions).registry;
+  const registry = given === undefined ? defaultRegistry() : checkRegistry(where, given);
   const prefix = (options as CollectorOptions).prefix ?? '';
   if (typeof prefix !== 'string' || !PREFIX_RE.test(prefix)) {
     fail(
@@ -36,7 +64,7 @@ export function checkOptions(where: string, options: unknown): string {
       `${where}: prefix ${JSON.stringify(prefix)} must be a metric-name start such as "myapp_" (letters, digits, "_")`,
     );
   }
-  return prefix;
+  return { registry, prefix };
 }
 
 /** @internal Checks that `value` is undefined or a function. */
@@ -56,7 +84,10 @@ export function checkRegistry(where: string, registry: unknown): Registry {
     typeof r.unregister !== 'function' ||
     typeof r.get !== 'function'
   ) {
-    fail('TT_INVALID_OPTION', `${where}: the first argument must be a registry (createRegistry())`);
+    fail(
+      'TT_INVALID_OPTION',
+      `${where}: registry must be a telltale registry (createRegistry()), or omitted for defaultRegistry()`,
+    );
   }
   return r as Registry;
 }

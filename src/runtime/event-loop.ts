@@ -2,11 +2,9 @@
 
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fail } from '../internal/errors.js';
-import type { Registry } from '../metrics/index.js';
 import {
   type CollectorOptions,
   checkOptions,
-  checkRegistry,
   OwnedFamilies,
   type RuntimeCollector,
   sharedReading,
@@ -60,17 +58,14 @@ interface LagReading {
  * one of its names is already registered.
  * @example
  * ```ts
- * const loop = startEventLoopMetrics(registry, { resolutionMs: 10 });
+ * const loop = startEventLoopMetrics({ registry, resolutionMs: 10 });
  * loop.stop();
  * ```
  */
-export function startEventLoopMetrics(
-  registry: Registry,
-  options?: EventLoopMetricsOptions,
-): RuntimeCollector {
+export function startEventLoopMetrics(options?: EventLoopMetricsOptions): RuntimeCollector {
   const where = 'startEventLoopMetrics';
-  checkRegistry(where, registry);
-  const fam = new OwnedFamilies(registry, checkOptions(where, options), where);
+  const { registry, prefix } = checkOptions(where, options);
+  const fam = new OwnedFamilies(registry, prefix, where);
   const resolutionMs = options?.resolutionMs ?? 10;
   if (!Number.isInteger(resolutionMs) || resolutionMs < 1) {
     fail(

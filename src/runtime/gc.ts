@@ -2,11 +2,10 @@
 
 import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { validateBuckets } from '../metrics/buckets.js';
-import type { HistogramHandle, Registry } from '../metrics/index.js';
+import type { HistogramHandle } from '../metrics/index.js';
 import {
   type CollectorOptions,
   checkOptions,
-  checkRegistry,
   OwnedFamilies,
   type RuntimeCollector,
 } from './common.js';
@@ -46,14 +45,14 @@ const KINDS: readonly [number, GcKind][] = [
  * `TT_CONFLICTING_REGISTRATION` when the name is already registered.
  * @example
  * ```ts
- * const gc = startGcMetrics(registry);
+ * const gc = startGcMetrics({ registry });
  * gc.stop();
  * ```
  */
-export function startGcMetrics(registry: Registry, options?: GcMetricsOptions): RuntimeCollector {
+export function startGcMetrics(options?: GcMetricsOptions): RuntimeCollector {
   const where = 'startGcMetrics';
-  checkRegistry(where, registry);
-  const fam = new OwnedFamilies(registry, checkOptions(where, options), where);
+  const { registry, prefix } = checkOptions(where, options);
+  const fam = new OwnedFamilies(registry, prefix, where);
   const buckets = validateBuckets(
     fam.name('nodejs_gc_duration_seconds'),
     options?.buckets ?? GC_DURATION_BUCKETS,

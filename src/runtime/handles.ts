@@ -1,10 +1,8 @@
 // Active libuv handles and requests, and every active resource by type, from process.getActiveResourcesInfo().
 
-import type { Registry } from '../metrics/index.js';
 import {
   type CollectorOptions,
   checkOptions,
-  checkRegistry,
   OwnedFamilies,
   type RuntimeCollector,
   sharedReading,
@@ -56,17 +54,14 @@ interface Counts {
  * one of its names is already registered.
  * @example
  * ```ts
- * const handles = startHandleMetrics(registry);
+ * const handles = startHandleMetrics({ registry });
  * handles.stop();
  * ```
  */
-export function startHandleMetrics(
-  registry: Registry,
-  options?: HandleMetricsOptions,
-): RuntimeCollector {
+export function startHandleMetrics(options?: HandleMetricsOptions): RuntimeCollector {
   const where = 'startHandleMetrics';
-  checkRegistry(where, registry);
-  const fam = new OwnedFamilies(registry, checkOptions(where, options), where);
+  const { registry, prefix } = checkOptions(where, options);
+  const fam = new OwnedFamilies(registry, prefix, where);
   fam.preflight(['nodejs_active_resources', 'nodejs_active_handles', 'nodejs_active_requests']);
 
   const counts = sharedReading((): Counts => {

@@ -1,11 +1,9 @@
 // V8 heap metrics: heap size and use, external memory, and size, use and room per heap space.
 
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import type { Registry } from '../metrics/index.js';
 import {
   type CollectorOptions,
   checkOptions,
-  checkRegistry,
   OwnedFamilies,
   type RuntimeCollector,
   sharedReading,
@@ -30,17 +28,14 @@ const MAX_SPACES = 32;
  * one of its names is already registered.
  * @example
  * ```ts
- * const heap = startHeapMetrics(registry);
+ * const heap = startHeapMetrics({ registry });
  * heap.stop();
  * ```
  */
-export function startHeapMetrics(
-  registry: Registry,
-  options?: HeapMetricsOptions,
-): RuntimeCollector {
+export function startHeapMetrics(options?: HeapMetricsOptions): RuntimeCollector {
   const where = 'startHeapMetrics';
-  checkRegistry(where, registry);
-  const fam = new OwnedFamilies(registry, checkOptions(where, options), where);
+  const { registry, prefix } = checkOptions(where, options);
+  const fam = new OwnedFamilies(registry, prefix, where);
   fam.preflight([
     'nodejs_heap_size_total_bytes',
     'nodejs_heap_size_used_bytes',

@@ -4,13 +4,11 @@ import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fail } from '../internal/errors.js';
-import type { Registry } from '../metrics/index.js';
 import {
   advanceCounter,
   type CollectorOptions,
   checkFunction,
   checkOptions,
-  checkRegistry,
   OwnedFamilies,
   type RuntimeCollector,
   sharedReading,
@@ -111,18 +109,14 @@ export function statusKb(text: string, key: string): number | undefined {
  * one of its names is already registered (nothing is registered then).
  * @example
  * ```ts
- * const proc = startProcessMetrics(registry, { prefix: 'myapp_' });
+ * const proc = startProcessMetrics({ registry, prefix: 'myapp_' });
  * // … later
  * proc.stop();
  * ```
  */
-export function startProcessMetrics(
-  registry: Registry,
-  options?: ProcessMetricsOptions,
-): RuntimeCollector {
+export function startProcessMetrics(options?: ProcessMetricsOptions): RuntimeCollector {
   const where = 'startProcessMetrics';
-  checkRegistry(where, registry);
-  const prefix = checkOptions(where, options);
+  const { registry, prefix } = checkOptions(where, options);
   const o = options ?? {};
   checkFunction(where, 'cpuUsage', o.cpuUsage);
   if (o.procRoot !== undefined && (typeof o.procRoot !== 'string' || o.procRoot === '')) {

@@ -2,7 +2,7 @@
 
 import { fail } from '../internal/errors.js';
 import type { Registry } from '../metrics/index.js';
-import { checkOptions, checkRegistry, type RuntimeCollector } from './common.js';
+import { type CollectorOptions, checkOptions, type RuntimeCollector } from './common.js';
 import { type EventLoopMetricsOptions, startEventLoopMetrics } from './event-loop.js';
 import { type GcMetricsOptions, startGcMetrics } from './gc.js';
 import { type HandleMetricsOptions, startHandleMetrics } from './handles.js';
@@ -11,16 +11,22 @@ import { type ProcessMetricsOptions, startProcessMetrics } from './process.js';
 
 /** Options of {@link startRuntimeMetrics}. Each collector is on by default. */
 export interface RuntimeMetricsOptions {
+  /**
+   * The registry every collector registers on. Default: `defaultRegistry()`, as for every
+   * factory that records metrics ([telemetry.md](../../docs/telemetry.md)). Set it here, not in a
+   * collector's own options.
+   */
+  readonly registry?: Registry | undefined;
   /** Process CPU, memory, fds, start time, version. `false` turns it off. Default on. */
-  readonly process?: boolean | ProcessMetricsOptions;
+  readonly process?: boolean | Omit<ProcessMetricsOptions, 'registry'>;
   /** V8 heap and heap spaces. Default on. */
-  readonly heap?: boolean | HeapMetricsOptions;
+  readonly heap?: boolean | Omit<HeapMetricsOptions, 'registry'>;
   /** Event-loop lag percentiles and utilisation. Default on (resolution 10 ms). */
-  readonly eventLoop?: boolean | EventLoopMetricsOptions;
+  readonly eventLoop?: boolean | Omit<EventLoopMetricsOptions, 'registry'>;
   /** GC pauses by kind. Default on. */
-  readonly gc?: boolean | GcMetricsOptions;
+  readonly gc?: boolean | Omit<GcMetricsOptions, 'registry'>;
   /** Active handles, requests and resources by type. Default on. */
-  readonly handles?: boolean | HandleMetricsOptions;
+  readonly handles?: boolean | Omit<HandleMetricsOptions, 'registry'>;
   /** Prefix for every runtime metric name, unless a collector's options set their own. Default `''`. */
   readonly prefix?: string;
 }
@@ -28,58 +34,58 @@ export interface RuntimeMetricsOptions {
 /** The running runtime collectors. */
 export interface RuntimeMetrics extends RuntimeCollector {}
 
-type Start<O> = (registry: Registry, options?: O) => RuntimeCollector;
+type Start = (options: CollectorOptions) => RuntimeCollector;
+
+const COLLECTORS: readonly (readonly [keyof RuntimeMetricsOptions, Start])[] = [
+  ['process', startProcessMetrics],
+  ['heap', startHeapMetrics],
+  ['eventLoop', startEventLoopMetrics],
+  ['gc', startGcMetrics],
+  ['handles', startHandleMetrics],
+];
 
 /**
- * Starts the runtime collectors on `registry`: process, heap, event loop, GC and handles, each on
- * unless its option is `false`. Nothing polls: values are read at gather time, except the native
- * event-loop histogram and the GC observer. If one collector fails to start, those already
- * started are stopped and the error is rethrown.
+ * Starts the runtime collectors: process, heap, event loop, GC and handles, each on unless its
+ * option is `false`, all on one registry (default `defaultRegistry()`). Nothing polls: values are
+ * read at gather time, except the native event-loop histogram and the GC observer. If one
+ * collector fails to start, those already started are stopped and the error is rethrown.
  *
  * @returns `{ stop() }`, which stops every collector (observers disconnected, histogram disabled,
  * families unregistered). Idempotent.
- * @throws TelltaleError `TT_INVALID_OPTION` on a bad option; `TT_CONFLICTING_REGISTRATION` when
- * a runtime metric is already registered on `registry`.
+ * @throws TelltaleError `TT_INVALID_OPTION` on a bad option (a collector's options naming a
+ * `registry` too); `TT_CONFLICTING_REGISTRATION` when a runtime metric is already registered on
+ * the registry.
  * @example
  * ```ts
  * import { createRegistry } from 'telltale/metrics';
  * import { startRuntimeMetrics } from 'telltale/runtime';
  * const registry = createRegistry();
- * const runtime = startRuntimeMetrics(registry, { gc: false });
+ * const runtime = startRuntimeMetrics({ registry, gc: false });
  * process.on('SIGTERM', () => runtime.stop());
  * ```
  */
-export function startRuntimeMetrics(
-  registry: Registry,
-  options?: RuntimeMetricsOptions,
-): RuntimeMetrics {
+export function startRuntimeMetrics(options?: RuntimeMetricsOptions): RuntimeMetrics {
   const where = 'startRuntimeMetrics';
-  checkRegistry(where, registry);
-  const prefix = checkOptions(where, options);
-  const o = options ?? {};
-  const resolve = <T extends object>(name: string, v: boolean | T | undefined): T | undefined => {
+  const { registry, prefix } = checkOptions(where, options);
+  const resolve = (name: string, v: unknown): CollectorOptions | undefined => {
     if (v === false) return undefined;
-    if (v === undefined || v === true) return { prefix } as T;
+    if (v === undefined || v === true) return { registry, prefix };
     if (typeof v !== 'object' || v === null) {
       fail('TT_INVALID_OPTION', `${where}: ${name} must be a boolean or an options object`);
     }
-    return { prefix, ...v };
+    if ((v as CollectorOptions).registry !== undefined) {
+      fail(
+        'TT_INVALID_OPTION',
+        `${where}: ${name}.registry is not an option; set registry once, on startRuntimeMetrics({ registry })`,
+      );
+    }
+    return { prefix, ...v, registry };
   };
-  const collectors: [Start<never>, object | undefined][] = [
-    [startProcessMetrics as Start<never>, resolve<ProcessMetricsOptions>('process', o.process)],
-    [startHeapMetrics as Start<never>, resolve<HeapMetricsOptions>('heap', o.heap)],
-    [
-      startEventLoopMetrics as Start<never>,
-      resolve<EventLoopMetricsOptions>('eventLoop', o.eventLoop),
-    ],
-    [startGcMetrics as Start<never>, resolve<GcMetricsOptions>('gc', o.gc)],
-    [startHandleMetrics as Start<never>, resolve<HandleMetricsOptions>('handles', o.handles)],
-  ];
+  // Every option is checked before any collector starts.
+  const plan = COLLECTORS.map(([name, start]) => [start, resolve(name, options?.[name])] as const);
   const started: RuntimeCollector[] = [];
   try {
-    for (const [start, opts] of collectors) {
-      if (opts !== undefined) started.push(start(registry, opts as never));
-    }
+    for (const [start, opts] of plan) if (opts !== undefined) started.push(start(opts));
   } catch (err) {
     for (const c of started) c.stop();
     throw err;

@@ -18,7 +18,7 @@ import { sleep } from './helpers.js';
 /** Every collector, after a little activity (lag ticks, GC, a socket). */
 async function runtimeRegistry(): Promise<{ registry: Registry; runtime: RuntimeMetrics }> {
   const registry = createRegistry();
-  const runtime = startRuntimeMetrics(registry);
+  const runtime = startRuntimeMetrics({ registry });
   let junk: unknown[] = [];
   for (let i = 0; i < 100_000; i++) junk.push({ i });
   junk = [];

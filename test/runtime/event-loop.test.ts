@@ -25,7 +25,7 @@ function bigRegistry(): Registry {
 describe('event-loop collector', { timeout: 60_000 }, () => {
   it('registers the documented gauges', () => {
     const r = createRegistry();
-    const c = startEventLoopMetrics(r);
+    const c = startEventLoopMetrics({ registry: r });
     assert.deepEqual(types(r.gatherSync()), {
       nodejs_eventloop_lag_max_seconds: 'gauge',
       nodejs_eventloop_lag_mean_seconds: 'gauge',
@@ -42,7 +42,7 @@ describe('event-loop collector', { timeout: 60_000 }, () => {
 
   it('a 200 ms block between two gathers shows in the next gather, and not in the one after', async () => {
     const r = createRegistry();
-    const c = startEventLoopMetrics(r);
+    const c = startEventLoopMetrics({ registry: r });
     await sleep(50);
     r.gatherSync();
     // Let the loop turn first: the first tick after a gather only sets the histogram's baseline.
@@ -79,7 +79,7 @@ describe('event-loop collector', { timeout: 60_000 }, () => {
   // seen, which proves the render blocks the loop long enough to be measured.
   it('the scrape is not counted: a slow gather + render leaves the next gather clean', async (t) => {
     const r = bigRegistry();
-    const c = startEventLoopMetrics(r);
+    const c = startEventLoopMetrics({ registry: r });
     await sleep(50);
 
     /** Renders `fams` again and again until `ms` have passed since `start` (machine-independent). */
@@ -118,7 +118,7 @@ describe('event-loop collector', { timeout: 60_000 }, () => {
 
   it('no tick since the previous gather: the lag gauges are NaN, utilisation is a ratio', () => {
     const r = createRegistry();
-    const c = startEventLoopMetrics(r);
+    const c = startEventLoopMetrics({ registry: r });
     const fams = r.gatherSync();
     for (const s of STATS) assert.ok(Number.isNaN(lag(fams, s)), `${s} is NaN`);
     const u = value(fams, 'nodejs_eventloop_utilization_ratio');
@@ -128,7 +128,7 @@ describe('event-loop collector', { timeout: 60_000 }, () => {
 
   it('utilisation covers the interval since the previous gather: busy, then idle', async () => {
     const r = createRegistry();
-    const c = startEventLoopMetrics(r);
+    const c = startEventLoopMetrics({ registry: r });
     await sleep(20);
     r.gatherSync();
     block(150);
@@ -143,7 +143,7 @@ describe('event-loop collector', { timeout: 60_000 }, () => {
 
   it('a filtered gather (name[]) and a full one in the next tick read fresh, consistent values', async () => {
     const r = createRegistry();
-    const c = startEventLoopMetrics(r);
+    const c = startEventLoopMetrics({ registry: r });
     await sleep(50);
     const only = await r.gather({ names: new Set(['nodejs_eventloop_lag_p99_seconds']) });
     assert.deepEqual(
@@ -161,22 +161,22 @@ describe('event-loop collector', { timeout: 60_000 }, () => {
   it('validates resolutionMs and refuses a second collector on the same registry', () => {
     const r = createRegistry();
     throwsCode(
-      () => startEventLoopMetrics(r, { resolutionMs: 0 }),
+      () => startEventLoopMetrics({ registry: r, resolutionMs: 0 }),
       'TT_INVALID_OPTION',
       'resolutionMs',
     );
     throwsCode(
-      () => startEventLoopMetrics(r, { resolutionMs: 2.5 }),
+      () => startEventLoopMetrics({ registry: r, resolutionMs: 2.5 }),
       'TT_INVALID_OPTION',
       'resolutionMs',
     );
-    const c = startEventLoopMetrics(r, { resolutionMs: 5 });
+    const c = startEventLoopMetrics({ registry: r, resolutionMs: 5 });
     throwsCode(
-      () => startEventLoopMetrics(r),
+      () => startEventLoopMetrics({ registry: r }),
       'TT_CONFLICTING_REGISTRATION',
       'nodejs_eventloop_lag',
     );
     c.stop();
-    startEventLoopMetrics(r).stop();
+    startEventLoopMetrics({ registry: r }).stop();
   });
 });

@@ -17,7 +17,7 @@ function labelsOf(f: MetricFamily, name: string): string[] {
 describe('heap collector', () => {
   it('registers the documented gauges; spaces are labelled without "_space", one series each', () => {
     const r = createRegistry();
-    const c = startHeapMetrics(r);
+    const c = startHeapMetrics({ registry: r });
     const fams = r.gatherSync();
     assert.deepEqual(types(fams), {
       nodejs_external_memory_bytes: 'gauge',
@@ -46,7 +46,7 @@ describe('heap collector', () => {
 
   it('external memory follows a large Buffer', () => {
     const r = createRegistry();
-    const c = startHeapMetrics(r);
+    const c = startHeapMetrics({ registry: r });
     const before = value(r.gatherSync(), 'nodejs_external_memory_bytes');
     const big = Buffer.alloc(32 * 1024 * 1024, 1);
     const during = value(r.gatherSync(), 'nodejs_external_memory_bytes');
@@ -72,7 +72,7 @@ describe('handles collector', () => {
 
   it('counts a listening server and a timer; a type that goes away reads 0', async () => {
     const r = createRegistry();
-    const c = startHandleMetrics(r);
+    const c = startHandleMetrics({ registry: r });
     const base = r.gatherSync();
     assert.deepEqual(Object.fromEntries(Object.entries(types(base))), {
       nodejs_active_handles: 'gauge',

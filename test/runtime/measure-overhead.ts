@@ -38,7 +38,8 @@ async function child(
 ): Promise<void> {
   const runtime =
     mode === 'collectors'
-      ? startRuntimeMetrics(createRegistry(), {
+      ? startRuntimeMetrics({
+          registry: createRegistry(),
           eventLoop: resolutionMs === 0 ? false : { resolutionMs },
         })
       : undefined;
@@ -101,7 +102,7 @@ function quantile(sorted: readonly number[], q: number): number {
 
 async function scrapeCost(renders: number): Promise<void> {
   const registry = createRegistry();
-  const runtime = startRuntimeMetrics(registry);
+  const runtime = startRuntimeMetrics({ registry });
   await sleep(100);
   for (let i = 0; i < 200; i++) encodeText(await registry.gather()); // warm up (JIT)
   const times: number[] = [];

@@ -42,7 +42,7 @@ describe('process collector', () => {
     const root = await fakeProc(['0', '1', '2']);
     dirs.push(root);
     const r = createRegistry();
-    const c = startProcessMetrics(r, { procRoot: root });
+    const c = startProcessMetrics({ registry: r, procRoot: root });
     assert.deepEqual(types(await r.gather()), {
       nodejs_version: 'info',
       process_cpu_seconds: 'counter',
@@ -62,7 +62,7 @@ describe('process collector', () => {
     const root = await fakeProc(['0', '1', '2', '7', '12']);
     dirs.push(root);
     const r = createRegistry();
-    const c = startProcessMetrics(r, { procRoot: root });
+    const c = startProcessMetrics({ registry: r, procRoot: root });
     let fams = await r.gather();
     assert.equal(value(fams, 'process_open_fds'), 5);
     assert.equal(value(fams, 'process_max_fds'), 4242);
@@ -79,7 +79,7 @@ describe('process collector', () => {
 
   it('leaves the /proc families out when the root does not exist, and nothing else breaks', async () => {
     const r = createRegistry();
-    const c = startProcessMetrics(r, { procRoot: '/nonexistent/telltale-proc' });
+    const c = startProcessMetrics({ registry: r, procRoot: '/nonexistent/telltale-proc' });
     const fams = await r.gather();
     assert.deepEqual(Object.keys(types(fams)), [
       'nodejs_version',
@@ -97,7 +97,7 @@ describe('process collector', () => {
   it('on the real /proc, open fds count exactly: three more descriptors read as three more', () => {
     assert.ok(existsSync('/proc/self/fd'), 'this project runs on Linux, which has /proc');
     const r = createRegistry();
-    const c = startProcessMetrics(r);
+    const c = startProcessMetrics({ registry: r });
     const before = value(r.gatherSync(), 'process_open_fds');
     const fds = [
       openSync('/dev/null', 'r'),
@@ -114,7 +114,7 @@ describe('process collector', () => {
 
   it('CPU counters grow after busy work; total is exactly user + system (in µs)', () => {
     const r = createRegistry();
-    const c = startProcessMetrics(r);
+    const c = startProcessMetrics({ registry: r });
     const first = r.gatherSync();
     // Spin until this process has used 120 ms of user CPU (not 120 ms of wall time: on a busy
     // machine the process may get only part of the wall time), bounded at 10 s.
@@ -145,7 +145,7 @@ describe('process collector', () => {
 
   it('memory and start time are sane; nodejs_version_info names this Node', () => {
     const r = createRegistry();
-    const c = startProcessMetrics(r);
+    const c = startProcessMetrics({ registry: r });
     const fams = r.gatherSync();
     const rss = value(fams, 'process_resident_memory_bytes');
     assert.ok(rss > 1024 * 1024, `rss ${rss}`);
@@ -165,7 +165,7 @@ describe('process collector', () => {
   it('the CPU counters follow the injected source exactly, in seconds; no percent gauge', () => {
     let cpu = { user: 1_150_000, system: 550_000 };
     const r = createRegistry();
-    const c = startProcessMetrics(r, { cpuUsage: () => cpu });
+    const c = startProcessMetrics({ registry: r, cpuUsage: () => cpu });
     let fams = r.gatherSync();
     assert.equal(value(fams, 'process_cpu_seconds_total'), 1.7);
     assert.equal(value(fams, 'process_cpu_user_seconds_total'), 1.15);
@@ -182,10 +182,10 @@ describe('process collector', () => {
 
   it('prefix, refusal of a second start on the same registry, and stop() unregistering', () => {
     const r = createRegistry();
-    const c = startProcessMetrics(r, { prefix: 'app_' });
+    const c = startProcessMetrics({ registry: r, prefix: 'app_' });
     assert.ok(r.get('app_process_cpu_seconds_total') !== undefined);
     throwsCode(
-      () => startProcessMetrics(r, { prefix: 'app_' }),
+      () => startProcessMetrics({ registry: r, prefix: 'app_' }),
       'TT_CONFLICTING_REGISTRATION',
       'app_process_cpu',
     );
@@ -193,14 +193,14 @@ describe('process collector', () => {
     c.stop();
     assert.deepEqual(r.gatherSync(), []);
     // A fresh start after stop works and counts from the real CPU time.
-    const again = startProcessMetrics(r);
+    const again = startProcessMetrics({ registry: r });
     assert.ok(value(r.gatherSync(), 'process_cpu_seconds_total') > 0);
     again.stop();
   });
 
   it('stop() leaves a family alone when someone else re-registered it', () => {
     const r = createRegistry();
-    const c = startProcessMetrics(r);
+    const c = startProcessMetrics({ registry: r });
     r.unregister('process_open_fds');
     const mine = r.gauge({ name: 'process_open_fds', help: 'Mine.' });
     c.stop();
@@ -209,21 +209,30 @@ describe('process collector', () => {
 
   it('rejects bad options with TT_INVALID_OPTION', () => {
     const r = createRegistry();
-    throwsCode(() => startProcessMetrics(r, { procRoot: '' }), 'TT_INVALID_OPTION', 'procRoot');
     throwsCode(
-      () => startProcessMetrics(r, { prefix: 'bad prefix' }),
+      () => startProcessMetrics({ registry: r, procRoot: '' }),
+      'TT_INVALID_OPTION',
+      'procRoot',
+    );
+    throwsCode(
+      () => startProcessMetrics({ registry: r, prefix: 'bad prefix' }),
       'TT_INVALID_OPTION',
       'prefix',
     );
     throwsCode(
       () =>
-        startProcessMetrics(r, {
+        startProcessMetrics({
+          registry: r,
           cpuUsage: 5 as unknown as () => { user: number; system: number },
         }),
       'TT_INVALID_OPTION',
       'cpuUsage',
     );
-    throwsCode(() => startProcessMetrics({} as never), 'TT_INVALID_OPTION', 'registry');
+    throwsCode(
+      () => startProcessMetrics({ registry: {} as never }),
+      'TT_INVALID_OPTION',
+      'registry',
+    );
     assert.deepEqual(r.instruments(), []);
   });
 });

@@ -45,7 +45,7 @@ describe('startAgentProcessMetrics', () => {
 
   test('beside the runtime collectors on a strict registry: the names and help the agent exposes, real readings', () => {
     const r = createRegistry({ strict: true });
-    const runtime = startRuntimeMetrics(r);
+    const runtime = startRuntimeMetrics({ registry: r });
     const m = startAgentProcessMetrics(r);
     const fams = r.gatherSync();
     for (const f of fams) assert.deepEqual(lintMetricName(f.name, f.type, f.name), [], f.name);
