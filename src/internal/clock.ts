@@ -40,13 +40,17 @@ export const systemClock: Clock = Object.freeze({
   clearTimeout: clearTimer,
 });
 
+// Read once: the process's time origin never changes, and its getter costs about what
+// performance.now() does (Node 20), so reading it per call doubled the cost of a span's clock reads.
+const TIME_ORIGIN = performance.timeOrigin;
+
 /**
  * Monotonic time on the epoch scale (`performance.timeOrigin + performance.now()`: sub-millisecond,
  * never steps back when the system clock is set) and the global timers. The default where
  * durations and cache ages are measured (health checks, summary windows). Its members work unbound.
  */
 export const monotonicClock: Clock = Object.freeze({
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => TIME_ORIGIN + performance.now(),
   setTimeout: setTimer,
   clearTimeout: clearTimer,
 });
