@@ -90,16 +90,36 @@ export function fail(code: ErrorCode, message: string): never {
   throw new TelltaleError(code, message);
 }
 
+/**
+ * The warnings emitted so far (code + subject), process-wide on purpose: a warning is emitted once
+ * per process (house style; docs/errors.md, "Warnings"), whichever registry or telemetry hits it.
+ * Bounded at 10,000 keys.
+ */
 const warned = new Set<string>();
 
 /** Where telltale writes warnings. Replace with {@link setWarningSink}. Defaults to `process.emitWarning`. */
 export type WarningSink = (code: WarningCode, message: string) => void;
 
+/**
+ * The documented process-wide default: Node's own warning channel, which any number of listeners
+ * (`process.on('warning')`, filtered on `warning.name === 'TelltaleWarning'`) observe without
+ * replacing each other. {@link setWarningSink} replaces it for the whole process.
+ */
 let sink: WarningSink = (code, message) => {
   process.emitWarning(message, { type: 'TelltaleWarning', code });
 };
 
-/** Routes telltale warnings somewhere else (a logger, or a test's array). Returns the previous sink. */
+/**
+ * Routes telltale warnings somewhere else (a logger, or a test's array), for the whole process,
+ * and returns the previous sink. For the application (or a test) only: a library that wants to see
+ * telltale's warnings listens to `process.on('warning')` instead, which does not take them away
+ * from anyone else.
+ *
+ * @example
+ * ```ts
+ * const previous = setWarningSink((code, message) => logger.warn({ code }, message));
+ * ```
+ */
 export function setWarningSink(next: WarningSink): WarningSink {
   const prev = sink;
   sink = next;

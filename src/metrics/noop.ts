@@ -28,7 +28,7 @@ type Handle = CounterHandle &
   SummaryHandle &
   StateSetHandle<string>;
 
-const HANDLE: Handle = {
+const HANDLE: Readonly<Handle> = {
   inc: noop,
   incWithExemplar: noop,
   dec: noop,
@@ -40,7 +40,7 @@ const HANDLE: Handle = {
   startTimer: timer,
   get: (() => 0) as never,
 };
-const STATESET_HANDLE: Handle = { ...HANDLE, get: (() => []) as never };
+const STATESET_HANDLE: Readonly<Handle> = { ...HANDLE, get: (() => []) as never };
 
 interface NoopOptions {
   readonly name: string;

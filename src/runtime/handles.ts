@@ -16,7 +16,7 @@ const MAX_TYPES = 64;
 
 // libuv requests are the ReqWrap classes: their names contain "Req" (FSReqCallback,
 // GetAddrInfoReqWrap, CloseReq, …), except these stream and socket requests.
-const REQUEST_WRAPS = new Set([
+const REQUEST_WRAPS: ReadonlySet<string> = new Set([
   'ShutdownWrap',
   'WriteWrap',
   'ConnectWrap',

@@ -15,8 +15,8 @@ export interface MetricsServerConfig {
   path?: string;
 }
 
-const TRUE = new Set(['true', '1', 'yes', 'on']);
-const FALSE = new Set(['false', '0', 'no', 'off']);
+const TRUE: ReadonlySet<string> = new Set(['true', '1', 'yes', 'on']);
+const FALSE: ReadonlySet<string> = new Set(['false', '0', 'no', 'off']);
 
 function parseBool(name: string, raw: string): boolean {
   const v = raw.trim().toLowerCase();

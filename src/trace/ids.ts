@@ -8,6 +8,11 @@ import { randomFillSync } from 'node:crypto';
  * `buf.toString('hex', a, b)` per id and 69 ns for a byte-to-hex lookup table.
  * Ids are slices of the pool string; V8 may keep the 4 KiB pool string alive as long as such a
  * slice lives, so long-lived copies (exemplars) are flattened with {@link detachString}.
+ *
+ * The pool is module-level on purpose, and shared by every telemetry (docs/architecture.md,
+ * "Module-level state"): it holds CSPRNG output that is handed out once and never again, so what
+ * one telemetry takes tells nothing about the ids another gets, and no setting lives in it. A
+ * per-telemetry pool would cost 4 KiB each and the same ~20 ns per id.
  */
 const POOL_BYTES = 2048;
 const bytes = Buffer.allocUnsafe(POOL_BYTES);

@@ -35,12 +35,29 @@ function table(rows: string[]): string {
   ].join('\n');
 }
 
-/** The `boundaries: …` lines a failing run printed, in order, without the closing count. */
+/** The `boundaries: …` lines a failing run printed, in order, without the closing counts. */
 function problems(stderr: string): string[] {
   return stderr
     .split('\n')
-    .filter((l) => l.startsWith('boundaries: ') && !l.endsWith('forbidden import(s)'))
+    .filter(
+      (l) =>
+        l.startsWith('boundaries: ') &&
+        !l.endsWith('forbidden import(s)') &&
+        !l.endsWith('module-level state problem(s)'),
+    )
     .map((l) => l.slice('boundaries: '.length));
+}
+
+/** A module-level state allow-list section with `rows` (`| file | names | why |`). */
+function stateTable(rows: string[]): string {
+  return [
+    '<!-- state:begin -->',
+    '| file | names | why it is allowed |',
+    '|---|---|---|',
+    ...rows,
+    '<!-- state:end -->',
+    '',
+  ].join('\n');
 }
 
 describe('scripts/boundaries.mjs', () => {
@@ -74,7 +91,7 @@ describe('scripts/boundaries.mjs', () => {
         "export { pino } from 'pino';",
         "const later = await import('node:http');",
         "import 'telltale/metrics';",
-        'export const x = [y, readFileSync, later];',
+        'export const x = Object.freeze([y, readFileSync, later]);',
         'export type { Z };',
       ].join('\n'),
       'src/b/y.ts': "import { helper } from './helper.js';\nexport const y = helper;\n",
@@ -127,6 +144,69 @@ describe('scripts/boundaries.mjs', () => {
     assert.deepEqual(problems(r.stderr), [
       'src/a/x.ts:1: imports ../../test/fixture.js, outside src/',
       'examples/demo/main.ts:1: imports ../../src/a/x.js; examples use telltale only through its public telltale/… subpaths',
+    ]);
+  });
+
+  test('module-level state: let, var, mutable containers and static fields are reported unless allowed; constants, read-only types and per-call state are not', async (t) => {
+    const root = await tree({
+      'docs/architecture.md':
+        table(['| `a` | — | `node:async_hooks` | fixture |']) +
+        stateTable([
+          '| `src/a/x.ts` | `lazy`, `store` | fixture: allowed |',
+          '| `src/a/x.ts` | `gone` | fixture: no such declaration |',
+        ]),
+      'src/a/x.ts': [
+        "import { AsyncLocalStorage } from 'node:async_hooks';",
+        'let lazy: number | undefined;',
+        'const store = new AsyncLocalStorage<number>();',
+        'let counter = 0;',
+        'var legacy = 1;',
+        'export const cache = new Map<string, number>();',
+        'const list: string[] = [];',
+        'const options = { level: 1 };',
+        'const pool = Buffer.allocUnsafe(16);',
+        'const table: ReadonlySet<string> = new Set(["a"]);',
+        'const names: readonly string[] = ["a"];',
+        'const frozen = Object.freeze({ a: 1 });',
+        'const tuple = ["a", "b"] as const;',
+        'const empty = new Float64Array(0);',
+        'const scratch = new Float64Array(8);',
+        'const limit = 10;',
+        'const fn = () => { let perCall = 0; const m = new Map(); return [perCall, m, lazy, store]; };',
+        '// let commented = 1;',
+        'export class K { static shared = new Map(); static readonly fixed = 1; value = []; }',
+        'export const all = Object.freeze([counter, legacy, list, options, pool, table, names, frozen, tuple, empty, scratch, limit, fn]);',
+      ].join('\n'),
+    });
+    t.after(() => removeTempDir(root));
+    const r = run(['--root', root]);
+    assert.equal(r.status, 1);
+    const why = (line: number, name: string, kind: string) =>
+      `src/a/x.ts:${line}: module-level state \`${name}\` (${kind}) is not in the allow-list of docs/architecture.md (Module-level state): make it per instance, or list it with why it carries nothing between instances`;
+    assert.deepEqual(problems(r.stderr), [
+      why(4, 'counter', 'let'),
+      why(5, 'legacy', 'var'),
+      why(6, 'cache', 'new Map'),
+      why(7, 'list', 'an array literal'),
+      why(8, 'options', 'an object literal'),
+      why(9, 'pool', 'Buffer.allocUnsafe'),
+      why(15, 'scratch', 'new Float64Array'),
+      why(19, 'K.shared', 'a static field'),
+      'module-level state allow-list: src/a/x.ts declares no `gone` any more; remove its row from docs/architecture.md',
+    ]);
+    assert.match(r.stderr, /boundaries: 9 module-level state problem\(s\)\n$/);
+  });
+
+  test('without a state allow-list, every module-level state declaration is reported', async (t) => {
+    const root = await tree({
+      'docs/architecture.md': table(['| `a` | — | — | fixture |']),
+      'src/a/x.ts': 'let lazy: number | undefined;\nexport const get = () => lazy;\n',
+    });
+    t.after(() => removeTempDir(root));
+    const r = run(['--root', root]);
+    assert.equal(r.status, 1);
+    assert.deepEqual(problems(r.stderr), [
+      'src/a/x.ts:1: module-level state `lazy` (let) is not in the allow-list of docs/architecture.md (Module-level state): make it per instance, or list it with why it carries nothing between instances',
     ]);
   });
 

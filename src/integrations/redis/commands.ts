@@ -135,16 +135,16 @@ export type RedisErrorKind = 'reply' | 'connection' | 'timeout' | 'other';
 // Class names, matched along the error's prototype chain (the libraries are optional peers
 // imported as types only, so `instanceof` is not available). node-redis does not set `name` on
 // its errors, so the constructor name is what identifies them.
-const REPLY_CLASSES = new Set([
+const REPLY_CLASSES: ReadonlySet<string> = new Set([
   'ReplyError', // ioredis (redis-errors)
   'ErrorReply', // node-redis, with SimpleError, BlobError, MultiErrorReply below it
 ]);
-const TIMEOUT_CLASSES = new Set([
+const TIMEOUT_CLASSES: ReadonlySet<string> = new Set([
   'TimeoutError', // node-redis command timeout (and the maintenance timeouts below it)
   'SocketTimeoutError', // node-redis
   'ConnectionTimeoutError', // node-redis
 ]);
-const CONNECTION_CLASSES = new Set([
+const CONNECTION_CLASSES: ReadonlySet<string> = new Set([
   'ClientClosedError', // node-redis: the client was closed
   'ClientOfflineError', // node-redis: disableOfflineQueue and not connected
   'SocketClosedUnexpectedlyError', // node-redis: in flight when the socket closed
@@ -152,7 +152,7 @@ const CONNECTION_CLASSES = new Set([
   'ReconnectStrategyError',
   'AbortError', // ioredis (redis-errors) and MaxRetriesPerRequestError below it
 ]);
-const CONNECTION_CODES = new Set([
+const CONNECTION_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
