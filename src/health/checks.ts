@@ -25,6 +25,12 @@ function common(o: BuiltinCheckOptions, name: string): Omit<HealthCheck, 'check'
   };
 }
 
+function checkObject(where: string, options: unknown, example: string): void {
+  if (typeof options !== 'object' || options === null) {
+    fail('TT_INVALID_OPTION', `${where}: options must be an object, such as ${example}`);
+  }
+}
+
 function positive(what: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
     fail('TT_INVALID_OPTION', `${what} must be a finite number > 0, got ${String(v)}`);
@@ -54,13 +60,15 @@ export interface EventLoopCheckOptions extends BuiltinCheckOptions {
  * Name `event_loop` by default. Use it in readiness: a process whose loop stalls for seconds
  * should get no traffic, but need not be restarted.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `maxLagMs` or `resolutionMs` is not > 0.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object, or `maxLagMs` or
+ *   `resolutionMs` is not > 0.
  * @example
  * ```ts
  * const health = createHealth({ checks: [eventLoopCheck({ maxLagMs: 500 })] });
  * ```
  */
 export function eventLoopCheck(options: EventLoopCheckOptions = {}): HealthCheck {
+  checkObject('eventLoopCheck', options, '{ maxLagMs: 500 }');
   const maxLagMs = positive('eventLoopCheck: maxLagMs', options.maxLagMs ?? 1000);
   const resolution = Math.max(
     1,
@@ -114,7 +122,10 @@ export interface PingableRedisClient {
 }
 
 /** Options of {@link redisCheck}. */
-export type RedisCheckOptions = BuiltinCheckOptions;
+export interface RedisCheckOptions extends BuiltinCheckOptions {
+  /** The client to `PING`: ioredis (`new Redis()`) or node-redis v4+ (`createClient()`). Required. */
+  readonly client: PingableRedisClient;
+}
 
 function redisStatus(client: object): string | undefined {
   const c = client as { status?: unknown; isReady?: unknown; isOpen?: unknown };
@@ -138,17 +149,17 @@ function redisStatus(client: object): string | undefined {
  *
  * Name `redis` by default; give each client its own name when you check several.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `client` has no `ping` method.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object or its `client` has
+ *   no `ping` method.
  * @example
  * ```ts
  * const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
- * health.addCheck(redisCheck(redis, { name: 'redis_sessions', timeoutMs: 500 }));
+ * health.addCheck(redisCheck({ client: redis, name: 'redis_sessions', timeoutMs: 500 }));
  * ```
  */
-export function redisCheck(
-  client: PingableRedisClient,
-  options: RedisCheckOptions = {},
-): HealthCheck {
+export function redisCheck(options: RedisCheckOptions): HealthCheck {
+  checkObject('redisCheck', options, '{ client: redis }');
+  const { client } = options;
   if (
     typeof client !== 'object' ||
     client === null ||
@@ -156,7 +167,7 @@ export function redisCheck(
   ) {
     fail(
       'TT_INVALID_OPTION',
-      'redisCheck: client must be an ioredis or node-redis (v4+) client with a ping() method',
+      'redisCheck: client must be an ioredis or node-redis (v4+) client with a ping() method, passed as redisCheck({ client })',
     );
   }
   return {
@@ -217,8 +228,8 @@ export interface HeartbeatCheckOptions extends BuiltinCheckOptions {
  * readiness turns 503 while the service has lost touch with whatever it reports to. A failing
  * run throws `TT_HEARTBEAT_STALE`.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `maxAgeSeconds` is not > 0 or `lastSuccess` is
- *   not a function.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object, `maxAgeSeconds` is
+ *   not > 0 or `lastSuccess` is not a function.
  * @example
  * ```ts
  * let last: number | undefined;               // set to Date.now() after each successful heartbeat
@@ -226,6 +237,7 @@ export interface HeartbeatCheckOptions extends BuiltinCheckOptions {
  * ```
  */
 export function heartbeatCheck(options: HeartbeatCheckOptions): HealthCheck {
+  checkObject('heartbeatCheck', options, "{ name: 'heartbeat', maxAgeSeconds: 30, lastSuccess }");
   const maxAgeMs = positive('heartbeatCheck: maxAgeSeconds', options.maxAgeSeconds) * 1000;
   const { lastSuccess } = options;
   if (typeof lastSuccess !== 'function') {

@@ -387,12 +387,18 @@ function splitPath(url: string | undefined): string {
  *   registry throws when a health metric name is already registered with another spec.
  * @example
  * ```ts
- * const health = createHealth({ version: '1.4.0', checks: [redisCheck(redis)] });
+ * const health = createHealth({ version: '1.4.0', checks: [redisCheck({ client: redis })] });
  * await createMetricsServer({ registry, routes: health.routes() });
  * health.setReady();
  * ```
  */
 export function createHealth(options: HealthOptions = {}): Health {
+  if (typeof options !== 'object' || options === null) {
+    fail(
+      'TT_INVALID_OPTION',
+      "createHealth: options must be an object, such as { version: '1.4.0' }",
+    );
+  }
   const version = options.version ?? 'unknown';
   if (typeof version !== 'string') {
     fail('TT_INVALID_OPTION', `createHealth: version must be a string, got ${String(version)}`);

@@ -19,7 +19,7 @@ import { fail } from '../internal/errors.js';
  *
  * @example
  * ```ts
- * const root = createCancellation('service');
+ * const root = createCancellation({ name: 'service' });
  * const heartbeat = root.child('heartbeat');
  * const fast = heartbeat.child('fast');
  * fetch(url, { signal: fast.signal });
@@ -55,26 +55,42 @@ export interface Cancellation {
   dispose(): void;
 }
 
+/** Options of {@link createCancellation}. */
+export interface CancellationOptions {
+  /** The root's name, for logs and {@link Cancellation.path}. Required, non-empty. */
+  readonly name: string;
+  /**
+   * An `AbortSignal` the root follows (a framework's shutdown signal, say): when it aborts, the
+   * whole tree is cancelled with its reason. Default: none.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
  * Creates the root of a cancellation tree.
  *
- * @param name A name for logs and {@link Cancellation.path}.
- * @param parent An optional `AbortSignal` the root follows (e.g. a framework's shutdown signal).
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `name` is not a non-empty string or `parent`
- *   is not an `AbortSignal`.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object, `name` is not a
+ *   non-empty string or `signal` is not an `AbortSignal`.
  * @example
  * ```ts
- * const root = createCancellation('service');
+ * const root = createCancellation({ name: 'service' });
  * const loop = root.child('poller');
  * while (!loop.cancelled) await poll({ signal: loop.signal });
  * ```
  */
-export function createCancellation(name: string, parent?: AbortSignal): Cancellation {
-  checkName(name);
-  if (parent !== undefined && !(parent instanceof AbortSignal)) {
-    fail('TT_INVALID_OPTION', `createCancellation: parent must be an AbortSignal`);
+export function createCancellation(options: CancellationOptions): Cancellation {
+  if (typeof options !== 'object' || options === null) {
+    fail(
+      'TT_INVALID_OPTION',
+      `createCancellation: options must be an object, such as { name: 'service' }, got ${String(options)}`,
+    );
   }
-  return new Node(name, name, parent);
+  const { name, signal } = options;
+  checkName(name);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    fail('TT_INVALID_OPTION', `createCancellation: signal must be an AbortSignal`);
+  }
+  return new Node(name, name, signal);
 }
 
 function checkName(name: unknown): asserts name is string {

@@ -1,7 +1,7 @@
 // telltale/lifecycle: graceful shutdown, the cancellation tree for background work, and periodic tasks.
 
 export { type Clock, systemClock } from '../internal/clock.js';
-export { type Cancellation, createCancellation } from './cancellation.js';
+export { type Cancellation, type CancellationOptions, createCancellation } from './cancellation.js';
 export {
   type ClosableServer,
   createLifecycle,

@@ -289,7 +289,9 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     options.exit === undefined
       ? (code: number) => process.exit(code)
       : fn('createLifecycle: exit', options.exit);
-  const root = createCancellation(nonEmpty('createLifecycle: name', options.name ?? 'service'));
+  const root = createCancellation({
+    name: nonEmpty('createLifecycle: name', options.name ?? 'service'),
+  });
 
   let phaseGauge: { labels(l: { phase: string }): { set(v: number): void } } | undefined;
   let hookFailures: { labels(l: { hook: string; reason: string }): { inc(): void } } | undefined;

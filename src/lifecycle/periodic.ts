@@ -418,7 +418,7 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
     start(): void {
       if (started) return;
       started = true;
-      node = createCancellation(name, options.signal);
+      node = createCancellation({ name, signal: options.signal });
       if (node.cancelled) {
         end({ outcome: 'stopped' });
         return;

@@ -1,6 +1,6 @@
 // Gathering several registries as one: families merged by name, never duplicated, always sorted.
 
-import { warnOnce } from '../internal/errors.js';
+import { fail, warnOnce } from '../internal/errors.js';
 import { labelSetFragment } from '../internal/escape.js';
 import { labelKey } from './labels.js';
 import {
@@ -92,7 +92,10 @@ export interface MergedGatherer extends Gatherer {
 
 /**
  * A gatherer over several registries (for example the application's and a library's), gathered
- * in parallel and merged with {@link mergeFamilies}.
+ * in parallel and merged with {@link mergeFamilies}. The gatherers are arguments, not options: it
+ * combines them and has no settings.
+ * @throws TelltaleError `TT_INVALID_OPTION` when an argument is not a gatherer (a registry, or
+ *   anything with `gather()`).
  * @example
  * ```ts
  * const all = mergeRegistries(appRegistry, libraryRegistry);
@@ -100,6 +103,14 @@ export interface MergedGatherer extends Gatherer {
  * ```
  */
 export function mergeRegistries(...gatherers: readonly Gatherer[]): MergedGatherer {
+  gatherers.forEach((g, i) => {
+    if (typeof (g as Partial<Gatherer> | null)?.gather !== 'function') {
+      fail(
+        'TT_INVALID_OPTION',
+        `mergeRegistries: argument ${i + 1} must be a registry or another gatherer (with gather()), got ${g === null ? 'null' : typeof g}`,
+      );
+    }
+  });
   return {
     async gather(options?: GatherSelection): Promise<MetricFamily[]> {
       // Read the names once: a one-shot iterable would be empty for every gatherer after the first.

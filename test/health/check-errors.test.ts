@@ -79,7 +79,7 @@ describe('built-in check failures carry a code', () => {
     });
     client.on('error', () => {});
     try {
-      const err = await caught(() => redisCheck(client).check());
+      const err = await caught(() => redisCheck({ client }).check());
       assert.equal(err.code, 'TT_REDIS_PING_FAILED');
       assert.ok(err.cause instanceof Error);
       const cause = "Stream isn't writeable and enableOfflineQueue options is false";
@@ -93,7 +93,7 @@ describe('built-in check failures carry a code', () => {
 
   it('redisCheck with a node-redis client that is not open: TT_REDIS_PING_FAILED [status: closed]', async () => {
     const client = createClient({ url: `redis://127.0.0.1:${await getFreePort()}` });
-    const err = await caught(() => redisCheck(client).check());
+    const err = await caught(() => redisCheck({ client }).check());
     assert.equal(err.code, 'TT_REDIS_PING_FAILED');
     assert.ok(err.cause instanceof Error);
     assert.equal(
@@ -103,14 +103,14 @@ describe('built-in check failures carry a code', () => {
   });
 
   it('redisCheck: a reply other than PONG is TT_REDIS_PING_FAILED', async () => {
-    const err = await caught(() => redisCheck({ ping: async () => 'NOPE' }).check());
+    const err = await caught(() => redisCheck({ client: { ping: async () => 'NOPE' } }).check());
     assert.equal(err.code, 'TT_REDIS_PING_FAILED');
     assert.equal(err.message, 'TT_REDIS_PING_FAILED: unexpected PING reply: NOPE');
   });
 
   it('redisCheck: ping() that returns no promise is TT_INVALID_OPTION, not wrapped with the status', async () => {
     const client = { status: 'ready', ping: () => 'PONG' };
-    const err = await caught(() => redisCheck(client).check());
+    const err = await caught(() => redisCheck({ client }).check());
     assert.equal(err.code, 'TT_INVALID_OPTION');
     assert.equal(
       err.message,

@@ -886,6 +886,27 @@ describe('option validation', () => {
       /lastSuccess must be a function/,
     ],
     ['redis client', () => redisCheck({} as never), /client must be an ioredis or node-redis/],
+    [
+      'redis client passed in place of the options',
+      () => redisCheck({ ping: async () => 'PONG' } as never),
+      /client must be an ioredis or node-redis .*redisCheck\(\{ client \}\)/,
+    ],
+    ['redis options', () => redisCheck(null as never), /redisCheck: options must be an object/],
+    [
+      'health options',
+      () => createHealth(null as never),
+      /createHealth: options must be an object/,
+    ],
+    [
+      'event-loop options',
+      () => eventLoopCheck(null as never),
+      /eventLoopCheck: options must be an object/,
+    ],
+    [
+      'heartbeat options',
+      () => heartbeatCheck(null as never),
+      /heartbeatCheck: options must be an object/,
+    ],
   ];
   for (const [what, fn, message] of invalid) {
     it(`throws TT_INVALID_OPTION at construction: ${what}`, () => {

@@ -50,7 +50,7 @@ async function exercise(
   t.after(() => close());
   const health = createHealth({
     version: 't',
-    checks: [redisCheck(client, { name: 'redis_main', timeoutMs: 500 })],
+    checks: [redisCheck({ client, name: 'redis_main', timeoutMs: 500 })],
   });
   t.after(() => health.close());
   health.setReady();
@@ -106,7 +106,7 @@ describe('redisCheck with a real redis-server', () => {
         return client.ping();
       },
     };
-    const health = createHealth({ checks: [redisCheck(counting, { timeoutMs: 300 })] });
+    const health = createHealth({ checks: [redisCheck({ client: counting, timeoutMs: 300 })] });
     t.after(() => health.close());
     health.setReady();
     assert.equal((await health.readiness()).status, 'ok');
@@ -139,7 +139,7 @@ describe('redisCheck with a real redis-server', () => {
     t.after(() => redis.stop());
     const { client, close } = await ioredisClient(redis);
     t.after(() => close());
-    const health = createHealth({ checks: [redisCheck(client)] });
+    const health = createHealth({ checks: [redisCheck({ client })] });
     t.after(() => health.close());
     health.setReady();
     const server = createServer((req, res) => void health.handle(req, res));

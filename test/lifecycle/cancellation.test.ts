@@ -6,7 +6,7 @@ import { TelltaleError } from '../../src/internal/errors.js';
 import { createCancellation, createLifecycle } from '../../src/lifecycle/index.js';
 
 test('cancelling a parent cancels children and grandchildren, with the same reason', () => {
-  const root = createCancellation('service');
+  const root = createCancellation({ name: 'service' });
   const a = root.child('gc');
   const a1 = a.child('fast');
   const a2 = a.child('comprehensive');
@@ -32,7 +32,7 @@ test('cancelling a parent cancels children and grandchildren, with the same reas
 });
 
 test('cancelling a child leaves its parent and siblings running', () => {
-  const root = createCancellation('service');
+  const root = createCancellation({ name: 'service' });
   const a = root.child('a');
   const a1 = a.child('a1');
   const b = root.child('b');
@@ -48,7 +48,7 @@ test('cancelling a child leaves its parent and siblings running', () => {
 });
 
 test('default reason is an AbortError; a child of a cancelled node starts cancelled', () => {
-  const root = createCancellation('service');
+  const root = createCancellation({ name: 'service' });
   root.cancel();
   assert.equal((root.signal.reason as Error).name, 'AbortError');
   const late = root.child('late');
@@ -58,14 +58,14 @@ test('default reason is an AbortError; a child of a cancelled node starts cancel
 
 test('an external AbortSignal can be the root parent', () => {
   const ac = new AbortController();
-  const root = createCancellation('service', ac.signal);
+  const root = createCancellation({ name: 'service', signal: ac.signal });
   const c = root.child('c');
   ac.abort('external');
   assert.equal(c.signal.reason, 'external');
 });
 
 test('no listener leaks: 10,000 disposed or cancelled children leave the parent with no listeners', () => {
-  const root = createCancellation('service');
+  const root = createCancellation({ name: 'service' });
   for (let i = 0; i < 5000; i++) root.child(`run-${i}`).dispose();
   for (let i = 0; i < 5000; i++) root.child(`run-${i}`).cancel();
   assert.equal(getEventListeners(root.signal, 'abort').length, 0);
@@ -108,7 +108,10 @@ test('lifecycle.child(): aborts at shutdown with TT_SHUTTING_DOWN, after readine
 test('bad names throw TT_INVALID_OPTION', () => {
   const isInvalid = (err: unknown) =>
     err instanceof TelltaleError && err.code === 'TT_INVALID_OPTION';
-  assert.throws(() => createCancellation(''), isInvalid);
-  assert.throws(() => createCancellation('x').child(''), isInvalid);
-  assert.throws(() => createCancellation('x', {} as AbortSignal), isInvalid);
+  assert.throws(() => createCancellation({ name: '' }), isInvalid);
+  assert.throws(() => createCancellation({ name: 'x' }).child(''), isInvalid);
+  assert.throws(() => createCancellation({ name: 'x', signal: {} as AbortSignal }), isInvalid);
+  // The positional form of before issue 12 is refused, not read as an empty name.
+  assert.throws(() => createCancellation('service' as never), isInvalid);
+  assert.throws(() => createCancellation(undefined as never), isInvalid);
 });

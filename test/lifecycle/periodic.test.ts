@@ -257,7 +257,7 @@ describe('createPeriodicTask against a local controller', () => {
 
   test('a parent signal (the lifecycle tree) stops the task', async () => {
     const clock = new FakeClock();
-    const root = createCancellation('service');
+    const root = createCancellation({ name: 'service' });
     let runs = 0;
     const task = createPeriodicTask({
       name: 'poll',

@@ -116,6 +116,16 @@ describe('gather({ names }) takes any iterable of strings', () => {
       'mergeRegistries().gather()',
     );
   });
+
+  it('mergeRegistries refuses an argument that is not a gatherer when it is called, not at gather time', () => {
+    const r = createRegistry();
+    throwsCode(
+      () => mergeRegistries(r, 5 as never),
+      'TT_INVALID_OPTION',
+      'mergeRegistries: argument 2 must be a registry or another gatherer (with gather()), got number',
+    );
+    throwsCode(() => mergeRegistries(null as never), 'TT_INVALID_OPTION', 'got null');
+  });
 });
 
 describe('lintMetricName(name, type, declared = name)', () => {
