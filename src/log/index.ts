@@ -3,12 +3,10 @@ export type { LogFields, LogMethod, MinimalLogger } from '../internal/logger.js'
 export type { LogContextFields, LogContextProvider, LogMixin } from './context.js';
 export {
   type InvalidDirective,
-  isValidLoggerName,
   LEVEL_NAMES,
   type LevelDirectives,
   type LevelName,
   type LevelRule,
-  normalizeLevel,
   parseLevelDirectives,
   resolveLevel,
 } from './directives.js';

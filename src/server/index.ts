@@ -15,7 +15,6 @@ export {
 export type { SelfMetricsRegistry } from './self-metrics.js';
 export {
   createMetricsServer,
-  DISABLED_MESSAGE,
   type DisabledMetricsServer,
   type MetricsServer,
   type MetricsServerOptions,

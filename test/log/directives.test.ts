@@ -1,12 +1,8 @@
 // Tests for LOG_LEVEL directive parsing and name resolution: defaults, per name, children, longest match, invalid pieces.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  isValidLoggerName,
-  normalizeLevel,
-  parseLevelDirectives,
-  resolveLevel,
-} from '../../src/log/index.js';
+import { isValidLoggerName, normalizeLevel } from '../../src/log/directives.js';
+import { parseLevelDirectives, resolveLevel } from '../../src/log/index.js';
 
 describe('parseLevelDirectives + resolveLevel', () => {
   // [spec, logger name, expected level]

@@ -14,7 +14,8 @@ import {
 } from '../../src/log/index.js';
 import { buildLogger } from '../../src/log/logger.js';
 import { createRegistry } from '../../src/metrics/index.js';
-import { createMetricsServer, DISABLED_MESSAGE } from '../../src/server/index.js';
+import { createMetricsServer } from '../../src/server/index.js';
+import { DISABLED_MESSAGE } from '../../src/server/server.js';
 import { type Capture, capture } from './capture.js';
 
 function make(

@@ -10,10 +10,10 @@ import { type LogFields, logArgs } from '../../src/internal/logger.js';
 import { createRegistry } from '../../src/metrics/index.js';
 import {
   createMetricsServer,
-  DISABLED_MESSAGE,
   type MinimalLogger,
   type RunningMetricsServer,
 } from '../../src/server/index.js';
+import { DISABLED_MESSAGE } from '../../src/server/server.js';
 import { FAMILIES, fetchRaw, HeldGatherer, StaticGatherer, until } from './fixtures.js';
 
 function recordingLogger(): MinimalLogger & { calls: [string, string, unknown][] } {
