@@ -28,11 +28,11 @@ export interface PeriodicTaskContext {
 /** Exponential backoff between failed attempts: `min(maxDelayMs, initialDelayMs × factor^(n-1))` after the n-th failure in a row. */
 export interface RetryOptions {
   /** Delay after the first failure, in ms. Default 1000. */
-  initialDelayMs?: number;
+  readonly initialDelayMs?: number;
   /** The cap, in ms. Default 30000. */
-  maxDelayMs?: number;
+  readonly maxDelayMs?: number;
   /** Growth per failure, ≥ 1. Default 2. */
-  factor?: number;
+  readonly factor?: number;
 }
 
 /** The registry a task records its metrics in: a telltale `Registry` (its `counter` and `gauge`). */
@@ -41,54 +41,54 @@ export type TaskMetricsRegistry = Pick<Registry, 'counter' | 'gauge'>;
 /** Options shared by both retry modes of {@link createPeriodicTask}. */
 export interface PeriodicTaskBaseOptions {
   /** The task's name, in logs and in the `task` label. */
-  name: string;
+  readonly name: string;
   /** One run (a heartbeat). Throw or reject to fail; honour `ctx.signal`. */
-  run: (ctx: PeriodicTaskContext) => Promise<void> | void;
+  readonly run: (ctx: PeriodicTaskContext) => Promise<void> | void;
   /** Time between successful runs, in ms (> 0). */
-  intervalMs: number;
+  readonly intervalMs: number;
   /**
    * Each delay is multiplied by a random factor in `[1 - jitter, 1 + jitter]`, so a fleet does
    * not call the same server in lockstep. In [0, 1). Default 0.1.
    */
-  jitter?: number;
+  readonly jitter?: number;
   /** The longest a run (or an `onNotFound` call) may take, in ms. Default `intervalMs`. */
-  timeoutMs?: number;
+  readonly timeoutMs?: number;
   /** Backoff between failed attempts. Defaults: 1000 ms, ×2, capped at 30000 ms. */
-  retry?: RetryOptions;
+  readonly retry?: RetryOptions;
   /** Run at once on `start()` (a registration loop wants this). `false` waits one interval. Default `true`. */
-  runOnStart?: boolean;
+  readonly runOnStart?: boolean;
   /**
    * Called when a run fails with a not-found error (the server forgot us, e.g. after its
    * restart): the next attempt calls it (re-registration) before `run`, and keeps calling it
    * first until it succeeds. It gets the same context as `run`, with the same timeout.
    */
-  onNotFound?: (ctx: PeriodicTaskContext) => Promise<void> | void;
+  readonly onNotFound?: (ctx: PeriodicTaskContext) => Promise<void> | void;
   /**
    * Whether an error means "not found". Default: `err.status === 404`, `err.statusCode === 404`,
    * or `err.code` is `'NOT_FOUND'` or `5` (gRPC NOT_FOUND).
    */
-  isNotFound?: (err: unknown) => boolean;
+  readonly isNotFound?: (err: unknown) => boolean;
   /** Called once when the task gives up (`maxAttempts` failures in a row). */
-  onGiveUp?: (err: TelltaleError) => void;
+  readonly onGiveUp?: (err: TelltaleError) => void;
   /** The task stops when this aborts (pass `lifecycle.child('heartbeat').signal`). */
-  signal?: AbortSignal;
+  readonly signal?: AbortSignal;
   /**
    * Record `telltale_task_*` metrics here (see docs/lifecycle.md). Default: `defaultRegistry()`,
    * what `createMetricsServer()` serves without a registry (docs/telemetry.md, "An omitted
    * registry").
    */
-  registry?: TaskMetricsRegistry;
+  readonly registry?: TaskMetricsRegistry;
   /** Record the task metrics. `false` registers none. Default `true`. */
-  metrics?: boolean;
+  readonly metrics?: boolean;
   /** Failures go to `warn`, giving up to `error`, re-registration to `info`. Default: errors to stderr. */
-  logger?: MinimalLogger;
+  readonly logger?: MinimalLogger;
   /**
    * The clock the task schedules with and reads `lastSuccess` and `nextRunAt` from, in ms since
    * the epoch. Default `systemClock` (`Date.now` and the global timers); inject a fake one in tests.
    */
-  clock?: Clock;
+  readonly clock?: Clock;
   /** Source of randomness for jitter, in [0, 1). Default `Math.random`. */
-  random?: () => number;
+  readonly random?: () => number;
 }
 
 /**
@@ -97,7 +97,10 @@ export interface PeriodicTaskBaseOptions {
  * `maxAttempts` (give up after that many failures in a row).
  */
 export type PeriodicTaskOptions = PeriodicTaskBaseOptions &
-  ({ neverExit: true; maxAttempts?: never } | { maxAttempts: number; neverExit?: false });
+  (
+    | { readonly neverExit: true; readonly maxAttempts?: never }
+    | { readonly maxAttempts: number; readonly neverExit?: false }
+  );
 
 /** How a task ended: stopped (by `stop()` or its signal), or gave up. */
 export type PeriodicTaskResult =

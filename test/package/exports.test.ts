@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/process.js';
 import {
+  type Analysis,
   type ApiDoc,
+  analyse,
   compareNames,
   entries,
   formatSurface,
@@ -17,6 +19,12 @@ import {
 
 const DOC = 'docs/api.md';
 
+/**
+ * Exported options types with properties that are not `readonly` yet: the deviations from the
+ * factory convention that docs/api.md names. The list only shrinks.
+ */
+const MUTABLE_OPTIONS_LEFT: readonly string[] = ['LifecycleOptions', 'ShutdownHookOptions'];
+
 function diff(have: readonly string[], want: readonly string[]): [string[], string[]] {
   return [have.filter((n) => !want.includes(n)), want.filter((n) => !have.includes(n))];
 }
@@ -26,9 +34,11 @@ const names = (list: readonly string[]): string => list.map((n) => `\`${n}\``).j
 describe('the public surface', () => {
   const list = entries();
   let actual = new Map<string, Surface>();
+  let analysis: Analysis = { names: new Map(), mutableOptions: [] };
   let doc: ApiDoc = { surfaces: new Map(), removed: [] };
   before(async () => {
-    actual = await surfaces(list);
+    analysis = analyse(list);
+    actual = await surfaces(list, analysis);
     doc = parseApiDoc(readFileSync(join(REPO_ROOT, DOC), 'utf8'));
   });
 
@@ -82,6 +92,23 @@ describe('the public surface', () => {
         assert.equal(new Set(s[kind]).size, s[kind].length, `${specifier} ${kind}: duplicates`);
       }
     }
+  });
+
+  it('every exported …Options type has readonly properties only, but the deviations docs/api.md names', () => {
+    const types = [...new Set(analysis.mutableOptions.map((p) => p.split('.')[0]!))];
+    const fresh = analysis.mutableOptions.filter(
+      (p) => !MUTABLE_OPTIONS_LEFT.includes(p.split('.')[0]!),
+    );
+    assert.deepEqual(
+      fresh,
+      [],
+      'make these options properties readonly (docs/api.md, Factory conventions)',
+    );
+    assert.deepEqual(
+      MUTABLE_OPTIONS_LEFT.filter((t) => !types.includes(t)),
+      [],
+      `readonly now: remove them from MUTABLE_OPTIONS_LEFT and from the known deviations in ${DOC}`,
+    );
   });
 
   it('the README and docs/ import from a subpath only names it exports', () => {

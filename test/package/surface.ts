@@ -40,11 +40,27 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What the TypeScript checker reports about the entries. */
+export interface Analysis {
+  /** Every name each entry exports, sorted. */
+  readonly names: ReadonlyMap<string, readonly string[]>;
+  /**
+   * `Name.property` for each property of an exported `…Options` type that is not `readonly`,
+   * each once (a type re-exported by several entries counts once), sorted.
+   */
+  readonly mutableOptions: readonly string[];
+}
+
+function isReadonly(decl: ts.Declaration): boolean {
+  return (ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Readonly) !== 0;
+}
+
 /**
- * Every name each entry's source file exports, as the TypeScript checker sees it through the
- * repository's tsconfig.json (so `export type *`, `export { type X }` and re-exports all count).
+ * Reads every entry's exports as the TypeScript checker sees them through the repository's
+ * tsconfig.json (so `export type *`, `export { type X }` and re-exports all count), and the
+ * properties of the exported `…Options` types that are not `readonly`.
  */
-export function checkerNames(list: readonly Entry[], root = REPO_ROOT): Map<string, string[]> {
+export function analyse(list: readonly Entry[], root = REPO_ROOT): Analysis {
   const file = join(root, 'tsconfig.json');
   const config = ts.readConfigFile(file, (p) => ts.sys.readFile(p));
   if (config.error !== undefined) throw new Error(`cannot read ${file}`);
@@ -54,25 +70,33 @@ export function checkerNames(list: readonly Entry[], root = REPO_ROOT): Map<stri
     options,
   );
   const checker = program.getTypeChecker();
-  const out = new Map<string, string[]>();
+  const names = new Map<string, string[]>();
+  const mutable = new Set<string>();
   for (const e of list) {
     const sf = program.getSourceFile(e.source);
     const mod = sf === undefined ? undefined : checker.getSymbolAtLocation(sf);
     if (mod === undefined) throw new Error(`${e.specifier}: ${e.source} is not a module`);
-    out.set(
-      e.specifier,
-      checker
-        .getExportsOfModule(mod)
-        .map((s) => s.name)
-        .sort(compareNames),
-    );
+    const exports = checker.getExportsOfModule(mod);
+    names.set(e.specifier, exports.map((s) => s.name).sort(compareNames));
+    for (const s of exports) {
+      if (!s.name.endsWith('Options')) continue;
+      const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+      if ((target.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)) === 0) continue;
+      for (const p of checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(target))) {
+        const decls = p.declarations ?? [];
+        if (decls.length > 0 && !decls.every(isReadonly)) mutable.add(`${s.name}.${p.name}`);
+      }
+    }
   }
-  return out;
+  return { names, mutableOptions: [...mutable].sort(compareNames) };
 }
 
 /** Each entry's surface: the run-time names of `import(specifier)`, the rest of the checker's names as types. */
-export async function surfaces(list: readonly Entry[] = entries()): Promise<Map<string, Surface>> {
-  const names = checkerNames(list);
+export async function surfaces(
+  list: readonly Entry[] = entries(),
+  analysis: Analysis = analyse(list),
+): Promise<Map<string, Surface>> {
+  const { names } = analysis;
   const out = new Map<string, Surface>();
   for (const e of list) {
     const values = Object.keys((await import(e.specifier)) as object).sort(compareNames);
