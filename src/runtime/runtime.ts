@@ -82,10 +82,10 @@ export function startRuntimeMetrics(options?: RuntimeMetricsOptions): RuntimeMet
     return { prefix, ...v, registry };
   };
   // Every option is checked before any collector starts.
-  const plan = COLLECTORS.map(([name, start]) => [start, resolve(name, options?.[name])] as const);
+  const chosen = COLLECTORS.map(([name, start]) => [start, resolve(name, options?.[name])] as const);
   const started: RuntimeCollector[] = [];
   try {
-    for (const [start, opts] of plan) if (opts !== undefined) started.push(start(opts));
+    for (const [start, opts] of chosen) if (opts !== undefined) started.push(start(opts));
   } catch (err) {
     for (const c of started) c.stop();
     throw err;
