@@ -1,4 +1,3 @@
 // telltale/retry: the delays of a retry loop: capped exponential backoff with jitter, and Retry-After.
 
-export type { TelltaleError } from '../internal/errors.js';
 export { type Backoff, type BackoffOptions, createBackoff, parseRetryAfter } from './backoff.js';

@@ -1,13 +1,8 @@
 // telltale/trace: the telemetry object, request ids, W3C traceparent, spans, the OpenTelemetry bridge, outgoing propagation and exemplars.
 
+// Types of trace's own signatures (span attributes, the request context it creates); the context
+// functions are telltale/context's alone.
 export type { Attributes, AttributeValue, RequestContext } from '../context/context.js';
-// The context functions too, so the HTTP layer needs one import.
-export {
-  currentContext,
-  getRequestId,
-  logContextFields,
-  runWithContext,
-} from '../context/context.js';
 export type { ExemplarOptions } from './exemplars.js';
 export { newSpanId, newTraceId } from './ids.js';
 export {

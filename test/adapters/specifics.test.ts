@@ -13,8 +13,9 @@ import { telltaleExpress } from '../../src/adapters/express.js';
 import { fastifyGenReqId, telltaleFastify } from '../../src/adapters/fastify.js';
 import { instrumentHono, telltaleHono } from '../../src/adapters/hono.js';
 import { instrumentHandler, requestIdOf, setRoute } from '../../src/adapters/node-http.js';
+import { currentContext } from '../../src/context/index.js';
 import { createRegistry, labelsOf, type Registry } from '../../src/metrics/index.js';
-import { createTelemetry, currentContext } from '../../src/trace/index.js';
+import { createTelemetry } from '../../src/trace/index.js';
 import { pollUntil } from '../helpers/index.js';
 import { numberOf, send, series } from './conformance.js';
 

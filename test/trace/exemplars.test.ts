@@ -1,6 +1,7 @@
 // Exemplars from a telemetry's spans: { trace_id } attached inside its spans and nowhere else, to its own registry only, one labels object per trace, OpenMetrics only, and a real Prometheus 2.42 storing them.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { runWithContext } from '../../src/context/index.js';
 import { encodeOpenMetrics, encodeText } from '../../src/exposition/index.js';
 import type { CounterFamily, HistogramFamily } from '../../src/metrics/index.js';
 import { createNoopRegistry, createRegistry } from '../../src/metrics/index.js';
@@ -8,7 +9,6 @@ import { exemplarSlotOf, type Registry } from '../../src/metrics/registry.js';
 import { createMetricsServer } from '../../src/server/index.js';
 import {
   createTelemetry,
-  runWithContext,
   span,
   startSpan,
   type Telemetry,

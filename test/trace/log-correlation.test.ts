@@ -2,12 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { logContextFields, runWithContext } from '../../src/context/index.js';
 import { createLogger } from '../../src/log/index.js';
 import {
   createRequestContext,
   createTelemetry,
-  logContextFields,
-  runWithContext,
   span,
   startRequestSpan,
 } from '../../src/trace/index.js';

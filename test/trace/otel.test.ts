@@ -18,11 +18,10 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { currentContext, logContextFields } from '../../src/context/index.js';
 import {
   createTelemetry,
-  currentContext,
   defaultTelemetry,
-  logContextFields,
   span,
   startRequestSpan,
 } from '../../src/trace/index.js';

@@ -1,10 +1,11 @@
 // Measures the exemplar hook on the metrics hot path (bound counter inc / histogram observe, with and without a source and a span) and the cost of spans and request contexts. Not a test.
 // Run: node --conditions=telltale-source --import tsx test/trace/overhead.bench.ts
+
+import { runWithContext } from '../../src/context/index.js';
 import { createRegistry } from '../../src/metrics/index.js';
 import {
   createRequestContext,
   createTelemetry,
-  runWithContext,
   span,
   startRequestSpan,
 } from '../../src/trace/index.js';

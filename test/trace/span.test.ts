@@ -2,14 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { currentContext, runWithContext } from '../../src/context/index.js';
 import { createRegistry, defaultRegistry } from '../../src/metrics/index.js';
 import {
   createRequestContext,
   createTelemetry,
-  currentContext,
   defaultTelemetry,
   responseHeaders,
-  runWithContext,
   type SpanLogger,
   span,
   startRequestSpan,

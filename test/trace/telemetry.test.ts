@@ -8,18 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import { telltaleExpress } from '../../src/adapters/express.js';
 import { instrumentHandler, setRoute } from '../../src/adapters/node-http.js';
+import { currentContext } from '../../src/context/index.js';
 import { encodeOpenMetrics } from '../../src/exposition/index.js';
 import { createHealth } from '../../src/health/index.js';
 import { createLifecycle, createPeriodicTask } from '../../src/lifecycle/index.js';
 import { createRegistry, defaultRegistry } from '../../src/metrics/index.js';
 import { createMetricsServer } from '../../src/server/index.js';
-import {
-  createTelemetry,
-  currentContext,
-  defaultTelemetry,
-  type SpanLogger,
-  span,
-} from '../../src/trace/index.js';
+import { createTelemetry, defaultTelemetry, type SpanLogger, span } from '../../src/trace/index.js';
 import { send } from '../adapters/conformance.js';
 import { pollUntil } from '../helpers/index.js';
 
