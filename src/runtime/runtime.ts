@@ -82,7 +82,9 @@ export function startRuntimeMetrics(options?: RuntimeMetricsOptions): RuntimeMet
     return { prefix, ...v, registry };
   };
   // Every option is checked before any collector starts.
-  const chosen = COLLECTORS.map(([name, start]) => [start, resolve(name, options?.[name])] as const);
+  const chosen = COLLECTORS.map(
+    ([name, start]) => [start, resolve(name, options?.[name])] as const,
+  );
   const started: RuntimeCollector[] = [];
   try {
     for (const [start, opts] of chosen) if (opts !== undefined) started.push(start(opts));
