@@ -2,13 +2,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import {
-  createHttpInstrumentation,
-  type HttpInstrumentation,
-  type HttpInstrumentationOptions,
-  trackerOf,
-} from '../instrument/index.js';
+import type { HttpInstrumentation, HttpInstrumentationOptions } from '../instrument/index.js';
 import { fail } from '../internal/errors.js';
+import { createNodeInstrumentation, trackerOf } from './node.js';
 
 /** Options of {@link telltaleExpress}: the shared HTTP options. */
 export type TelltaleExpressOptions = HttpInstrumentationOptions;
@@ -49,16 +45,16 @@ export function expressRoute(req: IncomingMessage): string | undefined {
  * ```
  */
 export function telltaleExpress(options: TelltaleExpressOptions = {}): TelltaleExpressMiddleware {
-  const instr = createHttpInstrumentation(options);
+  const node = createNodeInstrumentation(options);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const t = instr.beginNode(req, res, req.originalUrl, expressRoute);
+    const t = node.begin(req, res, req.originalUrl, expressRoute);
     if (t === undefined) {
       next();
       return;
     }
-    instr.serveNode(t, req, res, next);
+    node.serve(t, req, res, next);
   };
-  return Object.assign(middleware, { instrumentation: instr });
+  return Object.assign(middleware, { instrumentation: node.instrumentation });
 }
 
 /** An Express application (or any `(req, res)` listener that routes like one). */
@@ -92,11 +88,11 @@ export function instrumentExpress(
   if (typeof app !== 'function') {
     fail('TT_INVALID_OPTION', `instrumentExpress needs the Express app, got ${typeof app}`);
   }
-  const instr = createHttpInstrumentation(options);
-  const listener = instr.wrapNode((req, res) => {
+  const node = createNodeInstrumentation(options);
+  const listener = node.wrap((req, res) => {
     app(req, res);
   }, expressRoute);
-  return Object.assign(listener, { instrumentation: instr });
+  return Object.assign(listener, { instrumentation: node.instrumentation });
 }
 
 /**

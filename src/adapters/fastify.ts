@@ -8,15 +8,19 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify';
 import {
-  createHttpInstrumentation,
-  type HttpInstrumentation,
   type HttpInstrumentationOptions,
   isMalformedPath,
   pathOf,
-  trackerOfRequest,
+  recordHeaders,
 } from '../instrument/index.js';
 import { createRequestIdResolver } from '../instrument/request-id.js';
 import { fail } from '../internal/errors.js';
+import {
+  createNodeInstrumentation,
+  type NodeInstrumentation,
+  trackerOf,
+  trackerOfRequest,
+} from './node.js';
 
 /** Options of {@link telltaleFastify}: the shared HTTP options. */
 export type TelltaleFastifyOptions = HttpInstrumentationOptions;
@@ -67,7 +71,8 @@ export function fastifyGenReqId(
   }
   const resolve = createRequestIdResolver(options.header, options.telemetry);
   return (req) => {
-    const id = resolve(req.headers[resolve.header]);
+    // The same header source every adapter reads through.
+    const id = resolve(recordHeaders(req.headers).get(resolve.header) ?? undefined);
     (req as RawWithId)[kRequestId] = id;
     return id;
   };
@@ -87,13 +92,13 @@ type RequestEmitter = {
  * without `%` costs one `indexOf`), so they are recorded as unmatched 400s like in the other
  * adapters; Fastify still answers them.
  */
-function trackMalformedPaths(instr: HttpInstrumentation, fastify: FastifyInstance): void {
+function trackMalformedPaths(node: NodeInstrumentation, fastify: FastifyInstance): void {
   const server = fastify.server as unknown as RequestEmitter | undefined;
   if (typeof server?.prependListener !== 'function') return;
   server.prependListener('request', (req, res) => {
     const url = req.url;
     if (url !== undefined && url.indexOf('%') !== -1 && isMalformedPath(pathOf(url))) {
-      instr.startNode(req, res, url);
+      node.start(req, res, url);
     }
   });
 }
@@ -111,8 +116,8 @@ function withoutRejecting(options: TelltaleFastifyOptions): TelltaleFastifyOptio
   return { ...options, rejectMalformedPaths: false };
 }
 
-function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
-  trackMalformedPaths(instr, fastify);
+function register(node: NodeInstrumentation, fastify: FastifyInstance): void {
+  trackMalformedPaths(node, fastify);
   fastify.addHook(
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
@@ -122,11 +127,11 @@ function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
       if (early !== undefined) {
         const url = request.routeOptions.url;
         if (url !== undefined) early.route = url;
-        instr.serveNode(early, raw, reply.raw, done);
+        node.serve(early, raw, reply.raw, done);
         return;
       }
       // Fastify has routed before onRequest, so the template is known now (undefined on a 404).
-      const t = instr.beginNode(raw, reply.raw, raw.url, undefined, raw[kRequestId]);
+      const t = node.begin(raw, reply.raw, raw.url, undefined, raw[kRequestId]);
       if (t === undefined) {
         done();
         return;
@@ -135,12 +140,12 @@ function register(instr: HttpInstrumentation, fastify: FastifyInstance): void {
       if (url !== undefined) t.route = url;
       // With synchronous hooks and handler Fastify has answered when done() returns: recorded at
       // once; otherwise when the response closes.
-      instr.serveNode(t, raw, reply.raw, done);
+      node.serve(t, raw, reply.raw, done);
     },
   );
   fastify.addHook('onError', (_request: FastifyRequest, reply: FastifyReply, error, done): void => {
     // The span and access log see the error; Fastify still answers it as usual.
-    const t = instr.trackerOf(reply.raw);
+    const t = trackerOf(reply.raw);
     if (t !== undefined) t.error = error;
     done();
   });
@@ -165,7 +170,7 @@ export const telltaleFastify: TelltaleFastifyPlugin = Object.assign(
     fastify: FastifyInstance,
     options: TelltaleFastifyOptions,
   ): Promise<void> {
-    register(createHttpInstrumentation(withoutRejecting(options)), fastify);
+    register(createNodeInstrumentation(withoutRejecting(options)), fastify);
   },
   {
     [Symbol.for('skip-override')]: true,

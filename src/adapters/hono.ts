@@ -4,16 +4,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import {
   contentLength,
-  createHttpInstrumentation,
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
   MALFORMED_PATH_BODY,
   MALFORMED_PATH_STATUS,
-  type RequestHeaders,
   type RequestTracker,
-  trackerOfRequest,
+  targetOf,
 } from '../instrument/index.js';
 import { fail } from '../internal/errors.js';
+import { createNodeInstrumentation, trackerOfRequest } from './node.js';
 
 /** Options of {@link telltaleHono}: the shared HTTP options. */
 export type TelltaleHonoOptions = HttpInstrumentationOptions;
@@ -84,22 +83,6 @@ function malformedPathResponse(): Response {
   });
 }
 
-/** The request target (path and query) of a Fetch request's absolute URL. */
-function targetOf(url: string): string {
-  return url.slice(url.indexOf('/', url.indexOf('//') + 2));
-}
-
-/** The request headers the lifecycle reads, from a Fetch `Headers` (runtimes without node:http). */
-function fetchHeaders(headers: Headers, instr: HttpInstrumentation): RequestHeaders {
-  const h: Record<string, string | undefined> = {
-    'content-length': headers.get('content-length') ?? undefined,
-    traceparent: headers.get('traceparent') ?? undefined,
-  };
-  const id = instr.requestIdHeader;
-  if (id !== undefined) h[id] = headers.get(id) ?? undefined;
-  return h;
-}
-
 /**
  * Hono 4 middleware that measures every request (and, in full mode, sets the request id header,
  * runs the rest of the chain inside the request context and span, and writes one access-log line).
@@ -117,26 +100,27 @@ function fetchHeaders(headers: Headers, instr: HttpInstrumentation): RequestHead
  * ```
  */
 export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMiddleware {
-  const instr = createHttpInstrumentation(options);
+  const node = createNodeInstrumentation(options);
+  const instr = node.instrumentation;
   const contextual = instr.contextual;
   // One async function per request (Hono's compose awaits it): no second async frame.
   const middleware: MiddlewareHandler = async (c, next) => {
     const env = c.env as NodeBindings | undefined;
     const incoming = env?.incoming;
     const outgoing = env?.outgoing;
-    const node = incoming !== undefined && outgoing !== undefined;
+    const onNode = incoming !== undefined && outgoing !== undefined;
     // On node:http the response's close event finishes the request (it knows the bytes written
     // and whether the client went away); @hono/node-server writes the Response after this
     // middleware returned, so the listener goes on at the start.
-    const t = node
-      ? instr.startNode(incoming, outgoing)
-      : instr.start(c.req.method, targetOf(c.req.url), fetchHeaders(c.req.raw.headers, instr));
+    const t = onNode
+      ? node.start(incoming, outgoing)
+      : instr.start(c.req.method, targetOf(c.req.url), c.req.raw.headers);
     if (t === undefined) return next();
     const header = instr.requestIdHeader;
     if (header !== undefined && t.requestId !== undefined) c.header(header, t.requestId);
     if (t.malformedPath) {
       // Answered here, never routed: recorded as unmatched (on node:http when the response closes).
-      if (!node) instr.finish(t, MALFORMED_PATH_STATUS, MALFORMED_PATH_BODY.length);
+      if (!onNode) instr.finish(t, MALFORMED_PATH_STATUS, MALFORMED_PATH_BODY.length);
       return c.text(MALFORMED_PATH_BODY, MALFORMED_PATH_STATUS);
     }
     // Hono has routed already: the first handler among the matched routes is the one that will
@@ -155,7 +139,7 @@ export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMid
       if (r !== undefined && isHandler(r)) t.route = r.path;
       if (c.error !== undefined) t.error = c.error;
       // Elsewhere the Response is all there is.
-      if (!node) {
+      if (!onNode) {
         const len = contentLength(c.res.headers.get('content-length') ?? undefined);
         instr.finish(t, c.res.status, len);
       }
@@ -192,52 +176,55 @@ type ErrorHandler = (err: unknown, c: Context) => unknown;
 
 const kObserved = Symbol('telltale.hono.observed');
 
-/**
- * What the app's router matched for the request {@link instrumentHono}'s `fetch` is dispatching
- * now: `null` while none is (the router notes nothing), `undefined` until the router matched, then
- * the first match (a handler that dispatches another request through the same app synchronously
- * does not overwrite it). Read right after `app.fetch` returns.
- */
-let lastMatch: Match | undefined | null = null;
+/** What {@link observe} notes for one app: kept on the app itself, shared by its wrappers. */
+interface AppObserver {
+  /**
+   * What the app's router matched for the request an {@link instrumentHono} `fetch` is
+   * dispatching now: `null` while none is (the router notes nothing), `undefined` until the router
+   * matched, then the first match (a handler that dispatches another request through the same app
+   * synchronously does not overwrite it). Read right after `app.fetch` returns.
+   */
+  match: Match | undefined | null;
+  /** Trackers of requests served without node:http bindings, for the error handler. */
+  readonly trackers: WeakMap<Request, RequestTracker>;
+}
 
 /** The template of the first handler (not middleware) the router matched. */
 function matchedRoute(m: Match | undefined | null): string | undefined {
   return m === undefined || m === null ? undefined : firstHandler(m[0], routeOfEntry);
 }
 
-/** Trackers of requests served without node:http bindings, for the error handler. */
-const fetchTrackers = new WeakMap<Request, RequestTracker>();
-
 /**
- * Lets every {@link instrumentHono} see which route matched (a router that passes every call to
- * the app's own) and which error a handler failed with (an `errorHandler` that records it, then
- * calls the app's own, including one set later with `app.onError`). Done once per app.
+ * Lets every {@link instrumentHono} of `app` see which route matched (a router that passes every
+ * call to the app's own) and which error a handler failed with (an `errorHandler` that records it,
+ * then calls the app's own, including one set later with `app.onError`). Done once per app; the
+ * notes live on the app.
  */
-function observe(app: HonoApp): void {
-  const owned = app as HonoApp & { [kObserved]?: true };
-  if (owned[kObserved]) return;
+function observe(app: HonoApp): AppObserver {
+  const owned = app as HonoApp & { [kObserved]?: AppObserver };
+  const existing = owned[kObserved];
+  if (existing !== undefined) return existing;
+  const state: AppObserver = { match: null, trackers: new WeakMap() };
   const inner = app.router;
   app.router = {
     name: inner.name,
     add: (method, path, handler) => inner.add(method, path, handler),
     match: (method, path) => {
       const m = inner.match(method, path);
-      if (lastMatch === undefined) lastMatch = m as Match;
+      if (state.match === undefined) state.match = m as Match;
       return m;
     },
   };
+  owned[kObserved] = state;
   // `errorHandler` is what `app.onError()` sets and what Hono calls for a handler's error. It is
   // private in Hono's types, so it is checked at run time; without it errors still count as 500s.
   const withHandler = app as HonoApp & { errorHandler?: unknown };
-  if (typeof withHandler.errorHandler !== 'function') {
-    owned[kObserved] = true;
-    return;
-  }
+  if (typeof withHandler.errorHandler !== 'function') return state;
   let handler = withHandler.errorHandler as ErrorHandler;
   const recording: ErrorHandler = (err, c) => {
     const env = c.env as NodeBindings | undefined;
     const t =
-      env?.incoming !== undefined ? trackerOfRequest(env.incoming) : fetchTrackers.get(c.req.raw);
+      env?.incoming !== undefined ? trackerOfRequest(env.incoming) : state.trackers.get(c.req.raw);
     if (t !== undefined && t.error === undefined) t.error = err;
     return handler(err, c);
   };
@@ -249,7 +236,7 @@ function observe(app: HonoApp): void {
       handler = h;
     },
   });
-  owned[kObserved] = true;
+  return state;
 }
 
 /** Adds the request id header to a Response (a copy when its headers are immutable). */
@@ -296,22 +283,23 @@ export function instrumentHono(
   ) {
     fail('TT_INVALID_OPTION', 'instrumentHono needs a Hono app (new Hono()), with its router');
   }
-  const instr = createHttpInstrumentation(options);
-  observe(app);
+  const node = createNodeInstrumentation(options);
+  const instr = node.instrumentation;
+  const observer = observe(app);
   const contextual = instr.contextual;
   const header = instr.requestIdHeader;
 
   /** Calls `app.fetch` and notes the route the router matched for it on the tracker. */
   function dispatch(t: RequestTracker, request: Request, env: unknown, executionCtx: unknown) {
-    const prev = lastMatch;
-    lastMatch = undefined;
+    const prev = observer.match;
+    observer.match = undefined;
     try {
       return contextual
         ? instr.run(t, () => app.fetch(request, env, executionCtx))
         : app.fetch(request, env, executionCtx);
     } finally {
-      t.route = matchedRoute(lastMatch);
-      lastMatch = prev;
+      t.route = matchedRoute(observer.match);
+      observer.match = prev;
     }
   }
 
@@ -339,20 +327,17 @@ export function instrumentHono(
     const outgoing = bindings?.outgoing;
     if (incoming !== undefined && outgoing !== undefined) {
       // @hono/node-server writes the Response after this returns: the response's close ends it.
-      const t = instr.startNode(incoming, outgoing);
+      const t = node.start(incoming, outgoing);
       if (t === undefined) return app.fetch(request, env, executionCtx);
       // Never routed: recorded as unmatched when the response closes.
       return t.malformedPath ? malformedPathResponse() : dispatch(t, request, env, executionCtx);
     }
     // Elsewhere (Bun, Deno, workers, app.request()) the Response is all there is.
-    const t = instr.start(
-      request.method,
-      targetOf(request.url),
-      fetchHeaders(request.headers, instr),
-    );
+    // The request's own Headers: request id, traceparent and tracestate through the one reader.
+    const t = instr.start(request.method, targetOf(request.url), request.headers);
     if (t === undefined) return app.fetch(request, env, executionCtx);
     if (t.malformedPath) return respond(t, malformedPathResponse());
-    fetchTrackers.set(request, t);
+    observer.trackers.set(request, t);
     let res: Response | Promise<Response>;
     try {
       res = dispatch(t, request, env, executionCtx);

@@ -1,13 +1,18 @@
 // telltale/node-http: instruments a plain node:http request listener; the app names the matched route with setRoute().
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  createHttpInstrumentation,
-  type HttpInstrumentation,
-  type HttpInstrumentationOptions,
-  trackerOfRequest,
-} from '../instrument/index.js';
+import type { HttpInstrumentation, HttpInstrumentationOptions } from '../instrument/index.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+import { createNodeInstrumentation, trackerOfRequest } from './node.js';
+
+export {
+  answerMalformedPath,
+  createNodeInstrumentation,
+  type NodeInstrumentation,
+  type NodeStart,
+  trackerOf,
+  trackerOfRequest,
+} from './node.js';
 
 /** A node:http request listener, sync or async. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -113,8 +118,8 @@ export function instrumentHandler(
   handler: NodeHandler,
   options: NodeHttpOptions = {},
 ): InstrumentedHandler {
-  const instr = createHttpInstrumentation(options);
+  const node = createNodeInstrumentation(options);
   const logger = options.logger ?? defaultLogger;
-  const listener = instr.wrapNode((req, res) => invoke(handler, req, res, logger));
-  return Object.assign(listener, { instrumentation: instr });
+  const listener = node.wrap((req, res) => invoke(handler, req, res, logger));
+  return Object.assign(listener, { instrumentation: node.instrumentation });
 }

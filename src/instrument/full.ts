@@ -8,7 +8,8 @@ import { createLogger } from '../log/index.js';
 import type { Span } from '../trace/index.js';
 import { requestContextIn, requestSpanIn } from '../trace/span.js';
 import type { TelemetryImpl } from '../trace/telemetry.js';
-import type { RequestHeaders, RequestTracker } from './core.js';
+import { type HeaderSource, readTraceHeaders } from './headers.js';
+import type { RequestTracker } from './request.js';
 import { createRequestIdResolver, type RequestIdResolver } from './request-id.js';
 
 /** Options of the request id (full mode). */
@@ -67,7 +68,7 @@ interface FullState {
 export interface FullMode {
   readonly requestIdHeader: string | undefined;
   readonly contextual: boolean;
-  start(t: RequestTracker, headers: RequestHeaders, requestId: string | undefined): void;
+  start(t: RequestTracker, headers: HeaderSource | undefined, requestId: string | undefined): void;
   run<T>(t: RequestTracker, fn: () => T): T;
   finish(
     t: RequestTracker,
@@ -133,14 +134,21 @@ export function createFullMode(
     contextual,
     start(t, headers, preset) {
       if (!contextual) return;
-      // Read here (not by the trace module) so the configured header name is the one read. A
-      // preset id was resolved already, with the same telemetry's rules: it is used as is.
-      const incoming = header === undefined || preset !== undefined ? undefined : headers[header];
+      // The one header reader of every transport; the configured request id header is the one
+      // read (not the trace module's default). A preset id was resolved already, with the same
+      // telemetry's rules: it is used as is, and the header is not read.
+      const read =
+        headers === undefined
+          ? undefined
+          : readTraceHeaders(
+              headers,
+              header === undefined || preset !== undefined ? undefined : header,
+            );
       const resolved = header === undefined ? undefined : preset;
       const traceHeaders = {
-        requestId: incoming,
-        traceparent: headers.traceparent,
-        tracestate: headers.tracestate,
+        requestId: read?.requestId,
+        traceparent: read?.traceparent,
+        tracestate: read?.tracestate,
       };
       let state: FullState;
       if (tracing) {

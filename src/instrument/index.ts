@@ -1,17 +1,11 @@
-// telltale/http: the framework-agnostic HTTP server instrumentation core that the node:http, Express, Fastify and Hono adapters share.
+// telltale/http: the transport-neutral HTTP server instrumentation core that the node:http, Express, Fastify and Hono adapters share.
 
 export {
   CLIENT_CLOSED_STATUS,
-  contentLength,
   createHttpInstrumentation,
   DEFAULT_UNMATCHED_ROUTE,
   type HttpInstrumentation,
   type HttpInstrumentationOptions,
-  type NodeStart,
-  type RequestHeaders,
-  RequestTracker,
-  trackerOf,
-  trackerOfRequest,
 } from './core.js';
 export type {
   AccessLogFields,
@@ -21,20 +15,22 @@ export type {
   RequestIdOptions,
 } from './full.js';
 export {
+  contentLength,
+  type HeaderSource,
+  type RequestHeaders,
+  recordHeaders,
+} from './headers.js';
+export {
   compileIgnore,
   DEFAULT_IGNORE_PATHS,
   type IgnoreMatcher,
   type IgnoreOption,
   pathOf,
 } from './ignore.js';
-export {
-  answerMalformedPath,
-  isMalformedPath,
-  MALFORMED_PATH_BODY,
-  MALFORMED_PATH_STATUS,
-} from './malformed.js';
+export { isMalformedPath, MALFORMED_PATH_BODY, MALFORMED_PATH_STATUS } from './malformed.js';
 export { foldMethod, type MethodLabel, OTHER_METHOD, STANDARD_METHODS } from './methods.js';
 export { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './metrics.js';
+export { type RequestOwner, type RequestTracker, targetOf } from './request.js';
 export {
   createRequestIdResolver,
   DEFAULT_REQUEST_ID_HEADER,

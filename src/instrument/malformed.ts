@@ -1,7 +1,5 @@
 // Malformed percent-encoding in a request path: the check every adapter makes before the app runs, and the 400 it answers.
 
-import type { ServerResponse } from 'node:http';
-
 /** The status of a request whose path is not valid percent-encoding (RFC 9110 "Bad Request"). */
 export const MALFORMED_PATH_STATUS = 400;
 
@@ -31,16 +29,4 @@ function decodes(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Answers a request with a malformed path on a node:http response: 400, `Bad Request` as plain
- * text (headers set earlier, such as the request id, are kept). Does nothing once headers went out.
- */
-export function answerMalformedPath(res: ServerResponse): void {
-  if (res.headersSent) return;
-  res.statusCode = MALFORMED_PATH_STATUS;
-  res.setHeader('content-type', 'text/plain; charset=utf-8');
-  res.setHeader('content-length', MALFORMED_PATH_BODY.length);
-  res.end(MALFORMED_PATH_BODY);
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Hono } from 'hono';
 import { instrumentHono, telltaleHono } from '../../src/adapters/hono.js';
+import { currentContext } from '../../src/context/index.js';
 import { createRegistry, labelsOf } from '../../src/metrics/index.js';
 import { numberOf, series as pointsOf } from './conformance.js';
 
@@ -63,6 +64,47 @@ describe('telltaleHono without @hono/node-server', () => {
           ['GET', 'unmatched', '400', 1],
           ['GET', '/hello/:name', '200', 1],
         ],
+        form,
+      );
+    }
+  });
+});
+
+describe('the one header reader on fetch runtimes', () => {
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const tracestate = 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7';
+
+  it('request id, traceparent and tracestate reach the request context, in both forms, without node:http', async () => {
+    for (const form of ['middleware', 'app'] as const) {
+      const registry = createRegistry();
+      const app = new Hono();
+      const options = { registry, requestId: true, tracing: true } as const;
+      if (form === 'middleware') app.use(telltaleHono(options));
+      app.get('/trace', (c) => {
+        const ctx = currentContext();
+        return c.json({
+          requestId: ctx?.requestId,
+          traceId: ctx?.traceId,
+          parentSpanId: ctx?.parentSpanId,
+          traceState: ctx?.traceState,
+        });
+      });
+      const fetch = form === 'middleware' ? app.fetch : instrumentHono(app, options);
+      const res = await fetch(
+        new Request('http://localhost/trace', {
+          headers: { 'x-request-id': 'req-7', traceparent, tracestate },
+        }),
+      );
+      assert.equal(res.status, 200, form);
+      assert.equal(res.headers.get('x-request-id'), 'req-7', form);
+      assert.deepEqual(
+        await res.json(),
+        {
+          requestId: 'req-7',
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+          parentSpanId: '00f067aa0ba902b7',
+          traceState: tracestate,
+        },
         form,
       );
     }

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { createNodeInstrumentation } from '../../src/adapters/node.js';
 import { instrumentHandler } from '../../src/adapters/node-http.js';
 import {
   compileIgnore,
@@ -13,6 +14,7 @@ import {
   foldMethod,
   isMalformedPath,
   pathOf,
+  recordHeaders,
 } from '../../src/instrument/index.js';
 import { TelltaleError } from '../../src/internal/errors.js';
 import { BucketPresets, createRegistry, labelsOf } from '../../src/metrics/index.js';
@@ -183,8 +185,8 @@ describe('createHttpInstrumentation', () => {
   it('start/finish without node:http: in-flight, unmatched default, ignore', () => {
     const registry = createRegistry();
     const http = createHttpInstrumentation({ registry });
-    assert.equal(http.start('GET', '/metrics', {}), undefined);
-    const t = http.start('GET', '/x?y=1', { 'content-length': '12' });
+    assert.equal(http.start('GET', '/metrics'), undefined);
+    const t = http.start('GET', '/x?y=1', recordHeaders({ 'content-length': '12' }));
     assert.ok(t);
     assert.equal(t.path, '/x');
     assert.equal(t.requestBytes, 12);
@@ -204,9 +206,10 @@ describe('createHttpInstrumentation', () => {
 
   it('records a client that goes away before the response as 499, and frees the in-flight slot', async () => {
     const registry = createRegistry();
-    const http = createHttpInstrumentation({ registry });
+    const node = createNodeInstrumentation({ registry });
+    const http = node.instrumentation;
     const server = createServer((req, res) => {
-      const t = http.startNode(req, res);
+      const t = node.start(req, res);
       if (t) t.route = '/slow';
       // never answers
     });
@@ -251,16 +254,16 @@ describe('malformed percent-encoding in the path', () => {
 
   it('start() marks the tracker for a malformed path only, never for the query string', () => {
     const http = createHttpInstrumentation({ registry: createRegistry() });
-    assert.equal(http.start('GET', '/a/%ZZ', {})?.malformedPath, true);
-    assert.equal(http.start('GET', '/a/%FF?x=1', {})?.malformedPath, true);
-    assert.equal(http.start('GET', '/a/b?q=%ZZ', {})?.malformedPath, false);
-    assert.equal(http.start('GET', '/a/%41', {})?.malformedPath, false);
-    assert.equal(http.start('GET', '/metrics', {}), undefined, 'ignored paths stay ignored');
+    assert.equal(http.start('GET', '/a/%ZZ')?.malformedPath, true);
+    assert.equal(http.start('GET', '/a/%FF?x=1')?.malformedPath, true);
+    assert.equal(http.start('GET', '/a/b?q=%ZZ')?.malformedPath, false);
+    assert.equal(http.start('GET', '/a/%41')?.malformedPath, false);
+    assert.equal(http.start('GET', '/metrics'), undefined, 'ignored paths stay ignored');
     const off = createHttpInstrumentation({
       registry: createRegistry(),
       rejectMalformedPaths: false,
     });
-    assert.equal(off.start('GET', '/a/%ZZ', {})?.malformedPath, false);
+    assert.equal(off.start('GET', '/a/%ZZ')?.malformedPath, false);
     assert.throws(
       () => createHttpInstrumentation({ rejectMalformedPaths: 'yes' as unknown as boolean }),
       invalidOption,
@@ -343,9 +346,9 @@ describe('recording errors', () => {
       messages.push(message);
     });
     const registry = createRegistry({ onLongLabelValue: 'throw' });
-    const http = createHttpInstrumentation({ registry });
+    const node = createNodeInstrumentation({ registry });
     const server = createServer((req, res) => {
-      const t = http.startNode(req, res);
+      const t = node.start(req, res);
       if (t) t.route = `/${'x'.repeat(100)}`;
       res.end('ok');
     });
