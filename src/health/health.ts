@@ -1,6 +1,8 @@
-// createHealth: the readiness state machine, the probe handlers (live, ready, health, startup) and the health metrics.
+// createHealth: the readiness state machine, the probes (live, ready, health, startup) answered once for every transport (node:http handlers and a fetch entry), and the health metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { pathOf } from '../instrument/ignore.js';
+import { targetOf } from '../instrument/request.js';
 import { type Clock, clockOption, monotonicClock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
@@ -190,6 +192,19 @@ export interface Health {
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /**
+   * The probes for fetch runtimes (Bun, Deno, workers, Hono's `app.fetch`): answers a fetch
+   * `Request` whose path (query ignored) is a probe's with the same status, headers and JSON as
+   * the node:http handlers (GET and HEAD; other methods 405), and any other path with 404
+   * `{"error":"not found"}`. Never rejects.
+   *
+   * @example
+   * ```ts
+   * // Hono, on any runtime: every probe path to the probes.
+   * for (const p of Object.values(health.paths)) if (p) app.all(p, (c) => health.fetch(c.req.raw));
+   * ```
+   */
+  fetch(request: Request): Promise<Response>;
+  /**
    * Stops background sampling (the event-loop monitor) and ends runs in flight, so no timer is
    * left. Probes still answer afterwards; the checks are no longer run. Idempotent.
    */
@@ -341,35 +356,52 @@ function createHealthMetrics(registry: HealthMetricsRegistry): HealthMetrics {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const METHOD_NOT_ALLOWED = '{"error":"method not allowed: use GET or HEAD"}';
+const NOT_FOUND = '{"error":"not found"}';
 
-function send(req: IncomingMessage, res: ServerResponse, code: number, body: string): void {
-  res.writeHead(code, {
+/** A probe's answer, before a transport writes it: the same for node:http and fetch. */
+interface ProbeAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** 405: the answer carries `Allow: GET, HEAD`. */
+  readonly notAllowed?: true;
+}
+
+const NOT_ALLOWED: ProbeAnswer = Object.freeze({
+  status: 405,
+  body: METHOD_NOT_ALLOWED,
+  notAllowed: true,
+});
+
+/** Writes a probe's answer on a node:http response (no body for HEAD). */
+function writeAnswer(req: IncomingMessage, res: ServerResponse, a: ProbeAnswer): void {
+  if (a.notAllowed === true) {
+    res.writeHead(a.status, {
+      'Content-Type': JSON_TYPE,
+      'Cache-Control': 'no-store',
+      Allow: 'GET, HEAD',
+      'Content-Length': Buffer.byteLength(a.body),
+    });
+    res.end(a.body);
+    return;
+  }
+  res.writeHead(a.status, {
     'Content-Type': JSON_TYPE,
     'Cache-Control': 'no-store',
-    'Content-Length': Buffer.byteLength(body),
+    'Content-Length': Buffer.byteLength(a.body),
   });
   if (req.method === 'HEAD') res.end();
-  else res.end(body);
+  else res.end(a.body);
 }
 
-/** Answers 405 unless the method is GET or HEAD; returns whether the request may go on. */
-function methodAllowed(req: IncomingMessage, res: ServerResponse): boolean {
-  const m = req.method;
-  if (m === 'GET' || m === 'HEAD') return true;
-  res.writeHead(405, {
-    'Content-Type': JSON_TYPE,
-    'Cache-Control': 'no-store',
-    Allow: 'GET, HEAD',
-    'Content-Length': METHOD_NOT_ALLOWED.length,
-  });
-  res.end(METHOD_NOT_ALLOWED);
-  return false;
-}
-
-function splitPath(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
+/** A probe's answer as a fetch `Response` (no body for HEAD). */
+function answerResponse(method: string, a: ProbeAnswer): Response {
+  const headers: Record<string, string> = {
+    'content-type': JSON_TYPE,
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(a.body)),
+  };
+  if (a.notAllowed === true) headers['allow'] = 'GET, HEAD';
+  return new Response(method === 'HEAD' ? null : a.body, { status: a.status, headers });
 }
 
 /**
@@ -549,40 +581,49 @@ export function createHealth(options: HealthOptions = {}): Health {
   const probeBody = (status: 'ok' | 'fail'): string =>
     `{"status":"${status}","version":${versionJson},"uptime_seconds":${uptime()},"state":"${state}"}`;
 
-  const sendReadiness = (req: IncomingMessage, res: ServerResponse): void => {
+  const readinessAnswer = (): ProbeAnswer => {
     const status = readinessStatus();
-    send(req, res, status === 'fail' ? 503 : 200, readinessBody(status));
+    return { status: status === 'fail' ? 503 : 200, body: readinessBody(status) };
   };
 
   // Checks run only while starting or ready: once draining the answer is 503 whatever they say,
   // and dependencies may already be closing. The body then shows the last results.
   const checksWanted = (): boolean => !closed && (state === 'starting' || state === 'ready');
 
-  const readyHandler: HealthHandler = (req, res) => {
-    if (!methodAllowed(req, res)) return;
-    const pending = checksWanted() ? runChecks() : undefined;
-    if (pending === undefined) sendReadiness(req, res);
-    else void pending.then(() => sendReadiness(req, res));
+  // Each probe's answer, whatever the transport: synchronous unless checks have to run.
+  const answers: Readonly<Record<ProbeKind, () => ProbeAnswer | Promise<ProbeAnswer>>> = {
+    live: () => ({ status: 200, body: probeBody('ok') }),
+    ready: () => {
+      const pending = checksWanted() ? runChecks() : undefined;
+      return pending === undefined ? readinessAnswer() : pending.then(readinessAnswer);
+    },
+    health: () => answers.ready(),
+    startup: () => ({ status: started ? 200 : 503, body: probeBody(started ? 'ok' : 'fail') }),
   };
-  const liveHandler: HealthHandler = (req, res) => {
-    if (!methodAllowed(req, res)) return;
-    send(req, res, 200, probeBody('ok'));
-  };
-  const startupHandler: HealthHandler = (req, res) => {
-    if (!methodAllowed(req, res)) return;
-    send(req, res, started ? 200 : 503, probeBody(started ? 'ok' : 'fail'));
-  };
+  const answer = (kind: ProbeKind, method: string | undefined) =>
+    method === 'GET' || method === 'HEAD' ? answers[kind]() : NOT_ALLOWED;
 
+  const nodeHandler =
+    (kind: ProbeKind): HealthHandler =>
+    (req, res) => {
+      const a = answer(kind, req.method);
+      if (a instanceof Promise) void a.then((x) => writeAnswer(req, res, x));
+      else writeAnswer(req, res, a);
+    };
+  const readyHandler = nodeHandler('ready');
   const handlers: Readonly<Record<ProbeKind, HealthHandler>> = Object.freeze({
-    live: liveHandler,
+    live: nodeHandler('live'),
     ready: readyHandler,
     health: readyHandler,
-    startup: startupHandler,
+    startup: nodeHandler('startup'),
   });
   const routeMap = new Map<string, HealthHandler>();
+  const kindByPath = new Map<string, ProbeKind>();
   for (const kind of KINDS) {
     const p = paths[kind];
-    if (p !== undefined) routeMap.set(p, handlers[kind]);
+    if (p === undefined) continue;
+    routeMap.set(p, handlers[kind]);
+    kindByPath.set(p, kind);
   }
 
   const health: Health = {
@@ -635,10 +676,26 @@ export function createHealth(options: HealthOptions = {}): Health {
     startup: () => ({ status: started ? 'ok' : 'fail', version, uptime_seconds: uptime(), state }),
     routes: () => Object.fromEntries(routeMap),
     handle(req, res) {
-      const h = routeMap.get(splitPath(req.url));
+      const h = routeMap.get(pathOf(req.url ?? '/'));
       if (h === undefined) return false;
       h(req, res);
       return true;
+    },
+    fetch(request) {
+      const kind = kindByPath.get(pathOf(targetOf(request.url)));
+      if (kind === undefined) {
+        return Promise.resolve(
+          new Response(NOT_FOUND, {
+            status: 404,
+            headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store' },
+          }),
+        );
+      }
+      const method = request.method;
+      const a = answer(kind, method);
+      return a instanceof Promise
+        ? a.then((x) => answerResponse(method, x))
+        : Promise.resolve(answerResponse(method, a));
     },
     close() {
       if (closed) return;
