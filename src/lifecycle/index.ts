@@ -8,6 +8,7 @@ export {
   EXIT_DEADLINE,
   EXIT_FORCED,
   EXIT_OK,
+  type FetchHandler,
   type HealthTarget,
   type HttpServerLike,
   type Lifecycle,

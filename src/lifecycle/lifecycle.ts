@@ -2,6 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { type CompletableResponse, trackUntilClose } from '../instrument/completion.js';
+import { createRequestTracking, type RequestTracking } from '../instrument/request.js';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
@@ -115,6 +117,12 @@ export interface LifecycleOptions {
   name?: string;
 }
 
+/** A fetch handler (Bun, Deno, workers, Hono's `app.fetch`): a `Request` in, a `Response` out. */
+export type FetchHandler<A extends unknown[] = unknown[]> = (
+  request: Request,
+  ...rest: A
+) => Response | Promise<Response>;
+
 /** Where the lifecycle is: running, draining (shutdown in progress), or stopped. */
 export type LifecycleState = 'running' | 'draining' | 'stopped';
 
@@ -124,6 +132,11 @@ export interface Lifecycle {
   readonly signal: AbortSignal;
   /** `running`, `draining` or `stopped`. */
   readonly state: LifecycleState;
+  /**
+   * Requests in flight now on the tracked node:http servers and fetch handlers: the count the
+   * drain waits for (step 4 of the shutdown ends when it reaches 0).
+   */
+  readonly inFlight: number;
   /**
    * A child of the root cancellation node (a child token): it aborts when shutdown
    * starts, and can be cancelled on its own, with its own children.
@@ -139,6 +152,22 @@ export interface Lifecycle {
    * shutdown started is closed at once.
    */
   addServer(server: HttpServerLike | ClosableServer): void;
+  /**
+   * Tracks a fetch handler, for runtimes without node:http (Bun, Deno, workers) or an app served
+   * through its `fetch`: returns a handler that serves each request with `fetch` and counts it in
+   * flight until its `Response` is returned (or the handler threw). The shutdown's drain (step 4)
+   * waits for them, as for a node:http server's requests. The server that calls it is yours to
+   * close: pass it to {@link addServer} as `{ close() }` (for example `{ close: () => server.stop() }`
+   * on Bun). A body still streaming after the `Response` was returned is not waited for, and no
+   * `Connection: close` is set (the runtime owns the connection).
+   *
+   * @throws {TelltaleError} `TT_INVALID_OPTION` when `fetch` is not a function.
+   * @example
+   * ```ts
+   * export default { fetch: lifecycle.trackFetch(instrumentHono(app, { registry })) };
+   * ```
+   */
+  trackFetch<A extends unknown[]>(fetch: FetchHandler<A>): FetchHandler<A>;
   /**
    * Tracks a `ws` WebSocketServer: at shutdown it stops accepting, each client gets a close
    * frame with code 1001 ("going away"), and clients that have not closed after
@@ -175,12 +204,14 @@ interface Hook {
 
 interface TrackedHttp {
   server: HttpServerLike;
-  inflight: Set<ServerResponse>;
-  /** From the signal on: every response gets `Connection: close`. */
-  draining: boolean;
+  /**
+   * The server's requests in flight, on the request core (one completion listener per response,
+   * shared with the HTTP adapters). Draining from the signal on: every response gets
+   * `Connection: close`.
+   */
+  requests: RequestTracking<CompletableResponse>;
   /** After the keep-alive grace: idle connections are closed as soon as they are idle. */
   reaping: boolean;
-  onIdle: (() => void) | undefined;
 }
 
 const SHUTDOWN_PHASES = [
@@ -204,8 +235,9 @@ function isHttpServer(s: unknown): s is HttpServerLike {
 }
 
 /** Tells the client not to reuse the connection; Node then ends it after this response. */
-function closeAfter(res: ServerResponse): void {
-  if (!res.headersSent) res.setHeader('Connection', 'close');
+function closeAfter(res: CompletableResponse): void {
+  const r = res as ServerResponse;
+  if (!r.headersSent) r.setHeader('Connection', 'close');
 }
 
 /**
@@ -319,6 +351,8 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
 
   const hooks: Hook[] = [];
   const httpServers: TrackedHttp[] = [];
+  // Fetch handlers' requests: one entry per call, from the call to its Response.
+  const fetchRequests = createRequestTracking<object>();
   const closables: ClosableServer[] = [];
   const wsServers: WebSocketServerLike[] = [];
   const closing: Promise<void>[] = [];
@@ -360,8 +394,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
   // From the signal on, no response lets its client keep the connection: during the drain delay
   // the clients move off their kept-alive sockets, one response at a time.
   const markDraining = (t: TrackedHttp): void => {
-    t.draining = true;
-    for (const res of t.inflight) closeAfter(res);
+    t.requests.drain();
   };
 
   const reap = (t: TrackedHttp): void => {
@@ -382,12 +415,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     if (sweep !== undefined) clearInterval(sweep);
   };
 
-  const httpDrained = (t: TrackedHttp): Promise<void> =>
-    t.inflight.size === 0
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          t.onIdle = resolve;
-        });
+  const httpDrained = (t: TrackedHttp): Promise<void> => t.requests.idle();
 
   const endGrace = (): void => {
     graceOver = true;
@@ -499,7 +527,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
 
     t = performance.now();
     closeServers();
-    await Promise.all(httpServers.map(httpDrained));
+    await Promise.all([...httpServers.map(httpDrained), fetchRequests.idle()]);
     setPhase('http_drain', t);
 
     t = performance.now();
@@ -541,6 +569,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
       logger.error({ err }, 'health.setDraining() threw');
     }
     for (const t of httpServers) markDraining(t);
+    fetchRequests.drain();
     deadline = setTimeout(() => {
       logger.error({ reason, deadlineMs }, 'Shutdown deadline passed; exiting with code 1');
       finish(EXIT_DEADLINE);
@@ -562,6 +591,11 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     get state() {
       return state;
     },
+    get inFlight() {
+      let n = fetchRequests.size;
+      for (const t of httpServers) n += t.requests.size;
+      return n;
+    },
     child(name: string): Cancellation {
       return root.child(name);
     },
@@ -569,27 +603,20 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
       if (isHttpServer(server)) {
         const t: TrackedHttp = {
           server,
-          inflight: new Set(),
-          draining: state !== 'running',
+          requests: createRequestTracking<CompletableResponse>({
+            closeAfter,
+            // Once reaping, a connection that just became idle is closed at once.
+            onLeave: () => {
+              if (t.reaping) server.closeIdleConnections();
+            },
+          }),
           reaping: false,
-          onIdle: undefined,
         };
-        // A shared listener per server (no closure per request): 'close' fires once per response.
-        function onResponseClose(this: ServerResponse): void {
-          t.inflight.delete(this);
-          if (t.draining) {
-            if (t.reaping) t.server.closeIdleConnections();
-            if (t.inflight.size === 0 && t.onIdle !== undefined) {
-              const resolve = t.onIdle;
-              t.onIdle = undefined;
-              resolve();
-            }
-          }
-        }
+        if (state !== 'running') t.requests.drain();
+        // One completion listener per response, shared with the HTTP adapters' (no closure per
+        // request); while draining the response gets `Connection: close`.
         const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
-          if (t.draining) closeAfter(res);
-          t.inflight.add(res);
-          res.on('close', onResponseClose);
+          trackUntilClose(t.requests, res);
         };
         // First in line: an app that answers synchronously has sent its headers by the time a
         // listener added after it runs, too late for `Connection: close`.
@@ -608,6 +635,25 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
       }
       closables.push(server);
       if (serversClosed) void closeClosable(server);
+    },
+    trackFetch<A extends unknown[]>(fetch: FetchHandler<A>): FetchHandler<A> {
+      fn('trackFetch: fetch', fetch);
+      return (request: Request, ...rest: A): Response | Promise<Response> => {
+        const entry = {};
+        fetchRequests.enter(entry);
+        let res: Response | Promise<Response>;
+        try {
+          res = fetch(request, ...rest);
+        } catch (err) {
+          fetchRequests.leave(entry);
+          throw err;
+        }
+        if (!(res instanceof Promise)) {
+          fetchRequests.leave(entry);
+          return res;
+        }
+        return res.finally(() => fetchRequests.leave(entry));
+      };
     },
     addWebSocketServer(wss: WebSocketServerLike): void {
       const clients = (wss as WebSocketServerLike | undefined)?.clients;
