@@ -47,8 +47,10 @@ export interface InstrumentedHandler {
  * ```
  */
 export function setRoute(req: IncomingMessage, route: string): void {
-  const t = trackerOfRequest(req);
-  if (t !== undefined) t.route = route;
+  // Every instrumentation still tracking the request (one handler wrapped in another) gets it.
+  for (let t = trackerOfRequest(req); t !== undefined; t = t.outer) {
+    if (!t.ended) t.route = route;
+  }
 }
 
 /**

@@ -103,8 +103,9 @@ export interface NodeInstrumentation {
  * ```
  */
 export function trackerOfRequest(req: IncomingMessage | undefined): RequestTracker | undefined {
-  const t = trackerOn(req);
-  return t === undefined || t.ended ? undefined : t;
+  let t = trackerOn(req);
+  while (t?.ended) t = t.outer;
+  return t;
 }
 
 /**

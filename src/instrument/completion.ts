@@ -24,34 +24,44 @@ type WithTracker = { [kTracker]?: RequestTracker };
 type WithTracking = CompletableResponse & { [kTracking]?: RequestTracking<CompletableResponse> };
 
 /**
- * The tracker an adapter put on this transport request with {@link attachTracker}, ended or not,
- * or `undefined`.
+ * The latest tracker an adapter put on this transport request with {@link attachTracker}, ended
+ * or not, or `undefined`. Earlier ones still open are reached through its `outer`.
  */
 export function trackerOn(req: object | undefined): RequestTracker | undefined {
   return req === undefined ? undefined : (req as WithTracker)[kTracker];
 }
 
-/** Puts `t` on the transport request, where {@link trackerOn} and the completion find it. */
+/**
+ * Puts `t` on the transport request, where {@link trackerOn} and the completion find it. A tracker
+ * already there and still open (one adapter inside another, or a plugin registered twice) becomes
+ * `t.outer`, so the completion ends both.
+ */
 export function attachTracker(req: object, t: RequestTracker): void {
-  (req as WithTracker)[kTracker] = t;
+  const r = req as WithTracker;
+  const prev = r[kTracker];
+  if (prev !== undefined && !prev.ended) t.outer = prev;
+  r[kTracker] = t;
 }
 
 // Shared by every response: reads the tracker and the in-flight set through the response, so no
 // closure is created per request (house style: resolve once, record many). The request is ended
 // before it leaves the in-flight set, so a drain that resolves has every request recorded.
 function onClose(this: CompletableResponse): void {
-  const t = (this.req as WithTracker | undefined)?.[kTracker];
   try {
-    if (t !== undefined && !t.ended && t.endFrom !== undefined) {
-      t.endFrom(t, this, this.writableFinished !== true);
+    const aborted = this.writableFinished !== true;
+    for (let t = (this.req as WithTracker | undefined)?.[kTracker]; t !== undefined; t = t.outer) {
+      if (!t.ended && t.endFrom !== undefined) t.endFrom(t, this, aborted);
     }
   } finally {
     (this as WithTracking)[kTracking]?.leave(this);
   }
 }
 
+/** Whether the one completion listener is on `res` already. */
 function listening(res: CompletableResponse): boolean {
-  return (res as WithTracking)[kTracking] !== undefined || (trackerOn(res.req)?.listening ?? false);
+  if ((res as WithTracking)[kTracking] !== undefined) return true;
+  for (let t = trackerOn(res.req); t !== undefined; t = t.outer) if (t.listening) return true;
+  return false;
 }
 
 /**

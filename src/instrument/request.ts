@@ -66,6 +66,11 @@ export class RequestTracker {
   source: unknown = undefined;
   /** @internal resolves the route at the end, for frameworks that route late (Express). */
   routeAtEnd: ((source: unknown) => string | undefined) | undefined = undefined;
+  /**
+   * @internal the tracker of another instrumentation on the same transport request, still open
+   * when this one started (one adapter inside another); the completion ends it too.
+   */
+  outer: RequestTracker | undefined = undefined;
   /** @internal a transport completion listener will end this request (node:http: `close`). */
   listening = false;
   /**

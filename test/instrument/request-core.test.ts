@@ -1,12 +1,18 @@
 // The transport-neutral request core: the one header reader, the in-flight set, and what the core's files may hold and import (no module-level slots, no transport).
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
+import { instrumentHandler, setRoute } from '../../src/adapters/node-http.js';
 import { readTraceHeaders } from '../../src/instrument/headers.js';
 import { contentLength, recordHeaders, targetOf } from '../../src/instrument/index.js';
 import { createRequestTracking } from '../../src/instrument/request.js';
+import { createRegistry, labelsOf } from '../../src/metrics/index.js';
+import { httpRequest, pollUntil } from '../helpers/index.js';
 import { REPO_ROOT } from '../helpers/process.js';
 
 const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -91,6 +97,45 @@ describe('createRequestTracking: the in-flight set a drain waits for', () => {
   });
 });
 
+describe('one completion per response, whatever tracks it', () => {
+  it('two instrumentations on one request (one inside the other) both record it, answered at once or later', async () => {
+    const inner = createRegistry();
+    const outer = createRegistry();
+    const app = (req: { url?: string | undefined }, res: ServerResponse): void => {
+      setRoute(req as never, req.url === '/later' ? '/later' : '/now');
+      if (req.url === '/later') setImmediate(() => res.end('later'));
+      else res.end('now');
+    };
+    const server = createServer(
+      instrumentHandler(instrumentHandler(app, { registry: inner }), { registry: outer }),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      assert.equal((await httpRequest(`${base}/now`)).body, 'now');
+      assert.equal((await httpRequest(`${base}/later`)).body, 'later');
+      for (const registry of [inner, outer]) {
+        const c = (route: string) => {
+          const fam = registry.snapshot().http_requests;
+          if (fam?.type !== 'counter') return undefined;
+          return fam.points.find((p) => labelsOf(p).route === route)?.value;
+        };
+        await pollUntil(() => (c('/later') === 1 ? true : undefined), {
+          description: 'the later request recorded',
+          timeoutMs: 5000,
+          intervalMs: 10,
+        });
+        assert.deepEqual([c('/now'), c('/later')], [1, 1]);
+        const g = registry.snapshot().http_requests_in_flight;
+        assert.equal(g?.type === 'gauge' ? g.points[0]?.value : undefined, 0);
+      }
+    } finally {
+      server.close();
+    }
+  });
+});
+
 /** Top-level declarations that hold state across calls: `let`/`var`, or a `const` collection. */
 function moduleSlots(file: string): string[] {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
@@ -135,7 +180,7 @@ describe('the request core holds no state and imports no transport', () => {
       for (const spec of imports) {
         const ok =
           spec.startsWith('../internal/') ||
-          neutral.includes(spec.replace(/^\.\/|\.js$/g, '') + '.ts');
+          neutral.includes(`${spec.replace(/^\.\/|\.js$/g, '')}.ts`);
         assert.ok(ok, `src/instrument/${f} imports ${spec}`);
       }
     }
