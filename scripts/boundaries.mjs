@@ -25,20 +25,34 @@ import ts from 'typescript';
 
 const projectRoot = resolve(dirname(new URL(import.meta.url).pathname), '..');
 
-/** Parses the module table: Map<module, { modules: Set, packages: Set }>. */
-export function parseTable(markdown) {
-  const begin = markdown.indexOf('<!-- boundaries:begin -->');
-  const end = markdown.indexOf('<!-- boundaries:end -->');
-  if (begin < 0 || end < begin)
-    throw new Error('docs/architecture.md has no boundaries:begin/end markers');
-  const rows = new Map();
+/**
+ * The body rows of the markdown table between `<!-- name:begin -->` and `<!-- name:end -->`, each
+ * as its trimmed cells, without the header row (first cell `header`) and the separator; undefined
+ * when the markers are missing.
+ */
+function tableRows(markdown, name, header) {
+  const begin = markdown.indexOf(`<!-- ${name}:begin -->`);
+  const end = markdown.indexOf(`<!-- ${name}:end -->`);
+  if (begin < 0 || end < begin) return undefined;
+  const rows = [];
   for (const line of markdown.slice(begin, end).split('\n')) {
     if (!line.startsWith('|') || /^\|\s*-/.test(line)) continue;
     const cells = line
       .split('|')
       .slice(1, -1)
       .map((c) => c.trim());
-    if (cells[0] === 'module') continue;
+    if (cells[0] !== header) rows.push(cells);
+  }
+  return rows;
+}
+
+/** Parses the module table: Map<module, { modules: Set, packages: Set }>. */
+export function parseTable(markdown) {
+  const table = tableRows(markdown, 'boundaries', 'module');
+  if (table === undefined)
+    throw new Error('docs/architecture.md has no boundaries:begin/end markers');
+  const rows = new Map();
+  for (const cells of table) {
     const name = cells[0].replace(/`/g, '');
     const list = (cell) =>
       new Set(
@@ -87,17 +101,8 @@ function packageOf(spec) {
  * is then reported, so removing the table cannot switch the check off.
  */
 export function parseStateAllowList(markdown) {
-  const begin = markdown.indexOf('<!-- state:begin -->');
-  const end = markdown.indexOf('<!-- state:end -->');
   const allowed = new Map();
-  if (begin < 0 || end < begin) return allowed;
-  for (const line of markdown.slice(begin, end).split('\n')) {
-    if (!line.startsWith('|') || /^\|\s*-/.test(line)) continue;
-    const cells = line
-      .split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    if (cells[0] === 'file') continue;
+  for (const cells of tableRows(markdown, 'state', 'file') ?? []) {
     const file = cells[0].replace(/`/g, '');
     for (const m of (cells[1] ?? '').matchAll(/`([^`]+)`/g))
       allowed.set(`${file} ${m[1]}`, cells[2]);

@@ -9,31 +9,14 @@ import {
   createTelemetry,
   defaultTelemetry,
   responseHeaders,
-  type SpanLogger,
   span,
   startRequestSpan,
   startSpan,
 } from '../../src/trace/index.js';
+import { recorder } from './span-recorder.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
-
-type Line = { level: string; fields: Record<string, unknown>; msg: string | undefined };
-function recorder(enabled = (_: string) => true): SpanLogger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const m = (level: string) => (fields: unknown, msg?: string) => {
-    lines.push({ level, fields: fields as Record<string, unknown>, msg });
-  };
-  return {
-    lines,
-    trace: m('trace'),
-    debug: m('debug'),
-    info: m('info'),
-    warn: m('warn'),
-    error: m('error'),
-    isLevelEnabled: enabled,
-  };
-}
 
 describe('span()', () => {
   it('outside any context starts a new trace; the request id is the trace id', () => {

@@ -14,25 +14,10 @@ import { createHealth } from '../../src/health/index.js';
 import { createLifecycle, createPeriodicTask } from '../../src/lifecycle/index.js';
 import { createRegistry, defaultRegistry } from '../../src/metrics/index.js';
 import { createMetricsServer } from '../../src/server/index.js';
-import { createTelemetry, defaultTelemetry, type SpanLogger, span } from '../../src/trace/index.js';
+import { createTelemetry, defaultTelemetry, span } from '../../src/trace/index.js';
 import { send } from '../adapters/conformance.js';
 import { pollUntil } from '../helpers/index.js';
-
-type Line = { level: string; fields: Record<string, unknown>; msg: string | undefined };
-function recorder(): SpanLogger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const m = (level: string) => (fields: unknown, msg?: string) => {
-    lines.push({ level, fields: fields as Record<string, unknown>, msg });
-  };
-  return {
-    lines,
-    trace: m('trace'),
-    debug: m('debug'),
-    info: m('info'),
-    warn: m('warn'),
-    error: m('error'),
-  };
-}
+import { recorder } from './span-recorder.js';
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1');
