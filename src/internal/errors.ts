@@ -39,6 +39,8 @@ export const ErrorCodes = {
   TT_HEARTBEAT_STALE: 'heartbeat too old or never succeeded',
   TT_ASSERTION_FAILED: 'a telltale/testing expectation failed',
   TT_INVALID_EXPOSITION: 'exposition text breaks its format',
+  TT_INVALID_CATALOG: 'invalid metric catalog entry',
+  TT_LABEL_VALUE_NOT_ALLOWED: "label value outside a bounded label's allowed values",
 } as const;
 
 /**

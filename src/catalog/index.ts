@@ -1,0 +1,32 @@
+// telltale/catalog: the typed metric catalog, its YAML form, its generators.
+
+export {
+  type Catalog,
+  type CatalogBindOptions,
+  type CatalogCounter,
+  type CatalogGauge,
+  type CatalogHistogram,
+  type CatalogInstrument,
+  type CatalogInstruments,
+  type CatalogSummary,
+  defineMetrics,
+} from './define.js';
+export type {
+  CatalogEntry,
+  CatalogLabel,
+  CatalogLabelValues,
+  CatalogMetricType,
+  CatalogSpec,
+  CounterEntrySpec,
+  DashboardHints,
+  EntrySpec,
+  ErrorRatioObjective,
+  GaugeEntrySpec,
+  HistogramEntrySpec,
+  LabelSpec,
+  LatencyObjective,
+  SaturationObjective,
+  SloSpec,
+  SummaryEntrySpec,
+} from './schema.js';
+export { loadCatalog, type ParseCatalogOptions, parseCatalog } from './yaml.js';
