@@ -11,6 +11,7 @@ export {
   type CatalogSummary,
   defineMetrics,
 } from './define.js';
+export { catalogDocs } from './generate/docs.js';
 export type {
   CatalogEntry,
   CatalogLabel,
