@@ -24,6 +24,7 @@ export type {
   StateSetPoint,
   SummaryPoint,
 } from '../metrics/model.js';
+export { expectAllRecorded } from './catalog.js';
 export {
   ExpositionParseError,
   type ParsedExemplar,
