@@ -12,6 +12,12 @@ export {
   defineMetrics,
 } from './define.js';
 export { catalogDocs } from './generate/docs.js';
+export {
+  catalogRules,
+  catalogRuleTests,
+  type RulesOptions,
+  type RuleTestsOptions,
+} from './generate/rules.js';
 export type {
   CatalogEntry,
   CatalogLabel,

@@ -64,6 +64,17 @@ export function checkRules(file: string): Promise<PromtoolResult> {
 }
 
 /**
+ * Runs `promtool test rules <file>` on a rule unit-test file (which names its rule files, relative
+ * to itself).
+ *
+ * @param file Path to a YAML test file.
+ * @returns Exit 0 when every test passed; 1 on a failure or error (printed on stdout/stderr).
+ */
+export function testRules(file: string): Promise<PromtoolResult> {
+  return runCommand(PROMTOOL, ['test', 'rules', file]).then(toResult);
+}
+
+/**
  * Runs `promtool check config <file>` on a Prometheus server config (it also checks rule files the
  * config names).
  *
