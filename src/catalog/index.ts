@@ -11,6 +11,17 @@ export {
   type CatalogSummary,
   defineMetrics,
 } from './define.js';
+export {
+  catalogDashboard,
+  type DashboardDataSource,
+  type DashboardGridPos,
+  type DashboardOptions,
+  type DashboardPanel,
+  type DashboardQuery,
+  type DashboardRow,
+  type DashboardVariable,
+  type GrafanaDashboard,
+} from './generate/dashboard.js';
 export { catalogDocs } from './generate/docs.js';
 export {
   catalogRules,

@@ -63,7 +63,7 @@ export interface SloSpec {
 export interface DashboardHints {
   /** The dashboard row (one per subsystem), such as `'HTTP'`. Default: the first word of the name. */
   readonly row?: string;
-  /** The panel title. Default: the help text. */
+  /** The panel title. Default: the metric name (the help text becomes the panel description). */
   readonly title?: string;
 }
 
