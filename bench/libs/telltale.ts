@@ -17,7 +17,7 @@ import { expectClose, expectEqual, expectedLastGaugeValues, observedSum } from '
 const srcDir = process.env.TELLTALE_SRC ?? join(import.meta.dirname, '..', '..', 'src');
 const load = (path: string) => import(pathToFileURL(join(srcDir, path)).href);
 const { createRegistry } = await load('metrics/index.ts');
-const { createProtobufCache, encodeProtobuf, encodeProtobufChunks, encodeText } =
+const { createProtobufCache, createTextCache, encodeProtobuf, encodeProtobufChunks, encodeText } =
   await load('exposition/index.ts');
 const { createMetricsServer } = await load('server/index.ts');
 
@@ -241,7 +241,16 @@ function nativeTotal(
   return total;
 }
 
-const render = async (r: Registry) => encodeText(await r.gather());
+/**
+ * The text render of a built registry as the metrics handler does it: gather + `encodeText` with
+ * one `createTextCache()` kept between renders (each series' label text built once). A snapshot
+ * of an older commit (TELLTALE_SRC) without the cache renders without one.
+ */
+function textRenderer(r: Registry): () => Promise<string> {
+  const cache = createTextCache?.();
+  const options = cache === undefined ? {} : { cache };
+  return async () => encodeText(await r.gather(), options);
+}
 
 /**
  * The protobuf renders of a built registry (telltale only; the peers have no protobuf
@@ -292,7 +301,7 @@ export function buildCounters(w: Workload): Built & { bump(): void } {
       bump = () => c.inc(first, 1);
     }
   });
-  return { registry: r, render: () => render(r), bump };
+  return { registry: r, render: textRenderer(r), bump };
 }
 
 /** The histogram workload `w`: one histogram per family (default buckets), `w.perSeries` observations per series. */
@@ -316,7 +325,7 @@ export function buildHistograms(w: Workload): Built & { bump(v: number): void } 
       bump = (v: number) => h.observe(first, v);
     }
   });
-  return { registry: r, render: () => render(r), bump };
+  return { registry: r, render: textRenderer(r), bump };
 }
 
 /** telltale's own metrics server, with its defaults, on an ephemeral loopback port. */

@@ -3,8 +3,9 @@ import { fail } from '../internal/errors.js';
 import type { MetricFamily } from '../metrics/model.js';
 import { encodeOpenMetricsChunks } from './openmetrics.js';
 import { encodeProtobufChunks } from './protobuf.js';
-import type { ProtobufCache } from './protobuf-labels.js';
+import { isProtobufCache, type ProtobufCache } from './protobuf-labels.js';
 import { encodeTextChunks } from './text.js';
+import { isTextCache, type TextCache } from './text-cache.js';
 
 /**
  * An exposition format: `'text'` is the Prometheus text format 0.0.4, `'openmetrics'` is
@@ -38,7 +39,9 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = Object.
  * Options for {@link encodeChunks}: the union of the per-format options. `chunkSize` counts
  * UTF-16 code units for the text formats and bytes for protobuf. `created` means OpenMetrics
  * `_created` samples (default `false`) or protobuf `created_timestamp` fields (default `true`);
- * the text format has neither. `cache` only affects protobuf.
+ * the text format has neither. `cache` applies to the formats it was made for: a
+ * `createTextCache()` to text and OpenMetrics, a `createProtobufCache()` to protobuf (another
+ * format encodes without it).
  *
  * @example
  * ```ts
@@ -48,8 +51,8 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = Object.
 export interface EncodeOptions {
   readonly created?: boolean | undefined;
   readonly chunkSize?: number | undefined;
-  /** A label cache from `createProtobufCache()`, kept by the caller across encodes. */
-  readonly cache?: ProtobufCache | undefined;
+  /** A label cache from `createTextCache()` or `createProtobufCache()`, kept by the caller across encodes. */
+  readonly cache?: TextCache | ProtobufCache | undefined;
 }
 
 /**
@@ -90,9 +93,17 @@ export function encodeChunks(
   format: ExpositionFormat,
   options: EncodeOptions = {},
 ): Generator<string | Uint8Array, void, undefined> {
-  if (format === 'openmetrics') return encodeOpenMetricsChunks(families, options);
-  if (format === 'text') return encodeTextChunks(families, { chunkSize: options.chunkSize });
-  if (format === 'protobuf') return encodeProtobufChunks(families, options);
+  const { cache, chunkSize, created } = options;
+  // Each format takes the cache made for it and encodes without the other kind; anything else
+  // reaches the format's own check, which names what `cache` must be.
+  const text = isProtobufCache(cache) ? undefined : (cache as TextCache | undefined);
+  const protobuf = isTextCache(cache) ? undefined : (cache as ProtobufCache | undefined);
+  if (format === 'openmetrics') {
+    return encodeOpenMetricsChunks(families, { chunkSize, created, cache: text });
+  }
+  if (format === 'text') return encodeTextChunks(families, { chunkSize, cache: text });
+  if (format === 'protobuf')
+    return encodeProtobufChunks(families, { chunkSize, created, cache: protobuf });
   // Reachable from JavaScript callers.
   return fail(
     'TT_INVALID_OPTION',

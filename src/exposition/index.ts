@@ -20,3 +20,4 @@ export {
 } from './protobuf.js';
 export { createProtobufCache, type ProtobufCache } from './protobuf-labels.js';
 export { encodeText, encodeTextChunks, type TextOptions } from './text.js';
+export { createTextCache, type TextCache } from './text-cache.js';

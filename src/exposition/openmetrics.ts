@@ -11,6 +11,7 @@ import {
   resolveChunkSize,
   stateSetSamples,
 } from './common.js';
+import { CacheUse, cachedWriter, resolveTextCache, type TextCache } from './text-cache.js';
 
 /**
  * Options for {@link encodeOpenMetricsChunks} and {@link encodeOpenMetrics}.
@@ -32,6 +33,12 @@ export interface OpenMetricsOptions {
    * boundary). A positive integer, or `Infinity` for a single chunk. Default 65,536.
    */
   readonly chunkSize?: number | undefined;
+  /**
+   * A cache from `createTextCache()`, kept by the caller across encodes (the metrics handler
+   * keeps one, shared with the text format): each series' label text is built once and reused
+   * while the series lives. Omit it to encode without one; the output is the same.
+   */
+  readonly cache?: TextCache | undefined;
 }
 
 /** ` # {trace_id="abc"} 0.5 1700000000.123`: the exemplar suffix of a sample line. */
@@ -70,13 +77,20 @@ export function encodeOpenMetricsChunks(
   options: OpenMetricsOptions = {},
 ): Generator<string, void, undefined> {
   // Validated here, not inside the generator, so a bad option throws at the call.
-  return openMetricsChunks(families, resolveChunkSize(options.chunkSize), options.created === true);
+  const cache = resolveTextCache(options.cache);
+  return openMetricsChunks(
+    families,
+    resolveChunkSize(options.chunkSize),
+    options.created === true,
+    cache && new CacheUse(cache),
+  );
 }
 
 function* openMetricsChunks(
   families: readonly MetricFamily[],
   limit: number,
   created: boolean,
+  use: CacheUse | undefined,
 ): Generator<string, void, undefined> {
   let out = '';
   for (let f = 0; f < families.length; f++) {
@@ -92,11 +106,14 @@ function* openMetricsChunks(
         out += `# TYPE ${base} counter\n${meta}`;
         const total = `${base}_total`;
         const created_ = `${base}_created`;
-        const labels = labelWriter(family, '{', '} ', ' ');
+        const labels = cachedWriter(
+          labelWriter(family, '{', '} ', ' '),
+          use?.entriesFor(family, '{', '} '),
+        );
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const lbl = labels(p.labels);
+          const lbl = labels(p.labels, i);
           out += `${total}${lbl}${fmt(p.value)}`;
           if (p.exemplar !== undefined) out += exemplarSuffix(p.exemplar);
           out += created ? `\n${created_}${lbl}${fmt(p.created)}\n` : '\n';
@@ -110,11 +127,15 @@ function* openMetricsChunks(
       case 'gauge':
       case 'unknown': {
         out += `# TYPE ${base} ${family.type}\n${meta}`;
-        const head = labelWriter(family, `${base}{`, '} ', `${base} `);
+        const open = `${base}{`;
+        const head = cachedWriter(
+          labelWriter(family, open, '} ', `${base} `),
+          use?.entriesFor(family, open, '} '),
+        );
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          out += `${head(p.labels)}${fmt(p.value)}\n`;
+          out += `${head(p.labels, i)}${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
             out = '';
@@ -123,7 +144,7 @@ function* openMetricsChunks(
         break;
       }
       case 'histogram': {
-        const frag = fragmenter(family);
+        const frag = cachedWriter(fragmenter(family), use?.entriesFor(family, '', ''));
         out += `# TYPE ${base} histogram\n${meta}`;
         const bucket = `${base}_bucket{`;
         const sum = `${base}_sum`;
@@ -137,7 +158,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = frag(p.labels);
+          const t = frag(p.labels, i);
           const head = t === '' ? bucket : `${bucket}${t},`;
           const cum = p.cumulative;
           const ex = p.exemplars;
@@ -164,7 +185,7 @@ function* openMetricsChunks(
         break;
       }
       case 'summary': {
-        const frag = fragmenter(family);
+        const frag = cachedWriter(fragmenter(family), use?.entriesFor(family, '', ''));
         out += `# TYPE ${base} summary\n${meta}`;
         const open = `${base}{`;
         const sum = `${base}_sum`;
@@ -177,7 +198,7 @@ function* openMetricsChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = frag(p.labels);
+          const t = frag(p.labels, i);
           const head = t === '' ? open : `${open}${t},`;
           const values = p.values;
           for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;
@@ -199,6 +220,7 @@ function* openMetricsChunks(
         break;
     }
   }
+  use?.finish();
   yield flatten(`${out}# EOF\n`);
 }
 
@@ -216,9 +238,11 @@ export function encodeOpenMetrics(
   families: readonly MetricFamily[],
   options: Omit<OpenMetricsOptions, 'chunkSize'> = {},
 ): string {
+  const cache = resolveTextCache(options.cache);
   let out = '';
   const created = options.created === true;
+  const use = cache && new CacheUse(cache);
   // Built from flattened 64 KiB chunks rather than one rope: see `flatten`.
-  for (const chunk of openMetricsChunks(families, DEFAULT_CHUNK_SIZE, created)) out += chunk;
+  for (const chunk of openMetricsChunks(families, DEFAULT_CHUNK_SIZE, created, use)) out += chunk;
   return out;
 }

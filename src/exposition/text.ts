@@ -11,6 +11,7 @@ import {
   resolveChunkSize,
   stateSetSamples,
 } from './common.js';
+import { CacheUse, cachedWriter, resolveTextCache, type TextCache } from './text-cache.js';
 
 /**
  * Options for {@link encodeTextChunks}.
@@ -27,6 +28,12 @@ export interface TextOptions {
    * chunk. Default 65,536.
    */
   readonly chunkSize?: number | undefined;
+  /**
+   * A cache from `createTextCache()`, kept by the caller across encodes (the metrics handler
+   * keeps one): each series' label text is built once and reused while the series lives.
+   * Omit it to encode without one; the output is the same.
+   */
+  readonly cache?: TextCache | undefined;
 }
 
 /**
@@ -53,12 +60,14 @@ export function encodeTextChunks(
   options: TextOptions = {},
 ): Generator<string, void, undefined> {
   // Validated here, not inside the generator, so a bad option throws at the call.
-  return textChunks(families, resolveChunkSize(options.chunkSize));
+  const cache = resolveTextCache(options.cache);
+  return textChunks(families, resolveChunkSize(options.chunkSize), cache && new CacheUse(cache));
 }
 
 function* textChunks(
   families: readonly MetricFamily[],
   limit: number,
+  use: CacheUse | undefined,
 ): Generator<string, void, undefined> {
   // One accumulator: `+=` builds a V8 rope, flattened once per chunk (see `flatten`). Cheaper
   // than collecting lines in an array and joining them: no per-line array slots, one copy.
@@ -74,11 +83,15 @@ function* textChunks(
         const name = family.type === 'counter' ? `${base}_total` : base;
         const type = family.type === 'unknown' ? 'untyped' : family.type;
         out += `# HELP ${name} ${escapeHelpText(family.help)}\n# TYPE ${name} ${type}\n`;
-        const head = labelWriter(family, `${name}{`, '} ', `${name} `);
+        const open = `${name}{`;
+        const head = cachedWriter(
+          labelWriter(family, open, '} ', `${name} `),
+          use?.entriesFor(family, open, '} '),
+        );
         const points: readonly { labels: LabelSet; value: number }[] = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          out += `${head(p.labels)}${fmt(p.value)}\n`;
+          out += `${head(p.labels, i)}${fmt(p.value)}\n`;
           if (out.length >= limit) {
             yield flatten(out);
             out = '';
@@ -87,7 +100,7 @@ function* textChunks(
         break;
       }
       case 'histogram': {
-        const frag = fragmenter(family);
+        const frag = cachedWriter(fragmenter(family), use?.entriesFor(family, '', ''));
         out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} histogram\n`;
         // Per family: `name_bucket{` and one `le="…"} ` fragment per bound, so a bucket line is
         // four appends: head, bound, count, newline.
@@ -102,7 +115,7 @@ function* textChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = frag(p.labels);
+          const t = frag(p.labels, i);
           const head = t === '' ? bucket : `${bucket}${t},`;
           const cum = p.cumulative;
           for (let j = 0; j <= nb; j++) out += `${head}${le[j]}${fmt(cum[j]!)}\n`;
@@ -116,7 +129,7 @@ function* textChunks(
         break;
       }
       case 'summary': {
-        const frag = fragmenter(family);
+        const frag = cachedWriter(fragmenter(family), use?.entriesFor(family, '', ''));
         out += `# HELP ${base} ${escapeHelpText(family.help)}\n# TYPE ${base} summary\n`;
         const open = `${base}{`;
         const sum = `${base}_sum`;
@@ -128,7 +141,7 @@ function* textChunks(
         const points = family.points;
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
-          const t = frag(p.labels);
+          const t = frag(p.labels, i);
           const head = t === '' ? open : `${open}${t},`;
           const values = p.values;
           for (let j = 0; j < nq; j++) out += `${head}${q[j]}${fmt(values[j]!)}\n`;
@@ -151,6 +164,7 @@ function* textChunks(
         break;
     }
   }
+  use?.finish();
   if (out !== '') yield flatten(out);
 }
 
@@ -165,9 +179,15 @@ function* textChunks(
  * res.end(encodeText(await registry.gather()));
  * ```
  */
-export function encodeText(families: readonly MetricFamily[]): string {
+export function encodeText(
+  families: readonly MetricFamily[],
+  options: Pick<TextOptions, 'cache'> = {},
+): string {
+  const cache = resolveTextCache(options.cache);
   let out = '';
   // Built from flattened 64 KiB chunks rather than one rope: see `flatten`.
-  for (const chunk of textChunks(families, DEFAULT_CHUNK_SIZE)) out += chunk;
+  for (const chunk of textChunks(families, DEFAULT_CHUNK_SIZE, cache && new CacheUse(cache))) {
+    out += chunk;
+  }
   return out;
 }

@@ -7,6 +7,7 @@ import {
   acceptsGzip,
   CONTENT_TYPES,
   createProtobufCache,
+  createTextCache,
   type EncodeOptions,
   type ExpositionFormat,
   encodeChunks,
@@ -241,7 +242,9 @@ export function createMetricsHandler(options: MetricsHandlerOptions = {}): Metri
     options.auth === undefined ? undefined : compileAuth(options.auth);
   const logger = options.logger ?? defaultLogger;
   const recorder: ScrapeRecorder = createSelfMetrics(options.selfMetrics, gatherers);
-  const encodeOptions: EncodeOptions = { created, chunkSize };
+  // The text formats keep each series' label text between scrapes (per handler, shared by text
+  // and OpenMetrics: the same series' label text, wrapped per format).
+  const encodeOptions: EncodeOptions = { created, chunkSize, cache: createTextCache() };
   // Protobuf keeps each series' encoded labels between scrapes (per handler), and always writes
   // created timestamps, so it does not take the OpenMetrics `created` switch.
   const protobufOptions: EncodeOptions = { chunkSize, cache: createProtobufCache() };

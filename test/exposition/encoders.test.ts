@@ -233,6 +233,7 @@ describe('options and dispatch', () => {
       'DEFAULT_CHUNK_SIZE',
       'acceptsGzip',
       'createProtobufCache',
+      'createTextCache',
       'encodeChunks',
       'encodeOpenMetrics',
       'encodeOpenMetricsChunks',
