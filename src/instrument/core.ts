@@ -12,7 +12,7 @@ import {
 import { contentLength, type HeaderSource } from './headers.js';
 import { compileIgnore, type IgnoreMatcher, type IgnoreOption, pathOf } from './ignore.js';
 import { isMalformedPath } from './malformed.js';
-import { createHttpMetrics, type HttpMetrics, type HttpMetricsOptions } from './metrics.js';
+import { type HttpMetrics, type HttpMetricsOptions, httpMetrics } from './metrics.js';
 import { type RequestOwner, RequestTracker } from './request.js';
 
 /** The `route` label of requests no route matched. */
@@ -200,7 +200,11 @@ export function createHttpInstrumentation(
   const metrics =
     options.metrics === false
       ? undefined
-      : createHttpMetrics(options.registry ?? telemetry.registry, options);
+      : httpMetrics(
+          'HTTP instrumentation',
+          options.registry === undefined ? telemetry.registry : options.registry,
+          options,
+        );
   const ignored: IgnoreMatcher = compileIgnore(options.ignore);
   const rejectMalformed = options.rejectMalformedPaths ?? true;
   if (typeof rejectMalformed !== 'boolean') {

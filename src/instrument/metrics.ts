@@ -1,8 +1,9 @@
 // The HTTP server metrics: registration with a configurable prefix and buckets, and a bound-handle cache so recording a request is a Map lookup.
 
 import { fail } from '../internal/errors.js';
+import { checkOptionsObject } from '../internal/option-keys.js';
 import { BucketPresets } from '../metrics/buckets.js';
-import type { Registry } from '../metrics/registry.js';
+import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import type {
   Counter,
   CounterHandle,
@@ -13,8 +14,13 @@ import type {
 } from '../metrics/types.js';
 import { foldMethod, STANDARD_METHODS } from './methods.js';
 
-/** Options of {@link createHttpMetrics}. */
+/** Options of {@link createHttpMetrics}. Every one is optional and validated at construction. */
 export interface HttpMetricsOptions {
+  /**
+   * Where the metrics are registered. Default: `defaultRegistry()`, what `createMetricsServer()`
+   * serves without a registry (docs/telemetry.md, "An omitted registry").
+   */
+  readonly registry?: Registry;
   /**
    * Prepended to every metric name (after the registry's own prefix): `'shop_'` gives
    * `shop_http_requests_total`. Default `''`.
@@ -83,8 +89,10 @@ const LABELS3 = ['method', 'route', 'status'] as const;
 const LABELS2 = ['method', 'route'] as const;
 
 /**
- * Registers the HTTP server metrics in `registry` (idempotent: the same options on the same
- * registry return handles to the same instruments) and returns them with a recording fast path.
+ * Registers the HTTP server metrics (idempotent: the same options on the same registry return
+ * handles to the same instruments) and returns them with a recording fast path. The adapters and
+ * `createHttpInstrumentation` call it for you; call it yourself to record requests a transport of
+ * your own has measured.
  *
  * | metric | type | labels |
  * |---|---|---|
@@ -94,25 +102,66 @@ const LABELS2 = ['method', 'route'] as const;
  * | `<prefix>http_request_size_bytes` | histogram | method, route |
  * | `<prefix>http_response_size_bytes` | histogram | method, route |
  *
- * @throws TelltaleError `TT_INVALID_OPTION` for a bad `maxCachedRoutes`; the registry's codes for a
- * bad prefix (`TT_INVALID_METRIC_NAME`), bad buckets (`TT_INVALID_BUCKETS`) or a conflicting
- * registration (`TT_CONFLICTING_REGISTRATION`).
+ * Registry default: `defaultRegistry()` (docs/telemetry.md, "An omitted registry").
+ *
+ * @throws TelltaleError `TT_INVALID_OPTION` when `options` is not an object (the registry of
+ * before issue 12, `createHttpMetrics(registry)`, included: pass `{ registry }`), for a bad
+ * `registry`, `prefix` or `maxCachedRoutes`; the registry's codes for a bad prefix
+ * (`TT_INVALID_METRIC_NAME`), bad buckets (`TT_INVALID_BUCKETS`) or a conflicting registration
+ * (`TT_CONFLICTING_REGISTRATION`).
  * @example
  * ```ts
- * const http = createHttpMetrics(registry, { prefix: 'shop_' });
+ * const http = createHttpMetrics({ registry, prefix: 'shop_' });
  * http.record('GET', '/users/:id', 200, 0.012, 0, 512);
  * ```
  */
-export function createHttpMetrics(
+export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics {
+  const where = 'createHttpMetrics';
+  checkOptionsObject(where, options, '{ registry, prefix: "shop_" }');
+  if (typeof (options as { gather?: unknown }).gather === 'function') {
+    // The positional form of before issue 12 (`createHttpMetrics(registry)`): without this a
+    // registry passed as the options would be read as options and refused for its own keys.
+    fail(
+      'TT_INVALID_OPTION',
+      `${where}: takes one options object; pass the registry as ${where}({ registry, ...options })`,
+    );
+  }
+  const registry = options.registry === undefined ? defaultRegistry() : options.registry;
+  return httpMetrics(where, registry, options);
+}
+
+/**
+ * @internal {@link createHttpMetrics} on a given registry, for the factories that resolved it
+ * already (`createHttpInstrumentation`: the telemetry's registry by default) and pass their own
+ * options, a superset of {@link HttpMetricsOptions}, through. `where` names the factory in errors.
+ */
+export function httpMetrics(
+  where: string,
   registry: Registry,
-  options: HttpMetricsOptions = {},
+  options: HttpMetricsOptions,
 ): HttpMetrics {
+  const r = registry as Partial<Registry> | null;
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    typeof r.counter !== 'function' ||
+    typeof r.gauge !== 'function' ||
+    typeof r.histogram !== 'function'
+  ) {
+    fail(
+      'TT_INVALID_OPTION',
+      `${where}: registry must be a telltale registry (from createRegistry()), or omitted for the default one`,
+    );
+  }
   const prefix = options.prefix ?? '';
   if (typeof prefix !== 'string')
-    fail('TT_INVALID_OPTION', `prefix must be a string, got ${typeof prefix}`);
+    fail('TT_INVALID_OPTION', `${where}: prefix must be a string, got ${typeof prefix}`);
   const maxCached = options.maxCachedRoutes ?? 1024;
   if (!Number.isInteger(maxCached) || maxCached < 0) {
-    fail('TT_INVALID_OPTION', `maxCachedRoutes must be an integer ≥ 0, got ${String(maxCached)}`);
+    fail(
+      'TT_INVALID_OPTION',
+      `${where}: maxCachedRoutes must be an integer ≥ 0, got ${String(maxCached)}`,
+    );
   }
   const bounds = options.maxSeries === undefined ? {} : { maxSeries: options.maxSeries };
   const requests = registry.counter({

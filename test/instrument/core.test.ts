@@ -17,7 +17,12 @@ import {
   recordHeaders,
 } from '../../src/instrument/index.js';
 import { TelltaleError } from '../../src/internal/errors.js';
-import { BucketPresets, createRegistry, labelsOf } from '../../src/metrics/index.js';
+import {
+  BucketPresets,
+  createRegistry,
+  defaultRegistry,
+  labelsOf,
+} from '../../src/metrics/index.js';
 import { httpRequest, pollUntil } from '../helpers/index.js';
 
 function invalidOption(err: unknown): boolean {
@@ -102,8 +107,8 @@ describe('ignore list', () => {
 describe('createHttpMetrics', () => {
   it('registers the five metrics with default buckets, idempotently', () => {
     const registry = createRegistry();
-    const a = createHttpMetrics(registry);
-    const b = createHttpMetrics(registry);
+    const a = createHttpMetrics({ registry });
+    const b = createHttpMetrics({ registry });
     assert.equal(a.requests, b.requests);
     assert.deepEqual(a.duration.buckets, BucketPresets.httpLatency);
     assert.deepEqual(a.requestSize.buckets, BucketPresets.bytes);
@@ -118,7 +123,8 @@ describe('createHttpMetrics', () => {
 
   it('takes a prefix and custom buckets', () => {
     const registry = createRegistry();
-    const m = createHttpMetrics(registry, {
+    const m = createHttpMetrics({
+      registry,
       prefix: 'canvas_',
       durationBuckets: [0.1, 1],
       sizeBuckets: [10],
@@ -130,7 +136,7 @@ describe('createHttpMetrics', () => {
 
   it('records a request into the right series; status as the exact code', () => {
     const registry = createRegistry();
-    const m = createHttpMetrics(registry);
+    const m = createHttpMetrics({ registry });
     m.record('GET', '/users/:id', 200, 0.02, 0, 100);
     m.record('GET', '/users/:id', 200, 0.03, 0, 100);
     m.record('PURGE', '/users/:id', 418, 0.01, 5, undefined);
@@ -147,7 +153,7 @@ describe('createHttpMetrics', () => {
 
   it('stops caching beyond maxCachedRoutes but still records under the series cap', () => {
     const registry = createRegistry();
-    const m = createHttpMetrics(registry, { maxCachedRoutes: 2, maxSeries: 5 });
+    const m = createHttpMetrics({ registry, maxCachedRoutes: 2, maxSeries: 5 });
     for (let i = 0; i < 20; i++) m.record('GET', `/r${i}`, 200, 0.001, 0, 0);
     m.record('GET', '/r19', 200, 0.001, 0, 0);
     assert.equal(m.requests.seriesCount, 6); // 5 real series and the overflow series
@@ -159,10 +165,56 @@ describe('createHttpMetrics', () => {
   });
 
   it('rejects a bad maxCachedRoutes', () => {
-    assert.throws(
-      () => createHttpMetrics(createRegistry(), { maxCachedRoutes: -1 }),
-      invalidOption,
-    );
+    assert.throws(() => createHttpMetrics({ registry: createRegistry(), maxCachedRoutes: -1 }), {
+      name: 'TelltaleError',
+      code: 'TT_INVALID_OPTION',
+      message:
+        'TT_INVALID_OPTION: createHttpMetrics: maxCachedRoutes must be an integer ≥ 0, got -1',
+    });
+  });
+
+  it('records into defaultRegistry() without a registry, as every factory does', () => {
+    const m = createHttpMetrics({ prefix: 'default_registry_probe_' });
+    assert.equal(defaultRegistry().get('default_registry_probe_http_requests_total'), m.requests);
+    assert.equal(createHttpMetrics().requests, createHttpMetrics({}).requests);
+  });
+
+  it('refuses options that are not an object with TT_INVALID_OPTION naming the factory', () => {
+    const cases: [unknown, string][] = [
+      [null, 'null'],
+      ['shop_', 'string'],
+      [42, 'number'],
+      [[], 'an array'],
+    ];
+    for (const [options, got] of cases) {
+      assert.throws(() => createHttpMetrics(options as never), {
+        name: 'TelltaleError',
+        code: 'TT_INVALID_OPTION',
+        message: `TT_INVALID_OPTION: createHttpMetrics: options must be an object, such as { registry, prefix: "shop_" }, got ${got}`,
+      });
+    }
+  });
+
+  it('refuses the positional registry of before issue 12, with the new form in the message', () => {
+    const registry = createRegistry();
+    for (const args of [[registry], [registry, { prefix: 'shop_' }]]) {
+      assert.throws(() => (createHttpMetrics as (...a: unknown[]) => unknown)(...args), {
+        code: 'TT_INVALID_OPTION',
+        message:
+          'TT_INVALID_OPTION: createHttpMetrics: takes one options object; pass the registry as createHttpMetrics({ registry, ...options })',
+      });
+    }
+    assert.equal(registry.get('http_requests_total'), undefined, 'nothing registered');
+  });
+
+  it('refuses a registry that is not one', () => {
+    for (const registry of [null, {}, 'registry']) {
+      assert.throws(() => createHttpMetrics({ registry: registry as never }), {
+        code: 'TT_INVALID_OPTION',
+        message:
+          'TT_INVALID_OPTION: createHttpMetrics: registry must be a telltale registry (from createRegistry()), or omitted for the default one',
+      });
+    }
   });
 });
 
