@@ -13,7 +13,7 @@ import {
   pathOf,
   recordHeaders,
 } from '../instrument/index.js';
-import { createRequestIdResolver } from '../instrument/request-id.js';
+import { requestIdResolver } from '../instrument/request-id.js';
 import { fail } from '../internal/errors.js';
 import {
   createNodeInstrumentation,
@@ -69,7 +69,7 @@ export function fastifyGenReqId(
       `fastifyGenReqId: options must be an object such as { header, telemetry }, got ${String(options)}`,
     );
   }
-  const resolve = createRequestIdResolver(options.header, options.telemetry);
+  const resolve = requestIdResolver('fastifyGenReqId', 'header', options.header, options.telemetry);
   return (req) => {
     // The same header source every adapter reads through.
     const id = resolve(recordHeaders(req.headers).get(resolve.header) ?? undefined);

@@ -10,7 +10,7 @@ import { requestContextIn, requestSpanIn } from '../trace/span.js';
 import type { TelemetryImpl } from '../trace/telemetry.js';
 import { type HeaderSource, readTraceHeaders } from './headers.js';
 import type { RequestTracker } from './request.js';
-import { createRequestIdResolver, type RequestIdResolver } from './request-id.js';
+import { type RequestIdResolver, requestIdResolver } from './request-id.js';
 
 /** Options of the request id (full mode). */
 export interface RequestIdOptions {
@@ -105,7 +105,12 @@ export function createFullMode(
   }
   if (!rid && !tracing && !al) return undefined;
   const resolveId: RequestIdResolver | undefined = rid
-    ? createRequestIdResolver(typeof rid === 'object' ? rid.header : undefined, telemetry)
+    ? requestIdResolver(
+        'HTTP instrumentation',
+        'requestId.header',
+        typeof rid === 'object' ? rid.header : undefined,
+        telemetry,
+      )
     : undefined;
   const header = resolveId?.header;
   const log = al ? (typeof al === 'object' ? al : {}) : undefined;

@@ -35,4 +35,5 @@ export {
   createRequestIdResolver,
   DEFAULT_REQUEST_ID_HEADER,
   type RequestIdResolver,
+  type RequestIdResolverOptions,
 } from './request-id.js';

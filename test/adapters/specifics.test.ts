@@ -103,11 +103,15 @@ describe('fastify: fastifyGenReqId with a telemetry', () => {
       message:
         'TT_INVALID_OPTION: fastifyGenReqId: options must be an object such as { header, telemetry }, got x-request-id',
     });
-    assert.throws(() => fastifyGenReqId({ header: 'bad header' }), { code: 'TT_INVALID_OPTION' });
+    assert.throws(() => fastifyGenReqId({ header: 'bad header' }), {
+      code: 'TT_INVALID_OPTION',
+      message:
+        'TT_INVALID_OPTION: fastifyGenReqId: header must be an HTTP header name, got bad header',
+    });
     assert.throws(() => fastifyGenReqId({ telemetry: {} as never }), {
       code: 'TT_INVALID_OPTION',
       message:
-        'TT_INVALID_OPTION: createRequestIdResolver: telemetry must be a telemetry from createTelemetry() (telltale/trace), or omitted for the default one',
+        'TT_INVALID_OPTION: fastifyGenReqId: telemetry must be a telemetry from createTelemetry() (telltale/trace), or omitted for the default one',
     });
   });
 });

@@ -384,7 +384,47 @@ describe('createRequestIdResolver', () => {
     ]) {
       assert.match(resolve(bad), uuid);
     }
-    assert.equal(createRequestIdResolver('X-Correlation-ID').header, 'x-correlation-id');
+    assert.equal(
+      createRequestIdResolver({ header: 'X-Correlation-ID' }).header,
+      'x-correlation-id',
+    );
+    assert.equal(createRequestIdResolver({}).header, 'x-request-id');
+  });
+
+  it("applies the telemetry's request-id rules", async () => {
+    const { createTelemetry } = await import('../../src/trace/index.js');
+    const telemetry = createTelemetry({
+      requestId: { generate: () => 'generated', accept: (id) => id.startsWith('req-') },
+    });
+    const resolve = createRequestIdResolver({ header: 'x-correlation-id', telemetry });
+    assert.deepEqual(
+      [resolve('req-1'), resolve('other'), resolve(undefined)],
+      ['req-1', 'generated', 'generated'],
+    );
+  });
+
+  it('refuses bad options with TT_INVALID_OPTION naming the factory', () => {
+    const cases: [unknown, string][] = [
+      [
+        'x-correlation-id',
+        'takes one options object; pass the header as createRequestIdResolver({ header: "x-correlation-id" })',
+      ],
+      [null, "options must be an object, such as { header: 'x-request-id', telemetry }, got null"],
+      [7, "options must be an object, such as { header: 'x-request-id', telemetry }, got number"],
+      [{ header: 'bad header' }, 'header must be an HTTP header name, got bad header'],
+      [{ header: 7 }, 'header must be an HTTP header name, got 7'],
+      [
+        { telemetry: {} },
+        'telemetry must be a telemetry from createTelemetry() (telltale/trace), or omitted for the default one',
+      ],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(() => createRequestIdResolver(options as never), {
+        name: 'TelltaleError',
+        code: 'TT_INVALID_OPTION',
+        message: `TT_INVALID_OPTION: createRequestIdResolver: ${message}`,
+      });
+    }
   });
 });
 
