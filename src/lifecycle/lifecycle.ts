@@ -66,7 +66,7 @@ export interface WebSocketServerLike {
 /** Options of {@link Lifecycle.onShutdown}. */
 export interface ShutdownHookOptions {
   /** The most this hook may take, in ms. Default: the lifecycle's `hookTimeoutMs`. */
-  timeoutMs?: number;
+  readonly timeoutMs?: number;
 }
 
 /** What a shutdown hook receives. */
@@ -83,38 +83,38 @@ export type LifecycleMetricsRegistry = Pick<Registry, 'counter' | 'gauge'>;
 /** Options of {@link createLifecycle}. Every field is optional. */
 export interface LifecycleOptions {
   /** Readiness to flip: `setDraining()` at the signal, `setStopped()` at the end. */
-  health?: HealthTarget;
+  readonly health?: HealthTarget;
   /** Wait after readiness turns 503, so load balancers stop sending, in ms. Default 5000 (use 0 in tests). */
-  drainDelayMs?: number;
+  readonly drainDelayMs?: number;
   /** Default timeout of each shutdown hook, in ms (> 0). Default 5000. */
-  hookTimeoutMs?: number;
+  readonly hookTimeoutMs?: number;
   /** Hard deadline from the signal to exit, in ms (> 0). When it passes the process exits with 1. Default 30000. */
-  deadlineMs?: number;
+  readonly deadlineMs?: number;
   /**
    * Once the servers stop accepting, how long a keep-alive connection that is idle may stay open
    * for one last request (answered with `Connection: close`), in ms (≥ 0). The server's own
    * `keepAliveTimeout` closes it sooner when that passes first. Then idle connections are closed.
    * Default 5000, node's default `keepAliveTimeout`. See docs/lifecycle.md, "Keep-alive during the drain".
    */
-  keepAliveGraceMs?: number;
+  readonly keepAliveGraceMs?: number;
   /** How long WebSocket clients get to answer the 1001 close before they are terminated, in ms. Default 5000. */
-  webSocketCloseTimeoutMs?: number;
+  readonly webSocketCloseTimeoutMs?: number;
   /** Signals that start the shutdown once `install()` is called. Default `['SIGTERM', 'SIGINT']`. */
-  signals?: readonly NodeJS.Signals[];
+  readonly signals?: readonly NodeJS.Signals[];
   /** Where shutdown progress goes (`info`), and failures (`warn`, `error`). Default: errors to stderr. */
-  logger?: MinimalLogger;
+  readonly logger?: MinimalLogger;
   /** Ends the process. Default `process.exit`. Inject one in tests. */
-  exit?: (code: number) => void;
+  readonly exit?: (code: number) => void;
   /**
    * Records `telltale_shutdown_*` metrics (see docs/lifecycle.md). Default: `defaultRegistry()`,
    * what `createMetricsServer()` serves without a registry (docs/telemetry.md, "An omitted
    * registry").
    */
-  registry?: LifecycleMetricsRegistry;
+  readonly registry?: LifecycleMetricsRegistry;
   /** Record the shutdown metrics. `false` registers none. Default `true`. */
-  metrics?: boolean;
+  readonly metrics?: boolean;
   /** Name of the root cancellation node. Default `'service'`. */
-  name?: string;
+  readonly name?: string;
 }
 
 /** A fetch handler (Bun, Deno, workers, Hono's `app.fetch`): a `Request` in, a `Response` out. */

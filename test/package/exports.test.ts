@@ -19,12 +19,6 @@ import {
 
 const DOC = 'docs/api.md';
 
-/**
- * Exported options types with properties that are not `readonly` yet: the deviations from the
- * factory convention that docs/api.md names. The list only shrinks.
- */
-const MUTABLE_OPTIONS_LEFT: readonly string[] = ['LifecycleOptions', 'ShutdownHookOptions'];
-
 function diff(have: readonly string[], want: readonly string[]): [string[], string[]] {
   return [have.filter((n) => !want.includes(n)), want.filter((n) => !have.includes(n))];
 }
@@ -94,20 +88,11 @@ describe('the public surface', () => {
     }
   });
 
-  it('every exported …Options type has readonly properties only, but the deviations docs/api.md names', () => {
-    const types = [...new Set(analysis.mutableOptions.map((p) => p.split('.')[0]!))];
-    const fresh = analysis.mutableOptions.filter(
-      (p) => !MUTABLE_OPTIONS_LEFT.includes(p.split('.')[0]!),
-    );
+  it('every exported …Options type has readonly properties only', () => {
     assert.deepEqual(
-      fresh,
+      analysis.mutableOptions,
       [],
       'make these options properties readonly (docs/api.md, Factory conventions)',
-    );
-    assert.deepEqual(
-      MUTABLE_OPTIONS_LEFT.filter((t) => !types.includes(t)),
-      [],
-      `readonly now: remove them from MUTABLE_OPTIONS_LEFT and from the known deviations in ${DOC}`,
     );
   });
 
