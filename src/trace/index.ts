@@ -6,8 +6,9 @@ export type { Attributes, AttributeValue, RequestContext } from '../context/cont
 export type { ExemplarOptions } from './exemplars.js';
 export { newSpanId, newTraceId } from './ids.js';
 export {
-  enableFetchPropagation,
+  type FetchPropagation,
   type PropagationOptions,
+  startFetchPropagation,
   type TraceHeaders,
   traceHeaders,
 } from './propagation.js';

@@ -3,6 +3,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { activeRecord, type RequestContext } from '../context/context.js';
 import { fail } from '../internal/errors.js';
+import { checkOptionsObject } from '../internal/option-keys.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import { formatTraceparent } from './traceparent.js';
 
@@ -15,7 +16,7 @@ export interface TraceHeaders {
   readonly [header: string]: string | undefined;
 }
 
-/** Options of {@link traceHeaders} and {@link enableFetchPropagation}. */
+/** Options of {@link traceHeaders} and {@link startFetchPropagation}. */
 export interface PropagationOptions {
   /** The header that carries the request id downstream, or `false` to not send it. Default `x-request-id`. */
   readonly requestIdHeader?: string | false | undefined;
@@ -70,27 +71,44 @@ function hasHeader(headers: unknown, name: string): boolean {
 /** The channel undici (and so Node's global `fetch`) publishes each new request on. */
 const REQUEST_CREATE = 'undici:request:create';
 
+/** What {@link startFetchPropagation} returns: the running propagation. */
+export interface FetchPropagation {
+  /** Unsubscribes from undici's channel: later requests get no headers added. Idempotent. */
+  stop(): void;
+}
+
+// RFC 9110 section 5.6.2 token characters.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /**
- * Adds the active trace's headers ({@link traceHeaders}) to every request made with Node's global
- * `fetch` or undici inside a request context, through undici's `undici:request:create`
- * diagnostics channel (no patching). Headers the caller set are kept: a request that already has
- * `traceparent` (or the request id header) does not get a second one. Requests outside a context
- * are untouched. Returns the function that turns it off again. Opt-in, because it sends the
- * request id and trace to every host the process calls.
+ * Starts adding the active trace's headers ({@link traceHeaders}) to every request made with
+ * Node's global `fetch` or undici inside a request context, through undici's
+ * `undici:request:create` diagnostics channel (no patching), until `stop()`. Headers the caller
+ * set are kept: a request that already has `traceparent` (or the request id header) does not get
+ * a second one. Requests outside a context are untouched. Opt-in, because it sends the request id
+ * and trace to every host the process calls.
  *
+ * Options: `requestIdHeader`, the header that carries the request id (default `x-request-id`), or
+ * `false` to send none.
+ *
+ * @throws TelltaleError `TT_INVALID_OPTION` when `options` is not an object or `requestIdHeader`
+ * is neither a header name nor `false`.
  * @example
  * ```ts
- * const disable = enableFetchPropagation();
+ * const propagation = startFetchPropagation();
  * // … fetch() calls inside spans now carry traceparent and x-request-id …
- * disable();
+ * propagation.stop();
  * ```
  */
-export function enableFetchPropagation(options?: PropagationOptions): () => void {
-  const h = options?.requestIdHeader ?? REQUEST_ID_HEADER;
-  if (h !== false && (typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h))) {
+export function startFetchPropagation(options: PropagationOptions = {}): FetchPropagation {
+  const where = 'startFetchPropagation';
+  checkOptionsObject(where, options, "{ requestIdHeader: 'x-correlation-id' }");
+  const h: unknown =
+    options.requestIdHeader === undefined ? REQUEST_ID_HEADER : options.requestIdHeader;
+  if (h !== false && (typeof h !== 'string' || !HEADER_NAME.test(h))) {
     fail(
       'TT_INVALID_OPTION',
-      'enableFetchPropagation: requestIdHeader must be a header name or false',
+      `${where}: requestIdHeader must be a header name or false, got ${typeof h === 'string' ? JSON.stringify(h) : String(h)}`,
     );
   }
   const idHeader = h === false ? false : h.toLowerCase();
@@ -112,9 +130,11 @@ export function enableFetchPropagation(options?: PropagationOptions): () => void
   };
   diagnosticsChannel.subscribe(REQUEST_CREATE, onCreate);
   let on = true;
-  return () => {
-    if (!on) return;
-    on = false;
-    diagnosticsChannel.unsubscribe(REQUEST_CREATE, onCreate);
+  return {
+    stop(): void {
+      if (!on) return;
+      on = false;
+      diagnosticsChannel.unsubscribe(REQUEST_CREATE, onCreate);
+    },
   };
 }

@@ -1,12 +1,13 @@
-// Outgoing propagation: traceHeaders() and enableFetchPropagation() against a local node:http server that records what global fetch sent.
+// Outgoing propagation: traceHeaders() and startFetchPropagation() against a local node:http server that records what global fetch sent.
 import assert from 'node:assert/strict';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
-  enableFetchPropagation,
   parseTraceparent,
   span,
+  startFetchPropagation,
   startRequestSpan,
   traceHeaders,
 } from '../../src/trace/index.js';
@@ -64,9 +65,9 @@ describe('traceHeaders()', () => {
   });
 });
 
-describe('enableFetchPropagation()', () => {
-  it('adds traceparent and x-request-id to fetch inside a span, not outside; off after disable', async () => {
-    const disable = enableFetchPropagation();
+describe('startFetchPropagation()', () => {
+  it('adds traceparent and x-request-id to fetch inside a span, not outside; off after stop()', async () => {
+    const propagation = startFetchPropagation();
     try {
       const outside = await get();
       assert.equal(outside.traceparent, undefined);
@@ -84,15 +85,15 @@ describe('enableFetchPropagation()', () => {
       assert.equal(h['x-request-id'], 'rid-2');
       assert.equal(h.tracestate, undefined);
     } finally {
-      disable();
-      disable();
+      propagation.stop();
+      propagation.stop();
     }
     const afterOff = await span('off', () => get());
     assert.equal(afterOff.traceparent, undefined);
   });
 
   it('keeps headers the caller set (no duplicates); a custom request id header; tracestate passed on', async () => {
-    const disable = enableFetchPropagation({ requestIdHeader: 'X-Correlation-Id' });
+    const propagation = startFetchPropagation({ requestIdHeader: 'X-Correlation-Id' });
     try {
       const req = startRequestSpan('GET /', {
         requestId: 'rid-3',
@@ -110,13 +111,45 @@ describe('enableFetchPropagation()', () => {
       assert.equal(h2['x-correlation-id'], 'rid-3');
       assert.equal(h2['x-request-id'], undefined);
     } finally {
-      disable();
+      propagation.stop();
     }
   });
 
-  it('rejects an invalid header name with TT_INVALID_OPTION', () => {
-    assert.throws(() => enableFetchPropagation({ requestIdHeader: 'bad header' }), {
-      code: 'TT_INVALID_OPTION',
-    });
+  it('requestIdHeader: false sends no request id', async () => {
+    const propagation = startFetchPropagation({ requestIdHeader: false });
+    try {
+      const req = startRequestSpan('GET /', { requestId: 'rid-4' });
+      const h = await req.run(() => get());
+      req.end();
+      assert.equal(h.traceparent, `00-${req.context.traceId}-${req.context.spanId}-01`);
+      assert.equal(h['x-request-id'], undefined);
+    } finally {
+      propagation.stop();
+    }
+  });
+
+  it('refuses bad options with TT_INVALID_OPTION naming the factory, before subscribing', () => {
+    const example = "{ requestIdHeader: 'x-correlation-id' }";
+    const cases: [unknown, string][] = [
+      [null, `options must be an object, such as ${example}, got null`],
+      ['x-request-id', `options must be an object, such as ${example}, got string`],
+      [false, `options must be an object, such as ${example}, got boolean`],
+      [
+        { requestIdHeader: 'bad header' },
+        'requestIdHeader must be a header name or false, got "bad header"',
+      ],
+      [{ requestIdHeader: true }, 'requestIdHeader must be a header name or false, got true'],
+      [{ requestIdHeader: 7 }, 'requestIdHeader must be a header name or false, got 7'],
+      [{ requestIdHeader: null }, 'requestIdHeader must be a header name or false, got null'],
+    ];
+    const subscribers = diagnosticsChannel.channel('undici:request:create').hasSubscribers;
+    for (const [options, message] of cases) {
+      assert.throws(() => startFetchPropagation(options as never), {
+        name: 'TelltaleError',
+        code: 'TT_INVALID_OPTION',
+        message: `TT_INVALID_OPTION: startFetchPropagation: ${message}`,
+      });
+    }
+    assert.equal(diagnosticsChannel.channel('undici:request:create').hasSubscribers, subscribers);
   });
 });
