@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import type { HttpInstrumentation, HttpInstrumentationOptions } from '../instrument/index.js';
 import { fail } from '../internal/errors.js';
-import { createNodeInstrumentation, trackerOf } from './node.js';
+import { adapterInstrumentation, trackerOf } from './node.js';
 
 /** Options of {@link telltaleExpress}: the shared HTTP options. */
 export type TelltaleExpressOptions = HttpInstrumentationOptions;
@@ -37,7 +37,8 @@ export function expressRoute(req: IncomingMessage): string | undefined {
  * response, runs the rest of the chain inside the request context and span, and writes one
  * access-log line). Mount it first, before the routes.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` for a bad option (validated once, here).
+ * @throws TelltaleError `TT_INVALID_OPTION` for options that are not an object, an unknown option
+ * or a bad one (validated once, here).
  * @example
  * ```ts
  * import { telltaleExpress } from 'telltale/express';
@@ -45,7 +46,7 @@ export function expressRoute(req: IncomingMessage): string | undefined {
  * ```
  */
 export function telltaleExpress(options: TelltaleExpressOptions = {}): TelltaleExpressMiddleware {
-  const node = createNodeInstrumentation(options);
+  const node = adapterInstrumentation('telltaleExpress', options);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const t = node.begin(req, res, req.originalUrl, expressRoute);
     if (t === undefined) {
@@ -74,7 +75,8 @@ export interface InstrumentedExpressApp {
  * most of what a middleware costs there (docs/http.md, "Cost"). The route is read when the
  * response ends, as with the middleware. {@link telltaleExpressErrors} works with both.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` when `app` is not a function, or for a bad option.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `app` is not a function, or for an unknown or bad
+ * option.
  * @example
  * ```ts
  * import { instrumentExpress } from 'telltale/express';
@@ -88,7 +90,7 @@ export function instrumentExpress(
   if (typeof app !== 'function') {
     fail('TT_INVALID_OPTION', `instrumentExpress needs the Express app, got ${typeof app}`);
   }
-  const node = createNodeInstrumentation(options);
+  const node = adapterInstrumentation('instrumentExpress', options);
   const listener = node.wrap((req, res) => {
     app(req, res);
   }, expressRoute);

@@ -6,7 +6,13 @@ import type {
   FastifyReply,
   FastifyRequest,
   HookHandlerDoneFunction,
+  RegisterOptions,
 } from 'fastify';
+import {
+  HTTP_INSTRUMENTATION_OPTIONS,
+  HTTP_OPTIONS_EXAMPLE,
+  httpInstrumentation,
+} from '../instrument/core.js';
 import {
   type HttpInstrumentationOptions,
   isMalformedPath,
@@ -15,12 +21,8 @@ import {
 } from '../instrument/index.js';
 import { requestIdResolver } from '../instrument/request-id.js';
 import { fail } from '../internal/errors.js';
-import {
-  createNodeInstrumentation,
-  type NodeInstrumentation,
-  trackerOf,
-  trackerOfRequest,
-} from './node.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
+import { bindNode, type NodeInstrumentation, trackerOf, trackerOfRequest } from './node.js';
 
 /** Options of {@link telltaleFastify}: the shared HTTP options. */
 export type TelltaleFastifyOptions = HttpInstrumentationOptions;
@@ -30,6 +32,20 @@ export type TelltaleFastifyPlugin = (
   fastify: FastifyInstance,
   options: TelltaleFastifyOptions,
 ) => Promise<void>;
+
+/**
+ * Every key the plugin accepts: the shared HTTP options, and Fastify's own register options
+ * (`prefix`, `logLevel`, `logSerializers`), which Fastify hands to the plugin with the rest
+ * (`prefix` is also the HTTP metric prefix: Fastify does not prefix a non-encapsulated plugin).
+ */
+const TELLTALE_FASTIFY_OPTIONS = [
+  ...HTTP_INSTRUMENTATION_OPTIONS,
+  'logLevel',
+  'logSerializers',
+] as const;
+
+/** Every key of {@link FastifyGenReqIdOptions}: `fastifyGenReqId` refuses any other. */
+const FASTIFY_GEN_REQ_ID_OPTIONS = ['header', 'telemetry'] as const;
 
 const kRequestId = Symbol('telltale.fastify.request-id');
 type RawWithId = IncomingMessage & { [kRequestId]?: string };
@@ -52,8 +68,8 @@ export interface FastifyGenReqIdOptions {
  * UUID by default). Pass it as Fastify's `genReqId`; the plugin then echoes the same id instead of
  * resolving the header again.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` when `header` is not a header name or `telemetry` is
- * not a telemetry.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `options` is not an object or has a key other
+ * than `header` and `telemetry`, `header` is not a header name or `telemetry` is not a telemetry.
  * @example
  * ```ts
  * const app = Fastify({ genReqId: fastifyGenReqId({ telemetry }) });
@@ -69,6 +85,7 @@ export function fastifyGenReqId(
       `fastifyGenReqId: options must be an object such as { header, telemetry }, got ${String(options)}`,
     );
   }
+  checkOptionKeys('fastifyGenReqId', options, FASTIFY_GEN_REQ_ID_OPTIONS);
   const resolve = requestIdResolver('fastifyGenReqId', 'header', options.header, options.telemetry);
   return (req) => {
     // The same header source every adapter reads through.
@@ -108,10 +125,12 @@ function trackMalformedPaths(node: NodeInstrumentation, fastify: FastifyInstance
  * paths (see {@link trackMalformedPaths}). A wrong value is still reported.
  */
 function withoutRejecting(options: TelltaleFastifyOptions): TelltaleFastifyOptions {
-  if (options === null || typeof options !== 'object') return options; // the core reports it
   const reject: unknown = options.rejectMalformedPaths;
   if (reject !== undefined && typeof reject !== 'boolean') {
-    fail('TT_INVALID_OPTION', `rejectMalformedPaths must be true or false, got ${String(reject)}`);
+    fail(
+      'TT_INVALID_OPTION',
+      `telltaleFastify: rejectMalformedPaths must be true or false, got ${String(reject)}`,
+    );
   }
   return { ...options, rejectMalformedPaths: false };
 }
@@ -158,7 +177,9 @@ function register(node: NodeInstrumentation, fastify: FastifyInstance): void {
  * `fastify-plugin` sets), so it sees every route of the instance it is registered on. It does not
  * touch Fastify's logger: see {@link fastifyGenReqId} to make Fastify's `reqId` the same id.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` for a bad option (validated when registered).
+ * @throws TelltaleError `TT_INVALID_OPTION` for options that are not an object, an unknown option
+ * (Fastify's own `logLevel` and `logSerializers` are known) or a bad one (validated when
+ * registered).
  * @example
  * ```ts
  * import { telltaleFastify } from 'telltale/fastify';
@@ -170,7 +191,14 @@ export const telltaleFastify: TelltaleFastifyPlugin = Object.assign(
     fastify: FastifyInstance,
     options: TelltaleFastifyOptions,
   ): Promise<void> {
-    register(createNodeInstrumentation(withoutRejecting(options)), fastify);
+    const where = 'telltaleFastify';
+    checkOptionsObject(where, options, HTTP_OPTIONS_EXAMPLE);
+    checkOptionKeys(
+      where,
+      options as TelltaleFastifyOptions & RegisterOptions,
+      TELLTALE_FASTIFY_OPTIONS,
+    );
+    register(bindNode(httpInstrumentation(where, withoutRejecting(options))), fastify);
   },
   {
     [Symbol.for('skip-override')]: true,

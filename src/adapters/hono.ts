@@ -12,7 +12,7 @@ import {
   targetOf,
 } from '../instrument/index.js';
 import { fail } from '../internal/errors.js';
-import { createNodeInstrumentation, trackerOfRequest } from './node.js';
+import { adapterInstrumentation, trackerOfRequest } from './node.js';
 
 /** Options of {@link telltaleHono}: the shared HTTP options. */
 export type TelltaleHonoOptions = HttpInstrumentationOptions;
@@ -92,7 +92,8 @@ function malformedPathResponse(): Response {
  * sizes cover the whole response; on other runtimes it measures until the handler returned its
  * `Response`, and sizes come from `Content-Length`.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` for a bad option (validated once, here).
+ * @throws TelltaleError `TT_INVALID_OPTION` for options that are not an object, an unknown option
+ * or a bad one (validated once, here).
  * @example
  * ```ts
  * import { telltaleHono } from 'telltale/hono';
@@ -100,7 +101,7 @@ function malformedPathResponse(): Response {
  * ```
  */
 export function telltaleHono(options: TelltaleHonoOptions = {}): TelltaleHonoMiddleware {
-  const node = createNodeInstrumentation(options);
+  const node = adapterInstrumentation('telltaleHono', options);
   const instr = node.instrumentation;
   const contextual = instr.contextual;
   // One async function per request (Hono's compose awaits it): no second async frame.
@@ -263,7 +264,8 @@ function withHeader(res: Response, name: string, value: string): Response {
  * with `app.onError` before or after). On `@hono/node-server` the node:http response's close ends
  * the request (bytes written, client aborts); elsewhere the returned `Response` does.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` when `app` is not a Hono app, or for a bad option.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `app` is not a Hono app, or for an unknown or bad
+ * option.
  * @example
  * ```ts
  * import { serve } from '@hono/node-server';
@@ -283,7 +285,7 @@ export function instrumentHono(
   ) {
     fail('TT_INVALID_OPTION', 'instrumentHono needs a Hono app (new Hono()), with its router');
   }
-  const node = createNodeInstrumentation(options);
+  const node = adapterInstrumentation('instrumentHono', options);
   const instr = node.instrumentation;
   const observer = observe(app);
   const contextual = instr.contextual;

@@ -1,9 +1,15 @@
 // telltale/node-http: instruments a plain node:http request listener; the app names the matched route with setRoute().
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  HTTP_INSTRUMENTATION_OPTIONS,
+  HTTP_OPTIONS_EXAMPLE,
+  httpInstrumentation,
+} from '../instrument/core.js';
 import type { HttpInstrumentation, HttpInstrumentationOptions } from '../instrument/index.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
-import { createNodeInstrumentation, trackerOfRequest } from './node.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
+import { bindNode, trackerOfRequest } from './node.js';
 
 export {
   answerMalformedPath,
@@ -25,6 +31,9 @@ export interface NodeHttpOptions extends HttpInstrumentationOptions {
    */
   readonly logger?: Pick<MinimalLogger, 'error'>;
 }
+
+/** Every key of {@link NodeHttpOptions}: `instrumentHandler` refuses any other. */
+const NODE_HTTP_OPTIONS = [...HTTP_INSTRUMENTATION_OPTIONS, 'logger'] as const;
 
 /** An instrumented listener; `instrumentation` exposes the metrics for tests and dashboards. */
 export interface InstrumentedHandler {
@@ -109,7 +118,8 @@ function invoke(
  *
  * The route label comes from {@link setRoute}; without it a request is recorded as unmatched.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` for a bad option (validated once, here).
+ * @throws TelltaleError `TT_INVALID_OPTION` for options that are not an object, an unknown option
+ * or a bad one (validated once, here).
  * @example
  * ```ts
  * import { instrumentHandler, setRoute } from 'telltale/node-http';
@@ -120,7 +130,10 @@ export function instrumentHandler(
   handler: NodeHandler,
   options: NodeHttpOptions = {},
 ): InstrumentedHandler {
-  const node = createNodeInstrumentation(options);
+  const where = 'instrumentHandler';
+  checkOptionsObject(where, options, HTTP_OPTIONS_EXAMPLE);
+  checkOptionKeys(where, options, NODE_HTTP_OPTIONS);
+  const node = bindNode(httpInstrumentation(where, options));
   const logger = options.logger ?? defaultLogger;
   const listener = node.wrap((req, res) => invoke(handler, req, res, logger));
   return Object.assign(listener, { instrumentation: node.instrumentation });

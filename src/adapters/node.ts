@@ -2,7 +2,12 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { attachTracker, endOnClose, trackerOn } from '../instrument/completion.js';
-import { createHttpInstrumentation, warnRecordError } from '../instrument/core.js';
+import {
+  HTTP_INSTRUMENTATION_OPTIONS,
+  HTTP_OPTIONS_EXAMPLE,
+  httpInstrumentation,
+  warnRecordError,
+} from '../instrument/core.js';
 import {
   CLIENT_CLOSED_STATUS,
   contentLength,
@@ -16,6 +21,7 @@ import {
   recordHeaders,
 } from '../instrument/index.js';
 import { RequestTracker as Tracker } from '../instrument/request.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
 
 // Read-only fields of node:http's response. `finished` is what the `writableEnded` getter returns
 // (node:http sets it in `end()`). It is read as a field because a framework that swaps the response's
@@ -194,8 +200,8 @@ function finishFromResponse(t: RequestTracker, response: unknown, aborted: boole
  * and the per-request entry points the node adapters share. For another node:http framework,
  * wrap its synchronous part with `serve`, or its whole listener with `wrap`.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` for a bad option; the registry's codes for bad metric
- * options.
+ * @throws TelltaleError `TT_INVALID_OPTION` for options that are not an object, an unknown
+ * option or a bad one; the registry's codes for bad metric options.
  * @example
  * ```ts
  * const node = createNodeInstrumentation({ registry });
@@ -205,7 +211,29 @@ function finishFromResponse(t: RequestTracker, response: unknown, aborted: boole
 export function createNodeInstrumentation(
   options: HttpInstrumentationOptions = {},
 ): NodeInstrumentation {
-  const instr = createHttpInstrumentation(options);
+  return adapterInstrumentation('createNodeInstrumentation', options);
+}
+
+/**
+ * @internal The node:http instrumentation of an adapter whose options are exactly
+ * {@link HttpInstrumentationOptions} (`createNodeInstrumentation`, Express, Hono): the options
+ * object and its keys are checked here, errors name `where`.
+ */
+export function adapterInstrumentation(
+  where: string,
+  options: HttpInstrumentationOptions,
+): NodeInstrumentation {
+  checkOptionsObject(where, options, HTTP_OPTIONS_EXAMPLE);
+  checkOptionKeys(where, options, HTTP_INSTRUMENTATION_OPTIONS);
+  return bindNode(httpInstrumentation(where, options));
+}
+
+/**
+ * @internal Binds an instrumentation to node:http, for the adapters whose options have keys of
+ * their own (`instrumentHandler`'s `logger`, Fastify's register options): they check the keys,
+ * then build `instr` with `httpInstrumentation`.
+ */
+export function bindNode(instr: HttpInstrumentation): NodeInstrumentation {
   const contextual = instr.contextual;
   const header = instr.requestIdHeader;
 

@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { fail, TelltaleError } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import type { HealthCheck } from './check.js';
 
 /** Options every built-in check accepts, passed through to its {@link HealthCheck}. */
@@ -15,6 +16,23 @@ export interface BuiltinCheckOptions {
   /** Default `true` (see {@link HealthCheck.critical}). */
   readonly critical?: boolean | undefined;
 }
+
+/** The keys of {@link BuiltinCheckOptions}, which every built-in check takes. */
+const BUILTIN_CHECK_OPTIONS = ['name', 'timeoutMs', 'cacheMs', 'critical'] as const;
+
+/** Every key of {@link EventLoopCheckOptions}: `eventLoopCheck` refuses any other. */
+const EVENT_LOOP_CHECK_OPTIONS = [...BUILTIN_CHECK_OPTIONS, 'maxLagMs', 'resolutionMs'] as const;
+
+/** Every key of {@link RedisCheckOptions}: `redisCheck` refuses any other. */
+const REDIS_CHECK_OPTIONS = [...BUILTIN_CHECK_OPTIONS, 'client'] as const;
+
+/** Every key of {@link HeartbeatCheckOptions}: `heartbeatCheck` refuses any other. */
+const HEARTBEAT_CHECK_OPTIONS = [
+  ...BUILTIN_CHECK_OPTIONS,
+  'maxAgeSeconds',
+  'lastSuccess',
+  'now',
+] as const;
 
 function common(o: BuiltinCheckOptions, name: string): Omit<HealthCheck, 'check'> {
   return {
@@ -60,8 +78,8 @@ export interface EventLoopCheckOptions extends BuiltinCheckOptions {
  * Name `event_loop` by default. Use it in readiness: a process whose loop stalls for seconds
  * should get no traffic, but need not be restarted.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object, or `maxLagMs` or
- *   `resolutionMs` is not > 0.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object, has a key it does
+ *   not know, or `maxLagMs` or `resolutionMs` is not > 0.
  * @example
  * ```ts
  * const health = createHealth({ checks: [eventLoopCheck({ maxLagMs: 500 })] });
@@ -69,6 +87,7 @@ export interface EventLoopCheckOptions extends BuiltinCheckOptions {
  */
 export function eventLoopCheck(options: EventLoopCheckOptions = {}): HealthCheck {
   checkObject('eventLoopCheck', options, '{ maxLagMs: 500 }');
+  checkOptionKeys('eventLoopCheck', options, EVENT_LOOP_CHECK_OPTIONS);
   const maxLagMs = positive('eventLoopCheck: maxLagMs', options.maxLagMs ?? 1000);
   const resolution = Math.max(
     1,
@@ -149,8 +168,8 @@ function redisStatus(client: object): string | undefined {
  *
  * Name `redis` by default; give each client its own name when you check several.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object or its `client` has
- *   no `ping` method.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object (the client itself
+ *   included), has a key it does not know, or its `client` has no `ping` method.
  * @example
  * ```ts
  * const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
@@ -159,8 +178,13 @@ function redisStatus(client: object): string | undefined {
  */
 export function redisCheck(options: RedisCheckOptions): HealthCheck {
   checkObject('redisCheck', options, '{ client: redis }');
+  // The client itself passed as the options (the positional form of before issue 12) is told so,
+  // rather than refused for its own keys.
+  const positional = typeof (options as { ping?: unknown }).ping === 'function';
+  if (!positional) checkOptionKeys('redisCheck', options, REDIS_CHECK_OPTIONS);
   const { client } = options;
   if (
+    positional ||
     typeof client !== 'object' ||
     client === null ||
     typeof (client as { ping?: unknown }).ping !== 'function'
@@ -228,8 +252,8 @@ export interface HeartbeatCheckOptions extends BuiltinCheckOptions {
  * readiness turns 503 while the service has lost touch with whatever it reports to. A failing
  * run throws `TT_HEARTBEAT_STALE`.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object, `maxAgeSeconds` is
- *   not > 0 or `lastSuccess` is not a function.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object, has a key it does
+ *   not know, `maxAgeSeconds` is not > 0 or `lastSuccess` is not a function.
  * @example
  * ```ts
  * let last: number | undefined;               // set to Date.now() after each successful heartbeat
@@ -238,6 +262,7 @@ export interface HeartbeatCheckOptions extends BuiltinCheckOptions {
  */
 export function heartbeatCheck(options: HeartbeatCheckOptions): HealthCheck {
   checkObject('heartbeatCheck', options, "{ name: 'heartbeat', maxAgeSeconds: 30, lastSuccess }");
+  checkOptionKeys('heartbeatCheck', options, HEARTBEAT_CHECK_OPTIONS);
   const maxAgeMs = positive('heartbeatCheck: maxAgeSeconds', options.maxAgeSeconds) * 1000;
   const { lastSuccess } = options;
   if (typeof lastSuccess !== 'function') {

@@ -6,6 +6,7 @@ import { targetOf } from '../instrument/request.js';
 import { type Clock, clockOption, monotonicClock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import type { Gauge, GaugeHandle, Registry, StateSet } from '../metrics/index.js';
 import { defaultRegistry } from '../metrics/registry.js';
 import { type CheckResult, CheckRunner, type CheckStatus, type HealthCheck } from './check.js';
@@ -218,7 +219,18 @@ const DEFAULT_PATHS: Readonly<Record<ProbeKind, ProbePath>> = {
   startup: '/health/startup',
 };
 
-const KINDS: readonly ProbeKind[] = ['live', 'ready', 'health', 'startup'];
+const KINDS = ['live', 'ready', 'health', 'startup'] as const satisfies readonly ProbeKind[];
+
+/** Every key of {@link HealthOptions}: `createHealth` refuses any other. */
+const HEALTH_OPTIONS = [
+  'version',
+  'checks',
+  'paths',
+  'registry',
+  'metrics',
+  'clock',
+  'logger',
+] as const;
 const MAX_NAME_LENGTH = 64;
 const DEFAULT_TIMEOUT_MS = 1000;
 
@@ -226,6 +238,7 @@ function resolvePaths(paths: HealthPaths | undefined): Record<ProbeKind, string 
   if (paths !== undefined && (typeof paths !== 'object' || paths === null)) {
     fail('TT_INVALID_OPTION', 'createHealth: paths must be an object such as { ready: "/readyz" }');
   }
+  if (paths !== undefined) checkOptionKeys('createHealth', paths, KINDS, 'paths.');
   const out = {} as Record<ProbeKind, string | undefined>;
   const seen = new Map<string, ProbeKind>();
   for (const kind of KINDS) {
@@ -413,7 +426,8 @@ function answerResponse(method: string, a: ProbeAnswer): Response {
  * critical check passed, else 503. Liveness answers 200 whenever it can answer at all: it never
  * depends on a dependency. Startup answers 503 until `setReady()` was first called, then 200.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when an option is invalid: a path without a leading
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when an option is invalid or unknown (in `paths`
+ *   too): a path without a leading
  *   `/`, two probes on one path, a check that is not a function, a timeout <= 0, a negative cache
  *   interval, a duplicate check name, or a registry without `gauge`/`stateSet`. Also whatever the
  *   registry throws when a health metric name is already registered with another spec.
@@ -431,6 +445,7 @@ export function createHealth(options: HealthOptions = {}): Health {
       "createHealth: options must be an object, such as { version: '1.4.0' }",
     );
   }
+  checkOptionKeys('createHealth', options, HEALTH_OPTIONS);
   const version = options.version ?? 'unknown';
   if (typeof version !== 'string') {
     fail('TT_INVALID_OPTION', `createHealth: version must be a string, got ${String(version)}`);

@@ -1,6 +1,7 @@
 // The transport-neutral HTTP request lifecycle: start (ignore list, malformed paths, in-flight, full-mode context), run, and finish (metrics, span, access log). node:http, fetch, Express, Fastify and Hono all feed it; it imports no transport.
 
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
 import type { Registry } from '../metrics/registry.js';
 import { type Telemetry, telemetryOption } from '../trace/telemetry.js';
 import {
@@ -12,7 +13,12 @@ import {
 import { contentLength, type HeaderSource } from './headers.js';
 import { compileIgnore, type IgnoreMatcher, type IgnoreOption, pathOf } from './ignore.js';
 import { isMalformedPath } from './malformed.js';
-import { type HttpMetrics, type HttpMetricsOptions, httpMetrics } from './metrics.js';
+import {
+  HTTP_METRICS_OPTIONS,
+  type HttpMetrics,
+  type HttpMetricsOptions,
+  httpMetrics,
+} from './metrics.js';
 import { type RequestOwner, RequestTracker } from './request.js';
 
 /** The `route` label of requests no route matched. */
@@ -67,6 +73,25 @@ export interface HttpInstrumentationOptions extends HttpMetricsOptions {
   /** Write one access-log line per finished request (full mode). Default off. */
   readonly accessLog?: boolean | AccessLogOptions;
 }
+
+/**
+ * Every key of {@link HttpInstrumentationOptions}: `createHttpInstrumentation` and every adapter
+ * whose options are these (`createNodeInstrumentation`, Express, Hono) refuse any other.
+ */
+export const HTTP_INSTRUMENTATION_OPTIONS = [
+  ...HTTP_METRICS_OPTIONS,
+  'telemetry',
+  'metrics',
+  'unmatchedRoute',
+  'ignore',
+  'rejectMalformedPaths',
+  'requestId',
+  'tracing',
+  'accessLog',
+] as const;
+
+/** What the message of an options argument that is not an object shows as a valid one. */
+export const HTTP_OPTIONS_EXAMPLE = '{ registry, requestId: true }';
 
 /**
  * The shared request lifecycle every adapter drives, whatever the transport: {@link start} when a
@@ -169,7 +194,8 @@ export function warnRecordError(err: unknown): void {
  *
  * Options are validated here, once.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` for a bad option; the registry's codes for bad metric
+ * @throws TelltaleError `TT_INVALID_OPTION` for options that are not an object, an unknown option
+ * (here or in `requestId` and `accessLog`) or a bad one; the registry's codes for bad metric
  * options.
  * @example
  * ```ts
@@ -183,25 +209,33 @@ export function warnRecordError(err: unknown): void {
 export function createHttpInstrumentation(
   options: HttpInstrumentationOptions = {},
 ): HttpInstrumentation {
-  if (options === null || typeof options !== 'object') {
-    fail(
-      'TT_INVALID_OPTION',
-      `HTTP instrumentation options must be an object, got ${String(options)}`,
-    );
-  }
+  const where = 'createHttpInstrumentation';
+  checkOptionsObject(where, options, HTTP_OPTIONS_EXAMPLE);
+  checkOptionKeys(where, options, HTTP_INSTRUMENTATION_OPTIONS);
+  return httpInstrumentation(where, options);
+}
+
+/**
+ * @internal {@link createHttpInstrumentation} for options that factory `where` (an adapter) has
+ * checked already, the object and its keys: `where` names it in errors.
+ */
+export function httpInstrumentation(
+  where: string,
+  options: HttpInstrumentationOptions,
+): HttpInstrumentation {
   const unmatchedRoute = options.unmatchedRoute ?? DEFAULT_UNMATCHED_ROUTE;
   if (typeof unmatchedRoute !== 'string' || unmatchedRoute === '') {
     fail(
       'TT_INVALID_OPTION',
-      `unmatchedRoute must be a non-empty string, got ${String(unmatchedRoute)}`,
+      `${where}: unmatchedRoute must be a non-empty string, got ${String(unmatchedRoute)}`,
     );
   }
-  const telemetry = telemetryOption('HTTP instrumentation', options.telemetry);
+  const telemetry = telemetryOption(where, options.telemetry);
   const metrics =
     options.metrics === false
       ? undefined
       : httpMetrics(
-          'HTTP instrumentation',
+          where,
           options.registry === undefined ? telemetry.registry : options.registry,
           options,
         );
@@ -210,10 +244,10 @@ export function createHttpInstrumentation(
   if (typeof rejectMalformed !== 'boolean') {
     fail(
       'TT_INVALID_OPTION',
-      `rejectMalformedPaths must be true or false, got ${String(rejectMalformed)}`,
+      `${where}: rejectMalformedPaths must be true or false, got ${String(rejectMalformed)}`,
     );
   }
-  const full: FullMode | undefined = createFullMode(options, telemetry);
+  const full: FullMode | undefined = createFullMode(where, options, telemetry);
   const inFlight = metrics?.inFlightHandle;
   const contextual = full?.contextual ?? false;
 

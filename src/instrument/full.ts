@@ -4,6 +4,7 @@ import type { RequestContext } from '../context/context.js';
 import { runWithContext } from '../context/index.js';
 import { fail } from '../internal/errors.js';
 import type { LogMethod } from '../internal/logger.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { createLogger } from '../log/index.js';
 import type { Span } from '../trace/index.js';
 import { requestContextIn, requestSpanIn } from '../trace/span.js';
@@ -17,6 +18,9 @@ export interface RequestIdOptions {
   /** The header read from the request and echoed on the response. Default `'x-request-id'`. */
   readonly header?: string;
 }
+
+/** Every key of {@link RequestIdOptions}. */
+const REQUEST_ID_OPTIONS = ['header'] as const;
 
 /** The levels an access-log line can be written at. */
 export type AccessLogLevel = 'debug' | 'info' | 'warn';
@@ -36,6 +40,9 @@ export interface AccessLogOptions {
   /** The message of each line. Default `'request finished'`. */
   readonly message?: string;
 }
+
+/** Every key of {@link AccessLogOptions}. */
+const ACCESS_LOG_OPTIONS = ['logger', 'level', 'message'] as const;
 
 /** The fields of one access-log line (tower-http's `on_response`, with the route and ids). */
 export type AccessLogFields = {
@@ -87,9 +94,10 @@ function messageOf(err: unknown): string {
 
 /**
  * @internal Builds the full-mode half, or `undefined` when no full-mode option is on. Request ids,
- * contexts and spans come from `telemetry`.
+ * contexts and spans come from `telemetry`; `where` names the factory in errors.
  */
 export function createFullMode(
+  where: string,
   options: {
     readonly requestId?: boolean | RequestIdOptions;
     readonly tracing?: boolean;
@@ -101,12 +109,19 @@ export function createFullMode(
   const tracing = options.tracing === true;
   const al = options.accessLog;
   if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
-    fail('TT_INVALID_OPTION', `tracing must be a boolean, got ${typeof options.tracing}`);
+    fail('TT_INVALID_OPTION', `${where}: tracing must be a boolean, got ${typeof options.tracing}`);
+  }
+  // The nested objects are this factory's: their keys are checked here, even when they are off.
+  if (typeof rid === 'object' && rid !== null) {
+    checkOptionKeys(where, rid, REQUEST_ID_OPTIONS, 'requestId.');
+  }
+  if (typeof al === 'object' && al !== null) {
+    checkOptionKeys(where, al, ACCESS_LOG_OPTIONS, 'accessLog.');
   }
   if (!rid && !tracing && !al) return undefined;
   const resolveId: RequestIdResolver | undefined = rid
     ? requestIdResolver(
-        'HTTP instrumentation',
+        where,
         'requestId.header',
         typeof rid === 'object' ? rid.header : undefined,
         telemetry,
@@ -118,7 +133,7 @@ export function createFullMode(
   if (level !== 'debug' && level !== 'info' && level !== 'warn') {
     fail(
       'TT_INVALID_OPTION',
-      `accessLog.level must be 'debug', 'info' or 'warn', got ${String(level)}`,
+      `${where}: accessLog.level must be 'debug', 'info' or 'warn', got ${String(level)}`,
     );
   }
   const message = log?.message ?? 'request finished';
@@ -129,7 +144,7 @@ export function createFullMode(
       (telemetry.logger as AccessLogger | undefined) ??
       createLogger({ name: 'http' });
     if (typeof logger[level] !== 'function') {
-      fail('TT_INVALID_OPTION', `accessLog.logger has no "${level}" method`);
+      fail('TT_INVALID_OPTION', `${where}: accessLog.logger has no "${level}" method`);
     }
   }
   const contextual = Boolean(rid) || tracing;

@@ -1,7 +1,7 @@
 // The HTTP server metrics: registration with a configurable prefix and buckets, and a bound-handle cache so recording a request is a Map lookup.
 
 import { fail } from '../internal/errors.js';
-import { checkOptionsObject } from '../internal/option-keys.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
 import { BucketPresets } from '../metrics/buckets.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import type {
@@ -42,6 +42,16 @@ export interface HttpMetricsOptions {
    */
   readonly maxCachedRoutes?: number;
 }
+
+/** Every key of {@link HttpMetricsOptions}: `createHttpMetrics` refuses any other. */
+export const HTTP_METRICS_OPTIONS = [
+  'registry',
+  'prefix',
+  'durationBuckets',
+  'sizeBuckets',
+  'maxSeries',
+  'maxCachedRoutes',
+] as const;
 
 /** The `(method, route)` series of one route, with its per-status counters. */
 interface RouteSeries {
@@ -105,8 +115,8 @@ const LABELS2 = ['method', 'route'] as const;
  * Registry default: `defaultRegistry()` (docs/telemetry.md, "An omitted registry").
  *
  * @throws TelltaleError `TT_INVALID_OPTION` when `options` is not an object (the registry of
- * before issue 12, `createHttpMetrics(registry)`, included: pass `{ registry }`), for a bad
- * `registry`, `prefix` or `maxCachedRoutes`; the registry's codes for a bad prefix
+ * before issue 12, `createHttpMetrics(registry)`, included: pass `{ registry }`), for an unknown
+ * option, and for a bad `registry`, `prefix` or `maxCachedRoutes`; the registry's codes for a bad prefix
  * (`TT_INVALID_METRIC_NAME`), bad buckets (`TT_INVALID_BUCKETS`) or a conflicting registration
  * (`TT_CONFLICTING_REGISTRATION`).
  * @example
@@ -126,6 +136,7 @@ export function createHttpMetrics(options: HttpMetricsOptions = {}): HttpMetrics
       `${where}: takes one options object; pass the registry as ${where}({ registry, ...options })`,
     );
   }
+  checkOptionKeys(where, options, HTTP_METRICS_OPTIONS);
   const registry = options.registry === undefined ? defaultRegistry() : options.registry;
   return httpMetrics(where, registry, options);
 }

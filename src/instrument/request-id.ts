@@ -1,7 +1,7 @@
 // Request id resolution for the HTTP adapters: a configurable header name over telltale/trace's resolveRequestId rules.
 
 import { fail } from '../internal/errors.js';
-import { checkOptionsObject } from '../internal/option-keys.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
 import { REQUEST_ID_HEADER } from '../trace/request-id.js';
 import { type Telemetry, telemetryOption } from '../trace/telemetry.js';
 
@@ -28,6 +28,9 @@ export interface RequestIdResolverOptions {
   readonly telemetry?: Telemetry | undefined;
 }
 
+/** Every key of {@link RequestIdResolverOptions}: `createRequestIdResolver` refuses any other. */
+const REQUEST_ID_RESOLVER_OPTIONS = ['header', 'telemetry'] as const;
+
 /**
  * Builds the resolver for one header name, with the telemetry's request-id rules
  * (`telemetry.resolveRequestId`): an incoming id is kept when it is 1–128 characters of
@@ -38,8 +41,9 @@ export interface RequestIdResolverOptions {
  * Defaults: `header: 'x-request-id'`, `telemetry: defaultTelemetry()`.
  *
  * @throws TelltaleError `TT_INVALID_OPTION` when `options` is not an object (the header string of
- * before issue 12, `createRequestIdResolver('x-id')`, included: pass `{ header }`), `header` is
- * not an HTTP header name, or `telemetry` is not a telemetry.
+ * before issue 12, `createRequestIdResolver('x-id')`, included: pass `{ header }`), has a key
+ * other than `header` and `telemetry`, `header` is not an HTTP header name, or `telemetry` is not
+ * a telemetry.
  * @example
  * ```ts
  * const resolve = createRequestIdResolver({ header: 'x-correlation-id', telemetry });
@@ -57,6 +61,7 @@ export function createRequestIdResolver(options: RequestIdResolverOptions = {}):
     );
   }
   checkOptionsObject(where, options, "{ header: 'x-request-id', telemetry }");
+  checkOptionKeys(where, options, REQUEST_ID_RESOLVER_OPTIONS);
   return requestIdResolver(where, 'header', options.header, options.telemetry);
 }
 

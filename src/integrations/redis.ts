@@ -1,6 +1,7 @@
 // telltale/redis: a command latency histogram and an error counter for one ioredis or node-redis client, applied explicitly by the user.
 
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { BucketPresets } from '../metrics/buckets.js';
 import type { LabelValue } from '../metrics/labels.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
@@ -70,6 +71,22 @@ export interface InstrumentRedisOptions {
   readonly labels?: Readonly<Record<string, LabelValue>>;
 }
 
+/** Every key of {@link InstrumentRedisOptions}: `instrumentRedis` refuses any other. */
+const INSTRUMENT_REDIS_OPTIONS = [
+  'registry',
+  'latency',
+  'errors',
+  'label',
+  'commands',
+  'labels',
+] as const;
+
+/** Every key of {@link RedisLatencyOptions}. */
+const REDIS_LATENCY_OPTIONS = ['name', 'help', 'buckets'] as const;
+
+/** Every key of {@link RedisErrorsOptions}. */
+const REDIS_ERRORS_OPTIONS = ['name', 'help'] as const;
+
 /** What {@link instrumentRedis} returns. */
 export interface RedisInstrumentation {
   /** How the client is observed: `'wrap'` (instance `sendCommand`) or `'tracing-channel'`. */
@@ -117,7 +134,7 @@ const ERROR_LABEL = 'error';
  *
  * @throws TelltaleError `TT_INVALID_OPTION` when the client is neither an ioredis nor a
  * node-redis client (a node-redis cluster is not supported: instrument it per node), or an
- * option is invalid; `TT_CONFLICTING_REGISTRATION` and the naming codes from the registry.
+ * option is invalid or unknown (in `latency` and `errors` too); `TT_CONFLICTING_REGISTRATION` and the naming codes from the registry.
  * @example
  * ```ts
  * const redis = new Redis(url);
@@ -196,10 +213,26 @@ interface Active {
 /** Live instrumentations by client instance. */
 const active = new WeakMap<object, Active[]>();
 
+/** Whether the nested option `name` is given; throws unless it is then an object. */
+function nestedObject(name: string, value: unknown): value is object {
+  if (value === undefined) return false;
+  if (typeof value !== 'object' || value === null) {
+    fail('TT_INVALID_OPTION', `instrumentRedis: ${name} must be an object such as { name }`);
+  }
+  return true;
+}
+
 /** Validates the options once and registers (or finds) the two metrics. */
 function resolveSpec(options: InstrumentRedisOptions): CommandTableOptions & { key: string } {
   if (typeof options !== 'object' || options === null) {
     fail('TT_INVALID_OPTION', 'instrumentRedis: options must be an object');
+  }
+  checkOptionKeys('instrumentRedis', options, INSTRUMENT_REDIS_OPTIONS);
+  if (nestedObject('latency', options.latency)) {
+    checkOptionKeys('instrumentRedis', options.latency, REDIS_LATENCY_OPTIONS, 'latency.');
+  }
+  if (nestedObject('errors', options.errors)) {
+    checkOptionKeys('instrumentRedis', options.errors, REDIS_ERRORS_OPTIONS, 'errors.');
   }
   const label = options.label ?? 'command';
   if (typeof label !== 'string' || label.length === 0) {

@@ -1,5 +1,6 @@
 // A tree of AbortSignals: cancelling a node cancels its descendants, never its ancestors (a parent/child cancellation token).
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 
 /**
  * One node of a cancellation tree: an `AbortSignal` plus the means to cancel it and to derive
@@ -66,11 +67,14 @@ export interface CancellationOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** Every key of {@link CancellationOptions}: `createCancellation` refuses any other. */
+const CANCELLATION_OPTIONS = ['name', 'signal'] as const;
+
 /**
  * Creates the root of a cancellation tree.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object, `name` is not a
- *   non-empty string or `signal` is not an `AbortSignal`.
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when `options` is not an object or has a key other
+ *   than `name` and `signal`, `name` is not a non-empty string or `signal` is not an `AbortSignal`.
  * @example
  * ```ts
  * const root = createCancellation({ name: 'service' });
@@ -85,6 +89,7 @@ export function createCancellation(options: CancellationOptions): Cancellation {
       `createCancellation: options must be an object, such as { name: 'service' }, got ${String(options)}`,
     );
   }
+  checkOptionKeys('createCancellation', options, CANCELLATION_OPTIONS);
   const { name, signal } = options;
   checkName(name);
   if (signal !== undefined && !(signal instanceof AbortSignal)) {

@@ -6,6 +6,7 @@ import { type CompletableResponse, trackUntilClose } from '../instrument/complet
 import { createRequestTracking, type RequestTracking } from '../instrument/request.js';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import { type Cancellation, createCancellation } from './cancellation.js';
@@ -117,6 +118,25 @@ export interface LifecycleOptions {
   readonly name?: string;
 }
 
+/** Every key of {@link LifecycleOptions}: `createLifecycle` refuses any other. */
+const LIFECYCLE_OPTIONS = [
+  'health',
+  'drainDelayMs',
+  'hookTimeoutMs',
+  'deadlineMs',
+  'keepAliveGraceMs',
+  'webSocketCloseTimeoutMs',
+  'signals',
+  'logger',
+  'exit',
+  'registry',
+  'metrics',
+  'name',
+] as const;
+
+/** Every key of {@link ShutdownHookOptions}: `onShutdown` refuses any other. */
+const SHUTDOWN_HOOK_OPTIONS = ['timeoutMs'] as const;
+
 /** A fetch handler (Bun, Deno, workers, Hono's `app.fetch`): a `Request` in, a `Response` out. */
 export type FetchHandler<A extends unknown[] = unknown[]> = (
   request: Request,
@@ -178,7 +198,8 @@ export interface Lifecycle {
    * Registers a shutdown hook. Hooks run one at a time in reverse order of registration, each
    * bounded by its timeout: a hook that throws or hangs is logged and the next one runs.
    *
-   * @throws {TelltaleError} `TT_INVALID_OPTION` on an empty or duplicate name, a non-function, a bad timeout.
+   * @throws {TelltaleError} `TT_INVALID_OPTION` on an empty or duplicate name, a non-function, a
+   *   bad timeout, options that are not an object or a key other than `timeoutMs`.
    */
   onShutdown(
     name: string,
@@ -270,7 +291,7 @@ const sleep = (ms: number): Promise<void> =>
  * `health.setStopped()` → `exit(0)`. If `deadlineMs` passes first: `exit(1)`. A second signal
  * during shutdown: `exit(130)` at once.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` on a bad option (negative delay, zero deadline,
+ * @throws {TelltaleError} `TT_INVALID_OPTION` on a bad or unknown option (negative delay, zero deadline,
  *   an unknown signal, a `health` without both methods, …).
  * @example
  * ```ts
@@ -284,6 +305,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
   if (typeof options !== 'object' || options === null) {
     fail('TT_INVALID_OPTION', 'createLifecycle: options must be an object');
   }
+  checkOptionKeys('createLifecycle', options, LIFECYCLE_OPTIONS);
   const health = options.health;
   if (
     health !== undefined &&
@@ -671,6 +693,8 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
       if (hooks.some((h) => h.name === name)) {
         fail('TT_INVALID_OPTION', `onShutdown: a hook named ${name} is already registered`);
       }
+      checkOptionsObject(`onShutdown(${name})`, hookOptions, '{ timeoutMs: 2000 }');
+      checkOptionKeys(`onShutdown(${name})`, hookOptions, SHUTDOWN_HOOK_OPTIONS);
       const timeoutMs = finiteAtLeast(
         `onShutdown(${name}): timeoutMs`,
         hookOptions.timeoutMs ?? hookTimeoutMs,

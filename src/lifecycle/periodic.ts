@@ -9,6 +9,7 @@ import {
 import { type Clock, clockOption, systemClock } from '../internal/clock.js';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import { type Cancellation, createCancellation } from './cancellation.js';
@@ -102,6 +103,31 @@ export type PeriodicTaskOptions = PeriodicTaskBaseOptions &
     | { readonly maxAttempts: number; readonly neverExit?: false }
   );
 
+/** Every key of {@link PeriodicTaskOptions} (both retry modes): `createPeriodicTask` refuses any other. */
+const PERIODIC_TASK_OPTIONS = [
+  'name',
+  'run',
+  'intervalMs',
+  'jitter',
+  'timeoutMs',
+  'retry',
+  'runOnStart',
+  'onNotFound',
+  'isNotFound',
+  'onGiveUp',
+  'signal',
+  'registry',
+  'metrics',
+  'logger',
+  'clock',
+  'random',
+  'neverExit',
+  'maxAttempts',
+] as const;
+
+/** Every key of {@link RetryOptions}. */
+const RETRY_OPTIONS = ['initialDelayMs', 'maxDelayMs', 'factor'] as const;
+
 /** How a task ended: stopped (by `stop()` or its signal), or gave up. */
 export type PeriodicTaskResult =
   | { outcome: 'stopped' }
@@ -167,8 +193,8 @@ function describe(err: unknown): string {
  *
  * Nothing runs until `start()`. Timers come from `clock`, so tests never sleep.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` on a bad option (non-positive interval, jitter
- *   outside [0, 1), `initialDelayMs > maxDelayMs`, both or neither of `neverExit`/`maxAttempts`, …).
+ * @throws {TelltaleError} `TT_INVALID_OPTION` on a bad option, or a key it (or `retry`) does not
+ *   know (non-positive interval, jitter outside [0, 1), `initialDelayMs > maxDelayMs`, both or neither of `neverExit`/`maxAttempts`, …).
  * @example
  * ```ts
  * const heartbeat = createPeriodicTask({
@@ -185,12 +211,22 @@ export function createPeriodicTask(options: PeriodicTaskOptions): PeriodicTask {
   if (typeof options !== 'object' || options === null) {
     fail('TT_INVALID_OPTION', 'createPeriodicTask: options must be an object');
   }
+  checkOptionKeys('createPeriodicTask', options, PERIODIC_TASK_OPTIONS);
   const name = nonEmpty('createPeriodicTask: name', options.name);
   const what = (o: string) => `createPeriodicTask(${name}): ${o}`;
   const run = fn(what('run'), options.run);
   const intervalMs = positive(what('intervalMs'), options.intervalMs);
   const jitter = jitterOption(what('jitter'), options.jitter ?? 0.1);
   const timeoutMs = positive(what('timeoutMs'), options.timeoutMs ?? intervalMs);
+  if (options.retry !== undefined) {
+    if (typeof options.retry !== 'object' || options.retry === null) {
+      fail(
+        'TT_INVALID_OPTION',
+        `${what('retry')} must be an object such as { initialDelayMs: 1000, maxDelayMs: 30000 }`,
+      );
+    }
+    checkOptionKeys(`createPeriodicTask(${name})`, options.retry, RETRY_OPTIONS, 'retry.');
+  }
   const retry = resolveBackoffPolicy((o) => what(`retry.${o}`), options.retry, DEFAULT_RETRY);
   const neverExit = options.neverExit === true;
   let maxAttempts = Number.POSITIVE_INFINITY;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { logContextFields } from '../context/context.js';
 import { fail, TelltaleError, type WarningCode } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import {
   checkContextProvider,
   contextMixin,
@@ -142,10 +143,24 @@ function formatFromEnv(env: Readonly<Record<string, string | undefined>>): {
 
 const HOST = hostname();
 
+/** Every key of {@link LoggerOptions}: `createLogger` refuses any other. */
+const LOGGER_OPTIONS = [
+  'name',
+  'level',
+  'format',
+  'env',
+  'destination',
+  'redact',
+  'base',
+  'context',
+  'mixin',
+] as const;
+
 function validate(options: LoggerOptions): void {
   if (typeof options !== 'object' || options === null) {
     fail('TT_INVALID_OPTION', 'createLogger options must be an object');
   }
+  checkOptionKeys('createLogger', options, LOGGER_OPTIONS);
   const { name, level, format, env, destination, base, mixin } = options;
   if (name !== undefined && (typeof name !== 'string' || !isValidLoggerName(name))) {
     fail(
@@ -189,8 +204,8 @@ function validate(options: LoggerOptions): void {
  * Invalid `LOG_LEVEL` directives and an unknown `LOG_FORMAT` never throw: each is
  * logged once as a warning (code `TT_INVALID_LOG_LEVEL` / `TT_INVALID_LOG_FORMAT`) and ignored.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` for an option of the wrong type or an invalid redact
- * path; `TT_MISSING_DEPENDENCY` for `format: 'pretty'` without pino-pretty installed (with
+ * @throws {TelltaleError} `TT_INVALID_OPTION` for an option of the wrong type, an invalid redact
+ * path or a key it (or `redact`) does not know; `TT_MISSING_DEPENDENCY` for `format: 'pretty'` without pino-pretty installed (with
  * `LOG_FORMAT=pretty` the logger warns, `TT_DEPENDENCY_FALLBACK`, and writes JSON instead).
  * @example
  * ```ts

@@ -1,5 +1,6 @@
 // Secret redaction for telltale's loggers: the default paths, and the option that extends or turns them off.
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 
 /** Field names that hold secrets, censored at the top level of a log line and one level deep. */
 export const SECRET_FIELD_NAMES: readonly string[] = Object.freeze([
@@ -69,6 +70,9 @@ export interface RedactOptions {
    */
   readonly defaults?: boolean;
 }
+
+/** Every key of {@link RedactOptions}. */
+const REDACT_OPTIONS = ['paths', 'fields', 'censor', 'remove', 'defaults'] as const;
 
 /** pino's `redact` option, as telltale builds it. */
 export interface PinoRedact {
@@ -153,6 +157,7 @@ export function resolveRedact(
     );
   }
   const o = option as RedactOptions;
+  checkOptionKeys('createLogger', o, REDACT_OPTIONS, 'redact.');
   const strings = (name: string, list: unknown): readonly string[] => {
     if (list === undefined) return [];
     if (!Array.isArray(list) || list.some((p) => typeof p !== 'string' || p === '')) {

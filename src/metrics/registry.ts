@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { fail, TelltaleError, warnOnce } from '../internal/errors.js';
 import { ExemplarSlot } from '../internal/exemplar-source.js';
 import type { MinimalLogger } from '../internal/logger.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { raceTimeout, TIMED_OUT } from '../internal/timeout.js';
 import '../internal/well-formed.js';
 import { DEFAULT_BUCKETS, validateBuckets } from './buckets.js';
@@ -91,6 +92,22 @@ export interface RegistryOptions extends BoundsOptions {
   /** Where collect failures are logged (`error`, once per metric). Default: a process warning. */
   readonly logger?: Pick<MinimalLogger, 'warn' | 'error'>;
 }
+
+/** Every key of {@link RegistryOptions}: `createRegistry` refuses any other. */
+const REGISTRY_OPTIONS = [
+  'maxSeries',
+  'maxLabelValueLength',
+  'onLongLabelValue',
+  'piiGuard',
+  'seriesTtlSeconds',
+  'prefix',
+  'defaultLabels',
+  'strict',
+  'collectTimeoutMs',
+  'gatherSliceMs',
+  'now',
+  'logger',
+] as const;
 
 /** Options every instrument takes. */
 export interface MetricOptions<N extends LabelNames> extends BoundsOptions {
@@ -317,6 +334,7 @@ class RegistryImpl implements Registry {
   constructor(options: RegistryOptions = {}) {
     if (typeof options !== 'object' || options === null)
       fail('TT_INVALID_OPTION', 'createRegistry: options must be an object');
+    checkOptionKeys('createRegistry', options, REGISTRY_OPTIONS);
     const prefix = options.prefix ?? '';
     if (
       typeof prefix !== 'string' ||
@@ -897,7 +915,7 @@ async function withTimeout(p: Promise<void>, ms: number, metric: string): Promis
  * const requests = registry.counter({ name: 'http_requests_total', help: 'HTTP requests.', labelNames: ['method', 'status'] });
  * requests.inc({ method: 'GET', status: '200' });
  * ```
- * @throws TelltaleError `TT_INVALID_OPTION` on a bad option.
+ * @throws TelltaleError `TT_INVALID_OPTION` on a bad option, or a key it does not know (with a did-you-mean).
  */
 export function createRegistry(options?: RegistryOptions): Registry {
   return new RegistryImpl(options);

@@ -1,6 +1,7 @@
 // Timing helpers: time(fn) with an outcome label, and an explicit wrapper that instruments an object's methods.
 
 import { type ErrorCode, fail } from '../internal/errors.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
 import type { LabelValue } from './labels.js';
 import type {
   Counter,
@@ -147,6 +148,19 @@ export interface InstrumentMethodsOptions<M extends string> {
   readonly classify?: (error: unknown) => string;
 }
 
+/** Every key of {@link InstrumentMethodsOptions}: `instrumentMethods` refuses any other. */
+const INSTRUMENT_METHODS_OPTIONS = [
+  'methods',
+  'duration',
+  'total',
+  'errors',
+  'methodLabel',
+  'methodValue',
+  'labels',
+  'outcomeLabel',
+  'classify',
+] as const;
+
 type Handles = {
   duration?: HistogramHandle | SummaryHandle;
   total?: CounterHandle;
@@ -159,6 +173,8 @@ type Handles = {
  * every method runs with `this` = target, so `#private` fields work). The target is not modified:
  * there is no monkeypatching. Label handles are resolved
  * once per method and outcome, so a call costs two clock reads and a few slab writes.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `target` or `options` is not an object, an
+ * option is unknown, `methods` is empty or names a non-method, or no metric is given.
  * @example
  * ```ts
  * const store = instrumentMethods(new RedisStore(), {
@@ -174,7 +190,9 @@ export function instrumentMethods<T extends object, M extends string & keyof T>(
 ): T {
   if (typeof target !== 'object' || target === null)
     fail('TT_INVALID_OPTION', 'instrumentMethods: target must be an object');
-  if (!Array.isArray(options?.methods) || options.methods.length === 0) {
+  checkOptionsObject('instrumentMethods', options, "{ methods: ['get'], duration }");
+  checkOptionKeys('instrumentMethods', options, INSTRUMENT_METHODS_OPTIONS);
+  if (!Array.isArray(options.methods) || options.methods.length === 0) {
     fail('TT_INVALID_OPTION', 'instrumentMethods: methods must list at least one method name');
   }
   if (

@@ -7,6 +7,7 @@ import {
   resolveBackoffPolicy,
 } from '../internal/backoff.js';
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 
 /**
  * Options of {@link createBackoff}. Every one is optional and validated at construction.
@@ -30,6 +31,9 @@ export interface BackoffOptions {
   /** The source of the jitter draws, in [0, 1). Default `Math.random`; tests pass a fixed one. */
   readonly random?: (() => number) | undefined;
 }
+
+/** Every key of {@link BackoffOptions}: `createBackoff` refuses any other. */
+const BACKOFF_OPTIONS = ['initialDelayMs', 'maxDelayMs', 'factor', 'jitter', 'random'] as const;
 
 /** A backoff policy from {@link createBackoff}: the resolved options, and the delay per failure. */
 export interface Backoff {
@@ -64,7 +68,7 @@ const DEFAULTS: BackoffPolicy = Object.freeze({
  *
  * Defaults: 1000 ms, doubling, capped at 30 s, ±10% jitter (the periodic tasks' defaults).
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` on an invalid option: a negative or non-finite
+ * @throws {TelltaleError} `TT_INVALID_OPTION` on an invalid or unknown option: a negative or non-finite
  *   delay, `initialDelayMs > maxDelayMs`, a factor below 1, a jitter outside [0, 1), a `random`
  *   that is not a function.
  * @example
@@ -84,6 +88,7 @@ export function createBackoff(options: BackoffOptions = {}): Backoff {
   if (typeof options !== 'object' || options === null) {
     fail('TT_INVALID_OPTION', 'createBackoff: options must be an object');
   }
+  checkOptionKeys('createBackoff', options, BACKOFF_OPTIONS);
   const policy = resolveBackoffPolicy((o) => `createBackoff: ${o}`, options, DEFAULTS);
   const jitter = jitterOption('createBackoff: jitter', options.jitter ?? 0.1);
   const random = options.random ?? Math.random;

@@ -18,6 +18,9 @@ export interface CollectorOptions {
   readonly prefix?: string;
 }
 
+/** The keys of {@link CollectorOptions}, which every collector takes. */
+export const COLLECTOR_OPTIONS = ['registry', 'prefix'] as const;
+
 /** A running collector. */
 export interface RuntimeCollector {
   /**

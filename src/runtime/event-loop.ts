@@ -2,7 +2,9 @@
 
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import {
+  COLLECTOR_OPTIONS,
   type CollectorOptions,
   checkOptions,
   OwnedFamilies,
@@ -18,6 +20,9 @@ export interface EventLoopMetricsOptions extends CollectorOptions {
    */
   readonly resolutionMs?: number;
 }
+
+/** Every key of {@link EventLoopMetricsOptions}: `startEventLoopMetrics` refuses any other. */
+export const EVENT_LOOP_METRICS_OPTIONS = [...COLLECTOR_OPTIONS, 'resolutionMs'] as const;
 
 /** One interval's statistics, in seconds (NaN when no sample was taken in the interval). */
 interface LagReading {
@@ -54,7 +59,7 @@ interface LagReading {
  * - **Empty interval.** When no tick completed since the previous gather (two gathers within one
  *   resolution, or a loop blocked for the whole interval), the lag gauges are NaN.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` on a bad option; `TT_CONFLICTING_REGISTRATION` when
+ * @throws TelltaleError `TT_INVALID_OPTION` on a bad or unknown option; `TT_CONFLICTING_REGISTRATION` when
  * one of its names is already registered.
  * @example
  * ```ts
@@ -65,6 +70,7 @@ interface LagReading {
 export function startEventLoopMetrics(options?: EventLoopMetricsOptions): RuntimeCollector {
   const where = 'startEventLoopMetrics';
   const { registry, prefix } = checkOptions(where, options);
+  checkOptionKeys(where, options ?? {}, EVENT_LOOP_METRICS_OPTIONS);
   const fam = new OwnedFamilies(registry, prefix, where);
   const resolutionMs = options?.resolutionMs ?? 10;
   if (!Number.isInteger(resolutionMs) || resolutionMs < 1) {

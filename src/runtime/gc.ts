@@ -1,9 +1,11 @@
 // Garbage-collection pauses by kind, observed through a PerformanceObserver on 'gc' entries.
 
 import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { validateBuckets } from '../metrics/buckets.js';
 import type { HistogramHandle } from '../metrics/index.js';
 import {
+  COLLECTOR_OPTIONS,
   type CollectorOptions,
   checkOptions,
   OwnedFamilies,
@@ -15,6 +17,9 @@ export interface GcMetricsOptions extends CollectorOptions {
   /** Histogram upper bounds, in seconds. Default {@link GC_DURATION_BUCKETS}. */
   readonly buckets?: readonly number[];
 }
+
+/** Every key of {@link GcMetricsOptions}: `startGcMetrics` refuses any other. */
+export const GC_METRICS_OPTIONS = [...COLLECTOR_OPTIONS, 'buckets'] as const;
 
 /**
  * Default GC duration buckets, in seconds: prom-client's bounds (1 ms, 10 ms, 100 ms, 1 s, 2 s,
@@ -41,7 +46,7 @@ const KINDS: readonly [number, GcKind][] = [
  * and `weakcb` (weak callbacks). All four series exist from the start (at zero). The observer is
  * disconnected by `stop()`.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` or `TT_INVALID_BUCKETS` on a bad option;
+ * @throws TelltaleError `TT_INVALID_OPTION` or `TT_INVALID_BUCKETS` on a bad or unknown option;
  * `TT_CONFLICTING_REGISTRATION` when the name is already registered.
  * @example
  * ```ts
@@ -52,6 +57,7 @@ const KINDS: readonly [number, GcKind][] = [
 export function startGcMetrics(options?: GcMetricsOptions): RuntimeCollector {
   const where = 'startGcMetrics';
   const { registry, prefix } = checkOptions(where, options);
+  checkOptionKeys(where, options ?? {}, GC_METRICS_OPTIONS);
   const fam = new OwnedFamilies(registry, prefix, where);
   const buckets = validateBuckets(
     fam.name('nodejs_gc_duration_seconds'),

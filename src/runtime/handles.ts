@@ -1,6 +1,8 @@
 // Active libuv handles and requests, and every active resource by type, from process.getActiveResourcesInfo().
 
+import { checkOptionKeys } from '../internal/option-keys.js';
 import {
+  COLLECTOR_OPTIONS,
   type CollectorOptions,
   checkOptions,
   OwnedFamilies,
@@ -10,6 +12,9 @@ import {
 
 /** Options of {@link startHandleMetrics}. */
 export interface HandleMetricsOptions extends CollectorOptions {}
+
+/** Every key of {@link HandleMetricsOptions}: `startHandleMetrics` refuses any other. */
+export const HANDLE_METRICS_OPTIONS = [...COLLECTOR_OPTIONS] as const;
 
 // Node's resource types form a small fixed set (a few dozen wrap classes); the cap bounds it anyway.
 const MAX_TYPES = 64;
@@ -50,7 +55,7 @@ interface Counts {
  * (`Timeout`, `Immediate`); those are in `nodejs_active_resources`. A type seen once stays, at 0
  * when none is active.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` on a bad option; `TT_CONFLICTING_REGISTRATION` when
+ * @throws TelltaleError `TT_INVALID_OPTION` on a bad or unknown option; `TT_CONFLICTING_REGISTRATION` when
  * one of its names is already registered.
  * @example
  * ```ts
@@ -61,6 +66,7 @@ interface Counts {
 export function startHandleMetrics(options?: HandleMetricsOptions): RuntimeCollector {
   const where = 'startHandleMetrics';
   const { registry, prefix } = checkOptions(where, options);
+  checkOptionKeys(where, options ?? {}, HANDLE_METRICS_OPTIONS);
   const fam = new OwnedFamilies(registry, prefix, where);
   fam.preflight(['nodejs_active_resources', 'nodejs_active_handles', 'nodejs_active_requests']);
 

@@ -1,7 +1,9 @@
 // V8 heap metrics: heap size and use, external memory, and size, use and room per heap space.
 
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import {
+  COLLECTOR_OPTIONS,
   type CollectorOptions,
   checkOptions,
   OwnedFamilies,
@@ -11,6 +13,9 @@ import {
 
 /** Options of {@link startHeapMetrics}. */
 export interface HeapMetricsOptions extends CollectorOptions {}
+
+/** Every key of {@link HeapMetricsOptions}: `startHeapMetrics` refuses any other. */
+export const HEAP_METRICS_OPTIONS = [...COLLECTOR_OPTIONS] as const;
 
 // V8 has about ten heap spaces (nine in Node 20); a cap keeps a future V8 from growing the label.
 const MAX_SPACES = 32;
@@ -24,7 +29,7 @@ const MAX_SPACES = 32;
  * prom-client does: `new`, `old`, `code`, `large_object`, …) `nodejs_heap_space_size_total_bytes`,
  * `nodejs_heap_space_size_used_bytes`, `nodejs_heap_space_size_available_bytes`.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` on a bad option; `TT_CONFLICTING_REGISTRATION` when
+ * @throws TelltaleError `TT_INVALID_OPTION` on a bad or unknown option; `TT_CONFLICTING_REGISTRATION` when
  * one of its names is already registered.
  * @example
  * ```ts
@@ -35,6 +40,7 @@ const MAX_SPACES = 32;
 export function startHeapMetrics(options?: HeapMetricsOptions): RuntimeCollector {
   const where = 'startHeapMetrics';
   const { registry, prefix } = checkOptions(where, options);
+  checkOptionKeys(where, options ?? {}, HEAP_METRICS_OPTIONS);
   const fam = new OwnedFamilies(registry, prefix, where);
   fam.preflight([
     'nodejs_heap_size_total_bytes',

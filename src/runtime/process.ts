@@ -4,8 +4,10 @@ import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import {
   advanceCounter,
+  COLLECTOR_OPTIONS,
   type CollectorOptions,
   checkFunction,
   checkOptions,
@@ -32,6 +34,9 @@ export interface ProcessMetricsOptions extends CollectorOptions {
   /** CPU time source, in µs. Default `process.cpuUsage`. Inject it in tests. */
   readonly cpuUsage?: () => CpuTimes;
 }
+
+/** Every key of {@link ProcessMetricsOptions}: `startProcessMetrics` refuses any other. */
+export const PROCESS_METRICS_OPTIONS = [...COLLECTOR_OPTIONS, 'procRoot', 'cpuUsage'] as const;
 
 // statfs(2) f_type of procfs. On procfs, listing /proc/self/fd opens one more descriptor (the
 // directory being listed), which shows up in its own listing; a plain directory does not.
@@ -105,7 +110,7 @@ export function statusKb(text: string, key: string): number | undefined {
  * `process_max_fds`. CPU usage over an interval is `rate(process_cpu_seconds_total[…])` in
  * PromQL (1 = one core busy).
  *
- * @throws TelltaleError `TT_INVALID_OPTION` on a bad option; `TT_CONFLICTING_REGISTRATION` when
+ * @throws TelltaleError `TT_INVALID_OPTION` on a bad or unknown option; `TT_CONFLICTING_REGISTRATION` when
  * one of its names is already registered (nothing is registered then).
  * @example
  * ```ts
@@ -117,6 +122,7 @@ export function statusKb(text: string, key: string): number | undefined {
 export function startProcessMetrics(options?: ProcessMetricsOptions): RuntimeCollector {
   const where = 'startProcessMetrics';
   const { registry, prefix } = checkOptions(where, options);
+  checkOptionKeys(where, options ?? {}, PROCESS_METRICS_OPTIONS);
   const o = options ?? {};
   checkFunction(where, 'cpuUsage', o.cpuUsage);
   if (o.procRoot !== undefined && (typeof o.procRoot !== 'string' || o.procRoot === '')) {

@@ -1,13 +1,26 @@
 // startRuntimeMetrics: every runtime collector at once, each switchable, one stop for all.
 
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import type { Registry } from '../metrics/index.js';
 import { type CollectorOptions, checkOptions, type RuntimeCollector } from './common.js';
-import { type EventLoopMetricsOptions, startEventLoopMetrics } from './event-loop.js';
-import { type GcMetricsOptions, startGcMetrics } from './gc.js';
-import { type HandleMetricsOptions, startHandleMetrics } from './handles.js';
-import { type HeapMetricsOptions, startHeapMetrics } from './heap.js';
-import { type ProcessMetricsOptions, startProcessMetrics } from './process.js';
+import {
+  EVENT_LOOP_METRICS_OPTIONS,
+  type EventLoopMetricsOptions,
+  startEventLoopMetrics,
+} from './event-loop.js';
+import { GC_METRICS_OPTIONS, type GcMetricsOptions, startGcMetrics } from './gc.js';
+import {
+  HANDLE_METRICS_OPTIONS,
+  type HandleMetricsOptions,
+  startHandleMetrics,
+} from './handles.js';
+import { HEAP_METRICS_OPTIONS, type HeapMetricsOptions, startHeapMetrics } from './heap.js';
+import {
+  PROCESS_METRICS_OPTIONS,
+  type ProcessMetricsOptions,
+  startProcessMetrics,
+} from './process.js';
 
 /** Options of {@link startRuntimeMetrics}. Each collector is on by default. */
 export interface RuntimeMetricsOptions {
@@ -36,13 +49,58 @@ export interface RuntimeMetrics extends RuntimeCollector {}
 
 type Start = (options: CollectorOptions) => RuntimeCollector;
 
-const COLLECTORS: readonly (readonly [keyof RuntimeMetricsOptions, Start])[] = [
-  ['process', startProcessMetrics],
-  ['heap', startHeapMetrics],
-  ['eventLoop', startEventLoopMetrics],
-  ['gc', startGcMetrics],
-  ['handles', startHandleMetrics],
-];
+const WHERE = 'startRuntimeMetrics';
+
+/** Every key of {@link RuntimeMetricsOptions}: `startRuntimeMetrics` refuses any other. */
+const RUNTIME_METRICS_OPTIONS = [
+  'registry',
+  'process',
+  'heap',
+  'eventLoop',
+  'gc',
+  'handles',
+  'prefix',
+] as const;
+
+/**
+ * Each collector: its option, its start, and the check of the keys of its options object (all
+ * of its own keys, `registry` included, which gets a message of its own after this).
+ */
+const COLLECTORS: readonly (readonly [keyof RuntimeMetricsOptions, Start, (o: object) => void])[] =
+  [
+    [
+      'process',
+      startProcessMetrics,
+      (o) =>
+        checkOptionKeys(WHERE, o as ProcessMetricsOptions, PROCESS_METRICS_OPTIONS, 'process.'),
+    ],
+    [
+      'heap',
+      startHeapMetrics,
+      (o) => checkOptionKeys(WHERE, o as HeapMetricsOptions, HEAP_METRICS_OPTIONS, 'heap.'),
+    ],
+    [
+      'eventLoop',
+      startEventLoopMetrics,
+      (o) =>
+        checkOptionKeys(
+          WHERE,
+          o as EventLoopMetricsOptions,
+          EVENT_LOOP_METRICS_OPTIONS,
+          'eventLoop.',
+        ),
+    ],
+    [
+      'gc',
+      startGcMetrics,
+      (o) => checkOptionKeys(WHERE, o as GcMetricsOptions, GC_METRICS_OPTIONS, 'gc.'),
+    ],
+    [
+      'handles',
+      startHandleMetrics,
+      (o) => checkOptionKeys(WHERE, o as HandleMetricsOptions, HANDLE_METRICS_OPTIONS, 'handles.'),
+    ],
+  ];
 
 /**
  * Starts the runtime collectors: process, heap, event loop, GC and handles, each on unless its
@@ -52,7 +110,7 @@ const COLLECTORS: readonly (readonly [keyof RuntimeMetricsOptions, Start])[] = [
  *
  * @returns `{ stop() }`, which stops every collector (observers disconnected, histogram disabled,
  * families unregistered). Idempotent.
- * @throws TelltaleError `TT_INVALID_OPTION` on a bad option (a collector's options naming a
+ * @throws TelltaleError `TT_INVALID_OPTION` on a bad or unknown option (a collector's options naming a
  * `registry` too); `TT_CONFLICTING_REGISTRATION` when a runtime metric is already registered on
  * the registry.
  * @example
@@ -65,14 +123,20 @@ const COLLECTORS: readonly (readonly [keyof RuntimeMetricsOptions, Start])[] = [
  * ```
  */
 export function startRuntimeMetrics(options?: RuntimeMetricsOptions): RuntimeMetrics {
-  const where = 'startRuntimeMetrics';
+  const where = WHERE;
   const { registry, prefix } = checkOptions(where, options);
-  const resolve = (name: string, v: unknown): CollectorOptions | undefined => {
+  checkOptionKeys(where, options ?? {}, RUNTIME_METRICS_OPTIONS);
+  const resolve = (
+    name: string,
+    v: unknown,
+    checkKeys: (o: object) => void,
+  ): CollectorOptions | undefined => {
     if (v === false) return undefined;
     if (v === undefined || v === true) return { registry, prefix };
     if (typeof v !== 'object' || v === null) {
       fail('TT_INVALID_OPTION', `${where}: ${name} must be a boolean or an options object`);
     }
+    checkKeys(v);
     if ((v as CollectorOptions).registry !== undefined) {
       fail(
         'TT_INVALID_OPTION',
@@ -83,7 +147,7 @@ export function startRuntimeMetrics(options?: RuntimeMetricsOptions): RuntimeMet
   };
   // Every option is checked before any collector starts.
   const chosen = COLLECTORS.map(
-    ([name, start]) => [start, resolve(name, options?.[name])] as const,
+    ([name, start, checkKeys]) => [start, resolve(name, options?.[name], checkKeys)] as const,
   );
   const started: RuntimeCollector[] = [];
   try {

@@ -1,6 +1,7 @@
 // Optional bearer or basic authentication for the metrics endpoint, compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 
 /**
  * Authentication for the metrics path: a bearer token (`Authorization: Bearer <token>`) or HTTP
@@ -16,6 +17,9 @@ import { fail } from '../internal/errors.js';
 export type MetricsAuth =
   | { readonly bearer: string }
   | { readonly basic: { readonly username: string; readonly password: string } };
+
+/** The keys of `auth.basic`. */
+const BASIC_AUTH_OPTIONS = ['username', 'password'] as const;
 
 /** A compiled check: `true` when the request's `Authorization` header is acceptable. */
 export interface AuthCheck {
@@ -40,12 +44,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Validates an `auth` option and compiles it into a check. Called once, at construction.
+ * Validates an `auth` option and compiles it into a check. Called once, at construction; `where`
+ * names the factory in an unknown-key error.
  *
  * @throws {TelltaleError} `TT_INVALID_OPTION` when the shape is wrong: not exactly one of
- *   `bearer` / `basic`, an empty token, an empty username or one containing `:`, an empty password.
+ *   `bearer` / `basic`, a key of `basic` other than `username` and `password`, an empty token, an empty username or one containing `:`, an empty password.
  */
-export function compileAuth(auth: unknown): AuthCheck {
+export function compileAuth(where: string, auth: unknown): AuthCheck {
   if (!isRecord(auth)) {
     fail(
       'TT_INVALID_OPTION',
@@ -79,6 +84,12 @@ export function compileAuth(auth: unknown): AuthCheck {
   if (!isRecord(basic)) {
     fail('TT_INVALID_OPTION', 'auth.basic must be { username, password }');
   }
+  checkOptionKeys(
+    where,
+    basic as Extract<MetricsAuth, { basic: unknown }>['basic'],
+    BASIC_AUTH_OPTIONS,
+    'auth.basic.',
+  );
   const { username, password } = basic;
   if (typeof username !== 'string' || username.length === 0 || username.includes(':')) {
     fail(

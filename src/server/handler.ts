@@ -15,6 +15,7 @@ import {
 } from '../exposition/index.js';
 import { fail } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { mergeFamilies } from '../metrics/merge.js';
 import type { Gatherer, MetricFamily } from '../metrics/model.js';
 import { ALL_SAMPLE_SUFFIXES, SAMPLE_SUFFIXES } from '../metrics/names.js';
@@ -80,6 +81,19 @@ export interface MetricsHandlerOptions {
    */
   readonly selfMetrics?: SelfMetricsRegistry | false | undefined;
 }
+
+/** Every key of {@link MetricsHandlerOptions}: `createMetricsHandler` refuses any other. */
+export const METRICS_HANDLER_OPTIONS = [
+  'registry',
+  'path',
+  'maxInFlight',
+  'scrapeTimeoutMs',
+  'auth',
+  'created',
+  'chunkSize',
+  'logger',
+  'selfMetrics',
+] as const;
 
 /** A node:http request listener serving metrics, with a live count of scrapes in flight. */
 export interface MetricsHandler {
@@ -206,7 +220,8 @@ function filterKey(requested: ReadonlySet<string> | undefined): string {
  * later encode error destroys each of their connections (details go to the logger once and to
  * `telltale_scrape_errors_total` per scrape); nothing is thrown to the server.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` when an option is invalid (checked once, here).
+ * @throws {TelltaleError} `TT_INVALID_OPTION` when an option is invalid or unknown (checked once,
+ *   here).
  * @example
  * ```ts
  * import { createServer } from 'node:http';
@@ -221,6 +236,15 @@ export function createMetricsHandler(options: MetricsHandlerOptions = {}): Metri
   if (typeof options !== 'object' || options === null) {
     fail('TT_INVALID_OPTION', 'createMetricsHandler options must be an object');
   }
+  checkOptionKeys('createMetricsHandler', options, METRICS_HANDLER_OPTIONS);
+  return metricsHandler('createMetricsHandler', options);
+}
+
+/**
+ * @internal {@link createMetricsHandler} without the key check, for `createMetricsServer`, whose
+ * options (checked there) are a superset of the handler's; `where` names the factory in errors.
+ */
+export function metricsHandler(where: string, options: MetricsHandlerOptions): MetricsHandler {
   const gatherers = resolveGatherers(
     options.registry === undefined ? defaultRegistry() : options.registry,
   );
@@ -239,7 +263,7 @@ export function createMetricsHandler(options: MetricsHandlerOptions = {}): Metri
       ? undefined
       : numberOption('chunkSize', options.chunkSize, 65_536, { min: 1, integer: true });
   const auth: AuthCheck | undefined =
-    options.auth === undefined ? undefined : compileAuth(options.auth);
+    options.auth === undefined ? undefined : compileAuth(where, options.auth);
   const logger = options.logger ?? defaultLogger;
   const recorder: ScrapeRecorder = createSelfMetrics(options.selfMetrics, gatherers);
   // The text formats keep each series' label text between scrapes (per handler, shared by text

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fail, TelltaleError } from '../internal/errors.js';
 import { defaultLogger, type MinimalLogger } from '../internal/logger.js';
-import { createMetricsHandler, type MetricsHandlerOptions } from './handler.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
+import { METRICS_HANDLER_OPTIONS, type MetricsHandlerOptions, metricsHandler } from './handler.js';
 import { isSelfMetricsRegistry } from './self-metrics.js';
 import { serverTimeouts } from './timeouts.js';
 import { booleanOption, numberOption, pathOption, stringOption } from './validate.js';
@@ -43,6 +44,18 @@ export interface MetricsServerOptions extends MetricsHandlerOptions {
    */
   readonly routes?: Readonly<Record<string, RouteHandler>> | undefined;
 }
+
+/** Every key of {@link MetricsServerOptions}: `createMetricsServer` refuses any other. */
+const METRICS_SERVER_OPTIONS = [
+  ...METRICS_HANDLER_OPTIONS,
+  'enabled',
+  'host',
+  'port',
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'keepAliveTimeoutMs',
+  'routes',
+] as const;
 
 /** A metrics server that is listening. */
 export interface RunningMetricsServer {
@@ -162,7 +175,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
  * (docs/telemetry.md, "An omitted registry"). Every option is validated here, including when
  * `enabled` is `false`.
  *
- * @throws {TelltaleError} (as a rejected promise) `TT_INVALID_OPTION` for a bad option;
+ * @throws {TelltaleError} (as a rejected promise) `TT_INVALID_OPTION` for a bad or unknown option (`auth.basic` included);
  *   `TT_LISTEN_FAILED` when binding fails, naming host, port and cause (`EADDRINUSE`, …).
  * @example
  * ```ts
@@ -177,6 +190,7 @@ export async function createMetricsServer(
   if (typeof options !== 'object' || options === null) {
     fail('TT_INVALID_OPTION', 'createMetricsServer options must be an object');
   }
+  checkOptionKeys('createMetricsServer', options, METRICS_SERVER_OPTIONS);
   const enabled = booleanOption('enabled', options.enabled, true);
   const host = stringOption('host', options.host, '127.0.0.1');
   const port = numberOption('port', options.port, 9464, { min: 0, max: 65_535, integer: true });
@@ -199,12 +213,12 @@ export async function createMetricsServer(
         );
       }
     }
-    createMetricsHandler({ ...options, path, logger, selfMetrics: false });
+    metricsHandler('createMetricsServer', { ...options, path, logger, selfMetrics: false });
     logger.info(DISABLED_MESSAGE);
     return disabledServer;
   }
   // Validates the handler's own options too (registry, maxInFlight, auth, …).
-  const metrics = createMetricsHandler({ ...options, path, logger });
+  const metrics = metricsHandler('createMetricsServer', { ...options, path, logger });
 
   let closing = false;
   const server = createServer(timeouts, (req, res) => {

@@ -1,5 +1,6 @@
 // Hardened node:http server timeouts: headers, request and keep-alive timeouts, with a connections check frequent enough that they fire on time.
 import { fail } from '../internal/errors.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { numberOption } from './validate.js';
 
 /** Options of {@link serverTimeouts}, in ms. Every field is optional. */
@@ -11,6 +12,13 @@ export interface ServerTimeoutOptions {
   /** How long an idle keep-alive connection stays open (node:http `keepAliveTimeout`). Default 5,000. `0` disables it. */
   readonly keepAliveTimeoutMs?: number | undefined;
 }
+
+/** Every key of {@link ServerTimeoutOptions}: `serverTimeouts` refuses any other. */
+const SERVER_TIMEOUT_OPTIONS = [
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'keepAliveTimeoutMs',
+] as const;
 
 /**
  * node:http (and node:https) server options: pass them to `createServer(options, listener)`.
@@ -44,7 +52,7 @@ const NODE_CHECK_INTERVAL_MS = 30_000;
  * a quarter late for short ones). The check is a walk over the connections that have a request
  * in progress, done in C++ inside Node: negligible at two runs a second.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` for a negative or non-finite value, or a
+ * @throws {TelltaleError} `TT_INVALID_OPTION` for an unknown option, a negative or non-finite value, or a
  *   `headersTimeoutMs` above a non-zero `requestTimeoutMs` (Node rejects that too).
  * @example
  * ```ts
@@ -60,6 +68,7 @@ export function serverTimeouts(options: ServerTimeoutOptions = {}): ServerTimeou
       'serverTimeouts: options must be an object, such as { headersTimeoutMs: 10000 }',
     );
   }
+  checkOptionKeys('serverTimeouts', options, SERVER_TIMEOUT_OPTIONS);
   const headersTimeout = numberOption('headersTimeoutMs', options.headersTimeoutMs, 10_000, {
     min: 0,
   });

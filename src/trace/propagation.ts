@@ -3,7 +3,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { activeRecord, type RequestContext } from '../context/context.js';
 import { fail } from '../internal/errors.js';
-import { checkOptionsObject } from '../internal/option-keys.js';
+import { checkOptionKeys, checkOptionsObject } from '../internal/option-keys.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import { formatTraceparent } from './traceparent.js';
 
@@ -21,6 +21,9 @@ export interface PropagationOptions {
   /** The header that carries the request id downstream, or `false` to not send it. Default `x-request-id`. */
   readonly requestIdHeader?: string | false | undefined;
 }
+
+/** Every key of {@link PropagationOptions}: `startFetchPropagation` refuses any other. */
+const PROPAGATION_OPTIONS = ['requestIdHeader'] as const;
 
 /**
  * The headers that carry the active trace to an outgoing call: `traceparent` (this span as the
@@ -91,8 +94,8 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * Options: `requestIdHeader`, the header that carries the request id (default `x-request-id`), or
  * `false` to send none.
  *
- * @throws TelltaleError `TT_INVALID_OPTION` when `options` is not an object or `requestIdHeader`
- * is neither a header name nor `false`.
+ * @throws TelltaleError `TT_INVALID_OPTION` when `options` is not an object, has a key other than
+ * `requestIdHeader`, or `requestIdHeader` is neither a header name nor `false`.
  * @example
  * ```ts
  * const propagation = startFetchPropagation();
@@ -103,6 +106,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function startFetchPropagation(options: PropagationOptions = {}): FetchPropagation {
   const where = 'startFetchPropagation';
   checkOptionsObject(where, options, "{ requestIdHeader: 'x-correlation-id' }");
+  checkOptionKeys(where, options, PROPAGATION_OPTIONS);
   const h: unknown =
     options.requestIdHeader === undefined ? REQUEST_ID_HEADER : options.requestIdHeader;
   if (h !== false && (typeof h !== 'string' || !HEADER_NAME.test(h))) {

@@ -5,6 +5,7 @@ import type { Attributes, RequestContext } from '../context/context.js';
 import { type Clock, monotonicClock } from '../internal/clock.js';
 import { fail } from '../internal/errors.js';
 import type { ExemplarSlot } from '../internal/exemplar-source.js';
+import { checkOptionKeys } from '../internal/option-keys.js';
 import { defaultRegistry, exemplarSlotOf, type Registry } from '../metrics/registry.js';
 import { EVERY_TRACE, type ExemplarOptions, SAMPLED_TRACES } from './exemplars.js';
 import { OtelBridge } from './otel.js';
@@ -185,6 +186,26 @@ function fn<F>(name: string, v: unknown): F | undefined {
   return v as F | undefined;
 }
 
+/** Every key of {@link TelemetryOptions}: `createTelemetry` refuses any other. */
+const TELEMETRY_OPTIONS = ['registry', 'logger', 'tracing', 'requestId'] as const;
+
+/** Every key of {@link TracingOptions}. */
+const TRACING_OPTIONS = [
+  'logger',
+  'level',
+  'errorLevel',
+  'openTelemetry',
+  'sampled',
+  'now',
+  'exemplars',
+] as const;
+
+/** Every key of {@link ExemplarOptions}. */
+const EXEMPLAR_OPTIONS = ['sampledOnly'] as const;
+
+/** Every key of {@link RequestIdRules}. */
+const REQUEST_ID_RULES = ['generate', 'accept'] as const;
+
 function isRegistry(v: unknown): v is Registry {
   return isObject(v) && ['counter', 'gauge', 'histogram', 'gather'].every((k) => isFn(v[k]));
 }
@@ -214,6 +235,7 @@ export class TelemetryImpl implements Telemetry {
 
   constructor(options: TelemetryOptions) {
     if (!isObject(options)) fail('TT_INVALID_OPTION', 'createTelemetry: options must be an object');
+    checkOptionKeys('createTelemetry', options as TelemetryOptions, TELEMETRY_OPTIONS);
     const { registry, logger, tracing = {}, requestId = {} } = options;
     if (registry !== undefined && !isRegistry(registry)) {
       fail(
@@ -231,6 +253,8 @@ export class TelemetryImpl implements Telemetry {
     if (!isObject(requestId)) {
       fail('TT_INVALID_OPTION', 'createTelemetry: requestId must be an object');
     }
+    checkOptionKeys('createTelemetry', tracing as TracingOptions, TRACING_OPTIONS, 'tracing.');
+    checkOptionKeys('createTelemetry', requestId as RequestIdRules, REQUEST_ID_RULES, 'requestId.');
     const lv = level('level', tracing.level) ?? 'debug';
     const elv = level('errorLevel', tracing.errorLevel) ?? lv;
     const spanLogger = tracing.logger === undefined ? logger : tracing.logger;
@@ -252,6 +276,14 @@ export class TelemetryImpl implements Telemetry {
       fail(
         'TT_INVALID_OPTION',
         `createTelemetry: tracing.exemplars must be true, false or { sampledOnly }, got ${String(ex)}`,
+      );
+    }
+    if (typeof ex === 'object') {
+      checkOptionKeys(
+        'createTelemetry',
+        ex as ExemplarOptions,
+        EXEMPLAR_OPTIONS,
+        'tracing.exemplars.',
       );
     }
     const sampledOnly =
@@ -312,7 +344,8 @@ export class TelemetryImpl implements Telemetry {
  * exemplars). Validated here, once. Create one per application or library and pass it along; it
  * never changes afterwards, and nothing about it is process-wide.
  *
- * @throws {TelltaleError} `TT_INVALID_OPTION` for an option of the wrong type, a span level the
+ * @throws {TelltaleError} `TT_INVALID_OPTION` for an option of the wrong type, a key it (or
+ * `tracing`, `tracing.exemplars`, `requestId`) does not know, a span level the
  * span logger has no method for, or exemplars on a registry another telemetry already attaches
  * them to with the other `sampledOnly`.
  * @example
